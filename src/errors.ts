@@ -1,0 +1,43 @@
+// Few error types, each handled differently by the one error boundary in cli.ts:
+// - UsageError: bad options, configuration, existing files, missing credentials → exit 2, nothing sent.
+// - InputFileError: the input file cannot be read as CSV → exit 2, nothing sent; names file and line.
+// - RunStoppedError: the run cannot go on (auth refused, templateId unresolvable, outage) → exit 3.
+// Row-level problems are never thrown: they become Outcome records.
+
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+  readonly exitCode = 2;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export class InputFileError extends Error {
+  override readonly name = "InputFileError";
+  readonly exitCode = 2;
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+    readonly line?: number,
+    readonly column?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${file}${line !== undefined ? `:${line}` : ""}: ${problem}${column ? ` (column "${column}")` : ""}`,
+      options,
+    );
+  }
+}
+
+/** Why a run stopped early; `code` is what rows that did not finish record as errorCode. */
+export class RunStoppedError extends Error {
+  override readonly name = "RunStoppedError";
+  readonly exitCode = 3;
+  constructor(
+    message: string,
+    readonly code: "auth-failed" | "template-unresolved" | "outage",
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

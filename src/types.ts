@@ -1,0 +1,100 @@
+// The records that travel through the pipeline:
+// file → InputRow → Checked (Acceptance | problems) → attempts → Outcome → results file.
+
+/** The fields the API needs, as matched from the input headers. */
+export const FIELDS = [
+  "customerTenantId",
+  "firstName",
+  "lastName",
+  "email",
+  "phoneNumber",
+  "dateAgreed",
+] as const;
+export type Field = (typeof FIELDS)[number];
+
+/** Columns the tool appends to every results row, in contract order. */
+export const RESULT_COLUMNS = [
+  "rowNumber",
+  "status",
+  "userId",
+  "httpStatus",
+  "errorCode",
+  "errorMessage",
+  "attempts",
+  "requestId",
+  "correlationId",
+  "completedAt",
+] as const;
+export type ResultColumn = (typeof RESULT_COLUMNS)[number];
+
+export type Status =
+  | "confirmed"
+  | "skipped"
+  | "invalid"
+  | "rejected"
+  | "failed"
+  | "not-run"
+  | "valid";
+
+/** Statuses whose rows go to the failed file (they need another run). */
+export const FAILED_STATUSES: ReadonlySet<Status> = new Set(["invalid", "rejected", "failed", "not-run"]);
+
+/** Local error codes of the contract (API errors use the API's numeric code). */
+export type LocalCode =
+  | "invalid-customer-id"
+  | "missing-first-name"
+  | "missing-last-name"
+  | "invalid-email"
+  | "invalid-phone"
+  | "invalid-date"
+  | "ambiguous-date"
+  | "future-date"
+  | "duplicate-customer"
+  | "already-confirmed"
+  | "timeout"
+  | "network-error"
+  | "auth-failed"
+  | "interrupted";
+
+/** One data row of the input, as read. */
+export interface InputRow {
+  /** 1-based index of the data row (header not counted). */
+  readonly rowNumber: number;
+  /** Physical line of the file where the record starts (1-based, header is line 1). */
+  readonly line: number;
+  /** The cells of the input's own columns (result columns dropped), in header order. */
+  readonly cells: readonly string[];
+  /** The matched field values (formula escaping already removed), keyed by field. */
+  readonly fields: Readonly<Partial<Record<Field, string>>>;
+}
+
+/** A row that passed validation: exactly what is sent. */
+export interface Acceptance {
+  readonly customerTenantId: string; // lower-case GUID without braces
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly email: string;
+  readonly phoneNumber?: string; // absent when empty
+  readonly dateAgreed: string; // UTC, YYYY-MM-DDTHH:mm:ss.sssZ
+}
+
+export interface Problem {
+  readonly code: LocalCode;
+  readonly message: string;
+}
+
+export type Checked = { readonly ok: Acceptance } | { readonly problems: readonly Problem[] };
+
+/** The result of one row; exactly one per input row. */
+export interface Outcome {
+  readonly rowNumber: number;
+  readonly status: Status;
+  readonly userId?: string;
+  readonly httpStatus?: number;
+  readonly errorCode?: string;
+  readonly errorMessage?: string;
+  readonly attempts: number;
+  readonly requestId?: string;
+  readonly correlationId?: string;
+  readonly completedAt?: string;
+}
