@@ -1,0 +1,18 @@
+// Spreadsheet formula injection (CONTRACT "Results file"): cells starting with one of these
+// characters are run as formulas by Excel/LibreOffice, so they are written behind a `'`
+// (OWASP "CSV Injection"), and the `'` is removed again when such a file is read back.
+// escapeFormula leaves an already escaped cell (`'=1`) alone, so pass-through cells of a
+// results file re-run into the next results file unchanged instead of growing quotes.
+const FORMULA_START = /^[=+\-@\t\r]/;
+// Quotes then a formula character; exactly one quote is removed (`''=1` → `'=1`).
+const ESCAPED = /^'+[=+\-@\t\r]/;
+
+/** `=1` → `'=1`; anything not starting with a formula character is returned as is. */
+export function escapeFormula(cell: string): string {
+  return FORMULA_START.test(cell) ? `'${cell}` : cell;
+}
+
+/** Undoes escapeFormula: `'=1` → `=1`, `''=1` → `'=1`, `'abc` unchanged. */
+export function unescapeFormula(cell: string): string {
+  return cell.charCodeAt(0) === 39 /* ' */ && ESCAPED.test(cell) ? cell.slice(1) : cell;
+}

@@ -1,0 +1,263 @@
+// Streaming the input CSV: sniff the start (binary, encoding, delimiter), then csv-parse does
+// all the parsing; rows come out one at a time so a 500k-row file is never held in memory.
+import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
+import { parse, type CsvError, type InfoRecord, type Options } from "csv-parse";
+import { InputFileError } from "../errors.js";
+import type { Field, InputRow } from "../types.js";
+import { matchHeader } from "./headers.js";
+import { unescapeFormula } from "./escape.js";
+
+export interface InputHeader {
+  readonly file: string;
+  readonly delimiter: "," | ";" | "\t";
+  /** The input's own columns in order (result columns dropped), as written in the file. */
+  readonly columns: readonly string[];
+  /** Field → index into `columns`. */
+  readonly fieldColumn: Readonly<Partial<Record<Field, number>>>;
+}
+
+export interface OpenedInput {
+  readonly header: InputHeader;
+  /** The data rows in file order; may be called once. Throws InputFileError on broken CSV. */
+  rows(): AsyncIterable<InputRow>;
+  close(): void;
+}
+
+/** Enough to hold any sane header line; the delimiter is taken from the first line in it. */
+const SNIFF_BYTES = 64 * 1024;
+/** No acceptance row comes near this; a larger record is an unclosed quote eating the file. */
+const MAX_RECORD_CHARS = 1_000_000;
+
+export async function openInput(
+  file: string,
+  options: { map?: ReadonlyMap<string, Field> } = {},
+): Promise<OpenedInput> {
+  const delimiter = detectDelimiter(file, await readStart(file));
+  const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
+  let header: InputHeader | undefined;
+  let keep: readonly number[] = [];
+  let fieldPos: [Field, number][] = []; // field → index into the record
+  let rowNumber = 0;
+  let headerLength = 0;
+  let lastEnd = 0; // line where the last record (or skipped blank row) ended
+  let lastEmpty = 0;
+
+  const parseOptions: Options<InputRow, string[]> = {
+    delimiter,
+    bom: true,
+    skip_empty_lines: true,
+    relax_column_count_less: true,
+    max_record_size: MAX_RECORD_CHARS,
+    on_record: (record: string[], info: InfoRecord): InputRow | null => {
+      const line = info.lines - lineBreaks(record);
+      lastEnd = info.lines;
+      lastEmpty = info.empty_lines;
+      if (header === undefined) {
+        headerLength = record.length;
+        ({ header, keep, fieldPos } = readHeader(file, line, record, delimiter, options.map));
+        return null;
+      }
+      if (isBlank(record)) return null; // a row of only delimiters (spreadsheet export) is no data row
+      const cells = new Array<string>(keep.length);
+      for (let i = 0; i < keep.length; i++) cells[i] = record[keep[i]!] ?? "";
+      const fields: Partial<Record<Field, string>> = {};
+      for (const [field, pos] of fieldPos) fields[field] = unescapeFormula(record[pos] ?? "");
+      return { rowNumber: ++rowNumber, line, cells, fields };
+    },
+  };
+  // on_record turns records into InputRows; the overloads only know string[] records.
+  const parser = parse(parseOptions as unknown as Options);
+  const wrap = (err: unknown): unknown =>
+    err instanceof InputFileError
+      ? err
+      : csvError(file, err, lastEnd + 1 + emptyLinesSince(err, lastEmpty), headerLength);
+  stream.on("error", (err) => parser.destroy(err));
+  stream.pipe(parser);
+  const iterator = parser[Symbol.asyncIterator]() as AsyncIterator<InputRow>;
+
+  // The header is consumed inside on_record; wait for it (or for the first data row / the end).
+  let first: IteratorResult<InputRow> | undefined;
+  let firstError: unknown;
+  try {
+    first = await iterator.next();
+  } catch (err) {
+    if (header === undefined) {
+      stream.destroy();
+      throw wrap(err);
+    }
+    firstError = err; // a broken data row is reported by rows(), like any later one
+  }
+  if (header === undefined) throw new InputFileError(file, "the file is empty: it has no header line", 1);
+  let used = false;
+  return {
+    header,
+    close: () => {
+      stream.destroy();
+      parser.destroy();
+    },
+    rows: () => {
+      if (used) throw new Error("OpenedInput.rows() may be called once");
+      used = true;
+      return (async function* () {
+        try {
+          if (first === undefined) throw firstError;
+          if (first.done) return;
+          yield first.value;
+          for (;;) {
+            const next = await iterator.next();
+            if (next.done) return;
+            yield next.value;
+          }
+        } catch (err) {
+          throw wrap(err);
+        } finally {
+          stream.destroy(); // also when the caller stops early
+          parser.destroy();
+        }
+      })();
+    },
+  };
+}
+
+function readHeader(
+  file: string,
+  line: number,
+  record: readonly string[],
+  delimiter: InputHeader["delimiter"],
+  map: ReadonlyMap<string, Field> | undefined,
+): { header: InputHeader; keep: number[]; fieldPos: [Field, number][] } {
+  const m = matchHeader(record, map);
+  if (m.conflict) {
+    const [field, a, b] = m.conflict;
+    throw new InputFileError(file, `columns "${a}" and "${b}" both match the field ${field}; rename one or use --map`, line);
+  }
+  if (m.unusedMap.length > 0) {
+    throw new InputFileError(file, `--map names ${m.unusedMap.map((h) => `"${h}"`).join(", ")} (normalized) but the header has no such column; headers found: ${list(record)}`, line);
+  }
+  if (m.missing.length > 0) {
+    throw new InputFileError(
+      file,
+      `missing required column${m.missing.length > 1 ? "s" : ""} ${m.missing.join(", ")}; headers found: ${list(record)}` +
+        `; if a column has another name, map it, e.g. --map "<header>=${m.missing[0]}"`,
+      line,
+    );
+  }
+  const dropped = new Set(m.dropped);
+  const keep = record.map((_, i) => i).filter((i) => !dropped.has(i));
+  const fieldColumn: Partial<Record<Field, number>> = {};
+  const fieldPos: [Field, number][] = [];
+  for (const [field, pos] of Object.entries(m.fieldColumn) as [Field, number][]) {
+    fieldColumn[field] = keep.indexOf(pos);
+    fieldPos.push([field, pos]);
+  }
+  return { header: { file, delimiter, columns: keep.map((i) => record[i]!), fieldColumn }, keep, fieldPos };
+}
+
+const list = (record: readonly string[]): string => record.map((h) => `"${h}"`).join(", ");
+
+function isBlank(record: readonly string[]): boolean {
+  for (const cell of record) if (cell.trim() !== "") return false;
+  return true;
+}
+
+/** Line breaks inside a record's quoted fields, so a record's start line can be told from its end. */
+function lineBreaks(record: readonly string[]): number {
+  let n = 0;
+  for (const cell of record) {
+    if (cell.indexOf("\n") < 0 && cell.indexOf("\r") < 0) continue;
+    n += cell.match(/\r\n|\r|\n/g)?.length ?? 0;
+  }
+  return n;
+}
+
+function emptyLinesSince(err: unknown, before: number): number {
+  const now = (err as { empty_lines?: unknown }).empty_lines;
+  return typeof now === "number" && now > before ? now - before : 0;
+}
+
+/** csv-parse's own messages quote cell values (contact data); say what is wrong in our words. */
+function csvError(file: string, err: unknown, recordStart: number, headerLength: number): InputFileError {
+  const e = err as Partial<CsvError> & { lines?: number; record?: string[] };
+  const at = typeof e.lines === "number" ? e.lines : undefined;
+  switch (e.code) {
+    case "CSV_QUOTE_NOT_CLOSED":
+      return new InputFileError(file, `a quoted field is never closed (the record starting here runs to the end of the file at line ${at})`, recordStart);
+    case "CSV_MAX_RECORD_SIZE":
+      return new InputFileError(file, `the record starting here is longer than ${MAX_RECORD_CHARS} characters; probably a quoted field is never closed`, recordStart);
+    case "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH": {
+      const start = at !== undefined && e.record ? at - lineBreaks(e.record) : at;
+      return new InputFileError(file, `the row has ${e.record?.length ?? "more"} fields but the header has ${headerLength}; quote cells that contain the delimiter`, start);
+    }
+    case "INVALID_OPENING_QUOTE":
+    case "CSV_INVALID_CLOSING_QUOTE":
+    case "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE":
+      return new InputFileError(file, `invalid quoting: a quote inside a cell must be doubled ("") and the cell quoted as a whole`, at);
+    default:
+      return new InputFileError(file, `cannot be read as CSV (${e.code ?? (err instanceof Error ? err.message : String(err))})`, at);
+  }
+}
+
+/** Reads the first bytes: refuses unreadable, binary, UTF-16 and non-UTF-8 files. */
+async function readStart(file: string): Promise<Buffer> {
+  let buf: Buffer;
+  try {
+    const handle = await open(file, "r");
+    try {
+      buf = Buffer.alloc(SNIFF_BYTES);
+      const { bytesRead } = await handle.read(buf, 0, SNIFF_BYTES, 0);
+      buf = buf.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    throw new InputFileError(file, describeFsError(err), undefined, undefined, { cause: err });
+  }
+  if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) {
+    throw new InputFileError(file, "the file is UTF-16 encoded; save it as CSV UTF-8", 1);
+  }
+  if (buf.includes(0)) throw new InputFileError(file, "this is not a text file (it contains NUL bytes)", 1);
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(buf, { stream: true });
+  } catch {
+    throw new InputFileError(file, "the file is not UTF-8 text; save it as CSV UTF-8", 1);
+  }
+  return buf;
+}
+
+function describeFsError(err: unknown): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case "ENOENT":
+      return "no such file";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied: the file cannot be read";
+    case "EISDIR":
+      return "this is a directory, not a file";
+    default:
+      return `cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
+  }
+}
+
+const DELIMITERS = [",", ";", "\t"] as const;
+
+/** The delimiter occurring most often outside quotes in the first non-blank line (ties: , ; tab). */
+function detectDelimiter(file: string, start: Buffer): InputHeader["delimiter"] {
+  const text = start.toString("utf8").replace(/^\uFEFF/, "");
+  const begin = text.search(/[^\r\n]/);
+  if (begin < 0) throw new InputFileError(file, "the file is empty: it has no header line", 1);
+  const counts = [0, 0, 0];
+  let quoted = false;
+  for (let i = begin; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && (c === "\n" || c === "\r")) break;
+    else if (!quoted) {
+      const d = DELIMITERS.indexOf(c as (typeof DELIMITERS)[number]);
+      if (d >= 0) counts[d]!++;
+    }
+  }
+  let best = 0;
+  for (let d = 1; d < DELIMITERS.length; d++) if (counts[d]! > counts[best]!) best = d;
+  return DELIMITERS[best]!;
+}
