@@ -1,0 +1,76 @@
+// The checks Partner Center makes on POST /v1/customers/{id}/agreements, in the order it
+// reports them, and the decision: refused (400), already on record (600061) or recorded (201).
+
+import { contactKey, type Answer, type Store } from "./store.js";
+import { newError } from "./responses.js";
+import { typeOf, type TemplateCatalog } from "./templates.js";
+
+// UTC only: "a classic bug is sending local time" (PARTNER-CENTER.md), so offsets are refused.
+const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,7})?Z$/;
+
+// Refusals are shared objects: idempotency records of 4xx answers then cost a reference each.
+const refusals = new Map<string, Answer>();
+function invalid(why: string): Answer {
+  let a = refusals.get(why);
+  if (!a) refusals.set(why, (a = { status: 400, body: newError(800002, why, "InvalidInput") }));
+  return a;
+}
+const FUTURE_DATE: Answer = {
+  status: 400,
+  body: newError(600002, "Date of agreement cannot be greater than the current date", "InvalidDateAgreed"),
+};
+const ALREADY_EXISTS: Answer = {
+  status: 400,
+  body: newError(600061, "A partner confirmed agreement already exists with the same details", "PartnerConfirmedAgreementAlreadyExists"),
+};
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" && v.trim() !== "" ? v : undefined;
+}
+
+/** Epoch ms of a valid ISO UTC date-time (a real calendar date), or undefined. */
+export function parseUtc(s: unknown): number | undefined {
+  if (typeof s !== "string") return undefined;
+  const m = ISO_UTC.exec(s);
+  if (!m) return undefined;
+  const ms = Date.parse(s);
+  if (Number.isNaN(ms)) return undefined;
+  // Date.parse rolls 2024-02-30 over to March: compare the calendar part back.
+  const d = new Date(ms);
+  if (d.getUTCFullYear() !== +m[1]! || d.getUTCMonth() + 1 !== +m[2]! || d.getUTCDate() !== +m[3]!) return undefined;
+  return ms;
+}
+
+export function decide(
+  customerId: string,
+  body: unknown,
+  catalog: TemplateCatalog,
+  store: Store,
+  now: number,
+): Answer {
+  if (typeof body !== "object" || body === null) return invalid("The request body is not a valid agreement");
+  const b = body as Record<string, unknown>;
+  const pc = (typeof b.primaryContact === "object" && b.primaryContact !== null ? b.primaryContact : {}) as Record<string, unknown>;
+  const firstName = str(pc.firstName);
+  const lastName = str(pc.lastName);
+  const email = str(pc.email);
+  if (!firstName || !lastName || !email) return invalid("primaryContact requires firstName, lastName and email");
+  if (pc.phoneNumber !== undefined && pc.phoneNumber !== null && typeof pc.phoneNumber !== "string") {
+    return invalid("primaryContact.phoneNumber must be a string");
+  }
+  const phoneNumber = typeof pc.phoneNumber === "string" ? pc.phoneNumber : "";
+
+  const tpl = typeof b.templateId === "string" ? catalog.acceptedIndex(b.templateId) : undefined;
+  if (tpl === undefined) return invalid("The template is no longer supported");
+  const templateType = typeOf(catalog.all[tpl]!);
+  if (typeof b.type !== "string" || b.type.toLowerCase() !== templateType.toLowerCase()) {
+    return invalid(`The agreement type does not match the template (expected ${templateType})`);
+  }
+  const date = parseUtc(b.dateAgreed);
+  if (date === undefined) return invalid("dateAgreed must be a UTC date-time in ISO 8601 format");
+  if (date > now) return FUTURE_DATE;
+
+  const contact = contactKey({ firstName, lastName, email, phoneNumber });
+  if (store.find(customerId, contact, tpl)) return ALREADY_EXISTS;
+  return { rec: store.add(customerId, contact, tpl, date) };
+}

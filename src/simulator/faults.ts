@@ -1,0 +1,99 @@
+// Seeded randomness and the rate limiter: the two pieces of the simulator that decide, per
+// request, whether it fails. Both are O(1) per request.
+
+/** Fault rates; see index.ts for what each one does to a POST confirmation. */
+export interface Faults {
+  /** Share of POST confirmations answered 500 or 503 (before anything is recorded). */
+  errorRate: number;
+  /** Share whose connection is destroyed before anything is recorded. */
+  resetBeforeCommitRate: number;
+  /** Share recorded (idempotency record stored too) and then the socket destroyed without an answer. */
+  resetAfterCommitRate: number;
+  /** Share never answered at all: the socket stays open until the client gives up or close(). */
+  hangRate: number;
+  /** Share answered 408. */
+  timeoutRate?: number;
+  /** When set, every API request is refused with this (e.g. 401 900421 MFA, 403 900308, 401 800001). */
+  authError?: null | { status: 401 | 403; code: number; message?: string };
+  /** When set, GET /v1/agreements answers this status (an unresolvable templateId). */
+  metadataStatus?: number | null;
+}
+
+export const NO_FAULTS: Faults = {
+  errorRate: 0,
+  resetBeforeCommitRate: 0,
+  resetAfterCommitRate: 0,
+  hangRate: 0,
+  timeoutRate: 0,
+  authError: null,
+  metadataStatus: null,
+};
+
+/** What happens to one POST confirmation. */
+export type FaultKind = "none" | "error" | "resetBefore" | "hang" | "timeout" | "resetAfter";
+
+/**
+ * mulberry32: a tiny, fast, seedable PRNG (public domain, by Tommy Ettinger). Seeded so that a
+ * failing test or benchmark run can be replayed with the same sequence of faults.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One draw decides the fault; the rates are stacked in a fixed order (their sum is capped at 1). */
+export function pickFault(f: Faults, u: number): FaultKind {
+  let edge = f.errorRate;
+  if (u < edge) return "error";
+  if (u < (edge += f.resetBeforeCommitRate)) return "resetBefore";
+  if (u < (edge += f.hangRate)) return "hang";
+  if (u < (edge += f.timeoutRate ?? 0)) return "timeout";
+  if (u < (edge += f.resetAfterCommitRate)) return "resetAfter";
+  return "none";
+}
+
+export interface RateLimit {
+  perSecond: number;
+  burst?: number;
+}
+
+/**
+ * Token bucket over all API requests: refills `perSecond`, holds at most `burst` (default
+ * `perSecond`). A request that finds it empty is refused and takes no token, so a client that
+ * keeps retrying does not starve itself further (it still counts, as in Partner Center, as load).
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+  private readonly capacity: number;
+  private readonly perMs: number;
+
+  constructor(
+    readonly limit: RateLimit,
+    private readonly clock: () => number = () => performance.now(),
+  ) {
+    if (!(limit.perSecond > 0)) throw new RangeError("rateLimit.perSecond must be > 0");
+    this.capacity = Math.max(1, limit.burst ?? limit.perSecond);
+    this.perMs = limit.perSecond / 1000;
+    this.tokens = this.capacity;
+    this.last = this.clock();
+  }
+
+  /** Takes a token and returns 0, or returns the whole seconds (≥ 1) until one is available. */
+  take(): number {
+    const now = this.clock();
+    this.tokens = Math.min(this.capacity, this.tokens + (now - this.last) * this.perMs);
+    this.last = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - this.tokens) / this.perMs / 1000));
+  }
+}
