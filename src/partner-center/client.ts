@@ -1,0 +1,115 @@
+import http from "node:http";
+import https from "node:https";
+import { got, type Got, RequestError } from "got";
+import type { TokenProvider } from "../auth/types.js";
+import type { Acceptance } from "../types.js";
+
+/** What one HTTP attempt came back with; retry and outcome decisions are made elsewhere. */
+export type Attempt =
+  | {
+      readonly kind: "response";
+      readonly status: number;
+      readonly body: string;
+      readonly retryAfter?: string;
+      readonly requestId?: string;
+      readonly correlationId?: string;
+      readonly durationMs: number;
+    }
+  | { readonly kind: "no-response"; readonly reason: "timeout" | "network"; readonly message: string; readonly durationMs: number };
+
+export interface RequestIds {
+  readonly requestId: string;
+  readonly correlationId: string;
+}
+
+export interface ClientOptions {
+  readonly baseUrl: string;
+  readonly tokens: TokenProvider;
+  readonly timeoutMs: number;
+  /** Sockets kept per host: the run's concurrency, so no request waits for a socket. */
+  readonly maxSockets: number;
+}
+
+export interface PartnerCenterClient {
+  getAgreementMetadata(agreementType: string, ids: RequestIds): Promise<Attempt>;
+  confirm(a: Acceptance, templateId: string, agreementType: string, ids: RequestIds): Promise<Attempt>;
+  listAgreements(customerId: string, agreementType: string, ids: RequestIds): Promise<Attempt>;
+  close(): void;
+}
+
+function header(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** One got instance with the contract's headers; got's own retry is off because the run owns retries. */
+export function createClient(o: ClientOptions): PartnerCenterClient {
+  const agentOptions = { keepAlive: true, maxSockets: o.maxSockets };
+  const agent = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
+  const api: Got = got.extend({
+    prefixUrl: o.baseUrl,
+    retry: { limit: 0 },
+    throwHttpErrors: false,
+    followRedirect: false,
+    timeout: { request: o.timeoutMs },
+    agent,
+    headers: {
+      accept: "application/json",
+      "ms-contract-version": "v1",
+      "user-agent": "mca-confirm",
+    },
+  });
+
+  async function send(method: "GET" | "POST", url: string, ids: RequestIds, json?: unknown): Promise<Attempt> {
+    const started = performance.now();
+    const token = await o.tokens.getToken();
+    try {
+      const res = await api(url, {
+        method,
+        json,
+        headers: {
+          authorization: `Bearer ${token}`,
+          "ms-requestid": ids.requestId,
+          "ms-correlationid": ids.correlationId,
+        },
+      });
+      return {
+        kind: "response",
+        status: res.statusCode,
+        body: res.body,
+        retryAfter: header(res.headers["retry-after"]),
+        requestId: header(res.headers["ms-requestid"]),
+        correlationId: header(res.headers["ms-correlationid"]),
+        durationMs: performance.now() - started,
+      };
+    } catch (err) {
+      const durationMs = performance.now() - started;
+      if (err instanceof RequestError) {
+        const timeout = err.name === "TimeoutError" || err.code === "ETIMEDOUT";
+        return { kind: "no-response", reason: timeout ? "timeout" : "network", message: err.code ? `${err.code}: ${err.message}` : err.message, durationMs };
+      }
+      throw err;
+    }
+  }
+
+  return {
+    getAgreementMetadata: (type, ids) => send("GET", `v1/agreements?agreementType=${encodeURIComponent(type)}`, ids),
+    confirm: (a, templateId, type, ids) =>
+      send("POST", `v1/customers/${encodeURIComponent(a.customerTenantId)}/agreements`, ids, {
+        primaryContact: {
+          firstName: a.firstName,
+          lastName: a.lastName,
+          email: a.email,
+          ...(a.phoneNumber ? { phoneNumber: a.phoneNumber } : {}),
+        },
+        templateId,
+        dateAgreed: a.dateAgreed,
+        type,
+      }),
+    listAgreements: (customerId, type, ids) =>
+      send("GET", `v1/customers/${encodeURIComponent(customerId)}/agreements?agreementType=${encodeURIComponent(type)}`, ids),
+    close() {
+      agent.http.destroy();
+      agent.https.destroy();
+    },
+  };
+}

@@ -1,0 +1,146 @@
+import { randomUUID } from "node:crypto";
+import { RunStoppedError } from "../errors.js";
+import type { Attempt, PartnerCenterClient, RequestIds } from "../partner-center/client.js";
+import { verdictOf, type Verdict } from "../partner-center/verdict.js";
+import type { Logger } from "../log.js";
+import type { Breaker } from "./breaker.js";
+import type { Clock } from "./clock.js";
+import type { Journal } from "./journal.js";
+import type { RateController } from "./rate.js";
+import { retryDelay, type RetryPolicy } from "./retry.js";
+
+/** What every API call of a run shares: rate, breaker, retry policy, token renewal, stop. */
+export interface Session {
+  readonly client: PartnerCenterClient;
+  readonly rate: RateController;
+  readonly breaker: Breaker;
+  readonly policy: RetryPolicy;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Renews the token after a 401 (one renewal shared by all workers); false when it cannot. */
+  readonly renewToken: () => Promise<boolean>;
+  /** Aborted when the run stops starting requests (Ctrl-C or a fatal answer). */
+  readonly stop: AbortSignal;
+  readonly journal?: Journal;
+  readonly stats: { requests: number; responses: Record<string, number> };
+}
+
+export type CallEnd =
+  | { readonly end: "ok"; readonly verdict: Extract<Verdict, { kind: "ok" }> }
+  | { readonly end: "rejected"; readonly verdict: Extract<Verdict, { kind: "rejected" }> }
+  | { readonly end: "failed"; readonly verdict: Extract<Verdict, { kind: "retryable" }> }
+  | { readonly end: "fatal"; readonly error: RunStoppedError; readonly verdict?: Verdict }
+  | { readonly end: "stopped"; readonly verdict?: Verdict };
+
+export interface CallResult {
+  readonly result: CallEnd;
+  readonly attempts: number;
+  readonly ids: RequestIds;
+  /** Ids the API echoed on its last answer, when it answered. */
+  readonly answered?: { requestId?: string; correlationId?: string };
+}
+
+export interface CallTarget {
+  readonly what: "confirm" | "list" | "metadata";
+  readonly rowNumber?: number;
+  readonly customerId?: string;
+}
+
+/** The advice for an answer that would fail every row (CONTRACT "Runs"). */
+export function fatalMessage(v: Extract<Verdict, { kind: "auth" }>, renewed: boolean): string {
+  const what = `HTTP ${v.httpStatus}${v.code ? ` code ${v.code}` : ""}: ${v.message}`;
+  if (v.code === "900421") {
+    return `The API requires multi-factor authentication (${what}). Sign in again with MFA (mca-confirm login, or a new consent for the refresh token).`;
+  }
+  if (v.code === "900308") {
+    return `The signed-in user lacks the Partner Center permissions for this call (${what}). Use an account with the Admin agent role.`;
+  }
+  if (v.code === "900309") {
+    return `A Conditional Access policy blocked the call (${what}). Ask the partner tenant's admins to allow this sign-in.`;
+  }
+  return `The API refused the access token${renewed ? " even after renewing it" : ""} (${what}). Check the credentials (PARTNER_CENTER_* variables) or run mca-confirm login.`;
+}
+
+/**
+ * One API call with its retries. The only retry loop of the program: got's own retry is off.
+ * MS-RequestId: the same one is re-sent after an attempt that got no answer (the API may have
+ * committed it), a new one after any answer; MS-CorrelationId stays for all attempts.
+ */
+export async function callWithRetries(
+  s: Session,
+  target: CallTarget,
+  send: (ids: RequestIds) => Promise<Attempt>,
+  start: RequestIds = { requestId: randomUUID(), correlationId: randomUUID() },
+): Promise<CallResult> {
+  let ids = start;
+  let attempts = 0;
+  let renewed = false;
+  let last: Verdict | undefined;
+  let answered: CallResult["answered"];
+  let journaled: string | undefined;
+  const done = (result: CallEnd): CallResult => ({ result, attempts, ids, answered });
+
+  for (;;) {
+    if (s.stop.aborted) return done({ end: "stopped", verdict: last });
+    try {
+      await s.breaker.admit(s.stop);
+    } catch (err) {
+      if (err instanceof RunStoppedError) return done({ end: "fatal", error: err, verdict: last });
+      throw err;
+    }
+    await s.rate.acquire(s.stop);
+    if (s.stop.aborted) return done({ end: "stopped", verdict: last });
+
+    attempts++;
+    if (target.what === "confirm" && target.rowNumber !== undefined && journaled !== ids.requestId) {
+      s.journal?.intent(target.rowNumber, ids.requestId, ids.correlationId);
+      journaled = ids.requestId;
+    }
+    s.stats.requests++;
+    const a = await send(ids);
+    const v = verdictOf(a, s.clock.now());
+    last = v;
+    const key = a.kind === "response" ? String(a.status) : a.reason;
+    s.stats.responses[key] = (s.stats.responses[key] ?? 0) + 1;
+    s.rate.onAnswer(v.kind === "retryable" && v.throttled, v.kind === "retryable" ? v.retryAfterMs : undefined);
+    const fault = v.kind === "retryable" && !v.throttled && (v.httpStatus === undefined || v.httpStatus >= 500);
+    s.breaker.record(fault);
+    if (a.kind === "response") answered = { requestId: a.requestId, correlationId: a.correlationId };
+
+    let delayMs: number | undefined;
+    if (v.kind === "retryable") delayMs = retryDelay(attempts, v.retryAfterMs, s.policy);
+    s.logger.info({
+      event: "attempt",
+      call: target.what,
+      rowNumber: target.rowNumber,
+      customerId: target.customerId,
+      attempt: attempts,
+      httpStatus: a.kind === "response" ? a.status : undefined,
+      noResponse: a.kind === "no-response" ? a.reason : undefined,
+      errorCode: "code" in v ? v.code : undefined,
+      outcome: v.kind,
+      durationMs: Math.round(a.durationMs),
+      delayMs,
+      requestId: ids.requestId,
+      correlationId: ids.correlationId,
+    });
+
+    switch (v.kind) {
+      case "ok":
+        return done({ end: "ok", verdict: v });
+      case "rejected":
+        return done({ end: "rejected", verdict: v });
+      case "auth":
+        if (v.renewable && !renewed && (await s.renewToken())) {
+          renewed = true;
+          ids = { ...ids, requestId: randomUUID() };
+          continue;
+        }
+        return done({ end: "fatal", error: new RunStoppedError(fatalMessage(v, renewed), "auth-failed"), verdict: v });
+      case "retryable":
+        if (delayMs === undefined) return done({ end: "failed", verdict: v });
+        if (a.kind === "response") ids = { ...ids, requestId: randomUUID() };
+        await s.clock.sleep(delayMs, s.stop);
+    }
+  }
+}
