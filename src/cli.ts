@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+// The entry: flags → config → command. The only place that turns errors into messages and
+// exit codes, and the only place that calls process.exit.
+import { readFileSync } from "node:fs";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { InputFileError, RunStoppedError, UsageError } from "./errors.js";
+import { RUN_OPTIONS, resolveRunConfig, type RunFlags } from "./config.js";
+import { runCommand, type CommandIO } from "./commands/run.js";
+import { demoCommand } from "./commands/demo.js";
+import { templateText } from "./commands/template.js";
+import { DATE_FORMATS } from "./validate.js";
+
+const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
+function optionHelp(): string {
+  return Object.entries(RUN_OPTIONS)
+    .map(([name, o]) => {
+      const flag = `--${name}${"arg" in o ? ` <${o.arg}>` : ""}`;
+      return `  ${flag.padEnd(28)} ${o.help} (default: ${o.def})`;
+    })
+    .join("\n");
+}
+
+export const HELP = `mca-confirm ${VERSION}: confirm Microsoft Customer Agreement acceptance in bulk (Partner Center API)
+
+Usage:
+  mca-confirm run <input.csv> [options]       check the whole file, then confirm every valid row
+  mca-confirm validate <input.csv> [options]  check only, no network; writes <input>.validation.csv
+  mca-confirm demo [--rows N]                 run the samples against the bundled Partner Center simulator
+  mca-confirm login [--tenant T --client-id C] sign in with a device code and keep the token cache
+  mca-confirm template                        print a header line and an example row for a new input file
+  mca-confirm --help | --version
+
+Options of run (and, where they apply, validate):
+${optionHelp()}
+
+Date formats for --date-format: ${DATE_FORMATS.join(", ")}
+
+Credentials (first found wins): PARTNER_CENTER_ACCESS_TOKEN; PARTNER_CENTER_REFRESH_TOKEN with
+PARTNER_CENTER_CLIENT_ID, PARTNER_CENTER_TENANT_ID (and PARTNER_CENTER_CLIENT_SECRET); the cache
+written by 'mca-confirm login'. PARTNER_CENTER_AUTHORITY_HOST points sign-in elsewhere.
+
+Exit codes: 0 all confirmed/skipped/valid; 1 some rows need attention (see the failed file);
+2 usage or input problem, nothing sent; 3 run stopped early (authentication, templateId, outage); 130 Ctrl-C.
+`;
+
+function parse<T extends ParseArgsConfig["options"]>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.replace(/\. To specify.*$/s, "")}. See mca-confirm --help`);
+  }
+}
+
+async function main(argv: string[], io: CommandIO): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    io.stdout.write(HELP);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === "--version" || command === "-v") {
+    io.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  switch (command) {
+    case "run":
+    case "validate": {
+      const options = Object.fromEntries(
+        Object.entries(RUN_OPTIONS).map(([k, o]) => [k, { type: o.type }]),
+      ) as ParseArgsConfig["options"];
+      const { values, positionals } = parse(rest, { ...options, help: { type: "boolean", short: "h" } });
+      if (values.help) {
+        io.stdout.write(HELP);
+        return 0;
+      }
+      if (positionals.length !== 1) throw new UsageError(`${command} takes exactly one input file (got ${positionals.length}). See mca-confirm --help`);
+      const config = resolveRunConfig(command, positionals[0]!, values as RunFlags, io.env);
+      return runCommand(config, io, argv);
+    }
+    case "demo": {
+      const { values } = parse(rest, { rows: { type: "string" }, auth: { type: "string" }, help: { type: "boolean", short: "h" } });
+      if (values.help) {
+        io.stdout.write(
+          "mca-confirm demo [--rows N] [--auth token|refresh-token]\n  Starts the bundled Partner Center simulator on 127.0.0.1 and runs samples/acceptances.csv\n  (or N generated rows) through the real run code path. Files go to a new folder in the temp directory.\n",
+        );
+        return 0;
+      }
+      return demoCommand({ rows: values.rows as string | undefined, auth: values.auth as string | undefined }, io);
+    }
+    case "login": {
+      const { loginCommand } = await import("./auth/index.js");
+      return loginCommand(rest, io);
+    }
+    case "template":
+      io.stdout.write(templateText());
+      return 0;
+    default:
+      throw new UsageError(`unknown command "${command}". See mca-confirm --help`);
+  }
+}
+
+const io: CommandIO = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+main(process.argv.slice(2), io).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError || err instanceof InputFileError) {
+      io.stderr.write(`mca-confirm: ${err.message}\n`);
+      process.exitCode = 2;
+    } else if (err instanceof RunStoppedError) {
+      io.stderr.write(`mca-confirm: ${err.message}\n`);
+      process.exitCode = 3;
+    } else {
+      io.stderr.write(`mca-confirm: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+      if (process.env.MCA_CONFIRM_DEBUG) io.stderr.write(`${(err as Error).stack}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

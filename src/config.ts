@@ -1,0 +1,141 @@
+import path from "node:path";
+import { UsageError } from "./errors.js";
+import { parseMap } from "./input/headers.js";
+import { parseDateFormat, type DateFormat } from "./validate.js";
+import type { Field } from "./types.js";
+
+/** Every option of `run`/`validate`: one table drives parsing, defaults and --help. */
+export const RUN_OPTIONS = {
+  out: { type: "string", arg: "file", help: "results file", def: "<input>.results.csv beside the input" },
+  "failed-out": { type: "string", arg: "file", help: "rows to re-run", def: "<results>.failed.csv → <input>.failed.csv" },
+  "base-url": { type: "string", arg: "url", help: "API root (env PARTNER_CENTER_BASE_URL); http: only for loopback", def: "https://api.partnercenter.microsoft.com" },
+  "agreement-type": { type: "string", arg: "type", help: "sent as `type` and used for the metadata lookup", def: "MicrosoftCustomerAgreement" },
+  "template-id": { type: "string", arg: "id", help: "use this templateId instead of looking it up", def: "looked up once" },
+  concurrency: { type: "string", arg: "n", help: "most requests in flight at once", def: "8" },
+  "max-rpm": { type: "string", arg: "n", help: "most requests started per minute, across all workers", def: "none" },
+  "max-attempts": { type: "string", arg: "n", help: "attempts per row, first one included", def: "6" },
+  timeout: { type: "string", arg: "seconds", help: "per attempt", def: "30" },
+  "outage-timeout": { type: "string", arg: "seconds", help: "stop the run (exit 3) when the API stays down this long", def: "600" },
+  "date-format": { type: "string", arg: "fmt", help: "extra accepted date format: MM/DD/YYYY, DD/MM/YYYY, DD.MM.YYYY, …", def: "ISO 8601 only" },
+  map: { type: "string", arg: "h=field,…", help: 'map input headers to fields, e.g. "Tenant=customerTenantId,Signed on=dateAgreed"', def: "none" },
+  "skip-confirmed": { type: "boolean", help: "read each customer's agreements first; a matching confirmation makes the row skipped", def: "off" },
+  resume: { type: "boolean", help: "continue an interrupted run of the same input into the same --out", def: "off" },
+  overwrite: { type: "boolean", help: "allow replacing an existing results file", def: "off" },
+  "log-file": { type: "string", arg: "file", help: "structured JSON-lines log", def: "<results>.log" },
+  "log-level": { type: "string", arg: "level", help: "trace, debug, info, warn, error or silent", def: "info" },
+  quiet: { type: "boolean", help: "no progress display", def: "off" },
+  "no-progress": { type: "boolean", help: "same as --quiet", def: "off" },
+  json: { type: "boolean", help: "print the end-of-run summary as one JSON object on stdout", def: "off" },
+} as const;
+
+export type RunFlags = { [K in keyof typeof RUN_OPTIONS]?: (typeof RUN_OPTIONS)[K]["type"] extends "boolean" ? boolean : string };
+
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
+const PUBLIC_BASE_URL = "https://api.partnercenter.microsoft.com";
+
+export interface RunConfig {
+  readonly command: "run" | "validate";
+  readonly input: string;
+  readonly out: string;
+  readonly failedOut: string;
+  readonly logFile: string;
+  readonly logLevel: string;
+  readonly baseUrl: string;
+  readonly agreementType: string;
+  readonly templateId?: string;
+  readonly concurrency: number;
+  readonly maxRpm?: number;
+  readonly maxAttempts: number;
+  readonly timeoutMs: number;
+  readonly outageTimeoutMs: number;
+  readonly dateFormat?: DateFormat;
+  readonly map: ReadonlyMap<string, Field>;
+  readonly skipConfirmed: boolean;
+  readonly resume: boolean;
+  readonly overwrite: boolean;
+  readonly progress: boolean;
+  readonly json: boolean;
+}
+
+/** `a.csv` → `a.results.csv`; `a.failed.csv` → `a.failed.results.csv`. */
+export function defaultOutPath(input: string, suffix: "results" | "validation"): string {
+  const ext = path.extname(input);
+  const stem = ext.toLowerCase() === ".csv" ? input.slice(0, -ext.length) : input;
+  return `${stem}.${suffix}.csv`;
+}
+
+/** `a.results.csv` → `a.failed.csv`; any other name gets `.failed` before its extension. */
+export function defaultFailedPath(out: string): string {
+  if (/\.results\.csv$/i.test(out)) return out.replace(/\.results\.csv$/i, ".failed.csv");
+  const ext = path.extname(out);
+  return `${ext ? out.slice(0, -ext.length) : out}.failed${ext || ".csv"}`;
+}
+
+function integer(flag: string, value: string | undefined, fallback: number | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${flag} must be a whole number from ${min} to ${max} (got "${value}")`);
+  }
+  return n;
+}
+
+/** The API root: https anywhere, http only on a loopback host (a token must never cross a network in clear). */
+export function checkBaseUrl(raw: string, source: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`${source} is not a valid URL: "${raw}"`);
+  }
+  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
+  if (url.protocol === "http:" && !loopback) {
+    throw new UsageError(`${source} uses http: on a non-loopback host (${url.hostname}); use https:`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`${source} must be an https: URL`);
+  return url.toString().replace(/\/+$/, "");
+}
+
+/** Flags + environment → one resolved, readonly config. Everything invalid is refused here. */
+export function resolveRunConfig(command: "run" | "validate", input: string, flags: RunFlags, env: NodeJS.ProcessEnv): RunConfig {
+  const out = flags.out ?? defaultOutPath(input, command === "run" ? "results" : "validation");
+  if (path.resolve(out) === path.resolve(input)) throw new UsageError(`--out must not be the input file itself (${input})`);
+  const failedOut = flags["failed-out"] ?? defaultFailedPath(out);
+  const logLevel = flags["log-level"] ?? "info";
+  if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")} (got "${logLevel}")`);
+  const baseUrl = flags["base-url"]
+    ? checkBaseUrl(flags["base-url"], "--base-url")
+    : env.PARTNER_CENTER_BASE_URL
+      ? checkBaseUrl(env.PARTNER_CENTER_BASE_URL, "PARTNER_CENTER_BASE_URL")
+      : PUBLIC_BASE_URL;
+  const templateId = flags["template-id"]?.trim();
+  if (templateId !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(templateId)) {
+    throw new UsageError(`--template-id must be a GUID (got "${templateId}")`);
+  }
+  const agreementType = flags["agreement-type"]?.trim() || "MicrosoftCustomerAgreement";
+  if (!/^[A-Za-z]+$/.test(agreementType)) throw new UsageError(`--agreement-type must be a name such as MicrosoftCustomerAgreement`);
+  if (flags.resume && flags.overwrite) throw new UsageError("--resume and --overwrite cannot be used together");
+  return Object.freeze({
+    command,
+    input,
+    out,
+    failedOut,
+    logFile: flags["log-file"] ?? `${out}.log`,
+    logLevel,
+    baseUrl,
+    agreementType,
+    templateId: templateId?.toLowerCase(),
+    concurrency: integer("concurrency", flags.concurrency, 8, 1, 256)!,
+    maxRpm: integer("max-rpm", flags["max-rpm"], undefined, 1, 1_000_000),
+    maxAttempts: integer("max-attempts", flags["max-attempts"], 6, 1, 20)!,
+    timeoutMs: integer("timeout", flags.timeout, 30, 1, 600)! * 1000,
+    outageTimeoutMs: integer("outage-timeout", flags["outage-timeout"], 600, 1, 86_400)! * 1000,
+    dateFormat: flags["date-format"] !== undefined ? parseDateFormat(flags["date-format"]) : undefined,
+    map: flags.map !== undefined ? parseMap(flags.map) : new Map<string, Field>(),
+    skipConfirmed: flags["skip-confirmed"] ?? false,
+    resume: flags.resume ?? false,
+    overwrite: flags.overwrite ?? false,
+    progress: !(flags.quiet || flags["no-progress"] || flags.json),
+    json: flags.json ?? false,
+  });
+}

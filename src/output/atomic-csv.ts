@@ -1,0 +1,53 @@
+import fs from "node:fs";
+import { once } from "node:events";
+import { stringify, type Stringifier } from "csv-stringify";
+
+/**
+ * A CSV file written to `<path>.tmp` and renamed into place on commit, so a crash never
+ * leaves a half-written file under the real name.
+ */
+export interface AtomicCsv {
+  /** Write one record; resolves at once unless the disk is behind (backpressure). */
+  write(record: readonly string[]): Promise<void> | undefined;
+  /** Flush, fsync, rename to the final path. */
+  commit(): Promise<void>;
+  /** Remove the temporary file (the final path is left untouched). */
+  discard(): void;
+}
+
+export function createAtomicCsv(path: string, header: readonly string[]): AtomicCsv {
+  const tmp = `${path}.tmp`;
+  const file = fs.createWriteStream(tmp, { mode: 0o600 });
+  const csv: Stringifier = stringify({ record_delimiter: "\n" });
+  csv.pipe(file);
+  csv.write(header as string[]);
+  let failure: Error | undefined;
+  const onError = (e: Error) => (failure ??= e);
+  file.on("error", onError);
+  csv.on("error", onError);
+
+  return {
+    write(record) {
+      if (failure) throw failure;
+      if (csv.write(record as string[])) return undefined;
+      return once(csv, "drain").then(() => undefined);
+    },
+    async commit() {
+      csv.end();
+      if (!file.closed) await once(file, "close");
+      if (failure) throw failure;
+      const fd = fs.openSync(tmp, "r");
+      try {
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(tmp, path);
+    },
+    discard() {
+      csv.destroy();
+      file.destroy();
+      fs.rmSync(tmp, { force: true });
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import fs from "node:fs";
+import { UsageError } from "../errors.js";
+import type { RunConfig } from "../config.js";
+import { journalPath, readJournal, type JournalState } from "./journal.js";
+
+/**
+ * What is already at --out decides whether this run may start (CONTRACT "Runs"):
+ * a journal means an unfinished run (--resume or --overwrite), a results file without one a
+ * finished run (--overwrite). Returns the journal to continue from, if resuming.
+ */
+export function checkOutputs(config: RunConfig): JournalState | undefined {
+  const journal = journalPath(config.out);
+  const unfinished = fs.existsSync(journal);
+  const finished = !unfinished && fs.existsSync(config.out);
+  if (config.overwrite) {
+    fs.rmSync(journal, { force: true });
+    return undefined;
+  }
+  if (config.resume) {
+    if (unfinished) {
+      const state = readJournal(journal);
+      if (!state) throw new UsageError(`${journal} is not a journal this tool can read; start again with --overwrite`);
+      return state;
+    }
+    if (finished) {
+      throw new UsageError(`${config.out} holds a finished run: there is nothing to resume. Use --overwrite to run again into it, or --out for a new file.`);
+    }
+    return undefined; // nothing to resume: a normal first run
+  }
+  if (unfinished) {
+    throw new UsageError(
+      `${config.out} belongs to an unfinished run (${journal} exists). Continue it with --resume, or start again with --overwrite.`,
+    );
+  }
+  if (finished) {
+    throw new UsageError(`${config.out} already exists. Use --overwrite to replace it, or --out to write elsewhere.`);
+  }
+  return undefined;
+}
