@@ -22,6 +22,7 @@ export function createAtomicCsv(path: string, header: readonly string[]): Atomic
   csv.pipe(file);
   csv.write(header as string[]);
   let failure: Error | undefined;
+  let draining: Promise<void> | undefined;
   const onError = (e: Error) => (failure ??= e);
   file.on("error", onError);
   csv.on("error", onError);
@@ -29,8 +30,11 @@ export function createAtomicCsv(path: string, header: readonly string[]): Atomic
   return {
     write(record) {
       if (failure) throw failure;
-      if (csv.write(record as string[])) return undefined;
-      return once(csv, "drain").then(() => undefined);
+      if (csv.write(record as string[]) && !draining) return undefined;
+      // One shared wait however many callers hit a full buffer.
+      return (draining ??= once(csv, "drain").then(() => {
+        draining = undefined;
+      }));
     },
     async commit() {
       csv.end();

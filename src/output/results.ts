@@ -22,6 +22,8 @@ export interface ResultsWriter {
   /** Rows waiting for an earlier row to finish. */
   readonly held: number;
   readonly counts: WrittenCounts;
+  /** Outcomes known so far per status, written or still held (for progress). */
+  readonly known: Readonly<Record<string, number>>;
   commit(): Promise<void>;
   discard(): void;
 }
@@ -52,6 +54,7 @@ export function createResultsWriter(options: {
   const failed: AtomicCsv | undefined = options.failedOut ? createAtomicCsv(options.failedOut, header) : undefined;
   const pending = new Map<number, { cells: readonly string[]; outcome: Outcome }>();
   const counts: WrittenCounts = { rows: 0, failedRows: 0, byStatus: {}, byError: new Map() };
+  const known: Record<string, number> = {};
   let nextRow = 1;
 
   function writeOne(cells: readonly string[], o: Outcome): Promise<void> | undefined {
@@ -77,6 +80,7 @@ export function createResultsWriter(options: {
     put(rowNumber, cells, outcome) {
       if (rowNumber < nextRow || pending.has(rowNumber)) throw new Error(`row ${rowNumber} has two outcomes`);
       pending.set(rowNumber, { cells, outcome });
+      known[outcome.status] = (known[outcome.status] ?? 0) + 1;
       let wait: Promise<void> | undefined;
       for (let p = pending.get(nextRow); p; p = pending.get(nextRow)) {
         pending.delete(nextRow);
@@ -92,6 +96,7 @@ export function createResultsWriter(options: {
       return pending.size;
     },
     counts,
+    known,
     async commit() {
       if (pending.size > 0) throw new Error(`${pending.size} rows were never written (first: ${[...pending.keys()][0]})`);
       await results.commit();

@@ -12,6 +12,10 @@ import { retryDelay, type RetryPolicy } from "./retry.js";
 /** What every API call of a run shares: rate, breaker, retry policy, token renewal, stop. */
 export interface Session {
   readonly client: PartnerCenterClient;
+  /** Runs one request in a worker slot (--concurrency); rows waiting between attempts hold none. */
+  readonly slot: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** +1 when a row starts wanting to send (synchronously, so the reader sees it at once), -1 when that attempt is over. */
+  readonly demand: (delta: 1 | -1) => void;
   readonly rate: RateController;
   readonly breaker: Breaker;
   readonly policy: RetryPolicy;
@@ -78,26 +82,41 @@ export async function callWithRetries(
   let last: Verdict | undefined;
   let answered: CallResult["answered"];
   let journaled: string | undefined;
+  let outage: RunStoppedError | undefined;
   const done = (result: CallEnd): CallResult => ({ result, attempts, ids, answered });
+
+  // One attempt: the breaker, then a worker slot, then the run-wide pace. A slot is held only
+  // while a request is about to start or in flight, never while a row sleeps before a retry.
+  async function attemptOnce(): Promise<Attempt | "outage" | undefined> {
+    s.demand(1);
+    try {
+      await s.breaker.admit(s.stop);
+      const sent = ids;
+      return await s.slot(async (): Promise<Attempt | undefined> => {
+        await s.rate.acquire(s.stop);
+        if (s.stop.aborted) return undefined;
+        attempts++;
+        if (target.what === "confirm" && target.rowNumber !== undefined && journaled !== sent.requestId) {
+          s.journal?.intent(target.rowNumber, sent.requestId, sent.correlationId);
+          journaled = sent.requestId;
+        }
+        s.stats.requests++;
+        return send(sent);
+      });
+    } catch (err) {
+      if (!(err instanceof RunStoppedError)) throw err;
+      outage = err;
+      return "outage";
+    } finally {
+      s.demand(-1);
+    }
+  }
 
   for (;;) {
     if (s.stop.aborted) return done({ end: "stopped", verdict: last });
-    try {
-      await s.breaker.admit(s.stop);
-    } catch (err) {
-      if (err instanceof RunStoppedError) return done({ end: "fatal", error: err, verdict: last });
-      throw err;
-    }
-    await s.rate.acquire(s.stop);
-    if (s.stop.aborted) return done({ end: "stopped", verdict: last });
-
-    attempts++;
-    if (target.what === "confirm" && target.rowNumber !== undefined && journaled !== ids.requestId) {
-      s.journal?.intent(target.rowNumber, ids.requestId, ids.correlationId);
-      journaled = ids.requestId;
-    }
-    s.stats.requests++;
-    const a = await send(ids);
+    const a = await attemptOnce();
+    if (a === "outage") return done({ end: "fatal", error: outage!, verdict: last });
+    if (a === undefined) return done({ end: "stopped", verdict: last });
     const v = verdictOf(a, s.clock.now());
     last = v;
     const key = a.kind === "response" ? String(a.status) : a.reason;

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import fs from "node:fs";
 import pLimit from "p-limit";
 import type { TokenProvider } from "../auth/types.js";
@@ -84,6 +85,8 @@ async function preflight(config: RunConfig): Promise<number> {
 export function startRun(deps: RunDeps): RunHandle {
   const { config, logger, clock } = deps;
   const stopController = new AbortController();
+  // Every row sleeping before a retry listens for the stop: as many as the window holds.
+  setMaxListeners(0, stopController.signal);
   let stop: RunReport["stop"];
   let journal: Journal | undefined;
   let rate: RateController | undefined;
@@ -144,8 +147,22 @@ export function startRun(deps: RunDeps): RunHandle {
       ? openJournal(jPath)
       : openJournal(jPath, { v: 1, fingerprint, input: config.input, startedAt: new Date(clock.now()).toISOString() });
     journal = j;
+    const limit = pLimit(config.concurrency);
+    let demand = 0;
+    let wake: (() => void) | undefined;
+    const changed = () => new Promise<void>((resolve) => (wake = resolve));
+    const notify = () => {
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
     const session: Session = {
       client,
+      slot: (fn) => limit(fn),
+      demand: (d) => {
+        demand += d;
+        if (d < 0) notify();
+      },
       rate,
       breaker,
       policy: { ...DEFAULT_RETRY, maxAttempts: config.maxAttempts },
@@ -180,17 +197,9 @@ export function startRun(deps: RunDeps): RunHandle {
 
     const input = await openInput(config.input, { map: config.map });
     const results = createResultsWriter({ out: config.out, failedOut: config.failedOut, columns: input.header.columns });
-    countsSoFar = () => ({ done: results.counts.rows + results.held, byStatus: results.counts.byStatus });
+    countsSoFar = () => ({ done: results.counts.rows + results.held, byStatus: results.known });
     const classify = createClassifier({ dateFormat: config.dateFormat, now: deps.now });
-    const limit = pLimit(config.concurrency);
     const window = windowSize(config.concurrency);
-    let wake: (() => void) | undefined;
-    const changed = () => new Promise<void>((resolve) => (wake = resolve));
-    const notify = () => {
-      const w = wake;
-      wake = undefined;
-      w?.();
-    };
     let inFlight = 0;
     let drain: Promise<void> | undefined;
     let read = 0;
@@ -223,10 +232,13 @@ export function startRun(deps: RunDeps): RunHandle {
           // Backpressure: pull the next row only when a worker is free and the ordered
           // window has room, so neither p-limit's queue nor the writer grows with the file.
           // Bounded: every pass waits for a row to finish, and in-flight rows finish.
-          while (inFlight >= config.concurrency || row.rowNumber - results.nextRow >= window) await changed();
+          // Rows sleeping before a retry hold no request slot, so the next row may start.
+          while (demand >= config.concurrency || row.rowNumber - results.nextRow >= window) {
+            await changed();
+          }
           const job = { rowNumber: row.rowNumber, acceptance: c.acceptance, resumeIds: resumeState?.intents.get(row.rowNumber) };
           inFlight++;
-          void limit(() => submitRow(session, settings, job))
+          void submitRow(session, settings, job)
             .catch((err: unknown): RowResult => {
               logger.error({ event: "internal-error", rowNumber: row.rowNumber, err: String(err) });
               stopRun("outage", `internal error: ${String(err)}`);
