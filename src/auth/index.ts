@@ -1,0 +1,66 @@
+import type { INetworkModule } from "@azure/msal-node";
+import { UsageError } from "../errors.js";
+import type { Logger } from "../log.js";
+import { staticTokenProvider } from "./provider.js";
+import { Secrets } from "./secrets.js";
+import { authorityHostFrom, cacheFilePath, checkIdentifier, ENV, envValue } from "./settings.js";
+import { cacheSource, refreshTokenSource } from "./sources.js";
+import type { TokenProvider } from "./types.js";
+
+export type { TokenProvider } from "./types.js";
+export { describeIdentityError, type IdentityErrorContext } from "./describe.js";
+export { loginCommand, LOGIN_HELP } from "./login.js";
+export { createHttpsNetworkClient } from "./network.js";
+export { cacheFilePath, PARTNER_CENTER_SCOPE } from "./settings.js";
+
+export interface AuthOptions {
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  /** MSAL's network module; tests and the demo hand in one that trusts the identity simulator. */
+  networkClient?: INetworkModule;
+  now?: () => number;
+}
+
+const NOTHING_CONFIGURED =
+  "No Partner Center sign-in is configured. Set one of:\n" +
+  `  ${ENV.accessToken}                 a bearer token, used as is (no renewal)\n` +
+  `  ${ENV.refreshToken} with ${ENV.clientId} and ${ENV.tenantId} (and ${ENV.clientSecret} for a confidential app)\n` +
+  `  ${ENV.clientId} and ${ENV.tenantId} after signing in once with \`mca-confirm login\`\n` +
+  `${ENV.authorityHost} (default https://login.microsoftonline.com) points at another sign-in service.`;
+
+/**
+ * The token source of the contract, in its order: access token, refresh token, `login` cache.
+ * Sources that sign in do so now, so a refused sign-in is a UsageError before any request is sent.
+ */
+export async function resolveTokenProvider(o: AuthOptions): Promise<TokenProvider> {
+  const env = o.env;
+  const accessToken = envValue(env, ENV.accessToken);
+  if (accessToken) {
+    const token = accessToken.replace(/^Bearer\s+/i, "");
+    if (/\s/.test(token)) throw new UsageError(`${ENV.accessToken} must be the token alone, with no spaces or line breaks.`);
+    o.logger.info({ source: ENV.accessToken }, "using a static access token (no renewal)");
+    return staticTokenProvider(token, ENV.accessToken);
+  }
+  const refreshToken = envValue(env, ENV.refreshToken);
+  const clientId = envValue(env, ENV.clientId);
+  const tenant = envValue(env, ENV.tenantId);
+  if (refreshToken && (!clientId || !tenant)) {
+    const missing = [!clientId && ENV.clientId, !tenant && ENV.tenantId].filter(Boolean).join(" and ");
+    throw new UsageError(`${ENV.refreshToken} is set but ${missing} is not: set ${missing} as well.`);
+  }
+  if (!clientId || !tenant) throw new UsageError(NOTHING_CONFIGURED);
+  const secrets = new Secrets();
+  const clientSecret = envValue(env, ENV.clientSecret);
+  secrets.add(refreshToken, clientSecret);
+  const common = {
+    clientId: checkIdentifier(clientId, ENV.clientId),
+    tenant: checkIdentifier(tenant, ENV.tenantId),
+    authorityHost: authorityHostFrom(env),
+    logger: o.logger,
+    now: o.now ?? Date.now,
+    secrets,
+    ...(o.networkClient ? { networkClient: o.networkClient } : {}),
+  };
+  if (refreshToken) return refreshTokenSource({ ...common, refreshToken, ...(clientSecret ? { clientSecret } : {}) });
+  return cacheSource({ ...common, cacheFile: cacheFilePath(env) });
+}

@@ -1,0 +1,115 @@
+import { Agent, request } from "node:https";
+import { AuthError, type INetworkModule, type NetworkRequestOptions, type NetworkResponse } from "@azure/msal-node";
+
+/** MSAL's own client sets no timeout on token POSTs; a hung identity endpoint must not hang a run. */
+const DEFAULT_TIMEOUT_MS = 30_000;
+/** Token and discovery answers are a few KB. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+
+export interface HttpsNetworkOptions {
+  /** Extra trusted CA certificate(s) in PEM, e.g. the identity simulator's throwaway certificate. */
+  ca?: string;
+  timeoutMs?: number;
+  /** When set, requests to any other origin are refused (the simulator's client never leaves loopback). */
+  allowOrigins?: string[];
+}
+
+/**
+ * An MSAL network module on node:https. Failures become MSAL `AuthError("network_error")`, as MSAL's own
+ * client does, so MSAL passes them through; messages name the origin and the socket error, never a body.
+ */
+export function createHttpsNetworkClient(o: HttpsNetworkOptions = {}): INetworkModule {
+  const agent = new Agent({ keepAlive: false, ...(o.ca ? { ca: o.ca } : {}) });
+  const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const send = <T>(url: string, method: "GET" | "POST", options?: NetworkRequestOptions, timeout?: number) =>
+    new Promise<NetworkResponse<T>>((resolve, reject) => {
+      const u = new URL(url);
+      if (u.protocol !== "https:") return reject(networkError(u.origin, "refused: not https"));
+      if (o.allowOrigins && !o.allowOrigins.includes(u.origin)) return reject(networkError(u.origin, "refused: not an allowed origin"));
+      const body = method === "POST" ? (options?.body ?? "") : undefined;
+      const headers: Record<string, string | number> = { ...options?.headers };
+      if (body !== undefined) headers["content-length"] = Buffer.byteLength(body);
+      const req = request(u, { method, headers, agent, timeout: timeout ?? timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on("data", (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_ANSWER_BYTES) req.destroy(Object.assign(new Error("answer too large"), { code: "EMSGSIZE" }));
+          else chunks.push(c);
+        });
+        res.on("error", (e) => reject(networkError(u.origin, describeSocketError(e))));
+        res.on("end", () => {
+          const status = res.statusCode ?? 0;
+          const text = Buffer.concat(chunks).toString("utf8");
+          let parsed: unknown;
+          try {
+            parsed = text ? JSON.parse(text) : {};
+          } catch {
+            return reject(networkError(u.origin, `HTTP ${status} answer that is not JSON`));
+          }
+          const flat: Record<string, string> = {};
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(", ") : v;
+          resolve({ headers: flat, body: parsed as T, status });
+        });
+      });
+      req.on("timeout", () => req.destroy(Object.assign(new Error("no answer in time"), { code: "ETIMEDOUT" })));
+      req.on("error", (e) => reject(networkError(u.origin, describeSocketError(e))));
+      req.end(body);
+    });
+  return {
+    sendGetRequestAsync: (url, options, timeout) => send(url, "GET", options, timeout),
+    sendPostRequestAsync: (url, options) => send(url, "POST", options),
+  };
+}
+
+function describeSocketError(e: Error & { code?: string }): string {
+  return e.code ? `${e.code} (${e.message})` : e.message;
+}
+
+function networkError(origin: string, what: string): AuthError {
+  return new AuthError("network_error", "", `Network request to ${origin} failed: ${what}`);
+}
+
+/** What the last token/discovery exchange went wrong with; MSAL swallows some of it (e.g. discovery). */
+export interface NetworkObservation {
+  /** Socket-level failure, e.g. "ECONNREFUSED (connect ECONNREFUSED 127.0.0.1:9)". */
+  lastFailure?: string;
+  /** The last 4xx/5xx answer in AAD's error shape (error and AADSTS number only, no description). */
+  lastErrorAnswer?: { status: number; error?: string; aadCode?: number };
+}
+
+export interface ObservedNetwork extends INetworkModule {
+  readonly observation: NetworkObservation;
+  reset(): void;
+}
+
+export function observeNetwork(inner: INetworkModule): ObservedNetwork {
+  const observation: NetworkObservation = {};
+  const watch = async <T>(p: Promise<NetworkResponse<T>>): Promise<NetworkResponse<T>> => {
+    try {
+      const r = await p;
+      if (r.status >= 400) {
+        const b = (r.body ?? {}) as { error?: unknown; error_codes?: unknown };
+        const code = Array.isArray(b.error_codes) && typeof b.error_codes[0] === "number" ? b.error_codes[0] : undefined;
+        observation.lastErrorAnswer = {
+          status: r.status,
+          ...(typeof b.error === "string" ? { error: b.error } : {}),
+          ...(code !== undefined ? { aadCode: code } : {}),
+        };
+      }
+      return r;
+    } catch (e) {
+      observation.lastFailure = e instanceof AuthError ? e.errorMessage : e instanceof Error ? e.message : String(e);
+      throw e;
+    }
+  };
+  return {
+    observation,
+    reset() {
+      delete observation.lastFailure;
+      delete observation.lastErrorAnswer;
+    },
+    sendGetRequestAsync: (url, options, timeout) => watch(inner.sendGetRequestAsync(url, options, timeout)),
+    sendPostRequestAsync: (url, options) => watch(inner.sendPostRequestAsync(url, options)),
+  };
+}

@@ -1,0 +1,53 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { UsageError } from "../errors.js";
+
+/** The delegated (app + user) permission of the Partner Center API (PARTNER-CENTER.md "Authentication"). */
+export const PARTNER_CENTER_SCOPE = "https://api.partnercenter.microsoft.com/user_impersonation";
+/** Asking for offline_access as well makes the identity platform hand back a (rolling) refresh token. */
+export const SCOPES_WITH_REFRESH = [PARTNER_CENTER_SCOPE, "offline_access"];
+export const SCOPES = [PARTNER_CENTER_SCOPE];
+export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
+
+export const ENV = {
+  accessToken: "PARTNER_CENTER_ACCESS_TOKEN",
+  refreshToken: "PARTNER_CENTER_REFRESH_TOKEN",
+  clientId: "PARTNER_CENTER_CLIENT_ID",
+  tenantId: "PARTNER_CENTER_TENANT_ID",
+  clientSecret: "PARTNER_CENTER_CLIENT_SECRET",
+  authorityHost: "PARTNER_CENTER_AUTHORITY_HOST",
+} as const;
+
+/** Trimmed value of a variable, or undefined when unset or blank. */
+export function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const v = env[name]?.trim();
+  return v ? v : undefined;
+}
+
+/** `PARTNER_CENTER_AUTHORITY_HOST` as an https origin (MSAL only accepts https authorities). */
+export function authorityHostFrom(env: NodeJS.ProcessEnv): string {
+  const raw = envValue(env, ENV.authorityHost) ?? DEFAULT_AUTHORITY_HOST;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`${ENV.authorityHost} is not an address: use e.g. ${DEFAULT_AUTHORITY_HOST}.`);
+  }
+  if (url.protocol !== "https:" || (url.pathname !== "/" && url.pathname !== "") || url.search || url.username) {
+    throw new UsageError(`${ENV.authorityHost} must be an https:// host with no path, e.g. ${DEFAULT_AUTHORITY_HOST}.`);
+  }
+  return url.origin;
+}
+
+/** A tenant ID or domain, or a client ID: one path-safe word. */
+export function checkIdentifier(value: string, what: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9.\-_]*$/.test(value)) throw new UsageError(`${what} "${value}" is not a valid ID.`);
+  return value;
+}
+
+/** Where `mca-confirm login` keeps the MSAL token cache: $XDG_CONFIG_HOME/mca-confirm or ~/.config/mca-confirm. */
+export function cacheFilePath(env: NodeJS.ProcessEnv): string {
+  const xdg = env.XDG_CONFIG_HOME?.trim();
+  const base = xdg && xdg.startsWith("/") ? xdg : join(env.HOME?.trim() || homedir(), ".config");
+  return join(base, "mca-confirm", "token-cache.json");
+}

@@ -1,0 +1,363 @@
+// A stand-in for the Microsoft identity platform (v2.0 endpoints) over HTTPS on loopback, with a
+// throwaway self-signed certificate: enough for msal-node's own code to run discovery, the refresh
+// token grant and the device code flow against it. Used by the tests and by `demo --auth refresh-token`.
+import { randomBytes, randomUUID } from "node:crypto";
+import { createServer, type Server } from "node:https";
+import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { INetworkModule } from "@azure/msal-node";
+import { generate } from "selfsigned";
+import { createHttpsNetworkClient } from "../auth/network.js";
+
+export interface IdentityUser {
+  username: string;
+  name: string;
+  /** object ID (GUID) */
+  oid: string;
+}
+
+export interface IdentityServerOptions {
+  /** `expires_in` of issued access tokens; AAD's is about an hour. Default 3600. */
+  accessTokenLifetimeSeconds?: number;
+  /** Device code polls answered `authorization_pending` before tokens are issued. Default 1. */
+  deviceCodePendingPolls?: number;
+  /** `interval` of the device code answer, in seconds (msal-node waits interval × 1000 ms). Default 1. */
+  deviceCodeIntervalSeconds?: number;
+  /** Known tenants (IDs or domains); others get AADSTS90002. Default: any. */
+  tenants?: string[];
+  /** Known application IDs; others get AADSTS700016. Default: any. */
+  clientIds?: string[];
+  /** When set, a request carrying another client_secret gets AADSTS7000215. */
+  clientSecret?: string;
+  user?: IdentityUser;
+  now?: () => number;
+}
+
+/** Canned AAD refusals; or give the answer yourself. */
+export type IdentityErrorKind =
+  | "refresh-token-expired" // invalid_grant AADSTS700082
+  | "invalid-client-secret" // invalid_client AADSTS7000215
+  | "app-not-found" // unauthorized_client AADSTS700016
+  | "tenant-not-found" // invalid_request AADSTS90002
+  | "mfa-required" // invalid_grant AADSTS50076
+  | "mfa-enrollment-required" // invalid_grant AADSTS50079
+  | "consent-required" // invalid_grant AADSTS65001
+  | "unavailable"; // 503 temporarily_unavailable
+
+export interface AadErrorAnswer {
+  status: number;
+  error: string;
+  description: string;
+  code: number;
+  suberror?: string;
+}
+
+export interface IdentityStats {
+  /** POSTs to the token endpoint, whatever the grant and outcome. */
+  tokenRequests: number;
+  refreshGrants: number;
+  /** Device code polls of the token endpoint (pending ones included). */
+  deviceCodeGrants: number;
+  discoveryRequests: number;
+  accessTokensIssued: number;
+}
+
+export interface IdentityServer {
+  /** e.g. https://127.0.0.1:43121 — use as PARTNER_CENTER_AUTHORITY_HOST */
+  readonly authorityHost: string;
+  /** PEM of the throwaway certificate; write it to a file for NODE_EXTRA_CA_CERTS in child processes. */
+  readonly caCert: string;
+  /** An MSAL network module that trusts caCert and only talks to this server. */
+  readonly networkClient: INetworkModule;
+  readonly stats: IdentityStats;
+  /** True for an access token this server issued that has not expired (nor been revoked). */
+  isValidAccessToken(token: string): boolean;
+  /** A refresh token as the one-time consent would have produced it. */
+  issueRefreshToken(): string;
+  /** Refuse the next `times` token requests (default: all, until cleared with undefined). */
+  setError(error: IdentityErrorKind | AadErrorAnswer | undefined, options?: { times?: number }): void;
+  setAccessTokenLifetime(seconds: number): void;
+  /** Make every issued access token invalid (as if revoked), e.g. to provoke a 401. */
+  revokeAccessTokens(): void;
+  close(): Promise<void>;
+}
+
+const CANNED: Record<IdentityErrorKind, AadErrorAnswer> = {
+  "refresh-token-expired": { status: 400, error: "invalid_grant", code: 700082, description: "The refresh token has expired due to inactivity. The token was issued on 2024-01-01T00:00:00Z and was inactive for 90.00:00:00." },
+  "invalid-client-secret": { status: 401, error: "invalid_client", code: 7000215, description: "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID." },
+  "app-not-found": { status: 400, error: "unauthorized_client", code: 700016, description: "Application with identifier was not found in the directory. This can happen if the application has not been installed by the administrator of the tenant." },
+  "tenant-not-found": { status: 400, error: "invalid_request", code: 90002, description: "Tenant not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud." },
+  "mfa-required": { status: 400, error: "invalid_grant", code: 50076, suberror: "basic_action", description: "Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access the resource." },
+  "mfa-enrollment-required": { status: 400, error: "invalid_grant", code: 50079, suberror: "basic_action", description: "Due to a configuration change made by your administrator, or because you moved to a new location, you must enroll in multi-factor authentication to access the resource." },
+  "consent-required": { status: 400, error: "invalid_grant", code: 65001, suberror: "consent_required", description: "The user or administrator has not consented to use the application. Send an interactive authorization request for this user and resource." },
+  unavailable: { status: 503, error: "temporarily_unavailable", code: 90033, description: "A transient error has occurred. Please try again." },
+};
+
+const DEFAULT_USER: IdentityUser = { username: "admin@partner.example", name: "Partner Admin", oid: "6f1f0e5e-4a0b-4c55-9d1e-2a6f3c1b7e01" };
+/** The tenant GUID used in tokens when the authority names a domain rather than an ID. */
+const DEFAULT_TENANT_ID = "9a1c3f5e-0b2d-4e6f-8a1c-3f5e0b2d4e6f";
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const OIDC_SCOPES = new Set(["openid", "profile", "offline_access", "email"]);
+/** Bounds on what the server remembers, so a long demo cannot grow it without limit. */
+const MAX_REMEMBERED = 10_000;
+const MAX_BODY = 64 * 1024;
+
+const b64url = (s: string) => Buffer.from(s, "utf8").toString("base64url");
+const secret = (prefix: string) => `${prefix}.${randomBytes(32).toString("base64url")}`;
+
+function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
+  map.set(key, value);
+  if (map.size > MAX_REMEMBERED) map.delete(map.keys().next().value as K);
+}
+
+export async function startIdentityServer(options: IdentityServerOptions = {}): Promise<IdentityServer> {
+  const now = options.now ?? Date.now;
+  const user = options.user ?? DEFAULT_USER;
+  let lifetimeSeconds = options.accessTokenLifetimeSeconds ?? 3600;
+  let error: { answer: AadErrorAnswer; times: number } | undefined;
+  const accessTokens = new Map<string, number>(); // token → expiry (epoch ms)
+  const refreshTokens = new Map<string, { oid: string }>();
+  const deviceCodes = new Map<string, { pendingLeft: number; expires: number }>();
+  const stats: IdentityStats = { tokenRequests: 0, refreshGrants: 0, deviceCodeGrants: 0, discoveryRequests: 0, accessTokensIssued: 0 };
+
+  const pems = await generate([{ name: "commonName", value: "127.0.0.1" }], {
+    keyType: "ec",
+    algorithm: "sha256",
+    notAfterDate: new Date(Date.now() + 7 * 24 * 3600_000),
+    extensions: [
+      { name: "basicConstraints", cA: true },
+      { name: "keyUsage", digitalSignature: true, keyCertSign: true },
+      { name: "extKeyUsage", serverAuth: true },
+      { name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }, { type: 2, value: "localhost" }] },
+    ],
+  });
+
+  let origin = "";
+  const tenantOk = (t: string) => !options.tenants || options.tenants.some((k) => k.toLowerCase() === t.toLowerCase());
+  const tenantId = (t: string) => (GUID.test(t) ? t.toLowerCase() : DEFAULT_TENANT_ID);
+
+  function sendJson(res: ServerResponse, status: number, body: unknown): void {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), "cache-control": "no-store" });
+    res.end(text);
+  }
+
+  /** An error in AAD's shape (https://learn.microsoft.com/entra/identity-platform/reference-error-codes). */
+  function sendAadError(res: ServerResponse, a: AadErrorAnswer): void {
+    const trace = randomUUID();
+    const correlation = randomUUID();
+    const timestamp = new Date(now()).toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
+    sendJson(res, a.status, {
+      error: a.error,
+      error_description: `AADSTS${a.code}: ${a.description} Trace ID: ${trace} Correlation ID: ${correlation} Timestamp: ${timestamp}`,
+      error_codes: [a.code],
+      timestamp,
+      trace_id: trace,
+      correlation_id: correlation,
+      error_uri: `${origin}/error?code=${a.code}`,
+      ...(a.suberror ? { suberror: a.suberror } : {}),
+    });
+  }
+
+  function issueTokens(res: ServerResponse, tenant: string, clientId: string, scope: string): void {
+    const tid = tenantId(tenant);
+    const issuedAt = now();
+    const accessToken = secret("sim-at");
+    remember(accessTokens, accessToken, issuedAt + lifetimeSeconds * 1000);
+    for (const [t, exp] of accessTokens) {
+      if (exp > issuedAt) break; // roughly expiry-ordered; a bounded sweep of the oldest
+      accessTokens.delete(t);
+    }
+    const refreshToken = secret("sim-rt");
+    remember(refreshTokens, refreshToken, { oid: user.oid });
+    stats.accessTokensIssued++;
+    const iat = Math.floor(issuedAt / 1000);
+    const claims = { aud: clientId, iss: `${origin}/${tid}/v2.0`, iat, nbf: iat, exp: iat + 3600, name: user.name, preferred_username: user.username, oid: user.oid, sub: b64url(`${user.oid}:${clientId}`), tid, ver: "2.0" };
+    const resourceScopes = scope.split(" ").filter((s) => s && !OIDC_SCOPES.has(s));
+    sendJson(res, 200, {
+      token_type: "Bearer",
+      scope: resourceScopes.join(" "),
+      expires_in: lifetimeSeconds,
+      ext_expires_in: lifetimeSeconds,
+      access_token: accessToken,
+      refresh_token: refreshToken,
+      // MSAL needs an id_token and client_info to cache an account; it does not check the signature.
+      id_token: `${b64url(JSON.stringify({ typ: "JWT", alg: "RS256", kid: "sim" }))}.${b64url(JSON.stringify(claims))}.c2ltdWxhdG9y`,
+      client_info: b64url(JSON.stringify({ uid: user.oid, utid: tid })),
+    });
+  }
+
+  function token(res: ServerResponse, tenant: string, form: URLSearchParams): void {
+    stats.tokenRequests++;
+    const grant = form.get("grant_type") ?? "";
+    if (grant === "refresh_token") stats.refreshGrants++;
+    // RFC 8628 names the grant "urn:ietf:params:oauth:grant-type:device_code"; msal-node sends "device_code" (AAD takes both).
+    const isDeviceCode = grant === "device_code" || grant === "urn:ietf:params:oauth:grant-type:device_code";
+    if (isDeviceCode) stats.deviceCodeGrants++;
+    const clientId = form.get("client_id") ?? "";
+    if (!tenantOk(tenant)) return sendAadError(res, CANNED["tenant-not-found"]);
+    if (options.clientIds && !options.clientIds.includes(clientId)) return sendAadError(res, CANNED["app-not-found"]);
+    const sentSecret = form.get("client_secret");
+    if (options.clientSecret && sentSecret !== null && sentSecret !== options.clientSecret) return sendAadError(res, CANNED["invalid-client-secret"]);
+    if (error) {
+      const answer = error.answer;
+      if (--error.times <= 0) error = undefined;
+      return sendAadError(res, answer);
+    }
+    const scope = form.get("scope") ?? "";
+    if (grant === "refresh_token") {
+      const rt = form.get("refresh_token") ?? "";
+      if (!refreshTokens.has(rt)) return sendAadError(res, { status: 400, error: "invalid_grant", code: 9002313, description: "Invalid request. Request is malformed or invalid." });
+      return issueTokens(res, tenant, clientId, scope);
+    }
+    if (isDeviceCode) {
+      const code = form.get("device_code") ?? "";
+      const entry = deviceCodes.get(code);
+      if (!entry || entry.expires < now()) return sendAadError(res, { status: 400, error: "expired_token", code: 70019, description: "Verification code expired." });
+      if (entry.pendingLeft > 0) {
+        entry.pendingLeft--;
+        return sendAadError(res, { status: 400, error: "authorization_pending", code: 70016, description: "OAuth 2.0 device flow error. Authorization is pending. Continue polling." });
+      }
+      deviceCodes.delete(code);
+      return issueTokens(res, tenant, clientId, scope);
+    }
+    return sendAadError(res, { status: 400, error: "unsupported_grant_type", code: 70003, description: "The app requested an unsupported grant type." });
+  }
+
+  function deviceCode(res: ServerResponse, tenant: string, form: URLSearchParams): void {
+    if (!tenantOk(tenant)) return sendAadError(res, CANNED["tenant-not-found"]);
+    const clientId = form.get("client_id") ?? "";
+    if (options.clientIds && !options.clientIds.includes(clientId)) return sendAadError(res, CANNED["app-not-found"]);
+    const code = secret("sim-dc");
+    const userCode = randomBytes(5).toString("hex").toUpperCase().slice(0, 9);
+    const expiresIn = 900;
+    remember(deviceCodes, code, { pendingLeft: options.deviceCodePendingPolls ?? 1, expires: now() + expiresIn * 1000 });
+    const verification = `${origin}/devicelogin`;
+    sendJson(res, 200, {
+      user_code: userCode,
+      device_code: code,
+      verification_uri: verification,
+      expires_in: expiresIn,
+      interval: options.deviceCodeIntervalSeconds ?? 1,
+      message: `To sign in, use a web browser to open the page ${verification} and enter the code ${userCode} to authenticate.`,
+    });
+  }
+
+  function discovery(res: ServerResponse, tenant: string): void {
+    stats.discoveryRequests++;
+    if (!tenantOk(tenant)) {
+      return sendAadError(res, { status: 400, error: "invalid_tenant", code: 90002, description: `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.` });
+    }
+    const base = `${origin}/${tenant}`;
+    sendJson(res, 200, {
+      issuer: `${origin}/${tenantId(tenant)}/v2.0`,
+      authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+      token_endpoint: `${base}/oauth2/v2.0/token`,
+      device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode`,
+      end_session_endpoint: `${base}/oauth2/v2.0/logout`,
+      jwks_uri: `${base}/discovery/v2.0/keys`,
+      response_types_supported: ["code", "id_token", "code id_token", "id_token token"],
+      subject_types_supported: ["pairwise"],
+      id_token_signing_alg_values_supported: ["RS256"],
+      token_endpoint_auth_methods_supported: ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+      scopes_supported: ["openid", "profile", "email", "offline_access"],
+      tenant_region_scope: null,
+      cloud_instance_name: "simulator",
+    });
+  }
+
+  async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of req) {
+      size += (c as Buffer).length;
+      if (size > MAX_BODY) return undefined;
+      chunks.push(c as Buffer);
+    }
+    return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", origin);
+    const parts = url.pathname.split("/").filter(Boolean);
+    const tenant = decodeURIComponent(parts[0] ?? "");
+    const rest = parts.slice(1).join("/");
+    if (req.method === "GET" && rest === "v2.0/.well-known/openid-configuration") return discovery(res, tenant);
+    if (req.method === "GET" && rest === "discovery/v2.0/keys") return sendJson(res, 200, { keys: [] });
+    if (req.method === "POST" && (rest === "oauth2/v2.0/token" || rest === "oauth2/v2.0/devicecode")) {
+      const form = await readForm(req);
+      if (!form) return sendJson(res, 413, { error: "invalid_request", error_description: "request too large" });
+      return rest.endsWith("token") ? token(res, tenant, form) : deviceCode(res, tenant, form);
+    }
+    sendJson(res, 404, { error: "not_found", error_description: `No such endpoint: ${req.method} ${url.pathname}` });
+  }
+
+  const server: Server = createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) sendJson(res, 500, { error: "server_error", error_description: "simulator failure" });
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    authorityHost: origin,
+    caCert: pems.cert,
+    networkClient: createHttpsNetworkClient({ ca: pems.cert, allowOrigins: [origin], timeoutMs: 10_000 }),
+    stats,
+    isValidAccessToken(t: string) {
+      const exp = accessTokens.get(t.replace(/^Bearer\s+/i, ""));
+      return exp !== undefined && now() < exp;
+    },
+    issueRefreshToken() {
+      const rt = secret("sim-rt");
+      remember(refreshTokens, rt, { oid: user.oid });
+      return rt;
+    },
+    setError(e, o) {
+      error = e === undefined ? undefined : { answer: typeof e === "string" ? CANNED[e] : e, times: o?.times ?? Number.POSITIVE_INFINITY };
+    },
+    setAccessTokenLifetime(seconds: number) {
+      lifetimeSeconds = seconds;
+    },
+    revokeAccessTokens() {
+      accessTokens.clear();
+    },
+    close() {
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+export interface DemoIdentity {
+  identity: IdentityServer;
+  /** The whole sign-in environment for resolveTokenProvider (use it instead of process.env). */
+  env: NodeJS.ProcessEnv;
+  networkClient: INetworkModule;
+  close(): Promise<void>;
+}
+
+/** The identity simulator plus a consented refresh token, ready for `demo --auth refresh-token`. */
+export async function startDemoIdentity(options: IdentityServerOptions = {}): Promise<DemoIdentity> {
+  const tenant = "contoso-partner.example";
+  const clientId = "00000000-0000-4000-8000-00000000d3e0";
+  const identity = await startIdentityServer({ tenants: [tenant], clientIds: [clientId], ...options });
+  return {
+    identity,
+    env: {
+      PARTNER_CENTER_REFRESH_TOKEN: identity.issueRefreshToken(),
+      PARTNER_CENTER_CLIENT_ID: clientId,
+      PARTNER_CENTER_TENANT_ID: tenant,
+      PARTNER_CENTER_AUTHORITY_HOST: identity.authorityHost,
+    },
+    networkClient: identity.networkClient,
+    close: () => identity.close(),
+  };
+}
