@@ -30,6 +30,7 @@ export async function demoCommand(options: { rows?: string; auth?: string }, io:
 
   let tokens: (() => Promise<TokenProvider>) | undefined;
   let closeIdentity = async () => {};
+  let identityNote = () => "";
   let acceptToken: ((t: string) => boolean) | undefined;
   if (auth === "refresh-token") {
     // The full MSAL path: a refresh token exchanged at a local identity endpoint over HTTPS,
@@ -37,10 +38,12 @@ export async function demoCommand(options: { rows?: string; auth?: string }, io:
     const { startDemoIdentity } = await import("../simulator/identity.js");
     const { resolveTokenProvider } = await import("../auth/index.js");
     const { silentLogger } = await import("../log.js");
-    const demo = await startDemoIdentity();
+    // Short-lived access tokens, so a longer demo (--rows) renews them during the run.
+    const demo = await startDemoIdentity({ accessTokenLifetimeSeconds: 20 });
     tokens = () => resolveTokenProvider({ env: demo.env, logger: silentLogger, networkClient: demo.networkClient });
     acceptToken = (t) => demo.identity.isValidAccessToken(t);
     closeIdentity = () => demo.close();
+    identityNote = () => ` The identity endpoint answered ${demo.identity.stats.refreshGrants} refresh-token exchanges (access tokens live 20 s).`;
   } else {
     const token: TokenProvider = { description: "demo token", getToken: async () => "demo-access-token", renew: async () => undefined };
     tokens = async () => token;
@@ -51,7 +54,7 @@ export async function demoCommand(options: { rows?: string; auth?: string }, io:
     const argv = ["run", input, "--base-url", sim.url];
     const config = resolveRunConfig("run", input, { "base-url": sim.url }, {});
     const code = await runCommand(config, io, argv, { tokens });
-    io.stdout.write(`\nDemo finished: the simulator recorded ${sim.stats.totalRecords()} confirmations from ${sim.stats.confirmRequests} requests.\nFiles: ${dir}\n`);
+    io.stdout.write(`\nDemo finished: the simulator recorded ${sim.stats.totalRecords()} confirmations from ${sim.stats.confirmRequests} requests.${identityNote()}\nFiles: ${dir}\n`);
     return code;
   } finally {
     await sim.close();
