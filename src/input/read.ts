@@ -11,6 +11,8 @@ import { unescapeFormula } from "./escape.js";
 export interface InputHeader {
   readonly file: string;
   readonly delimiter: "," | ";" | "\t";
+  /** The file starts with a UTF-8 byte order mark (Excel's "CSV UTF-8"): results keep it. */
+  readonly bom: boolean;
   /** The input's own columns in order (result columns dropped), as written in the file. */
   readonly columns: readonly string[];
   /** Field → index into `columns`. */
@@ -33,7 +35,9 @@ export async function openInput(
   file: string,
   options: { map?: ReadonlyMap<string, Field> } = {},
 ): Promise<OpenedInput> {
-  const delimiter = detectDelimiter(file, await readStart(file));
+  const start = await readStart(file);
+  const bom = start[0] === 0xef && start[1] === 0xbb && start[2] === 0xbf;
+  const delimiter = detectDelimiter(file, start);
   const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
   let header: InputHeader | undefined;
   let keep: readonly number[] = [];
@@ -55,7 +59,7 @@ export async function openInput(
       lastEmpty = info.empty_lines;
       if (header === undefined) {
         headerLength = record.length;
-        ({ header, keep, fieldPos } = readHeader(file, line, record, delimiter, options.map));
+        ({ header, keep, fieldPos } = readHeader(file, line, record, delimiter, bom, options.map));
         return null;
       }
       if (isBlank(record)) return null; // a row of only delimiters (spreadsheet export) is no data row
@@ -125,6 +129,7 @@ function readHeader(
   line: number,
   record: readonly string[],
   delimiter: InputHeader["delimiter"],
+  bom: boolean,
   map: ReadonlyMap<string, Field> | undefined,
 ): { header: InputHeader; keep: number[]; fieldPos: [Field, number][] } {
   const m = matchHeader(record, map);
@@ -151,7 +156,7 @@ function readHeader(
     fieldColumn[field] = keep.indexOf(pos);
     fieldPos.push([field, pos]);
   }
-  return { header: { file, delimiter, columns: keep.map((i) => record[i]!), fieldColumn }, keep, fieldPos };
+  return { header: { file, delimiter, bom, columns: keep.map((i) => record[i]!), fieldColumn }, keep, fieldPos };
 }
 
 const list = (record: readonly string[]): string => record.map((h) => `"${h}"`).join(", ");

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import nodePath from "node:path";
 import { once } from "node:events";
 import { stringify, type Stringifier } from "csv-stringify";
 
@@ -15,10 +16,28 @@ export interface AtomicCsv {
   discard(): void;
 }
 
-export function createAtomicCsv(path: string, header: readonly string[]): AtomicCsv {
+export interface CsvFormat {
+  readonly delimiter?: string;
+  readonly bom?: boolean;
+}
+
+/** Makes a rename durable (POSIX); directories cannot be opened this way on Windows. */
+function syncDir(file: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(nodePath.dirname(nodePath.resolve(file)), "r");
+    fs.fsyncSync(fd);
+  } catch {
+    // best effort: a kill -9 cannot lose a rename anyway, only a power cut could
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+export function createAtomicCsv(path: string, header: readonly string[], format: CsvFormat = {}): AtomicCsv {
   const tmp = `${path}.tmp`;
   const file = fs.createWriteStream(tmp, { mode: 0o600 });
-  const csv: Stringifier = stringify({ record_delimiter: "\n" });
+  const csv: Stringifier = stringify({ record_delimiter: "\n", delimiter: format.delimiter ?? ",", bom: format.bom ?? false });
   csv.pipe(file);
   csv.write(header as string[]);
   let failure: Error | undefined;
@@ -47,6 +66,7 @@ export function createAtomicCsv(path: string, header: readonly string[]): Atomic
         fs.closeSync(fd);
       }
       fs.renameSync(tmp, path);
+      syncDir(path);
     },
     discard() {
       csv.destroy();

@@ -49,7 +49,7 @@ export interface SummaryJson {
   requests: number;
   throttled: number;
   templateId: string | null;
-  files: { results: string; failed: string | null; log: string };
+  files: { results: string; failed: string | null; log: string | null };
   stopped: { reason: string; message: string } | null;
   rerunCommand: string | null;
   resumeCommand: string | null;
@@ -78,7 +78,7 @@ export function summarize(report: RunReport, commands: { rerun?: string[]; resum
     requests: report.requests,
     throttled: report.throttled,
     templateId: report.templateId ?? null,
-    files: { results: c.out, failed: c.command === "run" ? c.failedOut : null, log: c.logFile },
+    files: { results: c.out, failed: c.command === "run" ? c.failedOut : null, log: c.command === "run" ? c.logFile : null },
     stopped: report.stop ? { reason: report.stop.kind, message: report.stop.message } : null,
     rerunCommand: hasFailed && commands.rerun ? commands.rerun.map(shellQuote).join(" ") : null,
     resumeCommand: report.resumable && commands.resume ? commands.resume.map(shellQuote).join(" ") : null,
@@ -106,7 +106,7 @@ export function formatSummary(s: SummaryJson): string {
   if (s.stopped) lines.push(`The run stopped early: ${s.stopped.message}`);
   lines.push(`Results: ${s.files.results}`);
   if (s.files.failed && s.rerunCommand) lines.push(`Failed rows: ${s.files.failed}`);
-  lines.push(`Log: ${s.files.log}`);
+  if (s.files.log) lines.push(`Log: ${s.files.log}`);
   if (s.resumeCommand) lines.push(`To continue this run: ${s.resumeCommand}`);
   if (s.rerunCommand) lines.push(`To re-run the failed rows (after fixing what they say): ${s.rerunCommand}`);
   return `${lines.join("\n")}\n`;

@@ -11,7 +11,7 @@ export async function validateFile(deps: { config: RunConfig; logger: Logger; cl
   const { config, clock } = deps;
   const started = clock.now();
   const input = await openInput(config.input, { map: config.map });
-  const writer = createResultsWriter({ out: config.out, columns: input.header.columns });
+  const writer = createResultsWriter({ out: config.out, columns: input.header.columns, format: input.header });
   const classify = createClassifier({ dateFormat: config.dateFormat, now: deps.now });
   let total = 0;
   try {
