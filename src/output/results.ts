@@ -1,6 +1,6 @@
 import { escapeFormula } from "../input/escape.js";
 import { FAILED_STATUSES, RESULT_COLUMNS, type Outcome } from "../types.js";
-import { createAtomicCsv, type AtomicCsv } from "./atomic-csv.js";
+import { createAtomicCsv, type AtomicCsv, type CsvFormat } from "./atomic-csv.js";
 
 /** Counts of what was written, for the summary and the "nothing lost" check. */
 export interface WrittenCounts {
@@ -48,10 +48,12 @@ export function createResultsWriter(options: {
   out: string;
   failedOut?: string;
   columns: readonly string[];
+  /** Written like the input (delimiter, BOM), so the spreadsheet that made it opens it alike. */
+  format?: CsvFormat;
 }): ResultsWriter {
   const header = [...options.columns.map(escapeFormula), ...RESULT_COLUMNS];
-  const results: AtomicCsv = createAtomicCsv(options.out, header);
-  const failed: AtomicCsv | undefined = options.failedOut ? createAtomicCsv(options.failedOut, header) : undefined;
+  const results: AtomicCsv = createAtomicCsv(options.out, header, options.format);
+  const failed: AtomicCsv | undefined = options.failedOut ? createAtomicCsv(options.failedOut, header, options.format) : undefined;
   const pending = new Map<number, { cells: readonly string[]; outcome: Outcome }>();
   const counts: WrittenCounts = { rows: 0, failedRows: 0, byStatus: {}, byError: new Map() };
   const known: Record<string, number> = {};
@@ -61,8 +63,11 @@ export function createResultsWriter(options: {
     const record = [...cells.map(escapeFormula), ...cellsOf(o)];
     counts.rows++;
     counts.byStatus[o.status] = (counts.byStatus[o.status] ?? 0) + 1;
-    if (o.errorCode && o.status !== "confirmed") {
-      for (const code of o.errorCode.split(";")) {
+    // A row that ran out of attempts on answers without an API code (429, 503) still counts
+    // for the summary's "most frequent problems", under its HTTP status.
+    const codes = o.errorCode || (o.httpStatus !== undefined && FAILED_STATUSES.has(o.status) ? `HTTP ${o.httpStatus}` : undefined);
+    if (codes && o.status !== "confirmed") {
+      for (const code of codes.split(";")) {
         const e = counts.byError.get(code) ?? { count: 0, message: o.errorMessage ?? "" };
         e.count++;
         counts.byError.set(code, e);

@@ -1,5 +1,7 @@
 import fs from "node:fs";
+import { StringDecoder } from "node:string_decoder";
 import type { Outcome } from "../types.js";
+import { RecordedOutcomes } from "./recorded.js";
 
 // The journal is an append-only JSON-lines file beside the results file: the durable record
 // of a run, from which --resume rebuilds everything after a crash.
@@ -14,6 +16,7 @@ import type { Outcome } from "../types.js";
 
 const FLUSH_MS = 100;
 const FLUSH_LINES = 256;
+const READ_CHUNK = 1 << 20;
 
 export interface JournalHeader {
   readonly v: 1;
@@ -24,9 +27,9 @@ export interface JournalHeader {
 
 export interface JournalState {
   readonly header: JournalHeader;
-  /** Finished rows: their outcome, kept as the JSON text to stay small. */
-  readonly outcomes: Map<number, string>;
-  /** The last request ids recorded for each row that may have been sent. */
+  /** Finished rows and their outcome (packed: a 500k-row resume stays small). */
+  readonly outcomes: RecordedOutcomes;
+  /** The last request id recorded for each row that may have been sent and has no outcome. */
   readonly intents: Map<number, { requestId: string; correlationId: string }>;
 }
 
@@ -42,33 +45,76 @@ export function journalPath(out: string): string {
   return `${out}.journal`;
 }
 
+/** Calls `each` for every line of the file, reading it in chunks (a 500k-row journal is ~200 MB). */
+function forEachLine(path: string, each: (line: string) => void): void {
+  const fd = fs.openSync(path, "r");
+  try {
+    const buf = Buffer.allocUnsafe(READ_CHUNK);
+    const decoder = new StringDecoder("utf8"); // keeps a UTF-8 sequence cut by a chunk edge whole
+    let rest = "";
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      const text = rest + decoder.write(buf.subarray(0, n));
+      const lines = text.split("\n");
+      rest = lines.pop()!;
+      for (const line of lines) each(line);
+    }
+    rest += decoder.end();
+    if (rest !== "") each(rest);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export function readJournal(path: string): JournalState | undefined {
   if (!fs.existsSync(path)) return undefined;
-  const lines = fs.readFileSync(path, "utf8").split("\n");
   let header: JournalHeader | undefined;
-  const outcomes = new Map<number, string>();
+  const outcomes = new RecordedOutcomes();
   const intents = new Map<number, { requestId: string; correlationId: string }>();
-  for (const line of lines) {
-    if (line.trim() === "") continue;
+  forEachLine(path, (line) => {
+    if (line.trim() === "") return;
     let rec: { v?: 1; r?: number; q?: string; c?: string; o?: Outcome };
     try {
       rec = JSON.parse(line);
     } catch {
-      continue; // the last line may be cut short by a crash
+      return; // a line cut short by a crash (openJournal ends it before appending)
     }
     if (rec.v === 1 && header === undefined) header = rec as unknown as JournalHeader;
-    else if (typeof rec.r === "number" && rec.o) outcomes.set(rec.r, JSON.stringify(rec.o));
-    else if (typeof rec.r === "number" && rec.q && rec.c) intents.set(rec.r, { requestId: rec.q, correlationId: rec.c });
-  }
+    else if (typeof rec.r === "number" && rec.o) {
+      outcomes.set({ ...rec.o, rowNumber: rec.r });
+      intents.delete(rec.r); // finished: its request id is never needed again
+    } else if (typeof rec.r === "number" && rec.q && rec.c && !outcomes.has(rec.r)) {
+      intents.set(rec.r, { requestId: rec.q, correlationId: rec.c });
+    }
+  });
   return header ? { header, outcomes, intents } : undefined;
 }
 
-/** Opens the journal for appending; `header` starts a new one. */
+/**
+ * Opens the journal for appending; `header` starts a new one. A new journal appears under its
+ * name only with its header in it (temp file + rename), so a crash never leaves one that
+ * --resume cannot read. Appending to an old one first ends a line a crash cut short:
+ * otherwise the next line would be glued to it and lost with it.
+ */
 export function openJournal(path: string, header?: JournalHeader): Journal {
-  const fd = fs.openSync(path, header ? "w" : "a", 0o600);
   if (header) {
-    fs.writeSync(fd, `${JSON.stringify(header)}\n`);
-    fs.fsyncSync(fd);
+    const tmp = `${path}.tmp`;
+    const t = fs.openSync(tmp, "w", 0o600);
+    try {
+      fs.writeSync(t, `${JSON.stringify(header)}\n`);
+      fs.fsyncSync(t);
+    } finally {
+      fs.closeSync(t);
+    }
+    fs.renameSync(tmp, path);
+  }
+  const fd = fs.openSync(path, "a+", 0o600);
+  const size = fs.fstatSync(fd).size;
+  if (size > 0) {
+    const last = Buffer.alloc(1);
+    fs.readSync(fd, last, 0, 1, size - 1);
+    if (last[0] !== 0x0a) fs.writeSync(fd, "\n");
   }
   let buffer: string[] = [];
   let timer: NodeJS.Timeout | undefined;

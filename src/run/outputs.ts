@@ -12,10 +12,9 @@ export function checkOutputs(config: RunConfig): JournalState | undefined {
   const journal = journalPath(config.out);
   const unfinished = fs.existsSync(journal);
   const finished = !unfinished && fs.existsSync(config.out);
-  if (config.overwrite) {
-    fs.rmSync(journal, { force: true });
-    return undefined;
-  }
+  // --overwrite leaves the old journal alone here: the new run replaces it when it starts, so
+  // a run refused later (broken input, no credentials: exit 2) still leaves it resumable.
+  if (config.overwrite) return undefined;
   if (config.resume) {
     if (unfinished) {
       const state = readJournal(journal);

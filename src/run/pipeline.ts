@@ -196,7 +196,7 @@ export function startRun(deps: RunDeps): RunHandle {
     }
 
     const input = await openInput(config.input, { map: config.map });
-    const results = createResultsWriter({ out: config.out, failedOut: config.failedOut, columns: input.header.columns });
+    const results = createResultsWriter({ out: config.out, failedOut: config.failedOut, columns: input.header.columns, format: input.header });
     countsSoFar = () => ({ done: results.counts.rows + results.held, byStatus: results.known });
     const classify = createClassifier({ dateFormat: config.dateFormat, now: deps.now });
     const window = windowSize(config.concurrency);
@@ -222,10 +222,15 @@ export function startRun(deps: RunDeps): RunHandle {
         read++;
         const c = classify(row);
         const recorded = resumeState?.outcomes.get(row.rowNumber);
+        // Every row waits for room in the ordered window, not only rows to send: rows decided
+        // at once (invalid, recorded on resume, not-run after Ctrl-C) must not pile up behind
+        // one row waiting on a long Retry-After, or memory grows with the file. No deadlock:
+        // when the window is full its oldest row is in flight, and in-flight rows finish.
+        while (row.rowNumber - results.nextRow >= window) await changed();
         if ("outcome" in c) {
           drain = results.put(row.rowNumber, row.cells, c.outcome) ?? drain;
         } else if (recorded !== undefined) {
-          drain = results.put(row.rowNumber, row.cells, JSON.parse(recorded) as Outcome) ?? drain;
+          drain = results.put(row.rowNumber, row.cells, recorded) ?? drain;
         } else if (stop || !templateId) {
           drain = results.put(row.rowNumber, row.cells, notRun(row.rowNumber)) ?? drain;
         } else {
