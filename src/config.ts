@@ -93,6 +93,8 @@ export function checkBaseUrl(raw: string, source: string): string {
     throw new UsageError(`${source} uses http: on a non-loopback host (${url.hostname}); use https:`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`${source} must be an https: URL`);
+  // Credentials go in the PARTNER_CENTER_* variables; a URL is printed and logged.
+  if (url.username || url.password) throw new UsageError(`${source} must not contain a user name or password`);
   return url.toString().replace(/\/+$/, "");
 }
 
@@ -135,7 +137,8 @@ export function resolveRunConfig(command: "run" | "validate", input: string, fla
     skipConfirmed: flags["skip-confirmed"] ?? false,
     resume: flags.resume ?? false,
     overwrite: flags.overwrite ?? false,
-    progress: !(flags.quiet || flags["no-progress"] || flags.json),
+    // --json keeps stdout for the summary alone; progress goes to stderr, so it stays.
+    progress: !(flags.quiet || flags["no-progress"]),
     json: flags.json ?? false,
   });
 }

@@ -26,13 +26,33 @@ export const REDACT_PATHS = [
   "*.lastName",
   "*.email",
   "*.phoneNumber",
+  // OAuth field names as MSAL and identity answers spell them, and one level deeper for contacts.
+  "access_token",
+  "refresh_token",
+  "client_secret",
+  "*.access_token",
+  "*.refresh_token",
+  "*.client_secret",
+  "*.*.primaryContact",
+  "*.*.email",
 ];
 
-/** A logger writing JSON lines to `file` (created with mode 0600), or nowhere. */
+/**
+ * A logger writing JSON lines to `file` (created with mode 0600), or nowhere. The file is
+ * opened at the first line, so a run refused before it starts (bad input, no credentials)
+ * leaves no empty log behind.
+ */
 export function createLogger(file: string | undefined, level: string): Logger {
   if (!file) return pino({ level: "silent" });
-  const dest = pino.destination({ dest: file, mkdir: true, sync: false, mode: 0o600 } as never);
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: { app: "mca-confirm" } }, dest);
+  let dest: ReturnType<typeof pino.destination> | undefined;
+  // 0600: the log names customers (tenant ids) and request ids, nothing for other users of the machine.
+  const open = () => (dest ??= pino.destination({ dest: file, mkdir: true, sync: false, mode: 0o600 }));
+  const lazy = {
+    write: (line: string) => open().write(line),
+    flush: (cb?: (err?: Error) => void) => (dest ? dest.flush(cb) : cb?.()),
+    flushSync: () => dest?.flushSync(),
+  };
+  return pino({ level, redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: { app: "mca-confirm" } }, lazy);
 }
 
 /** A logger that drops everything, for library use and tests. */

@@ -1,8 +1,13 @@
 import type { Snapshot } from "../run/pipeline.js";
 
-/** Redraw rate on a terminal, and how often a plain line is printed otherwise. */
+/** Redraw rate on a terminal. */
 const TTY_MS = 250;
-const PLAIN_MS = 10_000;
+/** Without a terminal (CI logs, `2> file`): look every second, print a plain line at most this often… */
+const PLAIN_MS = 30_000;
+/** …or sooner when a throttling pause begins, so a log shows why the run stalls, but not more often than this. */
+const PLAIN_PAUSE_MS = 5_000;
+/** The rate (and so the ETA) is measured over the last ~10 s, so it follows throttling. */
+const RATE_WINDOW_MS = 10_000;
 
 function eta(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds <= 0) return "–";
@@ -11,41 +16,55 @@ function eta(seconds: number): string {
   return m < 60 ? `${m} min ${Math.round(seconds % 60)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
-export function progressLine(s: Snapshot, elapsedMs: number, rate: number, now: number): string {
+/** One progress line. "failed" counts rows the API refused or that ran out of attempts; invalid rows are shown apart. */
+export function progressLine(s: Snapshot, rate: number, now: number): string {
   const pct = s.total > 0 ? Math.floor((s.done / s.total) * 100) : 100;
   const failed = (s.byStatus.failed ?? 0) + (s.byStatus.rejected ?? 0);
-  const parts = [
-    `${s.done}/${s.total} rows (${pct}%)`,
-    `${s.byStatus.confirmed ?? 0} confirmed`,
-    `${failed} failed`,
-    `${rate.toFixed(1)} rows/s`,
-    `ETA ${eta((s.total - s.done) / rate)}`,
-  ];
+  const invalid = s.byStatus.invalid ?? 0;
+  const parts = [`${s.done}/${s.total} rows (${pct}%)`, `${s.byStatus.confirmed ?? 0} confirmed`, `${failed} failed`];
+  if (invalid > 0) parts.push(`${invalid} invalid`);
+  parts.push(`${rate.toFixed(1)} rows/s`, `ETA ${eta((s.total - s.done) / rate)}`);
   if (s.pausedUntil > now) parts.push(`waiting ${Math.ceil((s.pausedUntil - now) / 1000)} s (API throttling)`);
   if (s.breakerOpen) parts.push("API not answering: holding requests, probing");
-  void elapsedMs;
   return parts.join(" · ");
 }
 
-/** Progress on stderr: a redrawn line on a terminal, a plain line now and then otherwise. */
+/**
+ * Progress on stderr: on a terminal one line redrawn in place (cut to the terminal's width, so
+ * `\r` really returns to its start); otherwise a plain line every PLAIN_MS, and one when a
+ * throttling pause begins. Returns the function that stops it and clears the line.
+ */
 export function startProgress(snapshot: () => Snapshot, stream: NodeJS.WriteStream, now: () => number = Date.now): () => void {
   const tty = stream.isTTY === true;
-  const started = now();
-  // The rate over the last ~10 s, from samples, so the ETA follows throttling.
   const samples: { t: number; done: number }[] = [];
+  let lastPlain = now();
+  let wasPaused = false;
+  let stopped = false;
   const draw = () => {
     const t = now();
     const s = snapshot();
     samples.push({ t, done: s.done });
-    while (samples.length > 2 && t - samples[0]!.t > 10_000) samples.shift();
+    while (samples.length > 2 && t - samples[0]!.t > RATE_WINDOW_MS) samples.shift();
     const first = samples[0]!;
     const rate = t > first.t ? ((s.done - first.done) * 1000) / (t - first.t) : 0;
-    const line = progressLine(s, t - started, rate, t);
-    stream.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
+    const paused = s.pausedUntil > t;
+    const pauseBegan = paused && !wasPaused;
+    wasPaused = paused;
+    if (s.total === 0) return; // still reading the file: nothing to show yet
+    const line = progressLine(s, rate, t);
+    if (tty) {
+      const width = stream.columns && stream.columns > 1 ? stream.columns - 1 : 200;
+      stream.write(`\r\x1b[2K${line.length > width ? `${line.slice(0, width - 1)}…` : line}`);
+    } else if (t - lastPlain >= PLAIN_MS || (pauseBegan && t - lastPlain >= PLAIN_PAUSE_MS)) {
+      lastPlain = t;
+      stream.write(`${line}\n`);
+    }
   };
-  const timer = setInterval(draw, tty ? TTY_MS : PLAIN_MS);
+  const timer = setInterval(draw, tty ? TTY_MS : 1000);
   timer.unref();
   return () => {
+    if (stopped) return;
+    stopped = true;
     clearInterval(timer);
     if (tty) stream.write("\r\x1b[2K");
   };

@@ -23,7 +23,17 @@ export const ERROR_MEANINGS: Readonly<Record<string, string>> = {
   "network-error": "connection failed or was reset",
   "auth-failed": "the API refused the credentials",
   interrupted: "the run was interrupted",
+  // Rows whose attempts ran out on answers without an API error code (see results.ts).
+  "HTTP 429": "throttled on every attempt: re-run the failed file later, or lower --max-rpm",
+  "HTTP 408": "the API timed out on every attempt",
+  "HTTP 500": "server error on every attempt",
+  "HTTP 502": "bad gateway on every attempt",
+  "HTTP 503": "service unavailable on every attempt",
+  "HTTP 504": "gateway timeout on every attempt",
 };
+
+/** The text summary lists this many error codes; --json lists them all. */
+const TEXT_ERRORS = 10;
 
 const STATUS_ORDER = ["confirmed", "skipped", "valid", "invalid", "rejected", "failed", "not-run"];
 
@@ -61,10 +71,10 @@ export function summarize(report: RunReport, commands: { rerun?: string[]; resum
   const c = report.config;
   const statuses: Record<string, number> = {};
   for (const s of STATUS_ORDER) if (report.counts.byStatus[s]) statuses[s] = report.counts.byStatus[s]!;
+  // Most frequent first; ties by code, so the same run prints the same summary.
   const errors = [...report.counts.byError.entries()]
-    .sort((a, b) => b[1].count - a[1].count)
-    .slice(0, 8)
-    .map(([code, e]) => ({ code, rows: e.count, meaning: ERROR_MEANINGS[code] ?? e.message }));
+    .sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1))
+    .map(([code, e]) => ({ code, rows: e.count, meaning: ERROR_MEANINGS[code] ?? (e.message || "see the errorMessage column") }));
   const seconds = report.elapsedMs / 1000;
   const hasFailed = report.counts.failedRows > 0 && c.command === "run";
   return {
@@ -86,6 +96,11 @@ export function summarize(report: RunReport, commands: { rerun?: string[]; resum
   };
 }
 
+/** "1 row " / "2 rows": padded to one width so the meanings line up. */
+function plural(n: number, word: string): string {
+  return n === 1 ? `${word} ` : `${word}s`;
+}
+
 function duration(seconds: number): string {
   if (seconds < 60) return `${seconds.toFixed(1)} s`;
   const m = Math.floor(seconds / 60);
@@ -101,7 +116,12 @@ export function formatSummary(s: SummaryJson): string {
   if (s.command === "run") lines.push(`  requests sent ${s.requests}, answered 429 (throttled) ${s.throttled}`);
   if (s.errors.length > 0) {
     lines.push("Most frequent problems:");
-    for (const e of s.errors) lines.push(`  ${e.code.padEnd(20)} ${String(e.rows).padStart(6)} rows  ${e.meaning}`);
+    for (const e of s.errors.slice(0, TEXT_ERRORS)) lines.push(`  ${e.code.padEnd(20)} ${String(e.rows).padStart(6)} ${plural(e.rows, "row")} ${e.meaning}`);
+    const more = s.errors.slice(TEXT_ERRORS);
+    if (more.length > 0) {
+      const rows = more.reduce((n, e) => n + e.rows, 0);
+      lines.push(`  … ${more.length} more ${plural(more.length, "code").trim()} on ${rows} ${plural(rows, "row").trim()} (see the errorCode column)`);
+    }
   }
   if (s.stopped) lines.push(`The run stopped early: ${s.stopped.message}`);
   lines.push(`Results: ${s.files.results}`);

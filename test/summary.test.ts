@@ -1,0 +1,187 @@
+// The end-of-run summary (text and --json) and the progress line, from hand-made run reports:
+// no network, no files.
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { resolveRunConfig } from "../src/config.js";
+import { progressLine, startProgress } from "../src/output/progress.js";
+import { exitCodeOf, formatSummary, summarize, type SummaryJson } from "../src/output/summary.js";
+import type { WrittenCounts } from "../src/output/results.js";
+import type { RunReport, Snapshot } from "../src/run/pipeline.js";
+
+function report(byStatus: Record<string, number>, errors: [string, number, string?][], extra: Partial<RunReport> = {}): RunReport {
+  const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
+  const failedRows = ["invalid", "rejected", "failed", "not-run"].reduce((n, s) => n + (byStatus[s] ?? 0), 0);
+  const counts: WrittenCounts = {
+    rows: total,
+    failedRows,
+    byStatus,
+    byError: new Map(errors.map(([code, count, message]) => [code, { count, message: message ?? "" }])),
+  };
+  return {
+    config: resolveRunConfig("run", "/data/monthly run/acceptances.csv", {}, {}),
+    total,
+    counts,
+    requests: 120,
+    throttled: 7,
+    elapsedMs: 12_500,
+    resumed: false,
+    templateId: "117a77b0-9360-443b-8795-c6dedc750cf9",
+    resumable: false,
+    ...extra,
+  };
+}
+
+const commands = {
+  rerun: ["mca-confirm", "run", "/data/monthly run/acceptances.failed.csv", "--base-url", "http://127.0.0.1:9"],
+  resume: ["mca-confirm", "run", "/data/monthly run/acceptances.csv", "--resume"],
+};
+
+describe("summarize", () => {
+  it("counts per status, the error codes most frequent first with their meaning, time, rate and 429s", () => {
+    const s = summarize(report({ confirmed: 90, invalid: 6, rejected: 3, failed: 1 }, [["60003", 3], ["invalid-email", 6], ["HTTP 429", 1]]), commands);
+    expect(s.statuses).toEqual({ confirmed: 90, invalid: 6, rejected: 3, failed: 1 });
+    expect(s.errors).toEqual([
+      { code: "invalid-email", rows: 6, meaning: "email is not a valid address" },
+      { code: "60003", rows: 3, meaning: "customer tenant not found" },
+      { code: "HTTP 429", rows: 1, meaning: expect.stringContaining("throttled on every attempt") },
+    ]);
+    expect(s).toMatchObject({ rows: 100, elapsedSeconds: 12.5, rowsPerSecond: 8, requests: 120, throttled: 7, exitCode: 1 });
+    expect(s.files).toEqual({
+      results: "/data/monthly run/acceptances.results.csv",
+      failed: "/data/monthly run/acceptances.failed.csv",
+      log: "/data/monthly run/acceptances.results.csv.log",
+    });
+    // Quoted for a POSIX shell: the path has a space.
+    expect(s.rerunCommand).toBe("mca-confirm run '/data/monthly run/acceptances.failed.csv' --base-url http://127.0.0.1:9");
+    expect(s.resumeCommand).toBeNull();
+  });
+
+  it("falls back to the API's message for a code it has no meaning for, and orders ties by code", () => {
+    const s = summarize(report({ rejected: 4 }, [["777777", 2, "Something new from the API"], ["600002", 2]]), commands);
+    expect(s.errors.map((e) => e.code)).toEqual(["600002", "777777"]);
+    expect(s.errors[1]!.meaning).toBe("Something new from the API");
+  });
+
+  it("offers no rerun when nothing failed, and exits 0", () => {
+    const s = summarize(report({ confirmed: 10, skipped: 2 }, [["duplicate-customer", 2]]), commands);
+    expect(s.rerunCommand).toBeNull();
+    expect(s.exitCode).toBe(0);
+    expect(formatSummary(s)).not.toContain("re-run");
+  });
+
+  it("says how to continue a stopped run, and maps stops to exit codes 3 and 130", () => {
+    const stopped = report({ confirmed: 5, "not-run": 5 }, [["auth-failed", 5]], {
+      stop: { kind: "auth-failed", message: "The API refused the access token" },
+      resumable: true,
+    });
+    const s = summarize(stopped, commands);
+    expect(s.exitCode).toBe(3);
+    expect(s.stopped).toEqual({ reason: "auth-failed", message: "The API refused the access token" });
+    expect(s.resumeCommand).toBe("mca-confirm run '/data/monthly run/acceptances.csv' --resume");
+    const text = formatSummary(s);
+    expect(text).toContain("The run stopped early: The API refused the access token");
+    expect(text).toContain("To continue this run: mca-confirm run '/data/monthly run/acceptances.csv' --resume");
+    expect(exitCodeOf({ ...stopped, stop: { kind: "interrupted", message: "Ctrl-C" } })).toBe(130);
+  });
+
+  it("is plain JSON: --json prints exactly this object", () => {
+    const s = summarize(report({ confirmed: 3, failed: 1 }, [["HTTP 503", 1]]), commands);
+    const back = JSON.parse(JSON.stringify(s)) as SummaryJson;
+    expect(back).toEqual(s);
+  });
+});
+
+describe("formatSummary", () => {
+  it("prints statuses, 429s, the problems, the files and the rerun command", () => {
+    const text = formatSummary(summarize(report({ confirmed: 90, invalid: 6, rejected: 3, failed: 1 }, [["60003", 3], ["invalid-email", 6], ["HTTP 429", 1]]), commands));
+    expect(text).toContain("Processed 100 rows of /data/monthly run/acceptances.csv in 12.5 s (8 rows/s).");
+    expect(text).toMatch(/^ {2}confirmed +90$/m);
+    expect(text).toMatch(/^ {2}invalid +6$/m);
+    expect(text).toContain("requests sent 120, answered 429 (throttled) 7");
+    expect(text).toMatch(/^ {2}invalid-email +6 rows email is not a valid address$/m);
+    expect(text).toMatch(/^ {2}HTTP 429 +1 row  throttled on every attempt/m);
+    expect(text).toContain("Results: /data/monthly run/acceptances.results.csv");
+    expect(text).toContain("Failed rows: /data/monthly run/acceptances.failed.csv");
+    expect(text).toContain("Log: /data/monthly run/acceptances.results.csv.log");
+    expect(text).toContain("To re-run the failed rows (after fixing what they say): mca-confirm run '/data/monthly run/acceptances.failed.csv'");
+  });
+
+  it("lists ten codes and counts the rest, while --json keeps them all", () => {
+    const errors: [string, number][] = Array.from({ length: 13 }, (_, i) => [`8000${String(i).padStart(2, "0")}`, 20 - i]);
+    const s = summarize(report({ rejected: errors.reduce((n, e) => n + e[1], 0) }, errors), commands);
+    expect(s.errors).toHaveLength(13);
+    const text = formatSummary(s);
+    expect(text).toContain("800009");
+    expect(text).not.toContain("800010 ");
+    expect(text).toContain("… 3 more codes on 27 rows (see the errorCode column)");
+  });
+});
+
+const snap = (over: Partial<Snapshot> = {}): Snapshot => ({
+  total: 1000,
+  done: 250,
+  byStatus: { confirmed: 240, rejected: 3, failed: 2, invalid: 5 },
+  requests: 260,
+  throttled: 0,
+  pausedUntil: 0,
+  breakerOpen: false,
+  ...over,
+});
+
+describe("progressLine", () => {
+  it("shows rows done of total, confirmed, failed, invalid, rate and ETA", () => {
+    expect(progressLine(snap(), 50, 1_000)).toBe("250/1000 rows (25%) · 240 confirmed · 5 failed · 5 invalid · 50.0 rows/s · ETA 15 s");
+  });
+
+  it("shows the wait while a Retry-After pause holds, and drops it once it is over", () => {
+    expect(progressLine(snap({ pausedUntil: 31_000 }), 0, 1_000)).toMatch(/ETA – · waiting 30 s \(API throttling\)$/);
+    expect(progressLine(snap({ pausedUntil: 900 }), 10, 1_000)).not.toContain("waiting");
+  });
+});
+
+describe("startProgress without a terminal", () => {
+  afterEach(() => vi.useRealTimers());
+
+  function fakeStream(isTTY: boolean) {
+    const writes: string[] = [];
+    const stream = { isTTY, columns: 60, write: (s: string) => (writes.push(s), true) } as unknown as NodeJS.WriteStream;
+    return { stream, writes };
+  }
+
+  it("prints a plain line every 30 s, one when a throttling pause begins, and no control characters", () => {
+    vi.useFakeTimers({ now: 0 });
+    const { stream, writes } = fakeStream(false);
+    let s = snap({ done: 0 });
+    const stop = startProgress(() => s, stream, () => Date.now());
+    vi.advanceTimersByTime(29_000);
+    expect(writes).toEqual([]);
+    s = snap({ done: 300 });
+    vi.advanceTimersByTime(1_000);
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toMatch(/^300\/1000 rows \(30%\) .*\n$/);
+    vi.advanceTimersByTime(10_000);
+    expect(writes).toHaveLength(1);
+    s = snap({ done: 400, pausedUntil: Date.now() + 20_000 });
+    vi.advanceTimersByTime(1_000);
+    expect(writes).toHaveLength(2);
+    expect(writes[1]).toMatch(/waiting 1\d s \(API throttling\)\n$/);
+    vi.advanceTimersByTime(10_000); // still the same pause: nothing new
+    expect(writes).toHaveLength(2);
+    stop();
+    vi.advanceTimersByTime(60_000);
+    expect(writes).toHaveLength(2);
+    expect(writes.join("")).not.toMatch(/[\r\x1b]/);
+  });
+
+  it("on a terminal keeps the redrawn line within the terminal's width and clears it when stopped", () => {
+    vi.useFakeTimers({ now: 0 });
+    const { stream, writes } = fakeStream(true);
+    const stop = startProgress(() => snap({ pausedUntil: 5_000 }), stream, () => Date.now());
+    vi.advanceTimersByTime(250);
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.startsWith("\r\x1b[2K")).toBe(true);
+    expect(writes[0]!.length - "\r\x1b[2K".length).toBeLessThanOrEqual(59);
+    stop();
+    stop();
+    expect(writes.slice(1)).toEqual(["\r\x1b[2K"]);
+  });
+});
