@@ -1,0 +1,344 @@
+// `npm run bench [-- --quick] [-- --only a,c] [-- --json-out file]`: the performance figures of
+// mca-confirm, each measured on the compiled CLI as a separate process, against the bundled
+// simulator on 127.0.0.1. Data is generated into a temp dir that is removed afterwards.
+//
+//   a  validate 500k rows: rows/s, peak RSS
+//   b  run 20k rows, no latency, --concurrency 32: rows/s, peak RSS
+//   c  run at 20 ms latency, default concurrency, against a sequential one-request-at-a-time loop
+//   d  rate-limited simulator (40 req/s): achieved rate / limit, share of 429 answers
+//   e  faulty simulator (15% faults, 3% of each kind): requests per row, duplicate records, all confirmed
+//   f  run 500k rows, no latency, --concurrency 32: peak RSS, rows/s
+//
+// `--quick` (or BENCH_QUICK=1) scales everything down about 10x for a smoke run.
+
+import os from "node:os";
+import path from "node:path";
+import { mkdtemp, rm } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { writeFileSync } from "node:fs";
+import { writeGeneratedCsv } from "../demo/generate.js";
+import { startSimulator, type Simulator } from "../simulator/index.js";
+import { HAVE_GNU_TIME, lastJson, runCli, startSimulatorProcess, type ChildResult, type SimulatorProcess } from "./proc.js";
+import { runSequential } from "./sequential.js";
+
+interface Summary {
+  rows: number;
+  statuses: Record<string, number>;
+  requests: number;
+  throttled: number;
+  elapsedSeconds: number;
+  rowsPerSecond: number;
+  exitCode: number;
+  stopped: { reason: string; message: string } | null;
+}
+
+interface Row {
+  scenario: string;
+  figure: string;
+  value: string;
+  target: string;
+  pass?: boolean;
+}
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    only: { type: "string" },
+    "json-out": { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+  strict: true,
+});
+
+if (values.help) {
+  process.stdout.write("npm run bench [-- --quick] [-- --only a,b,c,d,e,f] [-- --json-out file]\n  BENCH_QUICK=1 is the same as --quick.\n");
+  process.exit(0);
+}
+
+const QUICK = values.quick || process.env.BENCH_QUICK === "1";
+const ALL = ["a", "b", "c", "d", "e", "f"] as const;
+type Scenario = (typeof ALL)[number];
+const only = values.only
+  ? values.only
+      .split(",")
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean)
+  : [...ALL];
+for (const s of only) {
+  if (!(ALL as readonly string[]).includes(s)) {
+    process.stderr.write(`bench: unknown scenario "${s}" (choose from ${ALL.join(",")})\n`);
+    process.exit(2);
+  }
+}
+const selected = new Set(only as Scenario[]);
+
+const q = (full: number, quick: number) => (QUICK ? quick : full);
+const SIZES = {
+  validateRows: q(500_000, 50_000),
+  runRows: q(20_000, 2_000),
+  latencyRows: q(2_000, 300),
+  sequentialRows: q(300, 60),
+  rateLimit: 40,
+  rateRows: q(40 * 30, 40 * 5),
+  faultRows: q(2_000, 300),
+  bigRows: q(500_000, 50_000),
+};
+const MIN = 60_000;
+const TOKEN = "bench-token";
+const CLI_ENV: NodeJS.ProcessEnv = { ...process.env, PARTNER_CENTER_ACCESS_TOKEN: TOKEN };
+delete CLI_ENV.PARTNER_CENTER_BASE_URL;
+delete CLI_ENV.PARTNER_CENTER_REFRESH_TOKEN;
+
+const table: Row[] = [];
+const notes: string[] = [];
+let dir = "";
+const sims: { inProc: Simulator[]; procs: SimulatorProcess[] } = { inProc: [], procs: [] };
+
+const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const mb = (r: ChildResult) => (r.peakRssMb === undefined ? "n/a" : `${fmt(r.peakRssMb, 1)} MB`);
+
+function record(row: Row): void {
+  table.push(row);
+  const mark = row.pass === undefined ? "" : row.pass ? "  PASS" : "  FAIL";
+  process.stderr.write(`  [${row.scenario}] ${row.figure}: ${row.value} (target ${row.target})${mark}\n`);
+}
+
+const files = new Map<string, Promise<string>>();
+/** A generated CSV of `rows` valid rows (cached per size and salt). */
+function dataFile(rows: number, salt = 0): Promise<string> {
+  const key = `${rows}-${salt}`;
+  let p = files.get(key);
+  if (!p) {
+    const file = path.join(dir, `rows-${rows}-${salt}.csv`);
+    p = writeGeneratedCsv(file, rows, { salt }).then(() => file);
+    files.set(key, p);
+  }
+  return p;
+}
+
+let runNo = 0;
+function runArgs(command: "run" | "validate", input: string, extra: string[]): string[] {
+  const out = path.join(dir, `out-${++runNo}.csv`);
+  return [command, input, "--out", out, "--json", "--quiet", "--overwrite", ...extra];
+}
+
+/** Runs the CLI and checks it produced a summary; a crash or timeout is a failed figure. */
+async function cli(scenario: string, args: string[], timeoutMs: number): Promise<{ r: ChildResult; s: Summary } | undefined> {
+  const r = await runCli(args, { env: CLI_ENV, timeoutMs });
+  const s = lastJson<Summary>(r.stdout);
+  if (r.timedOut || !s) {
+    record({
+      scenario,
+      figure: "CLI finished",
+      value: r.timedOut ? `killed after ${timeoutMs / 1000} s` : `exit ${r.code}: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`,
+      target: "a JSON summary",
+      pass: false,
+    });
+    return undefined;
+  }
+  return { r, s };
+}
+
+function allConfirmed(scenario: string, s: Summary, rows: number): void {
+  const confirmed = s.statuses.confirmed ?? 0;
+  if (confirmed !== rows) {
+    record({ scenario, figure: "rows confirmed", value: `${confirmed} of ${rows} (${JSON.stringify(s.statuses)})`, target: `${rows}`, pass: false });
+  }
+}
+
+async function scenarioA(): Promise<void> {
+  const rows = SIZES.validateRows;
+  const file = await dataFile(rows);
+  const res = await cli("a", runArgs("validate", file, []), 20 * MIN);
+  if (!res) return;
+  const rate = rows / res.r.wallSeconds;
+  record({ scenario: "a", figure: `validate ${fmt(rows)} rows: rows/s`, value: fmt(rate), target: "≥ 50,000", pass: rate >= 50_000 });
+  record({ scenario: "a", figure: "validate: peak RSS", value: mb(res.r), target: "< 200 MB", pass: res.r.peakRssMb === undefined ? undefined : res.r.peakRssMb < 200 });
+  if ((res.s.statuses.valid ?? 0) !== rows) notes.push(`a: expected ${rows} valid rows, got ${JSON.stringify(res.s.statuses)}`);
+}
+
+/** b and f: a run against the launcher in its own process, no latency, --concurrency 32. */
+async function bigRun(scenario: "b" | "f", rows: number, rateTarget: boolean): Promise<void> {
+  const file = await dataFile(rows);
+  const sim = await startSimulatorProcess(["--latency", "0"]);
+  sims.procs.push(sim);
+  try {
+    const res = await cli(scenario, runArgs("run", file, ["--base-url", sim.url, "--concurrency", "32"]), 60 * MIN);
+    if (!res) return;
+    const rate = rows / res.r.wallSeconds;
+    record({
+      scenario,
+      figure: `run ${fmt(rows)} rows, c=32: rows/s`,
+      value: `${fmt(rate)} (CLI's own ${fmt(res.s.rowsPerSecond)})`,
+      target: rateTarget ? "≥ 1,000" : "(info)",
+      pass: rateTarget ? rate >= 1_000 : undefined,
+    });
+    record({ scenario, figure: "run: peak RSS", value: mb(res.r), target: scenario === "f" ? "< 200 MB" : "(info)", pass: scenario === "f" && res.r.peakRssMb !== undefined ? res.r.peakRssMb < 200 : undefined });
+    allConfirmed(scenario, res.s, rows);
+  } finally {
+    await sim.stop();
+  }
+}
+
+async function scenarioC(): Promise<void> {
+  const rows = SIZES.latencyRows;
+  const seqRows = SIZES.sequentialRows;
+  const file = await dataFile(rows, 1);
+  const seqFile = await dataFile(seqRows, 2);
+  const sim = await startSimulator({ host: "127.0.0.1", latencyMs: 20 });
+  sims.inProc.push(sim);
+  try {
+    const seq = await runSequential(sim.url, TOKEN, seqFile, seqRows);
+    const ok = (seq.statuses[201] ?? 0) + (seq.statuses[200] ?? 0);
+    if (ok !== seq.rows) notes.push(`c: the sequential baseline got ${JSON.stringify(seq.statuses)}`);
+    record({ scenario: "c", figure: `sequential loop (${seqRows} rows, 20 ms): rows/s`, value: fmt(seq.rowsPerSecond, 1), target: "(baseline)" });
+    const res = await cli("c", runArgs("run", file, ["--base-url", sim.url]), 20 * MIN);
+    if (!res) return;
+    const rate = rows / res.r.wallSeconds;
+    record({ scenario: "c", figure: `run (${rows} rows, 20 ms, default concurrency): rows/s`, value: fmt(rate, 1), target: "(info)" });
+    const ratio = rate / seq.rowsPerSecond;
+    record({ scenario: "c", figure: "speed-up over the sequential loop", value: `${fmt(ratio, 1)}x`, target: "≥ 6x", pass: ratio >= 6 });
+    allConfirmed("c", res.s, rows);
+  } finally {
+    await sim.close();
+  }
+}
+
+async function scenarioD(): Promise<void> {
+  const rows = SIZES.rateRows;
+  const limit = SIZES.rateLimit;
+  const file = await dataFile(rows, 3);
+  const sim = await startSimulator({ host: "127.0.0.1", rateLimit: { perSecond: limit } });
+  sims.inProc.push(sim);
+  try {
+    const res = await cli("d", runArgs("run", file, ["--base-url", sim.url, "--concurrency", "32"]), 10 * MIN);
+    if (!res) return;
+    const st = sim.stats;
+    const accepted = st.requests - st.throttled;
+    const achieved = accepted / res.r.wallSeconds;
+    const share = st.requests > 0 ? st.throttled / st.requests : 0;
+    record({
+      scenario: "d",
+      figure: `achieved rate / limit (${limit}/s, ${rows} rows, ${fmt(res.r.wallSeconds, 1)} s)`,
+      value: `${fmt((achieved / limit) * 100, 1)}% (${fmt(achieved, 1)} req/s)`,
+      target: "≥ 95%",
+      pass: achieved / limit >= 0.95,
+    });
+    record({
+      scenario: "d",
+      figure: "requests answered 429",
+      value: `${fmt(share * 100, 1)}% (${st.throttled} of ${st.requests})`,
+      target: "≤ 5%",
+      pass: share <= 0.05,
+    });
+    allConfirmed("d", res.s, rows);
+  } finally {
+    await sim.close();
+  }
+}
+
+async function scenarioE(): Promise<void> {
+  const rows = SIZES.faultRows;
+  const file = await dataFile(rows, 4);
+  const each = 0.03;
+  const sim = await startSimulator({
+    host: "127.0.0.1",
+    faults: { errorRate: each, resetBeforeCommitRate: each, resetAfterCommitRate: each, hangRate: each, timeoutRate: each },
+  });
+  sims.inProc.push(sim);
+  try {
+    const res = await cli("e", runArgs("run", file, ["--base-url", sim.url, "--timeout", "2"]), 20 * MIN);
+    if (!res) return;
+    const st = sim.stats;
+    const perRow = st.confirmRequests / rows;
+    record({
+      scenario: "e",
+      figure: `requests per row (15% faults, ${rows} rows, ${fmt(res.r.wallSeconds, 1)} s)`,
+      value: `${fmt(perRow, 3)} (${st.confirmRequests} POSTs)`,
+      target: "(info; ideal ≈ 1/0.85 = 1.18)",
+    });
+    const dup = st.customersWithDuplicateRecords().length;
+    record({ scenario: "e", figure: "confirmations recorded twice", value: String(dup), target: "0", pass: dup === 0 });
+    const confirmed = res.s.statuses.confirmed ?? 0;
+    const records = st.totalRecords();
+    record({
+      scenario: "e",
+      figure: "rows confirmed / records on the simulator",
+      value: `${confirmed} / ${records} of ${rows}`,
+      target: `${rows} / ${rows}`,
+      pass: confirmed === rows && records === rows,
+    });
+  } finally {
+    await sim.close();
+  }
+}
+
+function printTable(): void {
+  const head: Row = { scenario: "scenario", figure: "figure", value: "measured", target: "target", pass: undefined };
+  const cells = (r: Row) => [r.scenario, r.figure, r.value, r.target, r === head ? "result" : r.pass === undefined ? "-" : r.pass ? "PASS" : "FAIL"];
+  const all = [head, ...table].map(cells);
+  const widths = all[0]!.map((_, i) => Math.max(...all.map((c) => c[i]!.length)));
+  const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i]!)).join(" | ");
+  process.stdout.write(`\n${line(all[0]!)}\n${widths.map((w) => "-".repeat(w)).join("-|-")}\n`);
+  for (const c of all.slice(1)) process.stdout.write(`${line(c)}\n`);
+  for (const n of notes) process.stdout.write(`note: ${n}\n`);
+}
+
+async function cleanup(): Promise<void> {
+  await Promise.allSettled([...sims.inProc.map((s) => s.close()), ...sims.procs.map((p) => p.stop())]);
+  if (dir) await rm(dir, { recursive: true, force: true });
+}
+
+let interrupted = false;
+process.on("SIGINT", () => {
+  if (interrupted) process.exit(130);
+  interrupted = true;
+  process.stderr.write("\nbench: interrupted, cleaning up\n");
+  void cleanup().finally(() => process.exit(130));
+});
+
+async function main(): Promise<number> {
+  const cpus = os.cpus();
+  process.stdout.write(
+    `mca-confirm bench${QUICK ? " (quick: sizes scaled down ~10x)" : ""}\n` +
+      `machine: ${cpus.length} cpus × ${cpus[0]?.model.trim() ?? "unknown"}, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB RAM, ${os.platform()} ${os.release()}\n` +
+      `node ${process.version}; peak RSS via ${HAVE_GNU_TIME ? "/usr/bin/time -v" : "/proc/<pid>/status VmHWM polling"}; scenarios ${[...selected].join(",")}\n`,
+  );
+  dir = await mkdtemp(path.join(os.tmpdir(), "mca-bench-"));
+  const started = performance.now();
+  const steps: [Scenario, () => Promise<void>][] = [
+    ["a", scenarioA],
+    ["b", () => bigRun("b", SIZES.runRows, true)],
+    ["c", scenarioC],
+    ["d", scenarioD],
+    ["e", scenarioE],
+    ["f", () => bigRun("f", SIZES.bigRows, false)],
+  ];
+  try {
+    for (const [name, step] of steps) {
+      if (!selected.has(name) || interrupted) continue;
+      process.stderr.write(`bench: scenario ${name}…\n`);
+      try {
+        await step();
+      } catch (err) {
+        record({ scenario: name, figure: "scenario ran", value: `error: ${(err as Error).message}`, target: "no error", pass: false });
+      }
+    }
+  } finally {
+    await cleanup();
+  }
+  printTable();
+  process.stdout.write(`total bench time ${fmt((performance.now() - started) / 1000, 0)} s\n`);
+  if (values["json-out"]) writeFileSync(values["json-out"], `${JSON.stringify({ quick: QUICK, table, notes }, null, 2)}\n`);
+  return table.some((r) => r.pass === false) ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

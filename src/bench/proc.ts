@@ -1,0 +1,167 @@
+// Child processes for the benchmark: the CLI (wall clock + peak RSS) and the standalone
+// simulator launcher. Everything is bounded by a kill timeout; nothing listens beyond 127.0.0.1.
+
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { once } from "node:events";
+
+export const CLI = fileURLToPath(new URL("../cli.js", import.meta.url));
+export const SIMULATOR_MAIN = fileURLToPath(new URL("../simulator/main.js", import.meta.url));
+const TIME = "/usr/bin/time";
+
+export interface ChildResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  wallSeconds: number;
+  /** Peak resident set size of the CLI process in MB, when it could be measured. */
+  peakRssMb?: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/** Whether `/usr/bin/time -v` works here (GNU time); else peak RSS is polled from /proc. */
+export const HAVE_GNU_TIME: boolean = (() => {
+  if (!existsSync(TIME)) return false;
+  // `-v` is GNU time's; busybox or BSD time lack it.
+  const probe = spawnSync(TIME, ["-v", "true"], { encoding: "utf8", timeout: 5_000 });
+  return probe.status === 0 && /Maximum resident set size/.test(probe.stderr ?? "");
+})();
+
+function vmHwmKb(pid: number): number | undefined {
+  try {
+    const m = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps only the tail of a stream (a runaway child must not fill the bench's memory). */
+function collector(limit = 256 * 1024) {
+  let text = "";
+  return {
+    add(chunk: Buffer) {
+      text += chunk.toString("utf8");
+      if (text.length > limit * 2) text = text.slice(-limit);
+    },
+    get text() {
+      return text;
+    },
+  };
+}
+
+/**
+ * Runs `node dist/cli.js …args` and measures it. Peak RSS comes from GNU time's "Maximum resident
+ * set size" when available, else from polling /proc/<pid>/status VmHWM every 100 ms.
+ */
+export async function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs: number; nodeArgs?: string[] }): Promise<ChildResult> {
+  const nodeArgs = [...(options.nodeArgs ?? []), CLI, ...args];
+  const useTime = HAVE_GNU_TIME;
+  const started = performance.now();
+  const child = useTime
+    ? spawn(TIME, ["-v", process.execPath, ...nodeArgs], { env: options.env, stdio: ["ignore", "pipe", "pipe"] })
+    : spawn(process.execPath, nodeArgs, { env: options.env, stdio: ["ignore", "pipe", "pipe"] });
+  const out = collector();
+  const err = collector();
+  child.stdout!.on("data", out.add);
+  child.stderr!.on("data", err.add);
+  let polledKb = 0;
+  const poll = useTime
+    ? undefined
+    : setInterval(() => {
+        const kb = child.pid !== undefined ? vmHwmKb(child.pid) : undefined;
+        if (kb !== undefined && kb > polledKb) polledKb = kb;
+      }, 100);
+  let timedOut = false;
+  const killer = setTimeout(() => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  }, options.timeoutMs);
+  const [code, signal] = (await once(child, "close")) as [number | null, NodeJS.Signals | null];
+  const wallSeconds = (performance.now() - started) / 1000;
+  clearTimeout(killer);
+  if (poll) clearInterval(poll);
+  let peakRssMb: number | undefined;
+  let stderr = err.text;
+  if (useTime) {
+    const m = /Maximum resident set size \(kbytes\):\s*(\d+)/.exec(stderr);
+    if (m) peakRssMb = Number(m[1]) / 1024;
+    // GNU time appends its report after the child's own stderr.
+    const at = stderr.indexOf("\tCommand being timed:");
+    if (at >= 0) stderr = stderr.slice(0, at);
+    // GNU time reports the child's failure on its own line before the report.
+    stderr = stderr.replace(/^Command exited with non-zero status \d+\n?/m, "");
+  } else if (polledKb > 0) {
+    peakRssMb = polledKb / 1024;
+  }
+  return { code, signal, wallSeconds, peakRssMb, stdout: out.text, stderr, timedOut };
+}
+
+/** The last JSON object printed on stdout (the CLI's --json summary). */
+export function lastJson<T>(stdout: string): T | undefined {
+  const lines = stdout.trim().split("\n").reverse();
+  for (const line of lines) {
+    if (!line.startsWith("{")) continue;
+    try {
+      return JSON.parse(line) as T;
+    } catch {
+      /* keep looking */
+    }
+  }
+  return undefined;
+}
+
+export interface SimulatorProcess {
+  readonly url: string;
+  readonly child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `node dist/simulator/main.js --port 0 …flags` and waits for its URL (first stdout line). */
+export async function startSimulatorProcess(flags: string[], timeoutMs = 15_000): Promise<SimulatorProcess> {
+  const child = spawn(process.execPath, [SIMULATOR_MAIN, "--port", "0", "--host", "127.0.0.1", ...flags], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const err = collector(16 * 1024);
+  child.stderr!.on("data", err.add);
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`simulator did not start within ${timeoutMs} ms: ${err.text}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      buf += chunk.toString("utf8");
+      const nl = buf.indexOf("\n");
+      if (nl >= 0) {
+        clearTimeout(timer);
+        child.stdout!.off("data", onData);
+        child.stdout!.resume();
+        resolve(buf.slice(0, nl).trim());
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`simulator exited (${code}) before printing its URL: ${err.text}`));
+    });
+  });
+  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) {
+    child.kill("SIGKILL");
+    throw new Error(`simulator printed an unexpected URL: ${url}`);
+  }
+  return {
+    url,
+    child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const closed = once(child, "exit");
+      child.kill("SIGTERM");
+      const t = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await closed;
+      clearTimeout(t);
+    },
+  };
+}
