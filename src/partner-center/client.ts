@@ -15,7 +15,14 @@ export type Attempt =
       readonly correlationId?: string;
       readonly durationMs: number;
     }
-  | { readonly kind: "no-response"; readonly reason: "timeout" | "network"; readonly message: string; readonly durationMs: number };
+  | {
+      readonly kind: "no-response";
+      readonly reason: "timeout" | "network";
+      /** Node's error code (ECONNRESET, ETIMEDOUT, ECONNREFUSED, …), which decides whether to retry. */
+      readonly code?: string;
+      readonly message: string;
+      readonly durationMs: number;
+    };
 
 export interface RequestIds {
   readonly requestId: string;
@@ -54,6 +61,7 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
     agent,
     headers: {
       accept: "application/json",
+      "content-type": "application/json",
       "ms-contract-version": "v1",
       "user-agent": "mca-confirm",
     },
@@ -85,7 +93,13 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
       const durationMs = performance.now() - started;
       if (err instanceof RequestError) {
         const timeout = err.name === "TimeoutError" || err.code === "ETIMEDOUT";
-        return { kind: "no-response", reason: timeout ? "timeout" : "network", message: err.code ? `${err.code}: ${err.message}` : err.message, durationMs };
+        return {
+          kind: "no-response",
+          reason: timeout ? "timeout" : "network",
+          code: err.code,
+          message: err.code ? `${err.code}: ${err.message}` : err.message,
+          durationMs,
+        };
       }
       throw err;
     }

@@ -1,6 +1,6 @@
 import type { Attempt } from "./client.js";
 import { parseErrorBody } from "./errors.js";
-import { parseRetryAfter, RETRYABLE_STATUSES } from "../run/retry.js";
+import { isRetryableNoResponse, parseRetryAfter, RETRYABLE_STATUSES } from "../run/retry.js";
 
 /** What one attempt means for its row and for the run. */
 export type Verdict =
@@ -14,6 +14,8 @@ export type Verdict =
       readonly retryAfterMs?: number;
       /** 429: a signal for the whole run. */
       readonly throttled: boolean;
+      /** A transport failure another attempt would meet again (refused connection, unknown host, TLS): fail now. */
+      readonly final?: boolean;
     }
   | {
       readonly kind: "auth";
@@ -32,7 +34,13 @@ const FORBIDDEN_FOR_RUN = new Set(["900308", "900309"]);
 
 export function verdictOf(a: Attempt, now: number = Date.now()): Verdict {
   if (a.kind === "no-response") {
-    return { kind: "retryable", code: a.reason === "timeout" ? "timeout" : "network-error", message: a.message, throttled: false };
+    return {
+      kind: "retryable",
+      code: a.reason === "timeout" ? "timeout" : "network-error",
+      message: a.message,
+      throttled: false,
+      ...(isRetryableNoResponse(a.reason, a.code) ? {} : { final: true }),
+    };
   }
   const s = a.status;
   if (s >= 200 && s < 300) return { kind: "ok", httpStatus: s, body: a.body };

@@ -83,6 +83,8 @@ export async function callWithRetries(
   let answered: CallResult["answered"];
   let journaled: string | undefined;
   let outage: RunStoppedError | undefined;
+  /** When the latest attempt started, so the rate controller can tell throttling rounds apart. */
+  let startedAt: number | undefined;
   const done = (result: CallEnd): CallResult => ({ result, attempts, ids, answered });
 
   // One attempt: the breaker, then a worker slot, then the run-wide pace. A slot is held only
@@ -93,7 +95,7 @@ export async function callWithRetries(
       await s.breaker.admit(s.stop);
       const sent = ids;
       return await s.slot(async (): Promise<Attempt | undefined> => {
-        await s.rate.acquire(s.stop);
+        startedAt = await s.rate.acquire(s.stop);
         if (s.stop.aborted) return undefined;
         attempts++;
         if (target.what === "confirm" && target.rowNumber !== undefined && journaled !== sent.requestId) {
@@ -121,13 +123,13 @@ export async function callWithRetries(
     last = v;
     const key = a.kind === "response" ? String(a.status) : a.reason;
     s.stats.responses[key] = (s.stats.responses[key] ?? 0) + 1;
-    s.rate.onAnswer(v.kind === "retryable" && v.throttled, v.kind === "retryable" ? v.retryAfterMs : undefined);
+    s.rate.onAnswer(v.kind === "retryable" && v.throttled, v.kind === "retryable" ? v.retryAfterMs : undefined, startedAt);
     const fault = v.kind === "retryable" && !v.throttled && (v.httpStatus === undefined || v.httpStatus >= 500);
     s.breaker.record(fault);
     if (a.kind === "response") answered = { requestId: a.requestId, correlationId: a.correlationId };
 
     let delayMs: number | undefined;
-    if (v.kind === "retryable") delayMs = retryDelay(attempts, v.retryAfterMs, s.policy);
+    if (v.kind === "retryable" && !v.final) delayMs = retryDelay(attempts, v.retryAfterMs, s.policy);
     s.logger.info({
       event: "attempt",
       call: target.what,

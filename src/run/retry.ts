@@ -33,11 +33,25 @@ export function retryDelay(
   return Math.max(backoff, retryAfterMs ?? 0);
 }
 
+/**
+ * Connection failures worth another attempt: resets (the API may or may not have processed the
+ * request; re-sending the same MS-RequestId makes that safe) and timeouts. Anything else, such as
+ * a refused connection, an unknown host or a TLS error, fails the same way on every attempt.
+ */
+export const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "ETIMEDOUT", "ESOCKETTIMEDOUT"]);
+
+export function isRetryableNoResponse(reason: "timeout" | "network", code: string | undefined): boolean {
+  return reason === "timeout" || (code !== undefined && RETRYABLE_NETWORK_CODES.has(code));
+}
+
 /** Retry-After in seconds or as an HTTP date (RFC 9110 §10.2.3) → milliseconds from now. */
 export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
   if (value === undefined || value.trim() === "") return undefined;
   const v = value.trim();
   if (/^\d+$/.test(v)) return Number(v) * 1000;
+  // An HTTP date names a day and month ("Sun, 01 Mar 2026 12:00:30 GMT"); Date.parse would
+  // also take "-5" or "2026" as dates.
+  if (!/[a-z]{3}/i.test(v)) return undefined;
   const at = Date.parse(v);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now);

@@ -1,0 +1,255 @@
+// Every fault mode end to end: the built CLI (dist/cli.js) as a child process against the
+// bundled simulator (or, for Retry-After timing, a tiny recording server) on 127.0.0.1, port 0.
+// Each test reads the results file row by row and asks the simulator what it recorded per
+// customer: faults must never produce a second record, a false `failed` or a wrong userId.
+import http from "node:http";
+import path from "node:path";
+import type { AddressInfo } from "node:net";
+import { afterAll, describe, expect, it } from "vitest";
+import { CURRENT_MCA_TEMPLATE_ID, startSimulator, type Simulator, type SimulatorOptions } from "../src/simulator/index.js";
+import { userIdOf } from "../src/simulator/store.js";
+import { generatedTenantId, writeGeneratedCsv } from "../src/demo/generate.js";
+import { readCsv, removeTempDirs, runCli, tempDir, type CliResult } from "./helpers/cli.js";
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const sims: Simulator[] = [];
+const servers: http.Server[] = [];
+async function sim(options: SimulatorOptions = {}): Promise<Simulator> {
+  const s = await startSimulator(options);
+  sims.push(s);
+  return s;
+}
+afterAll(async () => {
+  await Promise.all(sims.splice(0).map((s) => s.close()));
+  for (const s of servers.splice(0)) s.closeAllConnections(), s.close();
+  removeTempDirs();
+});
+
+type Row = Record<string, string>;
+
+/** Generates `rows` valid rows (ids never hit a trigger prefix unless `ids` replaces some). */
+async function inputFile(rows: number, ids: Record<number, string> = {}): Promise<{ file: string; dir: string }> {
+  const dir = tempDir("mca-faults-");
+  const file = path.join(dir, "in.csv");
+  await writeGeneratedCsv(file, rows);
+  if (Object.keys(ids).length > 0) {
+    const fs = await import("node:fs");
+    const lines = fs.readFileSync(file, "utf8").split("\n");
+    for (const [i, id] of Object.entries(ids)) lines[Number(i)] = lines[Number(i)]!.replace(generatedTenantId(Number(i) - 1), id);
+    fs.writeFileSync(file, lines.join("\n"));
+  }
+  return { file, dir };
+}
+
+async function run(url: string, file: string, args: string[] = [], timeoutMs = 45_000): Promise<{ r: CliResult; rows: Row[]; ms: number }> {
+  const started = Date.now();
+  const r = await runCli(["run", file, "--base-url", url, "--quiet", ...args], {
+    cwd: path.dirname(file),
+    env: { PARTNER_CENTER_ACCESS_TOKEN: "test-token" },
+    timeoutMs,
+  });
+  expect(r.timedOut, `the CLI did not finish in time; stderr: ${r.stderr}`).toBe(false);
+  const rows = readCsv(file.replace(/\.csv$/, ".results.csv"));
+  return { r, rows, ms: Date.now() - started };
+}
+
+/** The invariants every fault test checks for a confirmed row, against the simulator's records. */
+function expectConfirmedOnce(s: Simulator, rows: Row[]): void {
+  for (const row of rows) {
+    const id = row.customerTenantId!;
+    expect(row, `row ${row.rowNumber}`).toMatchObject({ status: "confirmed", httpStatus: "201", errorCode: "" });
+    expect(s.stats.recordsPerCustomer(id), `records of row ${row.rowNumber}`).toBe(1);
+    expect(Number(row.attempts), `attempts of row ${row.rowNumber}`).toBe(s.stats.requestsPerCustomer(id));
+    expect(row.requestId).toMatch(GUID);
+    expect(row.correlationId).toMatch(GUID);
+  }
+  expect(s.stats.customersWithDuplicateRecords()).toEqual([]);
+  // Every userId is one the simulator issued, and no two rows got the same one (a replayed
+  // answer for the wrong MS-RequestId would hand a row another row's userId).
+  const issued = new Set(Array.from({ length: s.stats.totalRecords() + 1 }, (_, i) => userIdOf(i)));
+  const userIds = rows.map((r) => r.userId!);
+  expect(userIds.every((u) => issued.has(u))).toBe(true);
+  expect(new Set(userIds).size).toBe(rows.length);
+}
+
+describe("faults end to end", () => {
+  it("rides out bursts of 500 and 503: every row confirmed once", async () => {
+    const s = await sim({ faults: { errorRate: 0.3 }, seed: 11 });
+    const { file } = await inputFile(40);
+    const { r, rows } = await run(s.url, file, ["--concurrency", "8", "--max-attempts", "10"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(rows).toHaveLength(40);
+    expectConfirmedOnce(s, rows);
+    expect(rows.some((row) => Number(row.attempts) > 1)).toBe(true);
+    expect(s.stats.totalRecords()).toBe(40);
+  });
+
+  it("never records twice or reports a false failure when connections drop before or after the commit", async () => {
+    const s = await sim({ faults: { resetBeforeCommitRate: 0.15, resetAfterCommitRate: 0.25 }, seed: 7 });
+    const { file } = await inputFile(60);
+    const { r, rows } = await run(s.url, file, ["--concurrency", "8", "--max-attempts", "10"]);
+    expect(r.code, r.stderr).toBe(0);
+    expectConfirmedOnce(s, rows);
+    // Rows whose connection dropped after the commit were answered from the idempotency record:
+    // the 201 with their own userId, not 600061 "already exists".
+    expect(rows.filter((row) => Number(row.attempts) > 1).length).toBeGreaterThan(10);
+    expect(s.stats.totalRecords()).toBe(60);
+  });
+
+  it("gives up on hung connections after --timeout and carries on", async () => {
+    const s = await sim({ faults: { hangRate: 0.15, timeoutRate: 0.1 }, seed: 3 });
+    const { file } = await inputFile(40);
+    const { r, rows, ms } = await run(s.url, file, ["--concurrency", "8", "--timeout", "1", "--max-attempts", "10"]);
+    expect(r.code, r.stderr).toBe(0);
+    expectConfirmedOnce(s, rows);
+    expect(rows.filter((row) => Number(row.attempts) > 1).length).toBeGreaterThan(3);
+    expect(ms).toBeLessThan(25_000);
+  });
+
+  it("fails only the row that keeps failing, after --max-attempts, without opening the breaker", async () => {
+    const s = await sim();
+    const bad = "00000500-0000-4000-8000-000000000001";
+    const { file } = await inputFile(12, { 3: bad });
+    const { r, rows } = await run(s.url, file, ["--concurrency", "4", "--max-attempts", "3"]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(rows[2]).toMatchObject({ status: "failed", httpStatus: "503", attempts: "3" });
+    expect(s.stats.requestsPerCustomer(bad)).toBe(3);
+    expectConfirmedOnce(s, rows.filter((_, i) => i !== 2));
+  });
+
+  it("rejects only the customer answered 403 20002; the run goes on", async () => {
+    const s = await sim();
+    const bad = "00000403-0000-4000-8000-000000000001";
+    const { file } = await inputFile(10, { 5: bad });
+    const { r, rows } = await run(s.url, file, ["--concurrency", "4"]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(rows[4]).toMatchObject({ status: "rejected", httpStatus: "403", errorCode: "20002", attempts: "1" });
+    expectConfirmedOnce(s, rows.filter((_, i) => i !== 4));
+  });
+
+  it("runs at the API's rate limit, with every 429 retried and nothing recorded twice", async () => {
+    const s = await sim({ latencyMs: 10, rateLimit: { perSecond: 40 } });
+    const { file } = await inputFile(160);
+    const { r, rows, ms } = await run(s.url, file, ["--concurrency", "32"]);
+    expect(r.code, r.stderr).toBe(0);
+    expectConfirmedOnce(s, rows);
+    expect(s.stats.throttled).toBeGreaterThan(0);
+    // 160 rows + the metadata call against 40/s with a burst of 40: 3 s at the limit.
+    expect(ms).toBeLessThan(9_000);
+    expect(s.stats.throttled / s.stats.requests).toBeLessThan(0.2);
+  });
+});
+
+describe("Retry-After end to end", () => {
+  // Some accepted requests first, so the run knows a rate to come back at after the pause.
+  const THROTTLED_ARRIVAL = 12;
+  /** A recording API: the 12th POST gets 429 with `retryAfter`, every other one 201. */
+  async function throttlingServer(retryAfter: () => string) {
+    const arrivals: number[] = [];
+    let throttledAt: number | undefined;
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        arrivals.push(Date.now());
+        const n = arrivals.length;
+        res.setHeader("content-type", "application/json");
+        res.setHeader("ms-requestid", String(req.headers["ms-requestid"] ?? ""));
+        res.setHeader("ms-correlationid", String(req.headers["ms-correlationid"] ?? ""));
+        if (n === THROTTLED_ARRIVAL) {
+          throttledAt = Date.now();
+          res.writeHead(429, { "retry-after": retryAfter() });
+          return res.end(JSON.stringify({ statusCode: 429, message: "Rate limit is exceeded." }));
+        }
+        res.writeHead(201);
+        res.end(JSON.stringify({ userId: crypto.randomUUID() }));
+      });
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { url, arrivals, throttledAt: () => throttledAt! };
+  }
+
+  it.each([
+    ["seconds", () => "2", 2_000],
+    ["an HTTP date", () => new Date(Date.now() + 3_000).toUTCString(), 2_000],
+  ])("starts no request anywhere in the run until Retry-After (%s) has passed", async (_, header, minPauseMs) => {
+    const api = await throttlingServer(header);
+    const { file } = await inputFile(30);
+    // Latency-free server: the run would finish in well under a second without the pause.
+    const { r, rows } = await run(api.url, file, ["--concurrency", "8", "--template-id", CURRENT_MCA_TEMPLATE_ID]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(rows.every((row) => row.status === "confirmed")).toBe(true);
+    expect(rows.filter((row) => row.attempts === "2")).toHaveLength(1);
+    const t = api.throttledAt();
+    // Requests already on their way when the 429 was sent may arrive just after it; nothing later.
+    const late = api.arrivals.filter((a) => a > t + 50 && a < t + minPauseMs - 20);
+    expect(late).toEqual([]);
+    expect(api.arrivals.filter((a) => a >= t + minPauseMs - 20).length).toBeGreaterThan(0);
+  });
+});
+
+describe("outages end to end", () => {
+  it("stops sending during an outage and stops the run after --outage-timeout: exit 3, the rest not-run", async () => {
+    const s = await sim({ faults: { errorRate: 1 } });
+    const { file } = await inputFile(50);
+    const { r, rows, ms } = await run(s.url, file, ["--concurrency", "4", "--max-attempts", "6", "--outage-timeout", "4"]);
+    expect(r.code).toBe(3);
+    expect(r.stdout + r.stderr).toMatch(/--outage-timeout/);
+    expect(r.stdout + r.stderr).toMatch(/--resume/);
+    expect(ms).toBeLessThan(15_000);
+    // Without the breaker: 50 rows × 6 attempts = 300 requests. With it: a window's worth and a few probes.
+    expect(s.stats.confirmRequests).toBeLessThan(40);
+    expect(s.stats.totalRecords()).toBe(0);
+    for (const row of rows) {
+      expect(["not-run", "failed"]).toContain(row.status);
+      expect(Number(row.attempts)).toBe(s.stats.requestsPerCustomer(row.customerTenantId!));
+    }
+    expect(rows.filter((row) => row.status === "not-run").length).toBeGreaterThan(40);
+  });
+
+  it("resumes by itself when the API comes back within --outage-timeout", async () => {
+    const s = await sim({ faults: { errorRate: 1 } });
+    const { file } = await inputFile(40);
+    setTimeout(() => s.setFaults({ errorRate: 0 }), 3_000).unref();
+    const { r, rows } = await run(s.url, file, ["--concurrency", "4", "--max-attempts", "6", "--outage-timeout", "60"]);
+    expect(r.code, r.stderr).toBe(0);
+    expectConfirmedOnce(s, rows);
+    // Attempts stayed bounded during the 3 s outage: the breaker held the rows, they did not burn retries.
+    expect(s.stats.confirmRequests).toBeLessThan(40 + 30);
+  });
+});
+
+describe("answers that would fail every row", () => {
+  it.each([
+    [{ status: 401, code: 900421 }, /multi-factor/i],
+    [{ status: 403, code: 900308 }, /permission|Admin agent/i],
+    [{ status: 403, code: 900309 }, /Conditional Access/i],
+    [{ status: 401, code: 800001 }, /refused the access token/i],
+  ] as const)("stops the run at once on %o mid-run: exit 3, finished rows kept, the rest not-run", async (authError, advice) => {
+    const s = await sim({ latencyMs: 15 });
+    const { file } = await inputFile(300);
+    const poll = setInterval(() => {
+      if (s.stats.confirmRequests >= 20) {
+        s.setFaults({ authError });
+        clearInterval(poll);
+      }
+    }, 2);
+    const { r, rows } = await run(s.url, file, ["--concurrency", "4"]);
+    clearInterval(poll);
+    expect(r.code).toBe(3);
+    expect(r.stdout + r.stderr).toMatch(advice);
+    const confirmed = rows.filter((row) => row.status === "confirmed");
+    const notRun = rows.filter((row) => row.status === "not-run");
+    expect(confirmed.length).toBeGreaterThanOrEqual(16);
+    expect(confirmed.length + notRun.length).toBe(300);
+    expectConfirmedOnce(s, confirmed);
+    // A static token cannot be renewed: the first refusal stops the run; a handful were in flight.
+    expect(s.stats.confirmRequests).toBeLessThan(confirmed.length + 12);
+    for (const row of notRun) {
+      expect(row.errorCode).toBe("auth-failed");
+      expect(s.stats.recordsPerCustomer(row.customerTenantId!)).toBe(0);
+    }
+  });
+});

@@ -1,0 +1,193 @@
+// The run-wide rate controller (src/run/rate.ts) in virtual time: a clock whose sleeps only end
+// when the test advances it, and a model of the API (the simulator's own TokenBucket) answering
+// after a latency. Minutes of traffic take a fraction of a second and give the same figures
+// every time.
+import { describe, expect, it } from "vitest";
+import { virtualClock, type VirtualClock } from "./helpers/virtual-clock.js";
+import { createRateController, type RateController } from "../src/run/rate.js";
+import { TokenBucket } from "../src/simulator/faults.js";
+
+interface Traffic {
+  /** Accepted answers by arrival second. */
+  acceptedPerSecond: number[];
+  accepted: number;
+  throttled: number;
+  /** Virtual start times of every request, and of the requests answered 429 with their Retry-After end. */
+  starts: number[];
+  throttles: { at: number; until: number }[];
+}
+
+/**
+ * `workers` loops of acquire → request → answer against a token-bucket API: a 429 comes back
+ * at once (the gateway answers it before any work), an accepted request after `latencyMs`.
+ */
+function drive(o: {
+  clock: VirtualClock;
+  rc: RateController;
+  bucket: () => TokenBucket;
+  workers: number;
+  latencyMs: number;
+  untilMs: number;
+}): Traffic {
+  const traffic: Traffic = { acceptedPerSecond: [], accepted: 0, throttled: 0, starts: [], throttles: [] };
+  for (let w = 0; w < o.workers; w++) {
+    void (async () => {
+      for (let i = 0; i < 1_000_000 && o.clock.now() < o.untilMs; i++) {
+        const startedAt = await o.rc.acquire();
+        if (o.clock.now() >= o.untilMs) return;
+        traffic.starts.push(o.clock.now());
+        const wait = o.bucket().take();
+        if (wait > 0) {
+          await o.clock.sleep(1);
+          traffic.throttled++;
+          traffic.throttles.push({ at: o.clock.now(), until: o.clock.now() + wait * 1000 });
+          o.rc.onAnswer(true, wait * 1000, startedAt);
+        } else {
+          await o.clock.sleep(o.latencyMs);
+          traffic.accepted++;
+          const s = Math.floor(o.clock.now() / 1000);
+          traffic.acceptedPerSecond[s] = (traffic.acceptedPerSecond[s] ?? 0) + 1;
+          o.rc.onAnswer(false, undefined, startedAt);
+        }
+      }
+    })();
+  }
+  return traffic;
+}
+
+function acceptedBetween(t: Traffic, fromSecond: number, toSecond: number): number {
+  let n = 0;
+  for (let s = fromSecond; s < toSecond; s++) n += t.acceptedPerSecond[s] ?? 0;
+  return n;
+}
+
+describe("rate controller", () => {
+  it("does not pace at all before the first 429", async () => {
+    const clock = virtualClock();
+    const rc = createRateController({ clock });
+    const starts = await Promise.all(Array.from({ length: 100 }, () => rc.acquire()));
+    expect(starts.every((s) => s === 0)).toBe(true);
+    expect(rc.ratePerSecond).toBeUndefined();
+  });
+
+  it("holds every worker until a long Retry-After has passed, then resumes", async () => {
+    const clock = virtualClock();
+    const rc = createRateController({ clock });
+    const first = await rc.acquire();
+    await clock.advanceTo(500);
+    rc.onAnswer(true, 57_000, first); // Partner Center has been seen to ask for 57 s
+    expect(rc.pausedUntil).toBe(57_500);
+    const started: number[] = [];
+    for (let w = 0; w < 16; w++) void rc.acquire().then((t) => started.push(t));
+    await clock.advanceTo(57_499);
+    expect(started).toEqual([]);
+    await clock.advanceTo(75_000);
+    // Nothing was accepted before that 429, so nothing is known of the limit: slow start.
+    expect(started).toHaveLength(16);
+    expect(Math.min(...started)).toBeGreaterThanOrEqual(57_500);
+  });
+
+  it("lets no request start before Retry-After under load, and counts each round once", async () => {
+    const clock = virtualClock();
+    const rc = createRateController({ clock });
+    const bucket = new TokenBucket({ perSecond: 30 }, () => clock.now());
+    const t = drive({ clock, rc, bucket: () => bucket, workers: 32, latencyMs: 20, untilMs: 30_000 });
+    await clock.advanceTo(30_000);
+    // Every 429 announced a pause; no start may fall inside one that was already known.
+    for (const th of t.throttles) {
+      expect(t.starts.filter((s) => s > th.at && s < th.until)).toEqual([]);
+    }
+    expect(t.throttles.length).toBeGreaterThan(0);
+    expect(rc.throttled).toBe(t.throttled);
+  });
+
+  it.each([20, 40, 100])("sustains at least 95 percent of a %d/s limit, at most 5 percent answered 429 (concurrency 32)", async (limit) => {
+    const clock = virtualClock();
+    const rc = createRateController({ clock });
+    const bucket = new TokenBucket({ perSecond: limit }, () => clock.now());
+    const t = drive({ clock, rc, bucket: () => bucket, workers: 32, latencyMs: 20, untilMs: 60_000 });
+    await clock.advanceTo(60_000);
+    // Sustained: after the opening burst and its pause, over 55 s.
+    const sustained = acceptedBetween(t, 5, 60) / 55;
+    if (process.env.RATE_FIGURES) console.log(`limit ${limit}/s: sustained ${(sustained / limit * 100).toFixed(1)}%, 429 share ${((t.throttled / (t.accepted + t.throttled)) * 100).toFixed(2)}% (${t.throttled}/${t.accepted + t.throttled})`);
+    expect(sustained / limit).toBeGreaterThanOrEqual(0.95);
+    expect(sustained / limit).toBeLessThanOrEqual(1.01);
+    expect(t.throttled / (t.accepted + t.throttled)).toBeLessThanOrEqual(0.05);
+  });
+
+  it("finds the limit however large the API's burst is", async () => {
+    const clock = virtualClock();
+    const rc = createRateController({ clock });
+    const bucket = new TokenBucket({ perSecond: 25, burst: 250 }, () => clock.now());
+    const t = drive({ clock, rc, bucket: () => bucket, workers: 32, latencyMs: 50, untilMs: 60_000 });
+    await clock.advanceTo(60_000);
+    expect(acceptedBetween(t, 20, 60) / 40 / 25).toBeGreaterThanOrEqual(0.95);
+    expect(t.throttled / (t.accepted + t.throttled)).toBeLessThanOrEqual(0.05);
+  });
+
+  it("lowers its pace when the limit drops and probes back up when it rises", async () => {
+    const clock = virtualClock();
+    const rc = createRateController({ clock });
+    let bucket = new TokenBucket({ perSecond: 60 }, () => clock.now());
+    const t = drive({ clock, rc, bucket: () => bucket, workers: 32, latencyMs: 20, untilMs: 120_000 });
+    await clock.advanceTo(30_000);
+    bucket = new TokenBucket({ perSecond: 15 }, () => clock.now());
+    await clock.advanceTo(60_000);
+    const low = acceptedBetween(t, 40, 60) / 20;
+    expect(low).toBeGreaterThanOrEqual(15 * 0.9);
+    expect(low).toBeLessThanOrEqual(15 * 1.06); // at most one burst (15) drained over the 20 s
+    bucket = new TokenBucket({ perSecond: 30 }, () => clock.now());
+    await clock.advanceTo(120_000);
+    // Additive increase of 2% of the estimate per second: from 15/s to 30/s in well under a minute.
+    expect(acceptedBetween(t, 100, 120) / 20).toBeGreaterThanOrEqual(30 * 0.9);
+    expect(t.throttled / (t.accepted + t.throttled)).toBeLessThanOrEqual(0.05);
+  });
+
+  it("keeps every worker together under --max-rpm, 429 or not", async () => {
+    const clock = virtualClock();
+    const rc = createRateController({ clock, maxRpm: 600 });
+    const bucket = new TokenBucket({ perSecond: 1000 }, () => clock.now());
+    const t = drive({ clock, rc, bucket: () => bucket, workers: 32, latencyMs: 5, untilMs: 10_000 });
+    await clock.advanceTo(10_000);
+    expect(t.throttled).toBe(0);
+    expect(t.starts.length).toBeLessThanOrEqual(101);
+    expect(t.starts.length).toBeGreaterThanOrEqual(99);
+    expect(rc.ratePerSecond).toBe(10);
+  });
+
+  it("does not bank pace while the run is idle", async () => {
+    const clock = virtualClock();
+    const rc = createRateController({ clock });
+    const bucket = new TokenBucket({ perSecond: 20 }, () => clock.now());
+    drive({ clock, rc, bucket: () => bucket, workers: 32, latencyMs: 20, untilMs: 20_000 });
+    await clock.advanceTo(25_000); // the last queued workers have gone by now
+    const pace = rc.ratePerSecond!;
+    expect(pace).toBeLessThan(22);
+    await clock.advanceTo(120_000); // nobody asked for 100 s
+    expect(rc.ratePerSecond).toBeCloseTo(pace, 5);
+  });
+});
+
+describe("rate controller and one customer's own throttling", () => {
+  it("does not collapse the run's pace when a single row keeps being answered 429", async () => {
+    const clock = virtualClock();
+    const rc = createRateController({ clock });
+    const bucket = new TokenBucket({ perSecond: 40 }, () => clock.now());
+    const t = drive({ clock, rc, bucket: () => bucket, workers: 31, latencyMs: 20, untilMs: 60_000 });
+    await clock.advanceTo(20_000);
+    // Meanwhile one customer is throttled on every attempt (Retry-After 1), retried as soon as allowed.
+    void (async () => {
+      for (let attempt = 0; attempt < 6; attempt++) {
+        const startedAt = await rc.acquire();
+        await clock.sleep(1);
+        rc.onAnswer(true, 1_000, startedAt);
+        await clock.sleep(1_000);
+      }
+    })();
+    await clock.advanceTo(60_000);
+    const before = acceptedBetween(t, 10, 20) / 10;
+    const after = acceptedBetween(t, 30, 60) / 30;
+    expect(before).toBeGreaterThan(38);
+    expect(after / before).toBeGreaterThan(0.8);
+  });
+});

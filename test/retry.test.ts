@@ -1,0 +1,173 @@
+// The retry decision (src/run/retry.ts + src/partner-center/verdict.ts) as pure functions, and
+// the one retry loop (src/run/call.ts) driven by a scripted `send`: which answers are retried,
+// how long it waits, and which MS-RequestId / MS-CorrelationId each attempt carries.
+import { describe, expect, it } from "vitest";
+import type { Attempt, RequestIds } from "../src/partner-center/client.js";
+import { verdictOf } from "../src/partner-center/verdict.js";
+import { createBreaker } from "../src/run/breaker.js";
+import { callWithRetries, type Session } from "../src/run/call.js";
+import type { Clock } from "../src/run/clock.js";
+import { createRateController } from "../src/run/rate.js";
+import { isRetryableNoResponse, parseRetryAfter, retryDelay, type RetryPolicy } from "../src/run/retry.js";
+import { silentLogger } from "../src/log.js";
+
+const answer = (status: number, body: unknown = {}, retryAfter?: string): Attempt => ({
+  kind: "response",
+  status,
+  body: typeof body === "string" ? body : JSON.stringify(body),
+  retryAfter,
+  durationMs: 1,
+});
+const reset: Attempt = { kind: "no-response", reason: "network", code: "ECONNRESET", message: "ECONNRESET: socket hang up", durationMs: 1 };
+const timeout: Attempt = { kind: "no-response", reason: "timeout", code: "ETIMEDOUT", message: "ETIMEDOUT", durationMs: 1 };
+
+describe("which answers are retried", () => {
+  it.each([408, 429, 500, 502, 503, 504])("retries HTTP %i", (status) => {
+    expect(verdictOf(answer(status)).kind).toBe("retryable");
+  });
+
+  it.each([400, 404, 405, 409, 413, 422, 501, 505])("does not retry HTTP %i", (status) => {
+    expect(verdictOf(answer(status, { code: 800002 })).kind).toBe("rejected");
+  });
+
+  it("retries connection resets and timeouts, nothing else without an answer", () => {
+    expect(verdictOf(reset)).toMatchObject({ kind: "retryable", code: "network-error" });
+    expect(verdictOf(reset)).not.toHaveProperty("final");
+    expect(verdictOf(timeout)).toMatchObject({ kind: "retryable", code: "timeout" });
+    for (const code of ["ECONNRESET", "EPIPE", "ECONNABORTED", "ETIMEDOUT"]) expect(isRetryableNoResponse("network", code)).toBe(true);
+    for (const code of ["ECONNREFUSED", "ENOTFOUND", "DEPTH_ZERO_SELF_SIGNED_CERT", "CERT_HAS_EXPIRED", undefined]) {
+      expect(isRetryableNoResponse("network", code)).toBe(false);
+      expect(verdictOf({ kind: "no-response", reason: "network", code, message: "x", durationMs: 1 })).toMatchObject({ final: true });
+    }
+  });
+
+  it("sees 401/403 auth answers and 403 20002 apart", () => {
+    expect(verdictOf(answer(401, { code: 800001 }))).toMatchObject({ kind: "auth", renewable: true });
+    expect(verdictOf(answer(401, { code: 900421 }))).toMatchObject({ kind: "auth", renewable: false });
+    expect(verdictOf(answer(403, { code: 900308 }))).toMatchObject({ kind: "auth", renewable: false });
+    expect(verdictOf(answer(403, { code: 900309 }))).toMatchObject({ kind: "auth", renewable: false });
+    expect(verdictOf(answer(403, { code: 20002 }))).toMatchObject({ kind: "rejected", code: "20002" });
+  });
+});
+
+describe("how long it waits", () => {
+  const policy: RetryPolicy = { maxAttempts: 8, baseMs: 1_000, capMs: 60_000 };
+
+  it("draws full jitter: uniform over [0, min(cap, base·2^(attempt-1)))", () => {
+    let seed = 1;
+    const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+    for (const attempt of [1, 3, 7]) {
+      const ceiling = Math.min(60_000, 1_000 * 2 ** (attempt - 1));
+      const draws = Array.from({ length: 2_000 }, () => retryDelay(attempt, undefined, policy, random)!);
+      expect(Math.min(...draws)).toBeLessThan(ceiling * 0.02);
+      expect(Math.max(...draws)).toBeGreaterThan(ceiling * 0.98);
+      expect(Math.max(...draws)).toBeLessThan(ceiling);
+      const mean = draws.reduce((a, b) => a + b, 0) / draws.length;
+      expect(mean / ceiling).toBeGreaterThan(0.45);
+      expect(mean / ceiling).toBeLessThan(0.55);
+    }
+  });
+
+  it("waits at least Retry-After, also when it is longer than the cap", () => {
+    expect(retryDelay(1, 57_000, policy, () => 0)).toBe(57_000);
+    expect(retryDelay(2, 120_000, policy, () => 0.99)).toBe(120_000);
+  });
+
+  it("reads Retry-After as seconds or an HTTP date; a past date means now", () => {
+    const now = Date.parse("2026-03-01T12:00:00Z");
+    expect(parseRetryAfter("57", now)).toBe(57_000);
+    expect(parseRetryAfter(" 0 ", now)).toBe(0);
+    expect(parseRetryAfter("Sun, 01 Mar 2026 12:00:30 GMT", now)).toBe(30_000);
+    expect(parseRetryAfter("Sun, 01 Mar 2026 11:00:00 GMT", now)).toBe(0);
+    expect(parseRetryAfter("-5", now)).toBeUndefined();
+    expect(parseRetryAfter("soon", now)).toBeUndefined();
+  });
+
+  it("gives up after --max-attempts, first attempt included", () => {
+    expect(retryDelay(7, undefined, policy)).toBeDefined();
+    expect(retryDelay(8, undefined, policy)).toBeUndefined();
+  });
+});
+
+/** A session whose clock only pretends to sleep, and a `send` that plays `script` in order. */
+function harness(script: Attempt[], maxAttempts = 6) {
+  let t = 1_000_000;
+  const sleeps: number[] = [];
+  const clock: Clock = {
+    now: () => t,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      t += ms;
+    },
+  };
+  const sent: RequestIds[] = [];
+  const session: Session = {
+    client: undefined as never,
+    slot: (fn) => fn(),
+    demand: () => {},
+    rate: createRateController({ clock }),
+    breaker: createBreaker({ clock, outageTimeoutMs: 600_000 }),
+    policy: { maxAttempts, baseMs: 1_000, capMs: 60_000 },
+    clock,
+    logger: silentLogger,
+    renewToken: async () => false,
+    stop: new AbortController().signal,
+    stats: { requests: 0, responses: {} },
+  };
+  const send = async (ids: RequestIds) => {
+    sent.push(ids);
+    t += 10;
+    return script[sent.length - 1] ?? answer(201, { userId: "u" });
+  };
+  return { call: () => callWithRetries(session, { what: "confirm", rowNumber: 1 }, send), sent, sleeps };
+}
+
+describe("the retry loop", () => {
+  it("re-sends the same MS-RequestId after no answer and a new one after any answer; one MS-CorrelationId throughout", async () => {
+    const h = harness([reset, timeout, answer(503), reset, answer(429, "", "2"), answer(201, { userId: "u1" })]);
+    const r = await h.call();
+    expect(r.result.end).toBe("ok");
+    expect(r.attempts).toBe(6);
+    const ids = h.sent.map((s) => s.requestId);
+    // attempt 1 reset → 2 same; 2 timeout → 3 same; 3 answered 503 → 4 new; 4 reset → 5 same; 5 answered 429 → 6 new
+    expect(ids[1]).toBe(ids[0]);
+    expect(ids[2]).toBe(ids[0]);
+    expect(ids[3]).not.toBe(ids[2]);
+    expect(ids[4]).toBe(ids[3]);
+    expect(ids[5]).not.toBe(ids[4]);
+    expect(new Set(ids).size).toBe(3);
+    expect(new Set(h.sent.map((s) => s.correlationId)).size).toBe(1);
+    expect(r.ids.requestId).toBe(ids[5]);
+  });
+
+  it("waits at least Retry-After before the next attempt", async () => {
+    const h = harness([answer(429, { statusCode: 429 }, "7")]);
+    await h.call();
+    expect(h.sleeps.filter((ms) => ms >= 7_000)).toHaveLength(1);
+  });
+
+  it("ends failed after --max-attempts retryable answers", async () => {
+    const h = harness(Array.from({ length: 10 }, () => answer(500)), 4);
+    const r = await h.call();
+    expect(r.result.end).toBe("failed");
+    expect(r.attempts).toBe(4);
+    expect(h.sent).toHaveLength(4);
+  });
+
+  it("does not retry a refused connection or a final answer", async () => {
+    const refused: Attempt = { kind: "no-response", reason: "network", code: "ECONNREFUSED", message: "refused", durationMs: 1 };
+    const a = harness([refused]);
+    expect((await a.call()).result.end).toBe("failed");
+    expect(a.sent).toHaveLength(1);
+    const b = harness([answer(404, { code: 60003, description: "Tenant not found" })]);
+    expect((await b.call()).result.end).toBe("rejected");
+    expect(b.sent).toHaveLength(1);
+  });
+
+  it("renews the token once after a 401, then stops the run", async () => {
+    const h = harness([answer(401, { code: 800001 }), answer(401, { code: 800001 })]);
+    const r = await h.call();
+    expect(r.result.end).toBe("fatal");
+    expect(h.sent).toHaveLength(1); // renewal is refused by this session: no second attempt
+  });
+});
