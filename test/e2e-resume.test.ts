@@ -60,6 +60,15 @@ async function until(ready: () => boolean, what: string, timeoutMs = 15_000): Pr
   }
 }
 
+/** Waits (bounded) until the simulator saw no new request for 300 ms: what a killed CLI had sent has arrived. */
+async function settled(): Promise<void> {
+  let last = -1;
+  for (let i = 0; i < 50 && sim.stats.requests !== last; i++) {
+    last = sim.stats.requests;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
 async function killWhen(run: Running, ready: () => boolean, what: string, signal: NodeJS.Signals = "SIGKILL") {
   await until(ready, what);
   run.child.kill(signal);
@@ -113,7 +122,7 @@ describe("crash-safe runs", () => {
     sim.setFaults({ resetAfterCommitRate: 0.1 });
     try {
       const at = outcomeLines(journal);
-      r = await killWhen(startCli([...args, "--resume"]), () => outcomeLines(journal) >= at + 400, "400 more outcomes");
+      r = await killWhen(startCli([...args, "--resume"]), () => outcomeLines(journal) >= at + 300, "300 more outcomes");
       expect(r.signal).toBe("SIGKILL");
     } finally {
       sim.setFaults({ resetAfterCommitRate: 0 });
@@ -131,7 +140,8 @@ describe("crash-safe runs", () => {
       }
     }
     fs.writeFileSync(journal, `${kept.join("\n")}\n`);
-    sim.setRateLimit({ perSecond: 40, burst: 8 });
+    // A tight limit, so 429s come however many rows a loaded machine let stage 2 finish.
+    sim.setRateLimit({ perSecond: 20, burst: 2 });
     try {
       const throttled = sim.stats.throttled;
       const run = startCli([...args, "--resume"]);
@@ -231,6 +241,7 @@ describe("crash-safe runs", () => {
   it("--resume refuses an input that changed since the interrupted run (exit 2, nothing sent)", async () => {
     const { csv, journal, args } = await setup(400);
     await killWhen(startCli(args), () => outcomeLines(journal) >= 20, "20 outcomes");
+    await settled();
     fs.appendFileSync(csv, fs.readFileSync(csv, "utf8").split("\n")[1]!.replace(/ACC-0$/, "ACC-X") + "\n");
     const requests = sim.stats.requests;
     const r = await runCli([...args, "--resume"], { env: ENV });
