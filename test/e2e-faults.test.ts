@@ -6,22 +6,17 @@ import http from "node:http";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
-import { CURRENT_MCA_TEMPLATE_ID, startSimulator, type Simulator, type SimulatorOptions } from "../src/simulator/index.js";
+import { CURRENT_MCA_TEMPLATE_ID, type Simulator } from "../src/simulator/index.js";
 import { userIdOf } from "../src/simulator/store.js";
 import { generatedTenantId, writeGeneratedCsv } from "../src/demo/generate.js";
-import { readCsv, removeTempDirs, runCli, tempDir, type CliResult } from "./helpers/cli.js";
+import { closeSimulators, readCsv, removeTempDirs, trackedSimulator, runCli, tempDir, type CliResult } from "./helpers/cli.js";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const sims: Simulator[] = [];
 const servers: http.Server[] = [];
-async function sim(options: SimulatorOptions = {}): Promise<Simulator> {
-  const s = await startSimulator(options);
-  sims.push(s);
-  return s;
-}
+const sim = trackedSimulator;
 afterAll(async () => {
-  await Promise.all(sims.splice(0).map((s) => s.close()));
+  await closeSimulators();
   for (const s of servers.splice(0)) s.closeAllConnections(), s.close();
   removeTempDirs();
 });

@@ -4,9 +4,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "csv-parse/sync";
-import { CURRENT_MCA_TEMPLATE_ID, startSimulator, type Simulator, type SimulatorOptions } from "../src/simulator/index.js";
+import { CURRENT_MCA_TEMPLATE_ID, type Simulator } from "../src/simulator/index.js";
 import { writeGeneratedCsv, generatedTenantId } from "../src/demo/generate.js";
-import { ROOT, readCsv, removeTempDirs, runCli, tempDir, type CliResult } from "./helpers/cli.js";
+import { ROOT, closeSimulators, readCsv, removeTempDirs, runCli, tempDir, trackedSimulator, type CliResult } from "./helpers/cli.js";
 
 const RESULT_COLUMNS = ["rowNumber", "status", "userId", "httpStatus", "errorCode", "errorMessage", "attempts", "requestId", "correlationId", "completedAt"];
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -15,14 +15,9 @@ const SAMPLE = path.join(ROOT, "samples", "acceptances.csv");
 const LEGACY = path.join(ROOT, "samples", "legacy-export.csv");
 const MCA = "MicrosoftCustomerAgreement";
 
-const sims: Simulator[] = [];
-async function sim(options: SimulatorOptions = {}): Promise<Simulator> {
-  const s = await startSimulator(options);
-  sims.push(s);
-  return s;
-}
+const sim = trackedSimulator;
 afterAll(async () => {
-  await Promise.all(sims.splice(0).map((s) => s.close()));
+  await closeSimulators();
   removeTempDirs();
 });
 

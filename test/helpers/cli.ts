@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "csv-parse/sync";
+import { startSimulator, type Simulator, type SimulatorOptions } from "../../src/simulator/index.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const CLI = path.join(ROOT, "dist", "cli.js");
@@ -87,4 +88,17 @@ export function tempDir(prefix = "mca-confirm-test-"): string {
 /** Removes every directory tempDir() made in this process; call from afterAll. */
 export function removeTempDirs(): void {
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+const simulators: Simulator[] = [];
+
+/** A simulator on port 0 that closeSimulators() (in afterAll) shuts down. */
+export async function trackedSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const s = await startSimulator(options);
+  simulators.push(s);
+  return s;
+}
+
+export async function closeSimulators(): Promise<void> {
+  await Promise.all(simulators.splice(0).map((s) => s.close()));
 }
