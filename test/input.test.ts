@@ -59,9 +59,14 @@ describe("matchHeader", () => {
     expect(matchHeader(["tenantId", "firstName", "lastName", "email", "dateAgreed"]).missing).toEqual([]);
   });
 
-  it("drops result columns of an earlier run, whatever their case", () => {
-    const m = matchHeader(["tenantId", "Status", "row_number", "notes", "errorCode"]);
-    expect(m.dropped).toEqual([1, 2, 4]);
+  it("drops the result columns of a file this tool wrote", () => {
+    const m = matchHeader(["tenantId", "notes", "rowNumber", "status", "userId", "errorCode"]);
+    expect(m.dropped).toEqual([2, 3, 4, 5]);
+  });
+
+  it("keeps a CRM's own Status or Error Code column in a file this tool did not write", () => {
+    expect(matchHeader(["tenantId", "Status", "row_number", "notes", "errorCode"]).dropped).toEqual([]);
+    expect(matchHeader(["tenantId", "Status", "rowNumber", "notes"]).dropped).toEqual([]);
   });
 
   it("reports two columns for one field", () => {
@@ -167,7 +172,7 @@ describe("openInput", () => {
   });
 
   it("applies --map and gives fieldColumn as an index into the kept columns", async () => {
-    const file = write("map.csv", "status,Tenant,Given,Family,Mail,Signed on\nok,t,g,f,m,d\n");
+    const file = write("map.csv", "rowNumber,status,Tenant,Given,Family,Mail,Signed on\n1,ok,t,g,f,m,d\n");
     const map = parseMap("Tenant=customerTenantId,Given=firstName,Family=lastName,Mail=email,Signed on=dateAgreed");
     const input = await openInput(file, { map });
     expect(input.header.columns).toEqual(["Tenant", "Given", "Family", "Mail", "Signed on"]);

@@ -19,7 +19,7 @@ export const HEADER_ALIASES: ReadonlyMap<string, Field> = new Map<string, Field>
 
 export const REQUIRED_FIELDS: readonly Field[] = FIELDS.filter((f) => f !== "phoneNumber");
 
-const RESULT_HEADERS: ReadonlySet<string> = new Set(RESULT_COLUMNS.map(normalizeHeader));
+const RESULT_HEADERS: ReadonlySet<string> = new Set(RESULT_COLUMNS);
 
 /**
  * Parses `--map "Tenant=customerTenantId,Signed on=dateAgreed"` into normalized header → field.
@@ -75,6 +75,11 @@ export function matchHeader(columns: readonly string[], map: ReadonlyMap<string,
   const explicit = new Set(map.values());
   const usedMap = new Set<string>();
   let conflict: [Field, string, string] | undefined;
+  // Result columns are dropped only from a file this tool wrote (a results or failed file,
+  // recognised by its exact `rowNumber` and `status` headers), so a CRM's own "Status" or
+  // "Error code" column in a first run passes through untouched.
+  const names = columns.map((c) => c.trim());
+  const ownResults = names.includes("rowNumber") && names.includes("status");
   normalized.forEach((n, i) => {
     let field = map.get(n);
     if (field !== undefined) usedMap.add(n);
@@ -83,7 +88,7 @@ export function matchHeader(columns: readonly string[], map: ReadonlyMap<string,
       if (field !== undefined && explicit.has(field)) return; // passes through untouched
     }
     if (field === undefined) {
-      if (RESULT_HEADERS.has(n)) dropped.push(i);
+      if (ownResults && RESULT_HEADERS.has(names[i]!)) dropped.push(i);
       return;
     }
     const before = fieldColumn[field];
