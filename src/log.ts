@@ -46,7 +46,14 @@ export function createLogger(file: string | undefined, level: string): Logger {
   if (!file) return pino({ level: "silent" });
   let dest: ReturnType<typeof pino.destination> | undefined;
   // 0600: the log names customers (tenant ids) and request ids, nothing for other users of the machine.
-  const open = () => (dest ??= pino.destination({ dest: file, mkdir: true, sync: false, mode: 0o600 }));
+  const open = () => {
+    if (dest) return dest;
+    dest = pino.destination({ dest: file, sync: false, mode: 0o600 });
+    // A log that cannot be written (disk full, folder gone) must not end the run: say so once.
+    dest.once("error", (err: Error) => process.stderr.write(`mca-confirm: cannot write the log file ${file}: ${err.message}\n`));
+    dest.on("error", () => {});
+    return dest;
+  };
   const lazy = {
     write: (line: string) => open().write(line),
     flush: (cb?: (err?: Error) => void) => (dest ? dest.flush(cb) : cb?.()),

@@ -26,6 +26,7 @@ function report(byStatus: Record<string, number>, errors: [string, number, strin
     resumed: false,
     templateId: "117a77b0-9360-443b-8795-c6dedc750cf9",
     resumable: false,
+    finishedNow: total,
     ...extra,
   };
 }

@@ -1,5 +1,5 @@
 import type { TokenProvider } from "../auth/types.js";
-import type { RunConfig } from "../config.js";
+import { checkOutputPaths, type RunConfig } from "../config.js";
 import { createLogger } from "../log.js";
 import { startProgress } from "../output/progress.js";
 import { exitCodeOf, formatSummary, shellQuote, summarize } from "../output/summary.js";
@@ -40,6 +40,7 @@ function rerunArgs(config: RunConfig, argv: string[]): string[] {
 }
 
 export async function runCommand(config: RunConfig, io: CommandIO, argv: string[], extras: RunCommandExtras = {}): Promise<number> {
+  checkOutputPaths(config);
   const program = extras.program ?? ["mca-confirm"];
   const logger = createLogger(config.command === "run" ? config.logFile : undefined, config.logLevel);
   let report: RunReport;

@@ -36,7 +36,8 @@ function syncDir(file: string): void {
 
 export function createAtomicCsv(path: string, header: readonly string[], format: CsvFormat = {}): AtomicCsv {
   const tmp = `${path}.tmp`;
-  const file = fs.createWriteStream(tmp, { mode: 0o600 });
+  // Opened synchronously, so discard() right after creation really removes the file.
+  const file = fs.createWriteStream(tmp, { fd: fs.openSync(tmp, "w", 0o600) });
   const csv: Stringifier = stringify({ record_delimiter: "\n", delimiter: format.delimiter ?? ",", bom: format.bom ?? false });
   csv.pipe(file);
   csv.write(header as string[]);

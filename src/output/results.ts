@@ -63,10 +63,11 @@ export function createResultsWriter(options: {
     const record = [...cells.map(escapeFormula), ...cellsOf(o)];
     counts.rows++;
     counts.byStatus[o.status] = (counts.byStatus[o.status] ?? 0) + 1;
-    // A row that ran out of attempts on answers without an API code (429, 503) still counts
-    // for the summary's "most frequent problems", under its HTTP status.
-    const codes = o.errorCode || (o.httpStatus !== undefined && FAILED_STATUSES.has(o.status) ? `HTTP ${o.httpStatus}` : undefined);
-    if (codes && o.status !== "confirmed") {
+    // The summary's "most frequent problems" are those of rows that need another run (a
+    // skipped duplicate is no problem). A row that ran out of attempts on answers without an
+    // API code (429, 503) counts under its HTTP status.
+    const codes = o.errorCode || (o.httpStatus !== undefined ? `HTTP ${o.httpStatus}` : undefined);
+    if (codes && FAILED_STATUSES.has(o.status)) {
       for (const code of codes.split(";")) {
         const e = counts.byError.get(code) ?? { count: 0, message: o.errorMessage ?? "" };
         e.count++;

@@ -52,6 +52,8 @@ export interface SummaryJson {
   command: string;
   input: string;
   rows: number;
+  /** Rows this run decided itself (the rest were recorded by an interrupted run, or are not-run). */
+  finishedThisRun: number;
   statuses: Record<string, number>;
   errors: { code: string; rows: number; meaning: string }[];
   elapsedSeconds: number;
@@ -81,16 +83,19 @@ export function summarize(report: RunReport, commands: { rerun?: string[]; resum
     command: c.command,
     input: c.input,
     rows: report.total,
+    finishedThisRun: report.finishedNow,
     statuses,
     errors,
     elapsedSeconds: Math.round(seconds * 10) / 10,
-    rowsPerSecond: seconds > 0 ? Math.round((report.total / seconds) * 10) / 10 : report.total,
+    rowsPerSecond: seconds > 0 ? Math.round((report.finishedNow / seconds) * 10) / 10 : report.finishedNow,
     requests: report.requests,
     throttled: report.throttled,
     templateId: report.templateId ?? null,
     files: { results: c.out, failed: c.command === "run" ? c.failedOut : null, log: c.command === "run" ? c.logFile : null },
     stopped: report.stop ? { reason: report.stop.kind, message: report.stop.message } : null,
-    rerunCommand: hasFailed && commands.rerun ? commands.rerun.map(shellQuote).join(" ") : null,
+    // While the run can be resumed, resuming is the next step; re-running the failed file
+    // as well would send the not-run rows twice over.
+    rerunCommand: hasFailed && !report.resumable && commands.rerun ? commands.rerun.map(shellQuote).join(" ") : null,
     resumeCommand: report.resumable && commands.resume ? commands.resume.map(shellQuote).join(" ") : null,
     exitCode: exitCodeOf(report),
   };
@@ -110,7 +115,10 @@ function duration(seconds: number): string {
 export function formatSummary(s: SummaryJson): string {
   const lines: string[] = [];
   const verb = s.command === "validate" ? "Validated" : "Processed";
-  lines.push(`${verb} ${s.rows} rows of ${s.input} in ${duration(s.elapsedSeconds)} (${s.rowsPerSecond} rows/s).`);
+  const rows = `${s.rows} ${s.rows === 1 ? "row" : "rows"}`;
+  const rate = `${duration(s.elapsedSeconds)} (${s.rowsPerSecond} rows/s)`;
+  if (s.finishedThisRun === s.rows) lines.push(`${verb} ${rows} of ${s.input} in ${rate}.`);
+  else lines.push(`${s.input}: ${rows}; this run finished ${s.finishedThisRun} of them in ${rate}.`);
   const width = Math.max(...Object.keys(s.statuses).map((k) => k.length), 6);
   for (const [status, n] of Object.entries(s.statuses)) lines.push(`  ${status.padEnd(width)}  ${n}`);
   if (s.command === "run") lines.push(`  requests sent ${s.requests}, answered 429 (throttled) ${s.throttled}`);

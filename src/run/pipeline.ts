@@ -54,6 +54,8 @@ export interface RunReport {
   readonly stop?: { readonly kind: "interrupted" | RunStoppedError["code"]; readonly message: string };
   /** The journal was kept: --resume can continue. */
   readonly resumable: boolean;
+  /** Rows whose outcome this run decided (not recorded by an earlier run, not left not-run). */
+  readonly finishedNow: number;
 }
 
 export interface RunHandle {
@@ -203,12 +205,14 @@ export function startRun(deps: RunDeps): RunHandle {
     let inFlight = 0;
     let drain: Promise<void> | undefined;
     let read = 0;
+    let finishedNow = 0;
     const settings = { templateId: templateId ?? "", agreementType: config.agreementType, skipConfirmed: config.skipConfirmed };
 
     const finish = (rowNumber: number, cells: readonly string[], r: RowResult) => {
       let outcome: Outcome;
       if ("outcome" in r) {
         outcome = r.outcome;
+        finishedNow++;
         j.outcome(outcome);
       } else {
         if (r.fatal) stopRun(r.fatal.code, r.fatal.message);
@@ -228,6 +232,7 @@ export function startRun(deps: RunDeps): RunHandle {
         // when the window is full its oldest row is in flight, and in-flight rows finish.
         while (row.rowNumber - results.nextRow >= window) await changed();
         if ("outcome" in c) {
+          finishedNow++;
           drain = results.put(row.rowNumber, row.cells, c.outcome) ?? drain;
         } else if (recorded !== undefined) {
           drain = results.put(row.rowNumber, row.cells, recorded) ?? drain;
@@ -289,6 +294,7 @@ export function startRun(deps: RunDeps): RunHandle {
       templateId,
       stop,
       resumable,
+      finishedNow,
     };
     logger.info({
       event: "run-end",

@@ -39,5 +39,6 @@ export async function validateFile(deps: { config: RunConfig; logger: Logger; cl
     elapsedMs: clock.now() - started,
     resumed: false,
     resumable: false,
+    finishedNow: total,
   };
 }
