@@ -10,7 +10,7 @@ import { startDemoIdentity } from "../src/simulator/identity.js";
 import { resolveTokenProvider } from "../src/auth/index.js";
 import { createLogger } from "../src/log.js";
 import { shellQuote, type SummaryJson } from "../src/output/summary.js";
-import { CLI, readCsv, removeTempDirs, ROOT, runCli, tempDir } from "./helpers/cli.js";
+import { CLI, baseEnv, readCsv, removeTempDirs, ROOT, runCli, tempDir } from "./helpers/cli.js";
 
 /** Distinctive, so finding it anywhere in a log or output is proof of a leak. */
 const TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.FAKE-OPERATOR-TEST-TOKEN-7f3c9a1b2d4e6f80";
@@ -45,7 +45,7 @@ function runOnPty(args: string[], timeoutMs = 15_000): Promise<{ code: number | 
   const command = [process.execPath, CLI, ...args].map(shellQuote).join(" ");
   return new Promise((resolve, reject) => {
     const child = spawn("script", ["-qec", command, "/dev/null"], {
-      env: { ...process.env, ...env(), COLUMNS: "200", LINES: "40" },
+      env: { ...baseEnv(), ...env(), COLUMNS: "200", LINES: "40" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";

@@ -9,7 +9,7 @@ import { writeGeneratedCsv } from "../src/demo/generate.js";
 import { fingerprintFile } from "../src/run/fingerprint.js";
 import { startSimulator, type Simulator } from "../src/simulator/index.js";
 import { userIdOf } from "../src/simulator/store.js";
-import { CLI, ROOT, readCsv, removeTempDirs, runCli, tempDir } from "./helpers/cli.js";
+import { CLI, ROOT, baseEnv, readCsv, removeTempDirs, runCli, tempDir } from "./helpers/cli.js";
 
 const ENV = { PARTNER_CENTER_ACCESS_TOKEN: "anything" };
 
@@ -29,9 +29,7 @@ interface Running {
 
 /** The CLI in the background, so the test can signal it mid-run. Killed after 30 s at most. */
 function startCli(args: string[]): Running {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("PARTNER_CENTER_")) env[k] = v;
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...env, ...ENV }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...baseEnv(), ...ENV }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout!.setEncoding("utf8").on("data", (c: string) => (stdout += c));

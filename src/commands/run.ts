@@ -16,8 +16,8 @@ export interface CommandIO {
 export interface RunCommandExtras {
   /** The demo hands in its own token source (the simulator's identity endpoint). */
   readonly tokens?: () => Promise<TokenProvider>;
-  /** Prefix of the commands printed for resuming or re-running ("mca-confirm" by default). */
-  readonly program?: string[];
+  /** The demo's simulator is gone once it ends: it prints no resume or rerun command. */
+  readonly noFollowUp?: boolean;
 }
 
 /** `a b --overwrite` → the same words with --resume, for the "to continue" advice. */
@@ -41,7 +41,8 @@ function rerunArgs(config: RunConfig, argv: string[]): string[] {
 
 export async function runCommand(config: RunConfig, io: CommandIO, argv: string[], extras: RunCommandExtras = {}): Promise<number> {
   checkOutputPaths(config);
-  const program = extras.program ?? ["mca-confirm"];
+  // Started through npx (inside the project folder), the follow-up commands need it too.
+  const program = io.env.npm_command === "exec" ? ["npx", "mca-confirm"] : ["mca-confirm"];
   const logger = createLogger(config.command === "run" ? config.logFile : undefined, config.logLevel);
   let report: RunReport;
   if (config.command === "validate") {
@@ -61,7 +62,7 @@ export async function runCommand(config: RunConfig, io: CommandIO, argv: string[
       signals++;
       stopProgress();
       if (signals === 1) {
-        handle.interrupt();
+        handle.interrupt(signal);
         stderr.write(`\n${signal}: starting no new rows; waiting for requests in flight (up to ${config.timeoutMs / 1000} s). Press Ctrl-C again to quit at once.\n`);
         return;
       }
@@ -79,10 +80,10 @@ export async function runCommand(config: RunConfig, io: CommandIO, argv: string[
       process.off("SIGTERM", onSignal);
     }
   }
-  const summary = summarize(report, {
-    rerun: [...program, ...rerunArgs(config, argv)],
-    resume: [...program, ...resumeArgs(argv)],
-  });
+  const summary = summarize(
+    report,
+    extras.noFollowUp ? {} : { rerun: [...program, ...rerunArgs(config, argv)], resume: [...program, ...resumeArgs(argv)] },
+  );
   await new Promise<void>((resolve) => logger.flush(() => resolve()));
   if (config.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
   else io.stdout.write(formatSummary(summary));

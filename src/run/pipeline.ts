@@ -59,8 +59,8 @@ export interface RunReport {
 }
 
 export interface RunHandle {
-  /** First Ctrl-C: start nothing new, let requests in flight finish, write the files. */
-  interrupt(): void;
+  /** First Ctrl-C (or SIGTERM): start nothing new, let requests in flight finish, write the files. */
+  interrupt(signal?: NodeJS.Signals): void;
   /** Second Ctrl-C: make what is known durable before the process exits. */
   flushNow(): void;
   snapshot(): Snapshot;
@@ -310,7 +310,8 @@ export function startRun(deps: RunDeps): RunHandle {
   }
 
   return {
-    interrupt: () => stopRun("interrupted", "interrupted by the operator (Ctrl-C); continue with --resume"),
+    interrupt: (signal = "SIGINT") =>
+      stopRun("interrupted", `interrupted (${signal === "SIGINT" ? "Ctrl-C" : signal}); continue with --resume`),
     flushNow: () => journal?.flush(),
     snapshot: () => {
       const c = countsSoFar();

@@ -27,10 +27,14 @@ export interface CliOptions {
   readonly timeoutMs?: number;
 }
 
-function baseEnv(): Record<string, string> {
+/**
+ * The test runner's environment less what would change the CLI's behaviour: sign-in settings,
+ * and npm's own variables (under `npx vitest` the CLI would think it was started by npx).
+ */
+export function baseEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !k.startsWith("PARTNER_CENTER_") && !k.startsWith("MCA_CONFIRM_")) env[k] = v;
+    if (v !== undefined && !/^(PARTNER_CENTER_|MCA_CONFIRM_|npm_)/.test(k)) env[k] = v;
   }
   return env;
 }
