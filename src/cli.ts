@@ -105,16 +105,21 @@ main(process.argv.slice(2), io).then(
     process.exitCode = code;
   },
   (err: unknown) => {
+    let code = 1;
+    let message: string;
     if (err instanceof UsageError || err instanceof InputFileError) {
-      io.stderr.write(`mca-confirm: ${err.message}\n`);
-      process.exitCode = 2;
+      code = 2;
+      message = err.message;
     } else if (err instanceof RunStoppedError) {
-      io.stderr.write(`mca-confirm: ${err.message}\n`);
-      process.exitCode = 3;
+      code = 3;
+      message = err.message;
     } else {
-      io.stderr.write(`mca-confirm: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+      message = `internal error: ${err instanceof Error ? err.message : String(err)}`;
       if (process.env.MCA_CONFIRM_DEBUG) io.stderr.write(`${(err as Error).stack}\n`);
-      process.exitCode = 1;
     }
+    io.stderr.write(`mca-confirm: ${message}\n`);
+    // A scheduler reading --json gets an object for a refused run too, never an empty stdout.
+    if (process.argv.includes("--json")) io.stdout.write(`${JSON.stringify({ error: message, exitCode: code })}\n`);
+    process.exitCode = code;
   },
 );

@@ -8,7 +8,7 @@ import type { Field } from "./types.js";
 /** Every option of `run`/`validate`: one table drives parsing, defaults and --help. */
 export const RUN_OPTIONS = {
   out: { type: "string", arg: "file", help: "results file", def: "<input>.results.csv beside the input" },
-  "failed-out": { type: "string", arg: "file", help: "rows to re-run", def: "<results>.failed.csv → <input>.failed.csv" },
+  "failed-out": { type: "string", arg: "file", help: "rows to re-run", def: "<input>.failed.csv beside the results" },
   "base-url": { type: "string", arg: "url", help: "API root (env PARTNER_CENTER_BASE_URL); http: only for loopback", def: "https://api.partnercenter.microsoft.com" },
   "agreement-type": { type: "string", arg: "type", help: "sent as `type` and used for the metadata lookup", def: "MicrosoftCustomerAgreement" },
   "template-id": { type: "string", arg: "id", help: "use this templateId instead of looking it up", def: "looked up once" },
@@ -23,7 +23,7 @@ export const RUN_OPTIONS = {
   resume: { type: "boolean", help: "continue an interrupted run of the same input into the same --out", def: "off" },
   overwrite: { type: "boolean", help: "allow replacing an existing results file", def: "off" },
   "log-file": { type: "string", arg: "file", help: "structured JSON-lines log", def: "<results>.log" },
-  "log-level": { type: "string", arg: "level", help: "trace, debug, info, warn, error or silent", def: "info" },
+  "log-level": { type: "string", arg: "level", help: "trace, debug, info, warn, error, fatal or silent", def: "info" },
   quiet: { type: "boolean", help: "no progress display", def: "off" },
   "no-progress": { type: "boolean", help: "same as --quiet", def: "off" },
   json: { type: "boolean", help: "print the end-of-run summary as one JSON object on stdout", def: "off" },
@@ -58,16 +58,20 @@ export interface RunConfig {
   readonly json: boolean;
 }
 
-/** `a.csv` → `a.results.csv`; `a.failed.csv` → `a.failed.results.csv`. */
+/** Extensions kept on output files, so a tab-separated input gives tab-separated `.tsv` results. */
+const TABLE_EXT = /^\.(csv|tsv|txt)$/i;
+
+/** `a.csv` → `a.results.csv`; `a.failed.csv` → `a.failed.results.csv`; `a.tsv` → `a.results.tsv`. */
 export function defaultOutPath(input: string, suffix: "results" | "validation"): string {
   const ext = path.extname(input);
-  const stem = ext.toLowerCase() === ".csv" ? input.slice(0, -ext.length) : input;
-  return `${stem}.${suffix}.csv`;
+  if (!TABLE_EXT.test(ext)) return `${input}.${suffix}.csv`;
+  return `${input.slice(0, -ext.length)}.${suffix}${ext.toLowerCase()}`;
 }
 
 /** `a.results.csv` → `a.failed.csv`; any other name gets `.failed` before its extension. */
 export function defaultFailedPath(out: string): string {
-  if (/\.results\.csv$/i.test(out)) return out.replace(/\.results\.csv$/i, ".failed.csv");
+  const results = /\.results(\.(csv|tsv|txt))$/i;
+  if (results.test(out)) return out.replace(results, ".failed$1");
   const ext = path.extname(out);
   return `${ext ? out.slice(0, -ext.length) : out}.failed${ext || ".csv"}`;
 }

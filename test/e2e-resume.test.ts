@@ -236,6 +236,19 @@ describe("crash-safe runs", () => {
     expectAllConfirmedOnce(out, csv, rows);
   });
 
+  it("--resume refuses options that would read or send rows differently (exit 2, nothing sent)", async () => {
+    const { journal, args } = await setup(400);
+    await killWhen(startCli(args), () => outcomeLines(journal) >= 20, "20 outcomes");
+    await settled();
+    const requests = sim.stats.requests;
+    const r = await runCli([...args, "--resume", "--agreement-type", "MicrosoftCloudAgreement"], { env: ENV });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--agreement-type "MicrosoftCustomerAgreement"/);
+    expect(sim.stats.requests).toBe(requests);
+    const same = await runCli([...args, "--resume"], { env: ENV });
+    expect(same.code).toBe(0);
+  });
+
   it("--resume refuses an input that changed since the interrupted run (exit 2, nothing sent)", async () => {
     const { csv, journal, args } = await setup(400);
     await killWhen(startCli(args), () => outcomeLines(journal) >= 20, "20 outcomes");

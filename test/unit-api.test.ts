@@ -244,6 +244,10 @@ describe("default file names", () => {
     expect(defaultOutPath("dir/acceptances.csv", "validation")).toBe("dir/acceptances.validation.csv");
     expect(defaultOutPath("dir/X.CSV", "results")).toBe("dir/X.results.csv");
   });
+  it("keeps a tab-separated input's .tsv extension", () => {
+    expect(defaultOutPath("x.tsv", "results")).toBe("x.results.tsv");
+    expect(defaultFailedPath("x.results.tsv")).toBe("x.failed.tsv");
+  });
   it("re-runs x.failed.csv into x.failed.results.csv", () => {
     expect(defaultOutPath("x.failed.csv", "results")).toBe("x.failed.results.csv");
     expect(defaultFailedPath(defaultOutPath("x.failed.csv", "results"))).toBe("x.failed.failed.csv");

@@ -133,7 +133,8 @@ export function formatSummary(s: SummaryJson): string {
   }
   if (s.stopped) lines.push(`The run stopped early: ${s.stopped.message}`);
   lines.push(`Results: ${s.files.results}`);
-  if (s.files.failed && s.rerunCommand) lines.push(`Failed rows: ${s.files.failed}`);
+  const needsWork = ["invalid", "rejected", "failed", "not-run"].some((k) => (s.statuses[k] ?? 0) > 0);
+  if (s.files.failed && needsWork) lines.push(`Failed rows: ${s.files.failed}`);
   if (s.files.log) lines.push(`Log: ${s.files.log}`);
   if (s.resumeCommand) lines.push(`To continue this run: ${s.resumeCommand}`);
   if (s.rerunCommand) lines.push(`To re-run the failed rows (after fixing what they say): ${s.rerunCommand}`);

@@ -23,6 +23,8 @@ export interface JournalHeader {
   readonly fingerprint: string;
   readonly input: string;
   readonly startedAt: string;
+  /** The options that decide what each row sends: a resumed run must use the same. */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 export interface JournalState {

@@ -72,6 +72,15 @@ function windowSize(concurrency: number): number {
   return Math.max(2048, concurrency * 64);
 }
 
+/** The options that decide what a row sends, as recorded in the journal for --resume. */
+function rowSettings(config: RunConfig): Record<string, string> {
+  return {
+    "--agreement-type": config.agreementType,
+    "--map": [...config.map].map(([h, f]) => `${h}=${f}`).join(","),
+    "--date-format": config.dateFormat ?? "",
+  };
+}
+
 /** Reads the whole file once before anything is sent: broken CSV and missing columns stop here (exit 2). */
 async function preflight(config: RunConfig): Promise<number> {
   const input = await openInput(config.input, { map: config.map });
@@ -127,6 +136,20 @@ export function startRun(deps: RunDeps): RunHandle {
           `Run it with --overwrite to start again.`,
       );
     }
+    const readAs = rowSettings(config);
+    const recordedSettings = resumeState?.header.settings;
+    if (recordedSettings) {
+      const differ = Object.keys(readAs).filter((k) => readAs[k] !== recordedSettings[k]);
+      if (differ.length > 0) {
+        throw new UsageError(
+          `--resume must read and send rows as the interrupted run did; it used ` +
+            differ.map((k) => `${k} "${recordedSettings[k] ?? ""}"`).join(", ") +
+            `, this run ` +
+            differ.map((k) => `"${readAs[k]}"`).join(", ") +
+            `. Use the same options, or --overwrite to start again.`,
+        );
+      }
+    }
     const tokens = await deps.tokens();
     logger.info({
       event: "run-start",
@@ -147,7 +170,7 @@ export function startRun(deps: RunDeps): RunHandle {
     const jPath = journalPath(config.out);
     const j = resumeState
       ? openJournal(jPath)
-      : openJournal(jPath, { v: 1, fingerprint, input: config.input, startedAt: new Date(clock.now()).toISOString() });
+      : openJournal(jPath, { v: 1, fingerprint, input: config.input, startedAt: new Date(clock.now()).toISOString(), settings: readAs });
     journal = j;
     const limit = pLimit(config.concurrency);
     let demand = 0;
