@@ -136,6 +136,7 @@ describe("identity errors become one plain line, at startup a UsageError", () =>
     ["mfa-required", /^Multi-factor authentication is required \(AADSTS50076\)/],
     ["mfa-enrollment-required", /AADSTS50079/],
     ["consent-required", /consent.*AADSTS65001/],
+    ["unavailable", /temporarily unavailable.*nothing is wrong with the credentials; try again/],
   ];
   for (const [kind, line] of cases) {
     it(`${kind}`, async () => {

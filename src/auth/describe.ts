@@ -55,6 +55,9 @@ function byAadCode(code: number, ctx: IdentityErrorContext): string | undefined 
     case 50057:
     case 50053:
       return `The user cannot sign in ${tag}: check the account (disabled, locked or wrong), then ${again}.`;
+    case 90033:
+    case 90024:
+      return `The sign-in service is temporarily unavailable ${tag}: nothing is wrong with the credentials; try again in a few minutes.`;
     case 9002313:
     case 70000:
     case 70008:
@@ -99,6 +102,9 @@ export function describeIdentityError(err: unknown, ctx: IdentityErrorContext = 
   const known = aad !== undefined ? byAadCode(aad, ctx) : undefined;
   if (known) return known;
   const again = signInAgain(ctx.source);
+  if (isTransientIdentityError(err) && !["network_error", "openid_config_error", "endpoints_resolution_error"].includes((err as AuthError).errorCode)) {
+    return `The sign-in service at ${ctx.authorityHost ?? DEFAULT_AUTHORITY_HOST} is temporarily unavailable: nothing is wrong with the credentials; try again in a few minutes.`;
+  }
   if (err instanceof AuthError) {
     const code = err.errorCode;
     // Device code polling errors carry only the server's `error` word at the end of MSAL's message.
