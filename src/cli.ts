@@ -26,7 +26,8 @@ export const HELP = `mca-confirm ${VERSION}: confirm Microsoft Customer Agreemen
 Usage:
   mca-confirm run <input.csv> [options]       check the whole file, then confirm every valid row
   mca-confirm validate <input.csv> [options]  check only, no network; writes <input>.validation.csv
-  mca-confirm demo [--rows N]                 run the samples against the bundled Partner Center simulator
+  mca-confirm demo [--rows N] [--auth refresh-token]
+                                              run the samples against the bundled Partner Center simulator
   mca-confirm login [--tenant T --client-id C] sign in with a device code and keep the token cache
   mca-confirm template                        print a header line and an example row for a new input file
   mca-confirm --help | --version
@@ -48,7 +49,10 @@ function parse<T extends ParseArgsConfig["options"]>(args: string[], options: T)
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError(`${(err as Error).message.replace(/\. To specify.*$/s, "")}. See mca-confirm --help`);
+    const message = (err as Error).message;
+    const ambiguous = /Option '(--[\w-]+)[^']*' argument is ambiguous/.exec(message);
+    if (ambiguous) throw new UsageError(`${ambiguous[1]} needs a value, and a value cannot start with "-". See mca-confirm --help`);
+    throw new UsageError(`${message.replace(/\. To specify.*$/s, "")}. See mca-confirm --help`);
   }
 }
 

@@ -7,7 +7,20 @@
 import { parseArgs } from "node:util";
 import { startSimulator, type Faults } from "./index.js";
 
-const { values } = parseArgs({
+const USAGE = `Usage: node dist/simulator/main.js [options]   (prints its URL, runs until Ctrl-C)
+  --port N  --host 127.0.0.1|localhost|::1  --latency MS  --rate-limit N (requests/s)  --burst N
+  --error-rate X  --reset-before-rate X  --reset-after-rate X  --hang-rate X  --timeout-rate X  (shares 0..1)
+  --seed N
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`simulator: ${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
   options: {
     port: { type: "string", default: "0" },
     host: { type: "string", default: "127.0.0.1" },
@@ -20,16 +33,24 @@ const { values } = parseArgs({
     "hang-rate": { type: "string", default: "0" },
     "timeout-rate": { type: "string", default: "0" },
     seed: { type: "string" },
+    help: { type: "boolean", short: "h" },
   },
   strict: true,
 });
+} catch (err) {
+  fail((err as Error).message);
+}
+const { values } = parsed;
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 
 function num(name: string, v: string | undefined, min = 0, max = Infinity): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (v.trim() === "" || !Number.isFinite(n) || n < min || n > max) {
-    process.stderr.write(`--${name}: expected a number from ${min} to ${max}, got "${v}"\n`);
-    process.exit(2);
+    fail(`--${name}: expected a number from ${min} to ${max}, got "${v}"`);
   }
   return n;
 }
@@ -53,7 +74,7 @@ const sim = await startSimulator({
   faults,
   ...(perSecond ? { rateLimit: { perSecond, ...(burst ? { burst } : {}) } } : {}),
   ...(seed !== undefined ? { seed } : {}),
-});
+}).catch((err: Error) => fail(err.message));
 process.stdout.write(`${sim.url}\n`);
 
 // `on`, not `once`: with no listener left a second signal would kill us with the default action.
