@@ -2,6 +2,7 @@
 // The entry: flags → config → command. The only place that turns errors into messages and
 // exit codes, and the only place that calls process.exit.
 import { readFileSync } from "node:fs";
+import v8 from "node:v8";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { InputFileError, RunStoppedError, UsageError } from "./errors.js";
 import { RUN_OPTIONS, resolveRunConfig, type RunFlags } from "./config.js";
@@ -9,6 +10,12 @@ import { runCommand, type CommandIO } from "./commands/run.js";
 import { demoCommand } from "./commands/demo.js";
 import { templateText } from "./commands/template.js";
 import { DATE_FORMATS } from "./validate.js";
+
+// A run's live heap is small (tens of MB) but it allocates fast (one HTTP request per row), and
+// V8 then lets the old space grow to several times the live size between collections: 215 MB
+// peak RSS on 500k rows. V8 reads this growing factor at each collection, so setting it here
+// still applies; 1.2× the live size keeps the same run near 140 MB at the same speed.
+if (!process.execArgv.some((a) => a.includes("heap-growing-percent"))) v8.setFlagsFromString("--heap-growing-percent=20");
 
 const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
