@@ -79,7 +79,7 @@ export async function loginCommand(
       cacheFile: cacheFilePath(io.env),
     };
   } catch (err) {
-    io.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    io.stderr.write(`mca-confirm: ${err instanceof Error ? err.message : String(err)}\n`);
     return 2;
   }
 
@@ -99,7 +99,7 @@ export async function loginCommand(
     io.stdout.write(`Signed in as ${result.account.username || result.account.name || "(unnamed account)"}. Token cache: ${setup.cacheFile}\n`);
     return 0;
   } catch (err) {
-    io.stderr.write(`${describeIdentityError(err, { source: "login", authorityHost: setup.authorityHost, network: network.observation })}\n`);
+    io.stderr.write(`mca-confirm: ${describeIdentityError(err, { source: "login", authorityHost: setup.authorityHost, network: network.observation })}\n`);
     return err instanceof UsageError ? 2 : 1;
   }
 }
