@@ -111,6 +111,8 @@ async function main(argv: string[], io: CommandIO): Promise<number> {
 }
 
 const io: CommandIO = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+// Should the process ever run out of work without main() settling, that is a failure, not exit 0.
+process.exitCode = 1;
 main(process.argv.slice(2), io).then(
   (code) => {
     process.exitCode = code;
@@ -124,6 +126,9 @@ main(process.argv.slice(2), io).then(
     } else if (err instanceof RunStoppedError) {
       code = 3;
       message = err.message;
+    } else if (["ENOSPC", "EFBIG", "EDQUOT", "EIO", "EROFS", "EACCES", "EPERM"].includes((err as NodeJS.ErrnoException).code ?? "")) {
+      // The disk, not the tool: say so; what was confirmed is in the journal for --resume.
+      message = `cannot write the output files: ${(err as Error).message}. Free space or fix permissions, then continue with --resume.`;
     } else {
       message = `internal error: ${err instanceof Error ? err.message : String(err)}`;
       if (process.env.MCA_CONFIRM_DEBUG) io.stderr.write(`${(err as Error).stack}\n`);

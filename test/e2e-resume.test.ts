@@ -1,7 +1,7 @@
 // Crash-safe runs through the real CLI process: kill -9 at several points, Ctrl-C once and
 // twice, --resume, a changed input, a finished results file. The simulator runs in this
 // process, so killing the CLI never touches what it has recorded.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -247,6 +247,44 @@ describe("crash-safe runs", () => {
     expect(sim.stats.requests).toBe(requests);
     const same = await runCli([...args, "--resume"], { env: ENV });
     expect(same.code).toBe(0);
+  });
+
+  it("sends no row of an input that grows during the run, keeps what was done, and resumes once it is put back", async () => {
+    const { csv, out, journal, args } = await setup(400);
+    const original = fs.readFileSync(csv, "utf8");
+    const run = startCli(args);
+    await until(() => outcomeLines(journal) >= 20, "20 outcomes");
+    const extra = path.join(path.dirname(csv), "extra.csv");
+    await writeGeneratedCsv(extra, 3, { salt: 0xfffe });
+    const extraRows = fs.readFileSync(extra, "utf8").split("\n").slice(1).join("\n");
+    fs.appendFileSync(csv, extraRows);
+    const r = await run.exited;
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/changed during the run; nothing more was sent/);
+    for (const row of readCsv(extra)) expect(sim.stats.requestsPerCustomer(row.customerTenantId!)).toBe(0);
+    expect(fs.existsSync(journal)).toBe(true);
+    expect(fs.existsSync(out)).toBe(false);
+
+    fs.writeFileSync(csv, original);
+    const done = await startCli([...args, "--resume"]).exited;
+    expect(done.stderr).toBe("");
+    expect(done.code).toBe(0);
+    expectAllConfirmedOnce(out, csv, 400);
+  });
+
+  it("reports a disk that refuses the results (file size limit) instead of ending quietly", async () => {
+    const dir = tempDir("mca-disk-");
+    const csv = path.join(dir, "wide.csv");
+    const rows = Array.from({ length: 5000 }, (_, i) => `bad-id-${i},A,B,a@b.example,2025-01-01,${"x".repeat(300)}`);
+    fs.writeFileSync(csv, `customerTenantId,firstName,lastName,email,dateAgreed,notes\n${rows.join("\n")}\n`);
+    // ulimit -f: writes past 1 MB fail with EFBIG, as on a full disk.
+    const script = `trap '' XFSZ; ulimit -f 1000; exec "$0" "$@"`;
+    const r = spawnSync("bash", ["-c", script, process.execPath, CLI, "run", csv, "--base-url", sim.url, "--quiet",
+      "--template-id", "117a77b0-9360-443b-8795-c6dedc750cf9"], { env: { ...baseEnv(), ...ENV }, encoding: "utf8", timeout: 30_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^mca-confirm: cannot write the output files: EFBIG/m);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(fs.existsSync(path.join(dir, "wide.results.csv"))).toBe(false);
   });
 
   it("--resume refuses an input that changed since the interrupted run (exit 2, nothing sent)", async () => {

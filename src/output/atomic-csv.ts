@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import nodePath from "node:path";
 import { once } from "node:events";
+import { pipeline } from "node:stream";
 import { stringify, type Stringifier } from "csv-stringify";
 
 /**
@@ -39,26 +40,37 @@ export function createAtomicCsv(path: string, header: readonly string[], format:
   // Opened synchronously, so discard() right after creation really removes the file.
   const file = fs.createWriteStream(tmp, { fd: fs.openSync(tmp, "w", 0o600) });
   const csv: Stringifier = stringify({ record_delimiter: "\n", delimiter: format.delimiter ?? ",", bom: format.bom ?? false });
-  csv.pipe(file);
-  csv.write(header as string[]);
   let failure: Error | undefined;
   let draining: Promise<void> | undefined;
-  const onError = (e: Error) => (failure ??= e);
-  file.on("error", onError);
-  csv.on("error", onError);
+  // pipeline, not pipe: a failing file (disk full, quota) must fail the writer, not leave the
+  // CSV stream waiting for a 'drain' that never comes (the run would then just stop).
+  const done = new Promise<void>((resolve) =>
+    pipeline(csv, file, (err) => {
+      if (err) failure ??= err;
+      resolve();
+    }),
+  );
+  csv.write(header as string[]);
 
   return {
     write(record) {
       if (failure) throw failure;
       if (csv.write(record as string[]) && !draining) return undefined;
-      // One shared wait however many callers hit a full buffer.
-      return (draining ??= once(csv, "drain").then(() => {
-        draining = undefined;
-      }));
+      // One shared wait however many callers hit a full buffer; it fails with the file.
+      if (!draining) {
+        draining = Promise.race([once(csv, "drain"), done.then(() => Promise.reject(failure ?? new Error("file closed")))]).then(() => {
+          draining = undefined;
+        });
+        // Callers may drop a wait (a newer one replaces it); the failure still reaches them
+        // through the next write() or commit(), so a dropped one must not crash the process.
+        draining.catch(() => {});
+      }
+      return draining;
     },
     async commit() {
+      if (failure) throw failure;
       csv.end();
-      if (!file.closed) await once(file, "close");
+      await done;
       if (failure) throw failure;
       const fd = fs.openSync(tmp, "r");
       try {

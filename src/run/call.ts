@@ -83,6 +83,8 @@ export async function callWithRetries(
   let answered: CallResult["answered"];
   let journaled: string | undefined;
   let outage: RunStoppedError | undefined;
+  /** The last attempt got an answer: the next one needs a new MS-RequestId. */
+  let answeredIds = false;
   /** When the latest attempt started, so the rate controller can tell throttling rounds apart. */
   let startedAt: number | undefined;
   const done = (result: CallEnd): CallResult => ({ result, attempts, ids, answered });
@@ -93,6 +95,12 @@ export async function callWithRetries(
     s.demand(1);
     try {
       await s.breaker.admit(s.stop);
+      // A new MS-RequestId only when the next attempt really goes out after an answer, so a
+      // row stopped while it waits never shows an id that was not sent.
+      if (answeredIds) {
+        ids = { ...ids, requestId: randomUUID() };
+        answeredIds = false;
+      }
       const sent = ids;
       return await s.slot(async (): Promise<Attempt | undefined> => {
         startedAt = await s.rate.acquire(s.stop);
@@ -154,13 +162,13 @@ export async function callWithRetries(
       case "auth":
         if (v.renewable && !renewed && (await s.renewToken())) {
           renewed = true;
-          ids = { ...ids, requestId: randomUUID() };
+          answeredIds = true;
           continue;
         }
         return done({ end: "fatal", error: new RunStoppedError(fatalMessage(v, renewed), "auth-failed"), verdict: v });
       case "retryable":
         if (delayMs === undefined) return done({ end: "failed", verdict: v });
-        if (a.kind === "response") ids = { ...ids, requestId: randomUUID() };
+        if (a.kind === "response") answeredIds = true;
         await s.clock.sleep(delayMs, s.stop);
     }
   }

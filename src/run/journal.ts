@@ -132,13 +132,23 @@ export function openJournal(path: string, header?: JournalHeader): Journal {
   }, SYNC_MS);
   sync.unref();
 
+  let failure: unknown;
   function flush(): void {
     if (timer) clearTimeout(timer);
     timer = undefined;
+    if (failure) throw failure;
     if (buffer.length === 0 || closed) return;
     const text = buffer.join("");
     buffer = [];
     fs.writeSync(fd, text);
+  }
+  /** From the timer: a write error (disk full) is kept and thrown to the next caller. */
+  function flushLater(): void {
+    try {
+      flush();
+    } catch (err) {
+      failure ??= err;
+    }
   }
 
   return {
@@ -151,7 +161,7 @@ export function openJournal(path: string, header?: JournalHeader): Journal {
       if (closed) return;
       buffer.push(`${JSON.stringify({ r: o.rowNumber, o })}\n`);
       if (buffer.length >= FLUSH_LINES) flush();
-      else timer ??= setTimeout(flush, FLUSH_MS);
+      else timer ??= setTimeout(flushLater, FLUSH_MS);
     },
     flush,
     close() {

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import pLimit from "p-limit";
 import type { TokenProvider } from "../auth/types.js";
 import type { RunConfig } from "../config.js";
-import { RunStoppedError, UsageError } from "../errors.js";
+import { InputFileError, RunStoppedError, UsageError } from "../errors.js";
 import { openInput } from "../input/read.js";
 import type { Logger } from "../log.js";
 import { createClient } from "../partner-center/client.js";
@@ -128,6 +128,19 @@ export function startRun(deps: RunDeps): RunHandle {
   async function execute(): Promise<RunReport> {
     const started = clock.now();
     const resumeState = checkOutputs(config);
+    // Taken before the pre-flight: a file edited after it was checked is not sent unchecked.
+    // (A missing file is reported by the pre-flight itself.)
+    const inputStat = fs.statSync(config.input, { throwIfNoEntry: false });
+    const changedSince = (before: fs.Stats | undefined) => {
+      const now = fs.statSync(config.input, { throwIfNoEntry: false });
+      return !now || !before || now.size !== before.size || now.mtimeMs !== before.mtimeMs;
+    };
+    const inputChanged = (when: string) =>
+      new RunStoppedError(
+        `${config.input} changed ${when}; nothing more was sent. The outcomes so far are kept in the journal: ` +
+          `put the file back as it was and continue with --resume, or start again with --overwrite.`,
+        "input-changed",
+      );
     total = await preflight(config);
     const fingerprint = await fingerprintFile(config.input);
     if (resumeState && resumeState.header.fingerprint !== fingerprint) {
@@ -244,8 +257,13 @@ export function startRun(deps: RunDeps): RunHandle {
       drain = results.put(rowNumber, cells, outcome) ?? drain;
     };
 
+    let writeFailure: unknown;
     try {
+      if (changedSince(inputStat)) throw inputChanged("while it was being checked");
       for await (const row of input.rows()) {
+        // More rows than the pre-flight counted: the file grew during the run. They were never
+        // checked, so none of them is sent.
+        if (row.rowNumber > total) throw inputChanged("during the run");
         read++;
         const c = classify(row);
         const recorded = resumeState?.outcomes.get(row.rowNumber);
@@ -278,9 +296,16 @@ export function startRun(deps: RunDeps): RunHandle {
               return { unfinished: { attempts: 0, ids: { requestId: "", correlationId: "" } } };
             })
             .then((r) => {
-              finish(row.rowNumber, row.cells, r);
-              inFlight--;
-              notify();
+              try {
+                finish(row.rowNumber, row.cells, r);
+              } catch (err) {
+                // A results or journal write failed (disk full): stop, and report it below.
+                writeFailure ??= err;
+                stopRun("outage", `cannot write the results: ${String(err)}`);
+              } finally {
+                inFlight--;
+                notify();
+              }
             });
         }
         if (drain) {
@@ -289,14 +314,26 @@ export function startRun(deps: RunDeps): RunHandle {
         }
       }
       while (inFlight > 0) await changed();
+      if (writeFailure) throw writeFailure;
       if (drain) await drain;
       j.flush();
+      if (changedSince(inputStat)) throw inputChanged("during the run");
       if (read !== total || results.counts.rows !== total) {
         throw new Error(`internal check failed: ${total} rows in the file, ${read} read, ${results.counts.rows} written`);
       }
       await results.commit();
     } catch (err) {
+      // Nothing more is sent, rows in flight finish, and what is known stays in the journal,
+      // so --resume can finish the job once the cause is fixed.
+      stopRun("outage", err instanceof Error ? err.message : String(err));
+      while (inFlight > 0) await changed();
       results.discard();
+      try {
+        j.close();
+      } catch {
+        // the disk may be what failed; the lines written so far are what --resume will use
+      }
+      if (err instanceof InputFileError) throw inputChanged(`during the run (${err.message})`);
       throw err;
     } finally {
       input.close();
