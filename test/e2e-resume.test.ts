@@ -287,6 +287,28 @@ describe("crash-safe runs", () => {
     expect(fs.existsSync(path.join(dir, "wide.results.csv"))).toBe(false);
   });
 
+  it("reports a disk that refuses the results while rows are in flight, and --resume finishes", async () => {
+    const { dir, csv, out, args } = await setup(2600);
+    // Wide rows, so the results pass the 1 MB file size limit while requests are in flight.
+    const lines = fs.readFileSync(csv, "utf8").trimEnd().split("\n");
+    fs.writeFileSync(csv, `${lines.map((l, i) => `${l},${i === 0 ? "wide" : "w".repeat(600)}`).join("\n")}\n`);
+    const script = `trap '' XFSZ; ulimit -f 1000; exec "$0" "$@"`;
+    // Not spawnSync: the simulator answering the requests lives in this process.
+    const child = spawn("bash", ["-c", script, process.execPath, CLI, ...args], { env: { ...baseEnv(), ...ENV }, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+    const guard = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const status = await new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    clearTimeout(guard);
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/^mca-confirm: cannot write the output files: EFBIG/m);
+    expect(fs.existsSync(out)).toBe(false);
+    const done = await startCli([...args, "--resume"]).exited;
+    expect(done.code).toBe(0);
+    expectAllConfirmedOnce(out, csv, 2600);
+    void dir;
+  });
+
   it("--resume refuses an input that changed since the interrupted run (exit 2, nothing sent)", async () => {
     const { csv, journal, args } = await setup(400);
     await killWhen(startCli(args), () => outcomeLines(journal) >= 20, "20 outcomes");

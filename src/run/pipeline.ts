@@ -271,7 +271,9 @@ export function startRun(deps: RunDeps): RunHandle {
         // at once (invalid, recorded on resume, not-run after Ctrl-C) must not pile up behind
         // one row waiting on a long Retry-After, or memory grows with the file. No deadlock:
         // when the window is full its oldest row is in flight, and in-flight rows finish.
-        while (row.rowNumber - results.nextRow >= window) await changed();
+        // A failed write stops the writer's progress: stop waiting for it and report it.
+        while (!writeFailure && row.rowNumber - results.nextRow >= window) await changed();
+        if (writeFailure) throw writeFailure;
         if ("outcome" in c) {
           finishedNow++;
           drain = results.put(row.rowNumber, row.cells, c.outcome) ?? drain;
@@ -284,9 +286,10 @@ export function startRun(deps: RunDeps): RunHandle {
           // window has room, so neither p-limit's queue nor the writer grows with the file.
           // Bounded: every pass waits for a row to finish, and in-flight rows finish.
           // Rows sleeping before a retry hold no request slot, so the next row may start.
-          while (demand >= config.concurrency || row.rowNumber - results.nextRow >= window) {
+          while (!writeFailure && (demand >= config.concurrency || row.rowNumber - results.nextRow >= window)) {
             await changed();
           }
+          if (writeFailure) throw writeFailure;
           const job = { rowNumber: row.rowNumber, acceptance: c.acceptance, resumeIds: resumeState?.intents.get(row.rowNumber) };
           inFlight++;
           void submitRow(session, settings, job)
