@@ -309,6 +309,22 @@ describe("crash-safe runs", () => {
     void dir;
   });
 
+  it("refuses a second run into the same results while the first is going, and takes over a dead run's lock", async () => {
+    const { out, journal, args } = await setup(300);
+    const first = startCli(args);
+    await until(() => outcomeLines(journal) >= 10, "10 outcomes");
+    const second = await runCli([...args, "--resume"], { env: ENV });
+    expect(second.code).toBe(2);
+    expect(second.stderr).toMatch(/another run \(process \d+\) is writing/);
+    expect((await first.exited).code).toBe(0);
+    expect(fs.existsSync(`${out}.lock`)).toBe(false);
+
+    // A lock left by a process that no longer exists (kill -9) does not block the next run.
+    fs.writeFileSync(`${out}.lock`, "999999\n");
+    const again = await runCli([...args, "--overwrite"], { env: ENV });
+    expect(again.code).toBe(0);
+  });
+
   it("--resume refuses an input that changed since the interrupted run (exit 2, nothing sent)", async () => {
     const { csv, journal, args } = await setup(400);
     await killWhen(startCli(args), () => outcomeLines(journal) >= 20, "20 outcomes");

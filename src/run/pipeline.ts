@@ -16,6 +16,7 @@ import type { Clock } from "./clock.js";
 import { fingerprintFile } from "./fingerprint.js";
 import { journalPath, openJournal, type Journal } from "./journal.js";
 import { checkOutputs } from "./outputs.js";
+import { lockOutputs } from "./lock.js";
 import { createRateController, type RateController } from "./rate.js";
 import { DEFAULT_RETRY } from "./retry.js";
 import { submitRow, type RowResult } from "./submit.js";
@@ -127,6 +128,15 @@ export function startRun(deps: RunDeps): RunHandle {
 
   async function execute(): Promise<RunReport> {
     const started = clock.now();
+    const unlock = lockOutputs(config.out);
+    try {
+      return await executeLocked(started);
+    } finally {
+      unlock();
+    }
+  }
+
+  async function executeLocked(started: number): Promise<RunReport> {
     const resumeState = checkOutputs(config);
     // Taken before the pre-flight: a file edited after it was checked is not sent unchecked.
     // (A missing file is reported by the pre-flight itself.)
