@@ -18,9 +18,9 @@ const POLL_MS = 250;
 
 export interface Breaker {
   /** Waits while the breaker is open; throws RunStoppedError once the outage lasted too long. */
-  admit(signal?: AbortSignal): Promise<void>;
+  admit(signal?: AbortSignal): Promise<boolean>;
   /** fault: 5xx or no answer; ok: any other answer (4xx included: the API is up). */
-  record(fault: boolean): void;
+  record(fault: boolean, probe?: boolean): void;
   readonly open: boolean;
   /** When the next probe may go (epoch ms), for the progress display. */
   readonly nextProbeAt: number;
@@ -54,14 +54,17 @@ export function createBreaker(options: { clock: Clock; outageTimeoutMs: number }
         stopIfTooLong(now);
         if (!probing && now >= nextProbeAt) {
           probing = true;
-          return;
+          return true;
         }
         await clock.sleep(Math.max(1, Math.min(POLL_MS, nextProbeAt - now)), signal);
       }
+      return false;
     },
-    record(fault) {
+    record(fault, probe) {
       if (openedAt !== undefined) {
-        if (!probing) return; // an answer to a request sent before the breaker opened
+        // Only the probe's own answer decides; an answer to a request sent before the breaker
+        // opened says nothing new. (`probe` undefined: the caller does not tell, take it as the probe.)
+        if (!probing || probe === false) return;
         probing = false;
         if (!fault) {
           openedAt = undefined;

@@ -85,6 +85,8 @@ export async function callWithRetries(
   let outage: RunStoppedError | undefined;
   /** The last attempt got an answer: the next one needs a new MS-RequestId. */
   let answeredIds = false;
+  /** The latest attempt is the circuit breaker's probe. */
+  let isProbe = false;
   /** When the latest attempt started, so the rate controller can tell throttling rounds apart. */
   let startedAt: number | undefined;
   const done = (result: CallEnd): CallResult => ({ result, attempts, ids, answered });
@@ -94,7 +96,7 @@ export async function callWithRetries(
   async function attemptOnce(): Promise<Attempt | "outage" | undefined> {
     s.demand(1);
     try {
-      await s.breaker.admit(s.stop);
+      isProbe = await s.breaker.admit(s.stop);
       // A new MS-RequestId only when the next attempt really goes out after an answer, so a
       // row stopped while it waits never shows an id that was not sent.
       if (answeredIds) {
@@ -133,7 +135,7 @@ export async function callWithRetries(
     s.stats.responses[key] = (s.stats.responses[key] ?? 0) + 1;
     s.rate.onAnswer(v.kind === "retryable" && v.throttled, v.kind === "retryable" ? v.retryAfterMs : undefined, startedAt);
     const fault = v.kind === "retryable" && !v.throttled && (v.httpStatus === undefined || v.httpStatus >= 500);
-    s.breaker.record(fault);
+    s.breaker.record(fault, isProbe);
     if (a.kind === "response") answered = { requestId: a.requestId, correlationId: a.correlationId };
 
     let delayMs: number | undefined;
