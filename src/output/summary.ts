@@ -1,5 +1,5 @@
 import type { RunReport } from "../run/pipeline.js";
-import { FAILED_STATUSES } from "../types.js";
+import { FAILED_STATUSES, type Status } from "../types.js";
 
 /** What each error code means, for the summary (PARTNER-CENTER.md "Errors", CONTRACT). */
 export const ERROR_MEANINGS: Readonly<Record<string, string>> = {
@@ -40,7 +40,7 @@ const STATUS_ORDER = ["confirmed", "skipped", "valid", "invalid", "rejected", "f
 export function exitCodeOf(report: RunReport): number {
   if (report.stop?.kind === "interrupted") return 130;
   if (report.stop) return 3;
-  return Object.entries(report.counts.byStatus).some(([s, n]) => n > 0 && FAILED_STATUSES.has(s as never)) ? 1 : 0;
+  return Object.entries(report.counts.byStatus).some(([s, n]) => n > 0 && FAILED_STATUSES.has(s as Status)) ? 1 : 0;
 }
 
 /** Quotes a word for a POSIX shell only when it needs it. */
@@ -133,7 +133,7 @@ export function formatSummary(s: SummaryJson): string {
   }
   if (s.stopped) lines.push(`The run stopped early: ${s.stopped.message}`);
   lines.push(`Results: ${s.files.results}`);
-  const needsWork = ["invalid", "rejected", "failed", "not-run"].some((k) => (s.statuses[k] ?? 0) > 0);
+  const needsWork = Object.entries(s.statuses).some(([k, n]) => n > 0 && FAILED_STATUSES.has(k as Status));
   if (s.files.failed && needsWork) lines.push(`Failed rows: ${s.files.failed}`);
   if (s.files.log) lines.push(`Log: ${s.files.log}`);
   if (s.resumeCommand) lines.push(`To continue this run: ${s.resumeCommand}`);
