@@ -33,12 +33,17 @@ const MAX_RECORD_CHARS = 1_000_000;
 
 export async function openInput(
   file: string,
-  options: { map?: ReadonlyMap<string, Field> } = {},
+  options: {
+    map?: ReadonlyMap<string, Field>;
+    /** Sees every byte of the file as it is read, e.g. to hash exactly what was parsed. */
+    onBytes?: (chunk: Buffer) => void;
+  } = {},
 ): Promise<OpenedInput> {
   const start = await readStart(file);
   const bom = start[0] === 0xef && start[1] === 0xbb && start[2] === 0xbf;
   const delimiter = detectDelimiter(file, start);
   const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
+  if (options.onBytes) stream.on("data", options.onBytes as (chunk: string | Buffer) => void);
   let header: InputHeader | undefined;
   let keep: readonly number[] = [];
   let fieldPos: [Field, number][] = []; // field → index into the record

@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import { setMaxListeners } from "node:events";
 import fs from "node:fs";
 import pLimit from "p-limit";
@@ -13,7 +14,6 @@ import { createBreaker } from "./breaker.js";
 import type { Session } from "./call.js";
 import { createClassifier } from "./classify.js";
 import type { Clock } from "./clock.js";
-import { fingerprintFile } from "./fingerprint.js";
 import { journalPath, openJournal, type Journal } from "./journal.js";
 import { checkOutputs } from "./outputs.js";
 import { lockOutputs } from "./lock.js";
@@ -83,15 +83,17 @@ function rowSettings(config: RunConfig): Record<string, string> {
 }
 
 /** Reads the whole file once before anything is sent: broken CSV and missing columns stop here (exit 2). */
-async function preflight(config: RunConfig): Promise<number> {
-  const input = await openInput(config.input, { map: config.map });
+async function preflight(config: RunConfig): Promise<{ total: number; fingerprint: string }> {
+  // The fingerprint --resume checks is the sha256 of the very bytes this pass parsed.
+  const hash = crypto.createHash("sha256");
+  const input = await openInput(config.input, { map: config.map, onBytes: (chunk) => hash.update(chunk) });
   let total = 0;
   try {
     for await (const _row of input.rows()) total++;
   } finally {
     input.close();
   }
-  return total;
+  return { total, fingerprint: `sha256:${hash.digest("hex")}` };
 }
 
 export function startRun(deps: RunDeps): RunHandle {
@@ -151,8 +153,9 @@ export function startRun(deps: RunDeps): RunHandle {
           `put the file back as it was and continue with --resume, or start again with --overwrite.`,
         "input-changed",
       );
-    total = await preflight(config);
-    const fingerprint = await fingerprintFile(config.input);
+    const checked = await preflight(config);
+    total = checked.total;
+    const fingerprint = checked.fingerprint;
     if (resumeState && resumeState.header.fingerprint !== fingerprint) {
       throw new UsageError(
         `${config.input} changed since the interrupted run began (${resumeState.header.startedAt}); --resume continues only the same file. ` +
