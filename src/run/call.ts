@@ -82,7 +82,6 @@ export async function callWithRetries(
   let last: Verdict | undefined;
   let answered: CallResult["answered"];
   let journaled: string | undefined;
-  let outage: RunStoppedError | undefined;
   /** The last attempt got an answer: the next one needs a new MS-RequestId. */
   let answeredIds = false;
   /** The latest attempt is the circuit breaker's probe. */
@@ -93,7 +92,7 @@ export async function callWithRetries(
 
   // One attempt: the breaker, then a worker slot, then the run-wide pace. A slot is held only
   // while a request is about to start or in flight, never while a row sleeps before a retry.
-  async function attemptOnce(): Promise<Attempt | "outage" | undefined> {
+  async function attemptOnce(): Promise<Attempt | RunStoppedError | undefined> {
     s.demand(1);
     try {
       isProbe = await s.breaker.admit(s.stop);
@@ -117,8 +116,7 @@ export async function callWithRetries(
       });
     } catch (err) {
       if (!(err instanceof RunStoppedError)) throw err;
-      outage = err;
-      return "outage";
+      return err; // the outage lasted too long: the run stops
     } finally {
       s.demand(-1);
     }
@@ -127,7 +125,7 @@ export async function callWithRetries(
   for (;;) {
     if (s.stop.aborted) return done({ end: "stopped", verdict: last });
     const a = await attemptOnce();
-    if (a === "outage") return done({ end: "fatal", error: outage!, verdict: last });
+    if (a instanceof RunStoppedError) return done({ end: "fatal", error: a, verdict: last });
     if (a === undefined) return done({ end: "stopped", verdict: last });
     const v = verdictOf(a, s.clock.now());
     last = v;
