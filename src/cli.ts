@@ -85,7 +85,7 @@ async function main(argv: string[], io: CommandIO): Promise<number> {
         return 0;
       }
       if (positionals.length !== 1) throw new UsageError(`${command} takes exactly one input file (got ${positionals.length}). See mca-confirm --help`);
-      const config = resolveRunConfig(command, positionals[0]!, values as RunFlags, io.env);
+      const config = resolveRunConfig(command, positionals[0], values as RunFlags, io.env);
       return runCommand(config, io, argv);
     }
     case "demo": {
@@ -96,7 +96,7 @@ async function main(argv: string[], io: CommandIO): Promise<number> {
         );
         return 0;
       }
-      return demoCommand({ rows: values.rows as string | undefined, auth: values.auth as string | undefined }, io);
+      return demoCommand({ rows: values.rows, auth: values.auth }, io);
     }
     case "login": {
       const { loginCommand } = await import("./auth/index.js");

@@ -59,7 +59,7 @@ const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400
 /** Epoch ms of a UTC wall-clock time, or undefined when a component is out of range (2023-02-29, 24:00). */
 function utcMs(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number): number | undefined {
   if (mo < 1 || mo > 12 || d < 1) return undefined;
-  if (d > (mo === 2 && isLeap(y) ? 29 : DAYS_IN_MONTH[mo - 1]!)) return undefined;
+  if (d > (mo === 2 && isLeap(y) ? 29 : DAYS_IN_MONTH[mo - 1])) return undefined;
   if (h > 23 || mi > 59 || s > 59) return undefined;
   return daysFromCivil(y, mo, d) * DAY_MS + ((h * 60 + mi) * 60 + s) * 1000 + ms;
 }
@@ -70,7 +70,7 @@ const num = (s: string | undefined): number => (s === undefined ? 0 : +s);
 
 function parseIso(m: RegExpExecArray): DateResult {
   const ms = m[7] === undefined ? 0 : Math.floor(+`0.${m[7]}` * 1000);
-  const t = utcMs(+m[1]!, +m[2]!, +m[3]!, num(m[4]), num(m[5]), num(m[6]), ms);
+  const t = utcMs(+m[1], +m[2], +m[3], num(m[4]), num(m[5]), num(m[6]), ms);
   if (t === undefined) return { code: "invalid-date", message: `dateAgreed ${m[0]} is not a real date and time` };
   const off = m[8];
   if (off === undefined || off === "Z" || off === "z") return { ms: t };
@@ -87,7 +87,7 @@ function parseDate(value: string, format: DateFormat | undefined): DateResult {
     const c = CUSTOM[format];
     const m = c.re.exec(value);
     if (m !== null) {
-      const t = utcMs(+m[c.y]!, +m[c.m]!, +m[c.d]!, num(m[4]), num(m[5]), num(m[6]), 0);
+      const t = utcMs(+m[c.y], +m[c.m], +m[c.d], num(m[4]), num(m[5]), num(m[6]), 0);
       if (t === undefined) return { code: "invalid-date", message: `dateAgreed ${m[0]} is not a real date and time (read as ${format})` };
       return { ms: t };
     }

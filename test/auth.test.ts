@@ -139,7 +139,7 @@ describe("identity errors become one plain line, at startup a UsageError", () =>
     ["unavailable", /temporarily unavailable.*nothing is wrong with the credentials; try again/],
   ];
   for (const [kind, line] of cases) {
-    it(`${kind}`, async () => {
+    it(kind as string, async () => {
       idp.setError(kind);
       const err = await resolve(envFor({ PARTNER_CENTER_CLIENT_SECRET: "s3cret-value-of-the-app" })).catch((e) => e);
       expect(err).toBeInstanceOf(UsageError);

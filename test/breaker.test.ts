@@ -66,7 +66,7 @@ describe("circuit breaker", () => {
       await p;
       b.record(true);
     }
-    const gaps = probes.map((t, i) => t - (i === 0 ? 0 : probes[i - 1]!));
+    const gaps = probes.map((t, i) => t - (i === 0 ? 0 : probes[i - 1]));
     expect(gaps).toEqual([2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000, 60_000, 60_000]);
   });
 

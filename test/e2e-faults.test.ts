@@ -17,7 +17,10 @@ const servers: http.Server[] = [];
 const sim = trackedSimulator;
 afterAll(async () => {
   await closeSimulators();
-  for (const s of servers.splice(0)) s.closeAllConnections(), s.close();
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    s.close();
+  }
   removeTempDirs();
 });
 
@@ -31,7 +34,7 @@ async function inputFile(rows: number, ids: Record<number, string> = {}): Promis
   if (Object.keys(ids).length > 0) {
     const fs = await import("node:fs");
     const lines = fs.readFileSync(file, "utf8").split("\n");
-    for (const [i, id] of Object.entries(ids)) lines[Number(i)] = lines[Number(i)]!.replace(generatedTenantId(Number(i) - 1), id);
+    for (const [i, id] of Object.entries(ids)) lines[Number(i)] = lines[Number(i)].replace(generatedTenantId(Number(i) - 1), id);
     fs.writeFileSync(file, lines.join("\n"));
   }
   return { file, dir };
@@ -52,7 +55,7 @@ async function run(url: string, file: string, args: string[] = [], timeoutMs = 4
 /** The invariants every fault test checks for a confirmed row, against the simulator's records. */
 function expectConfirmedOnce(s: Simulator, rows: Row[]): void {
   for (const row of rows) {
-    const id = row.customerTenantId!;
+    const id = row.customerTenantId;
     expect(row, `row ${row.rowNumber}`).toMatchObject({ status: "confirmed", httpStatus: "201", errorCode: "" });
     expect(s.stats.recordsPerCustomer(id), `records of row ${row.rowNumber}`).toBe(1);
     expect(Number(row.attempts), `attempts of row ${row.rowNumber}`).toBe(s.stats.requestsPerCustomer(id));
@@ -63,7 +66,7 @@ function expectConfirmedOnce(s: Simulator, rows: Row[]): void {
   // Every userId is one the simulator issued, and no two rows got the same one (a replayed
   // answer for the wrong MS-RequestId would hand a row another row's userId).
   const issued = new Set(Array.from({ length: s.stats.totalRecords() + 1 }, (_, i) => userIdOf(i)));
-  const userIds = rows.map((r) => r.userId!);
+  const userIds = rows.map((r) => r.userId);
   expect(userIds.every((u) => issued.has(u))).toBe(true);
   expect(new Set(userIds).size).toBe(rows.length);
 }
@@ -199,7 +202,7 @@ describe("outages end to end", () => {
     expect(s.stats.totalRecords()).toBe(0);
     for (const row of rows) {
       expect(["not-run", "failed"]).toContain(row.status);
-      expect(Number(row.attempts)).toBe(s.stats.requestsPerCustomer(row.customerTenantId!));
+      expect(Number(row.attempts)).toBe(s.stats.requestsPerCustomer(row.customerTenantId));
     }
     expect(rows.filter((row) => row.status === "not-run").length).toBeGreaterThan(40);
   });
@@ -244,7 +247,7 @@ describe("answers that would fail every row", () => {
     expect(s.stats.confirmRequests).toBeLessThan(confirmed.length + 12);
     for (const row of notRun) {
       expect(row.errorCode).toBe("auth-failed");
-      expect(s.stats.recordsPerCustomer(row.customerTenantId!)).toBe(0);
+      expect(s.stats.recordsPerCustomer(row.customerTenantId)).toBe(0);
     }
   });
 });

@@ -92,7 +92,7 @@ describe("input file problems stop the run before anything is sent (exit 2)", ()
 
   it("an unclosed quote, at the line where the broken record starts", async () => {
     const rows = [...ROWS];
-    rows[2] = rows[2]!.replace(",Mei,", ',"Mei,');
+    rows[2] = rows[2].replace(",Mei,", ',"Mei,');
     const r = await cli(["run", write("unclosed.csv", [HEADER, ...rows].join("\n") + "\n")]);
     expectRefused(r, /unclosed\.csv:4: .*quoted field is never closed/);
   });
@@ -104,9 +104,9 @@ describe("input file problems stop the run before anything is sent (exit 2)", ()
   });
 
   it("a broken row late in the file, after valid rows: nothing is sent", async () => {
-    const rows = Array.from({ length: 300 }, (_, i) => ROWS[i % 4]!.replace(/^[0-9a-f]{8}/, (i + 0x10000000).toString(16)));
+    const rows = Array.from({ length: 300 }, (_, i) => ROWS[i % 4].replace(/^[0-9a-f]{8}/, (i + 0x10000000).toString(16)));
     rows.push("a,b");
-    rows.push(`${ROWS[0]!.replace(/^[0-9a-f]{8}/, "ffffffff")},x,y`);
+    rows.push(`${ROWS[0].replace(/^[0-9a-f]{8}/, "ffffffff")},x,y`);
     expectRefused(await cli(["run", write("late.csv", [HEADER, ...rows].join("\r\n"))]), /late\.csv:303: /);
   });
 

@@ -80,7 +80,7 @@ describe("a run with --json and --log-level debug", () => {
     const rows = readCsv(path.join(dir, "acceptances.results.csv"));
     expect(summary.rows).toBe(rows.length);
     const statuses: Record<string, number> = {};
-    for (const r of rows) statuses[r.status!] = (statuses[r.status!] ?? 0) + 1;
+    for (const r of rows) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
     expect(summary.statuses).toEqual(statuses);
     expect(summary.statuses.failed).toBe(1); // the throttled row, attempts used up
 
@@ -88,7 +88,7 @@ describe("a run with --json and --log-level debug", () => {
     // throttled row under its HTTP status (a skipped duplicate is no problem).
     const codes: Record<string, number> = {};
     for (const r of rows) {
-      if (!["invalid", "rejected", "failed", "not-run"].includes(r.status!)) continue;
+      if (!["invalid", "rejected", "failed", "not-run"].includes(r.status)) continue;
       const code = r.errorCode || (r.status === "failed" ? `HTTP ${r.httpStatus}` : "");
       for (const c of code.split(";").filter(Boolean)) codes[c] = (codes[c] ?? 0) + 1;
     }
@@ -106,7 +106,7 @@ describe("a run with --json and --log-level debug", () => {
     expect(summary.files.failed).toBe(input.replace(/\.csv$/, ".failed.csv"));
     expect(summary.files.log).toBe(input.replace(/\.csv$/, ".results.csv.log"));
     const failed = readCsv(summary.files.failed!);
-    expect(failed.length).toBe(rows.filter((r) => ["invalid", "rejected", "failed", "not-run"].includes(r.status!)).length);
+    expect(failed.length).toBe(rows.filter((r) => ["invalid", "rejected", "failed", "not-run"].includes(r.status)).length);
     expect(summary.rerunCommand).toBe(`mca-confirm run ${summary.files.failed} --base-url ${sim.url}`);
     expect(summary.resumeCommand).toBeNull();
   });
@@ -125,8 +125,8 @@ describe("a run with --json and --log-level debug", () => {
     const throttled = attempts.filter((a) => a.httpStatus === 429);
     expect(throttled[0]).toMatchObject({ rowNumber: 52, attempt: 1, delayMs: expect.any(Number) });
     expect(throttled[1]).toMatchObject({ rowNumber: 52, attempt: 2 });
-    expect(throttled[1]!.correlationId).toBe(throttled[0]!.correlationId);
-    expect(throttled[1]!.requestId).not.toBe(throttled[0]!.requestId);
+    expect(throttled[1].correlationId).toBe(throttled[0].correlationId);
+    expect(throttled[1].requestId).not.toBe(throttled[0].requestId);
     const rejected = attempts.find((a) => a.httpStatus === 404);
     expect(rejected?.errorCode).toBe("60003");
 
@@ -241,10 +241,10 @@ describe("--skip-confirmed", () => {
         path.join(dir, "in.csv"),
         ["customerTenantId,firstName,lastName,email,phoneNumber,dateAgreed", ...people.map((p) => [...p, "2026-01-01"].join(","))].join("\n"),
       );
-      const contact = (p: string[]) => ({ firstName: p[1]!, lastName: p[2]!, email: p[3]!, ...(p[4] ? { phoneNumber: p[4] } : {}) });
+      const contact = (p: string[]) => ({ firstName: p[1], lastName: p[2], email: p[3], ...(p[4] ? { phoneNumber: p[4] } : {}) });
       // Rows 1, 3 and 5 are on record with the same contact; row 2's customer with another contact.
-      for (const i of [0, 2, 4]) local.seedConfirmation(people[i]![0]!, contact(people[i]!));
-      local.seedConfirmation(people[1]![0]!, { ...contact(people[1]!), email: "someone.else@fabrikam.example" });
+      for (const i of [0, 2, 4]) local.seedConfirmation(people[i][0], contact(people[i]));
+      local.seedConfirmation(people[1][0], { ...contact(people[1]), email: "someone.else@fabrikam.example" });
 
       const r = await runCli(["run", "in.csv", "--base-url", local.url, "--skip-confirmed", "--json", "--concurrency", "1"], { cwd: dir, env: env() });
       expect(r.code).toBe(0);
@@ -257,7 +257,7 @@ describe("--skip-confirmed", () => {
         ["skipped", "already-confirmed"],
         ["confirmed", ""],
       ]);
-      expect(people.map((p) => local.stats.requestsPerCustomer(p[0]!))).toEqual([0, 1, 0, 1, 0, 1]);
+      expect(people.map((p) => local.stats.requestsPerCustomer(p[0]))).toEqual([0, 1, 0, 1, 0, 1]);
       expect(local.stats.listRequests).toBe(6);
       expect(local.stats.confirmRequests).toBe(3);
       // The reads go through the same worker slots as the POSTs: with --concurrency 1, one at a time.

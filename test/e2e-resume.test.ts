@@ -32,8 +32,8 @@ function startCli(args: string[]): Running {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...baseEnv(), ...ENV }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
-  child.stdout!.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-  child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+  child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+  child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
   const guard = setTimeout(() => child.kill("SIGKILL"), 30_000);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
     child.on("close", (code, signal) => {
@@ -94,7 +94,7 @@ function expectAllConfirmedOnce(out: string, csv: string, rows: number) {
   // a 201, so every re-sent row was answered from the idempotency record of its own request.
   expect(results.filter((r) => r.httpStatus !== "201" || r.userId === "")).toEqual([]);
   expect(new Set(results.map((r) => r.userId)).size).toBe(rows);
-  for (const r of input) expect(sim.stats.recordsPerCustomer(r.customerTenantId!)).toBe(1);
+  for (const r of input) expect(sim.stats.recordsPerCustomer(r.customerTenantId)).toBe(1);
   expect(sim.stats.customersWithDuplicateRecords()).toEqual([]);
   return results;
 }
@@ -132,7 +132,7 @@ describe("crash-safe runs", () => {
     const kept = lines(journal);
     let drop = 25;
     for (let i = kept.length - 1; i >= 0 && drop > 0; i--) {
-      if (kept[i]!.includes(`"o":`)) {
+      if (kept[i].includes(`"o":`)) {
         kept.splice(i, 1);
         drop--;
       }
@@ -164,7 +164,7 @@ describe("crash-safe runs", () => {
     const results = expectAllConfirmedOnce(out, csv, rows);
     expect(sim.stats.totalRecords() - recordsBefore).toBe(rows);
     // The userIds are exactly those of the records the simulator holds for this file.
-    const seqs = results.map((x) => parseInt(x.userId!.slice(-12), 16));
+    const seqs = results.map((x) => parseInt(x.userId.slice(-12), 16));
     expect(new Set(results.map((x) => x.userId))).toEqual(new Set(seqs.map(userIdOf)));
     expect(fs.existsSync(journal)).toBe(false);
     expect(fs.readdirSync(path.dirname(out)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
@@ -261,7 +261,7 @@ describe("crash-safe runs", () => {
     const r = await run.exited;
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/changed during the run; nothing more was sent/);
-    for (const row of readCsv(extra)) expect(sim.stats.requestsPerCustomer(row.customerTenantId!)).toBe(0);
+    for (const row of readCsv(extra)) expect(sim.stats.requestsPerCustomer(row.customerTenantId)).toBe(0);
     expect(fs.existsSync(journal)).toBe(true);
     expect(fs.existsSync(out)).toBe(false);
 
@@ -296,7 +296,7 @@ describe("crash-safe runs", () => {
     // Not spawnSync: the simulator answering the requests lives in this process.
     const child = spawn("bash", ["-c", script, process.execPath, CLI, ...args], { env: { ...baseEnv(), ...ENV }, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
-    child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
     const guard = setTimeout(() => child.kill("SIGKILL"), 60_000);
     const status = await new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
     clearTimeout(guard);
@@ -329,7 +329,7 @@ describe("crash-safe runs", () => {
     const { csv, journal, args } = await setup(400);
     await killWhen(startCli(args), () => outcomeLines(journal) >= 20, "20 outcomes");
     await settled();
-    fs.appendFileSync(csv, fs.readFileSync(csv, "utf8").split("\n")[1]!.replace(/ACC-0$/, "ACC-X") + "\n");
+    fs.appendFileSync(csv, fs.readFileSync(csv, "utf8").split("\n")[1].replace(/ACC-0$/, "ACC-X") + "\n");
     const requests = sim.stats.requests;
     const r = await runCli([...args, "--resume"], { env: ENV });
     expect(r.code).toBe(2);

@@ -89,10 +89,10 @@ describe("run samples/acceptances.csv", () => {
 
   it("writes one results row per input row, in input order, with the input's columns then the contract's", () => {
     expect(results).toHaveLength(input.length);
-    expect(Object.keys(results[0]!)).toEqual([...Object.keys(input[0]!), ...RESULT_COLUMNS]);
+    expect(Object.keys(results[0])).toEqual([...Object.keys(input[0]), ...RESULT_COLUMNS]);
     results.forEach((row, i) => {
       expect(row.rowNumber).toBe(String(i + 1));
-      for (const [column, value] of Object.entries(input[i]!)) expect(row[column], `row ${i + 1} ${column}`).toBe(escaped(value));
+      for (const [column, value] of Object.entries(input[i])) expect(row[column], `row ${i + 1} ${column}`).toBe(escaped(value));
     });
   });
 
@@ -135,8 +135,8 @@ describe("run samples/acceptances.csv", () => {
 
   it("never sends invalid or duplicate rows, sends every other row once, and looks the templateId up once", () => {
     const sent = (id: string) => s.stats.requestsPerCustomer(id.toLowerCase());
-    for (const n of [10, 16, 21, 25]) expect(sent(input[n - 1]!.customerTenantId!), `row ${n}`).toBe(0);
-    expect(sent(input[31]!.customerTenantId!), "row 6 and its duplicate row 32").toBe(1);
+    for (const n of [10, 16, 21, 25]) expect(sent(input[n - 1].customerTenantId), `row ${n}`).toBe(0);
+    expect(sent(input[31].customerTenantId), "row 6 and its duplicate row 32").toBe(1);
     expect(sent("a170b338-3926-4059-b28c-105d1fb17c23"), "braced id of row 8, sent lower-case").toBe(1);
     expect(s.stats.confirmRequests).toBe(input.length - 5 - 1); // 5 invalid rows, 1 duplicate
     expect(s.stats.metadataRequests).toBe(1);
@@ -145,14 +145,14 @@ describe("run samples/acceptances.csv", () => {
   });
 
   it("writes formula-like cells behind a single quote", () => {
-    expect(results[13]!.crmAccount).toBe(`'=HYPERLINK("http://example.com")`);
-    expect(results[0]!.phoneNumber).toBe("'+1 425 555 1000");
+    expect(results[13].crmAccount).toBe(`'=HYPERLINK("http://example.com")`);
+    expect(results[0].phoneNumber).toBe("'+1 425 555 1000");
   });
 
   it("writes exactly the invalid and rejected rows to the failed file, with the results columns", () => {
     const failed = readCsv(path.join(dir, "acceptances.failed.csv"));
     expect(failed.map((r) => Number(r.rowNumber))).toEqual(FAILED_ROWS);
-    expect(Object.keys(failed[0]!)).toEqual(Object.keys(results[0]!));
+    expect(Object.keys(failed[0])).toEqual(Object.keys(results[0]));
     for (const row of failed) expect(row).toEqual(results[Number(row.rowNumber) - 1]);
   });
 
@@ -180,10 +180,10 @@ describe("run samples/acceptances.csv", () => {
     expectExit(again, 1);
     const rerun = readCsv(path.join(dir, "acceptances.failed.results.csv"));
     expect(rerun).toHaveLength(FAILED_ROWS.length);
-    expect(Object.keys(rerun[0]!)).toEqual(Object.keys(results[0]!)); // old result columns dropped, not doubled
+    expect(Object.keys(rerun[0])).toEqual(Object.keys(results[0])); // old result columns dropped, not doubled
     expect(rerun.map((r) => r.rowNumber)).toEqual(FAILED_ROWS.map((_, i) => String(i + 1)));
 
-    const g = rerun[0]!;
+    const g = rerun[0];
     expect(g.customerTenantId).toBe(gregor);
     expect(g.status).toBe("confirmed");
     expect(g.httpStatus).toBe("400");
@@ -193,8 +193,8 @@ describe("run samples/acceptances.csv", () => {
     expect(s.stats.requestsPerCustomer(gregor)).toBe(1);
 
     expect(rerun.slice(1).map((r) => r.status)).toEqual(["invalid", "invalid", "invalid", "invalid", "rejected", "rejected", "rejected"]);
-    expect(rerun.slice(1).map((r) => r.errorCode)).toEqual(FAILED_ROWS.slice(1).map((n) => results[n - 1]!.errorCode));
-    expect(rerun.map((r) => r.crmAccount)).toEqual(FAILED_ROWS.map((n) => input[n - 1]!.crmAccount));
+    expect(rerun.slice(1).map((r) => r.errorCode)).toEqual(FAILED_ROWS.slice(1).map((n) => results[n - 1].errorCode));
+    expect(rerun.map((r) => r.crmAccount)).toEqual(FAILED_ROWS.map((n) => input[n - 1].crmAccount));
     expect(s.stats.confirmRequests - before).toBe(4); // Gregor and the three rejected rows
     expect(fs.existsSync(path.join(dir, "acceptances.failed.failed.csv"))).toBe(true);
     expect(readCsv(path.join(dir, "acceptances.failed.failed.csv"))).toHaveLength(7);
@@ -218,7 +218,7 @@ describe("run samples/acceptances.csv", () => {
     expect(now).toHaveLength(input.length);
     // Already on record from the first run: 600061, which counts as confirmed.
     for (const [i, row] of now.entries()) {
-      if (SAMPLE_EXPECTED[i + 1]) expect(row.status).toBe(SAMPLE_EXPECTED[i + 1]!.status);
+      if (SAMPLE_EXPECTED[i + 1]) expect(row.status).toBe(SAMPLE_EXPECTED[i + 1].status);
       else expect([row.status, row.httpStatus, row.errorCode], `row ${i + 1}`).toEqual(["confirmed", "400", "600061"]);
     }
     expect(s.stats.customersWithDuplicateRecords()).toEqual([]);
@@ -345,7 +345,7 @@ describe("run, other paths", () => {
     const dir = tempDir();
     copyTo(dir, LEGACY);
     const legacy = readCsv(LEGACY);
-    expect(Object.keys(legacy[0]!)).toEqual(["Tenant", "Given Name", "Surname", "E-mail Address", "Tel", "Signed on", "Company", "Region"]);
+    expect(Object.keys(legacy[0])).toEqual(["Tenant", "Given Name", "Surname", "E-mail Address", "Tel", "Signed on", "Company", "Region"]);
     const r = await cli(s, dir, [
       "run",
       "legacy-export.csv",
@@ -357,12 +357,12 @@ describe("run, other paths", () => {
     expectExit(r, 1);
     const rows = readCsv(path.join(dir, "legacy-export.results.csv"));
     expect(rows).toHaveLength(legacy.length);
-    expect(Object.keys(rows[0]!)).toEqual([...Object.keys(legacy[0]!), ...RESULT_COLUMNS]);
+    expect(Object.keys(rows[0])).toEqual([...Object.keys(legacy[0]), ...RESULT_COLUMNS]);
     rows.forEach((row, i) => {
       if (i + 1 === 5) expect([row.status, row.errorCode]).toEqual(["invalid", "invalid-date"]); // 31/04/2025
       else if (i + 1 === 10) expect([row.status, row.errorCode]).toEqual(["invalid", "invalid-email"]); // blank email
       else expect(row.status, `row ${i + 1}: ${row.errorMessage}`).toBe("confirmed");
-      expect(row.Company).toBe(legacy[i]!.Company);
+      expect(row.Company).toBe(legacy[i].Company);
     });
     // Day first: 12/01/2025 is 12 January, sent as UTC midnight.
     const listed = await fetch(`${s.url}/v1/customers/74e69a5d-0dd2-4a65-bd62-8881ad1b72db/agreements?agreementType=${MCA}`, {
@@ -370,8 +370,8 @@ describe("run, other paths", () => {
     });
     const body = (await listed.json()) as { items: { dateAgreed: string; primaryContact: Record<string, string> }[] };
     expect(body.items).toHaveLength(1);
-    expect(body.items[0]!.dateAgreed).toBe("2025-01-12T00:00:00.000Z");
-    expect(body.items[0]!.primaryContact.phoneNumber).toBe("(0)20 7946 0011");
+    expect(body.items[0].dateAgreed).toBe("2025-01-12T00:00:00.000Z");
+    expect(body.items[0].primaryContact.phoneNumber).toBe("(0)20 7946 0011");
     expect(s.stats.requestsPerCustomer("8f2c6ec8-cc41-49a3-ae3a-2b7fdfe01893")).toBe(1); // " {…} " tolerated
   });
 });
@@ -390,12 +390,12 @@ describe("validate", () => {
     expect(s.stats.requests).toBe(0);
     const rows = readCsv(path.join(dir, "acceptances.validation.csv"));
     expect(rows).toHaveLength(51);
-    expect(Object.keys(rows[0]!)).toEqual([...Object.keys(sampleRows()[0]!), ...RESULT_COLUMNS]);
+    expect(Object.keys(rows[0])).toEqual([...Object.keys(sampleRows()[0]), ...RESULT_COLUMNS]);
     rows.forEach((row, i) => {
       const want = SAMPLE_EXPECTED[i + 1];
       const status = want && want.status !== "rejected" ? want.status : "valid";
       expect(row.status, `row ${i + 1}`).toBe(status);
-      if (status !== "valid") expect(row.errorCode.split(";").sort()).toEqual([...want!.codes].sort());
+      if (status !== "valid") expect(row.errorCode.split(";").sort()).toEqual([...want.codes].sort());
     });
     expect(fs.existsSync(path.join(dir, "acceptances.results.csv"))).toBe(false);
     expect(fs.existsSync(path.join(dir, "acceptances.failed.csv"))).toBe(false);
@@ -422,8 +422,8 @@ describe("template, --help, --version", () => {
     expectExit(t, 0);
     const lines = t.stdout.trim().split("\n");
     expect(lines).toHaveLength(2);
-    const [record] = parse(t.stdout, { columns: true }) as Record<string, string>[];
-    expect(Object.keys(record!)).toEqual(["customerTenantId", "firstName", "lastName", "email", "phoneNumber", "dateAgreed"]);
+    const [record] = parse<Record<string, string>>(t.stdout, { columns: true });
+    expect(Object.keys(record)).toEqual(["customerTenantId", "firstName", "lastName", "email", "phoneNumber", "dateAgreed"]);
     fs.writeFileSync(path.join(dir, "new.csv"), t.stdout);
     const v = await runCli(["validate", "new.csv"], { cwd: dir, timeoutMs: 15_000 });
     expectExit(v, 0);

@@ -138,20 +138,20 @@ describe("openInput", () => {
     const { header, rows } = await readAll(fixture("semicolon.csv"));
     expect(header.delimiter).toBe(";");
     expect(header.fieldColumn).toEqual({ customerTenantId: 0, firstName: 1, lastName: 2, email: 3, phoneNumber: 4, dateAgreed: 5 });
-    expect(rows[0]!.fields.phoneNumber).toBe("(555) 010-0199");
+    expect(rows[0].fields.phoneNumber).toBe("(555) 010-0199");
   });
 
   it("detects tabs", async () => {
     const { header, rows } = await readAll(fixture("tab.tsv"));
     expect(header.delimiter).toBe("\t");
-    expect(rows[0]!.fields.dateAgreed).toBe("2024-02-29");
+    expect(rows[0].fields.dateAgreed).toBe("2024-02-29");
   });
 
   it("ignores delimiters inside quoted header cells", async () => {
     const { header, rows } = await readAll(fixture("quoted-header.csv"));
     expect(header.delimiter).toBe(";");
     expect(header.columns[0]).toBe("Notes (a, b, c, d, e, f, g)");
-    expect(rows[0]!.cells[0]).toBe("x, y; z");
+    expect(rows[0].cells[0]).toBe("x, y; z");
   });
 
   it("strips a BOM and reads CRLF lines", async () => {
@@ -166,9 +166,9 @@ describe("openInput", () => {
   it("reads a results file: result columns dropped, formula quotes removed from fields only", async () => {
     const { header, rows } = await readAll(fixture("results-as-input.csv"));
     expect(header.columns).toEqual(["customerTenantId", "firstName", "lastName", "email", "phoneNumber", "dateAgreed", "notes"]);
-    expect(rows[0]!.cells).toEqual(["3f2504e0-4f89-11d3-9a0c-0305e82c3301", "'=Ada", "Lovelace", "ada@example.com", "'+44 20 7946 0958", "2024-03-01", "'=SUM(A1)"]);
-    expect(rows[0]!.fields.firstName).toBe("=Ada");
-    expect(rows[0]!.fields.phoneNumber).toBe("+44 20 7946 0958");
+    expect(rows[0].cells).toEqual(["3f2504e0-4f89-11d3-9a0c-0305e82c3301", "'=Ada", "Lovelace", "ada@example.com", "'+44 20 7946 0958", "2024-03-01", "'=SUM(A1)"]);
+    expect(rows[0].fields.firstName).toBe("=Ada");
+    expect(rows[0].fields.phoneNumber).toBe("+44 20 7946 0958");
   });
 
   it("applies --map and gives fieldColumn as an index into the kept columns", async () => {
@@ -183,8 +183,8 @@ describe("openInput", () => {
   it("skips empty and delimiter-only lines, pads short rows and numbers lines physically", async () => {
     const { rows } = await readAll(fixture("lines.csv"));
     expect(rows.map((r) => [r.rowNumber, r.line])).toEqual([[1, 3], [2, 7]]);
-    expect(rows[0]!.cells[5]).toBe("two\nlines");
-    expect(rows[1]!.cells).toEqual(["6b29fc40-ca47-1067-b31d-00dd010662da", "Alan", "", "", "", ""]);
+    expect(rows[0].cells[5]).toBe("two\nlines");
+    expect(rows[1].cells).toEqual(["6b29fc40-ca47-1067-b31d-00dd010662da", "Alan", "", "", "", ""]);
   });
 
   it("stops reading when the caller stops early", async () => {

@@ -315,8 +315,8 @@ describe("the confirmation request", () => {
     expect("phoneNumber" in first.primaryContact).toBe(false);
     expect(second.primaryContact.phoneNumber).toBe("+1 425 555 0100");
     expect(first).toMatchObject({ templateId: "117a77b0-9360-443b-8795-c6dedc750cf9", dateAgreed: "2026-01-01T00:00:00.000Z", type: MCA });
-    const h = seen[0]!.headers;
-    expect(seen[0]!.url).toBe("/v1/customers/6513270e-269e-4d37-b2a7-4de452e6b438/agreements");
+    const h = seen[0].headers;
+    expect(seen[0].url).toBe("/v1/customers/6513270e-269e-4d37-b2a7-4de452e6b438/agreements");
     expect(h.authorization).toBe("Bearer tok");
     expect(h.accept).toBe("application/json");
     expect(h["content-type"]).toMatch(/^application\/json/);

@@ -85,7 +85,7 @@ function networkLine(ctx: IdentityErrorContext, err: AuthError): string {
   // "Network request to <origin> failed: ECONNREFUSED (connect …)" → "ECONNREFUSED"
   const m = /failed: (?:([A-Z][A-Z0-9_]{3,})\b|(.*))/.exec(detail);
   const why = m?.[1] ?? m?.[2];
-  const short = why ? ` (${new Secrets().scrub(why.split("\n")[0]!).slice(0, 160)})` : "";
+  const short = why ? ` (${new Secrets().scrub(why.split("\n")[0]).slice(0, 160)})` : "";
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(why ?? "")) {
     return `The sign-in service at ${host} presented a certificate this machine does not trust${short}: if a proxy inspects TLS, set NODE_EXTRA_CA_CERTS to its CA file; check ${ENV.authorityHost}.`;
   }
@@ -138,7 +138,7 @@ export function describeIdentityError(err: unknown, ctx: IdentityErrorContext = 
     return `Sign-in failed (${tag}): check ${ENV.clientId} and ${ENV.tenantId}, then ${again}.`;
   }
   const msg = err instanceof Error ? err.message : String(err);
-  return `Sign-in failed (${new Secrets().scrub(msg.split("\n")[0]!).slice(0, 160)}): check ${ENV.clientId} and ${ENV.tenantId}, then ${again}.`;
+  return `Sign-in failed (${new Secrets().scrub(msg.split("\n")[0]).slice(0, 160)}): check ${ENV.clientId} and ${ENV.tenantId}, then ${again}.`;
 }
 
 /** Errors worth riding out with the current token while it is still valid (outage, network). */

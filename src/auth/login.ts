@@ -38,7 +38,7 @@ interface LoginArgs {
 function parseArgs(args: string[]): LoginArgs {
   const out: LoginArgs = { help: false };
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
+    const arg = args[i];
     if (arg === "-h" || arg === "--help") {
       out.help = true;
       continue;

@@ -30,11 +30,11 @@ function rerunArgs(config: RunConfig, argv: string[]): string[] {
   const keep = new Set(["--map", "--date-format", "--agreement-type", "--template-id", "--base-url", "--concurrency", "--max-rpm", "--skip-confirmed"]);
   const out: string[] = ["run", config.failedOut];
   for (let i = 1; i < argv.length; i++) {
-    const a = argv[i]!;
-    const name = a.split("=")[0]!;
+    const a = argv[i];
+    const name = a.split("=")[0];
     if (!keep.has(name)) continue;
     out.push(a);
-    if (!a.includes("=") && name !== "--skip-confirmed" && i + 1 < argv.length) out.push(argv[++i]!);
+    if (!a.includes("=") && name !== "--skip-confirmed" && i + 1 < argv.length) out.push(argv[++i]);
   }
   return out;
 }
@@ -56,7 +56,7 @@ export async function runCommand(config: RunConfig, io: CommandIO, argv: string[
       });
     const handle = startRun({ config, logger, clock: systemClock, tokens });
     const stderr = io.stderr as NodeJS.WriteStream;
-    const stopProgress = config.progress ? startProgress(handle.snapshot, stderr) : () => {};
+    const stopProgress = config.progress ? startProgress(() => handle.snapshot(), stderr) : () => {};
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
       signals++;

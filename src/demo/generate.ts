@@ -19,8 +19,8 @@ export async function writeGeneratedCsv(file: string, rows: number, options: { i
   const out = fs.createWriteStream(file);
   out.write("customerTenantId,firstName,lastName,email,phoneNumber,dateAgreed,crmAccount\n");
   for (let i = 0; i < rows; i++) {
-    const f = FIRST[i % FIRST.length]!;
-    const l = LAST[Math.floor(i / FIRST.length) % LAST.length]!;
+    const f = FIRST[i % FIRST.length];
+    const l = LAST[Math.floor(i / FIRST.length) % LAST.length];
     const bad = options.invalidEvery !== undefined && i % options.invalidEvery === options.invalidEvery - 1;
     const email = bad ? `${f.toLowerCase()}.at.example.com` : `${f.toLowerCase()}.${l.toLowerCase()}${i}@contoso.example`;
     const day = String((i % 28) + 1).padStart(2, "0");

@@ -88,7 +88,7 @@ export function matchHeader(columns: readonly string[], map: ReadonlyMap<string,
       if (field !== undefined && explicit.has(field)) return; // passes through untouched
     }
     if (field === undefined) {
-      if (ownResults && RESULT_HEADERS.has(names[i]!)) dropped.push(i);
+      if (ownResults && RESULT_HEADERS.has(names[i])) dropped.push(i);
       return;
     }
     const before = fieldColumn[field];

@@ -69,7 +69,7 @@ export async function openInput(
       }
       if (isBlank(record)) return null; // a row of only delimiters (spreadsheet export) is no data row
       const cells = new Array<string>(keep.length);
-      for (let i = 0; i < keep.length; i++) cells[i] = record[keep[i]!] ?? "";
+      for (let i = 0; i < keep.length; i++) cells[i] = record[keep[i]] ?? "";
       const fields: Partial<Record<Field, string>> = {};
       for (const [field, pos] of fieldPos) fields[field] = unescapeFormula(record[pos] ?? "");
       return { rowNumber: ++rowNumber, line, cells, fields };
@@ -161,7 +161,7 @@ function readHeader(
     fieldColumn[field] = keep.indexOf(pos);
     fieldPos.push([field, pos]);
   }
-  return { header: { file, delimiter, bom, columns: keep.map((i) => record[i]!), fieldColumn }, keep, fieldPos };
+  return { header: { file, delimiter, bom, columns: keep.map((i) => record[i]), fieldColumn }, keep, fieldPos };
 }
 
 const list = (record: readonly string[]): string => record.map((h) => `"${h}"`).join(", ");
@@ -264,10 +264,10 @@ function detectDelimiter(file: string, start: Buffer): InputHeader["delimiter"] 
     else if (!quoted && (c === "\n" || c === "\r")) break;
     else if (!quoted) {
       const d = DELIMITERS.indexOf(c as (typeof DELIMITERS)[number]);
-      if (d >= 0) counts[d]!++;
+      if (d >= 0) counts[d]++;
     }
   }
   let best = 0;
-  for (let d = 1; d < DELIMITERS.length; d++) if (counts[d]! > counts[best]!) best = d;
-  return DELIMITERS[best]!;
+  for (let d = 1; d < DELIMITERS.length; d++) if (counts[d] > counts[best]) best = d;
+  return DELIMITERS[best];
 }

@@ -50,12 +50,12 @@ export function createAtomicCsv(path: string, header: readonly string[], format:
       resolve();
     }),
   );
-  csv.write(header as string[]);
+  csv.write(header);
 
   return {
     write(record) {
       if (failure) throw failure;
-      if (csv.write(record as string[]) && !draining) return undefined;
+      if (csv.write(record) && !draining) return undefined;
       // One shared wait however many callers hit a full buffer; it fails with the file.
       if (!draining) {
         draining = Promise.race([once(csv, "drain"), done.then(() => Promise.reject(failure ?? new Error("file closed")))]).then(() => {

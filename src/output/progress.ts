@@ -44,8 +44,8 @@ export function startProgress(snapshot: () => Snapshot, stream: NodeJS.WriteStre
     const t = now();
     const s = snapshot();
     samples.push({ t, done: s.done });
-    while (samples.length > 2 && t - samples[0]!.t > RATE_WINDOW_MS) samples.shift();
-    const first = samples[0]!;
+    while (samples.length > 2 && t - samples[0].t > RATE_WINDOW_MS) samples.shift();
+    const first = samples[0];
     const rate = t > first.t ? ((s.done - first.done) * 1000) / (t - first.t) : 0;
     const paused = s.pausedUntil > t;
     const pauseBegan = paused && !wasPaused;

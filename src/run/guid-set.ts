@@ -73,7 +73,7 @@ export class GuidSet {
     this.mask = cap - 1;
     this.count = 0;
     for (let i = 0; i < oldUsed.length; i++) {
-      if (oldUsed[i]) this.insert(oldKeys[i * 4]!, oldKeys[i * 4 + 1]!, oldKeys[i * 4 + 2]!, oldKeys[i * 4 + 3]!);
+      if (oldUsed[i]) this.insert(oldKeys[i * 4], oldKeys[i * 4 + 1], oldKeys[i * 4 + 2], oldKeys[i * 4 + 3]);
     }
   }
 }

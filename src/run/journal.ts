@@ -79,7 +79,7 @@ export function readJournal(path: string): JournalState | undefined {
     if (line.trim() === "") return;
     let rec: { v?: 1; r?: number; q?: string; c?: string; o?: Outcome };
     try {
-      rec = JSON.parse(line);
+      rec = JSON.parse(line) as typeof rec;
     } catch {
       return; // a line cut short by a crash (openJournal ends it before appending)
     }

@@ -56,7 +56,7 @@ export function encodeOutcome(o: Outcome, b: Buffer, at: number): number {
 }
 
 export function decodeOutcome(rowNumber: number, b: Buffer, at: number): Outcome {
-  const o: Record<string, unknown> = { rowNumber, status: STATUSES[b[at++]!] };
+  const o: Record<string, unknown> = { rowNumber, status: STATUSES[b[at++]] };
   for (const f of FIELDS) {
     const tag = b[at++];
     if (tag === GUID_T) {
@@ -99,7 +99,7 @@ export class RecordedOutcomes {
     }
     const chunk = this.chunks.length - 1;
     const start = this.used;
-    this.used = encodeOutcome(o, this.chunks[chunk]!, start);
+    this.used = encodeOutcome(o, this.chunks[chunk], start);
     while (o.rowNumber >= this.index.length) {
       const bigger = new Float64Array(this.index.length * 2);
       bigger.set(this.index);
@@ -115,7 +115,7 @@ export class RecordedOutcomes {
 
   get(rowNumber: number): Outcome | undefined {
     if (!this.has(rowNumber)) return undefined;
-    const pos = this.index[rowNumber]! - 1;
-    return decodeOutcome(rowNumber, this.chunks[Math.floor(pos / CHUNK)]!, pos % CHUNK);
+    const pos = this.index[rowNumber] - 1;
+    return decodeOutcome(rowNumber, this.chunks[Math.floor(pos / CHUNK)], pos % CHUNK);
   }
 }

@@ -100,7 +100,7 @@ export async function submitRow(s: Session, settings: RowSettings, job: RowJob):
     const listed = await callWithRetries(s, { ...target, what: "list" }, (ids) =>
       s.client.listAgreements(a.customerTenantId, settings.agreementType, ids),
     );
-    if (listed.result.end !== "ok") return outcomeOf(job.rowNumber, listed, s.clock.now);
+    if (listed.result.end !== "ok") return outcomeOf(job.rowNumber, listed, () => s.clock.now());
     if (hasConfirmation(listed.result.verdict.body, a, settings.agreementType)) {
       return {
         outcome: {
@@ -122,5 +122,5 @@ export async function submitRow(s: Session, settings: RowSettings, job: RowJob):
     (ids) => s.client.confirm(a, settings.templateId, settings.agreementType, ids),
     job.resumeIds,
   );
-  return outcomeOf(job.rowNumber, call, s.clock.now);
+  return outcomeOf(job.rowNumber, call, () => s.clock.now());
 }

@@ -8,12 +8,17 @@ interface TemplateItem {
   versionRank?: unknown;
 }
 
+function typeOf(item: TemplateItem): string {
+  const type = item.agreementType ?? item.type;
+  return typeof type === "string" ? type : "";
+}
+
 /**
  * The current template of `agreementType` from a metadata answer: items of that type
  * (named `agreementType` or, in some documents, `type`), lowest versionRank first.
  */
 export function pickTemplate(body: string, agreementType: string): string | undefined {
-  let items: TemplateItem[] = [];
+  let items: TemplateItem[];
   try {
     const parsed = JSON.parse(body) as { items?: TemplateItem[] };
     items = Array.isArray(parsed.items) ? parsed.items : [];
@@ -23,7 +28,7 @@ export function pickTemplate(body: string, agreementType: string): string | unde
   const wanted = agreementType.toLowerCase();
   const rank = (i: TemplateItem) => (typeof i.versionRank === "number" ? i.versionRank : Number.MAX_SAFE_INTEGER);
   const best = items
-    .filter((i) => String(i.agreementType ?? i.type ?? "").toLowerCase() === wanted)
+    .filter((i) => typeOf(i).toLowerCase() === wanted)
     .filter((i) => typeof i.templateId === "string" && /^[0-9a-f-]{36}$/i.test(i.templateId))
     .sort((a, b) => rank(a) - rank(b))[0];
   return best ? (best.templateId as string).toLowerCase() : undefined;

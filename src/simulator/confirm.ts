@@ -37,7 +37,7 @@ export function parseUtc(s: unknown): number | undefined {
   if (Number.isNaN(ms)) return undefined;
   // Date.parse rolls 2024-02-30 over to March: compare the calendar part back.
   const d = new Date(ms);
-  if (d.getUTCFullYear() !== +m[1]! || d.getUTCMonth() + 1 !== +m[2]! || d.getUTCDate() !== +m[3]!) return undefined;
+  if (d.getUTCFullYear() !== +m[1] || d.getUTCMonth() + 1 !== +m[2] || d.getUTCDate() !== +m[3]) return undefined;
   return ms;
 }
 
@@ -62,7 +62,7 @@ export function decide(
 
   const tpl = typeof b.templateId === "string" ? catalog.acceptedIndex(b.templateId) : undefined;
   if (tpl === undefined) return invalid("The template is no longer supported");
-  const templateType = typeOf(catalog.all[tpl]!);
+  const templateType = typeOf(catalog.all[tpl]);
   if (typeof b.type !== "string" || b.type.toLowerCase() !== templateType.toLowerCase()) {
     return invalid(`The agreement type does not match the template (expected ${templateType})`);
   }

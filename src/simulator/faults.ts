@@ -54,7 +54,7 @@ export function pickFault(f: Faults, u: number): FaultKind {
   if (u < (edge += f.resetBeforeCommitRate)) return "resetBefore";
   if (u < (edge += f.hangRate)) return "hang";
   if (u < (edge += f.timeoutRate ?? 0)) return "timeout";
-  if (u < (edge += f.resetAfterCommitRate)) return "resetAfter";
+  if (u < edge + f.resetAfterCommitRate) return "resetAfter";
   return "none";
 }
 

@@ -66,9 +66,9 @@ export class Store {
 
   /** The existing record of this contact for this agreement type, if any. */
   find(customerId: string, contact: string, tpl: number): Rec | undefined {
-    const type = typeOf(this.catalog.all[tpl]!);
+    const type = typeOf(this.catalog.all[tpl]);
     return this.customers.get(customerId)?.recs?.find(
-      (r) => r.contact === contact && typeOf(this.catalog.all[r.tpl]!) === type,
+      (r) => r.contact === contact && typeOf(this.catalog.all[r.tpl]) === type,
     );
   }
 
@@ -87,14 +87,14 @@ export class Store {
     const wanted = agreementType.toLowerCase();
     const recs = this.customers.get(customerId)?.recs ?? [];
     return recs
-      .filter((r) => typeOf(this.catalog.all[r.tpl]!).toLowerCase() === wanted)
+      .filter((r) => typeOf(this.catalog.all[r.tpl]).toLowerCase() === wanted)
       .map((r) => this.agreement(r, false));
   }
 
   /** The agreement as the API shows it; the 201 answer carries userId as well. */
   agreement(r: Rec, withUserId: boolean): object {
     const [firstName, lastName, email, phoneNumber] = JSON.parse(r.contact) as string[];
-    const t = this.catalog.all[r.tpl]!;
+    const t = this.catalog.all[r.tpl];
     return {
       primaryContact: phoneNumber ? { firstName, lastName, email, phoneNumber } : { firstName, lastName, email },
       templateId: t.templateId,
@@ -129,7 +129,7 @@ export class Store {
     const out: string[] = [];
     for (const [id, s] of this.customers) {
       if (!s.recs || s.recs.length < 2) continue;
-      const seen = new Set(s.recs.map((r) => `${typeOf(this.catalog.all[r.tpl]!)}|${r.contact}`));
+      const seen = new Set(s.recs.map((r) => `${typeOf(this.catalog.all[r.tpl])}|${r.contact}`));
       if (seen.size < s.recs.length) out.push(id);
     }
     return out;

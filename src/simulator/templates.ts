@@ -53,9 +53,9 @@ export class TemplateCatalog {
     all.forEach((t, i) => {
       const key = typeOf(t).toLowerCase();
       const prev = best.get(key);
-      if (prev === undefined || t.versionRank < all[prev]!.versionRank) best.set(key, i);
+      if (prev === undefined || t.versionRank < all[prev].versionRank) best.set(key, i);
     });
-    for (const i of best.values()) this.accepted.set(all[i]!.templateId.toLowerCase(), i);
+    for (const i of best.values()) this.accepted.set(all[i].templateId.toLowerCase(), i);
   }
 
   /** Items of one agreement type (case-insensitive), in the stored order. */
@@ -70,7 +70,7 @@ export class TemplateCatalog {
 
   /** Index of the current template of a type (for seeded confirmations). */
   currentIndexOfType(agreementType: string): number | undefined {
-    for (const i of this.accepted.values()) if (same(typeOf(this.all[i]!), agreementType)) return i;
+    for (const i of this.accepted.values()) if (same(typeOf(this.all[i]), agreementType)) return i;
     return undefined;
   }
 }

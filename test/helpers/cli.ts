@@ -77,7 +77,7 @@ export function readCsv(file: string, delimiter?: string): Record<string, string
   const header = text.replace(/^\uFEFF/, "").split(/\r?\n/, 1)[0] ?? "";
   const count = (d: string) => header.split(d).length;
   const sep = delimiter ?? [",", ";", "\t"].reduce((a, b) => (count(b) > count(a) ? b : a));
-  return parse(text, { columns: true, bom: true, delimiter: sep, skip_empty_lines: true }) as Record<string, string>[];
+  return parse<Record<string, string>>(text, { columns: true, bom: true, delimiter: sep, skip_empty_lines: true });
 }
 
 const dirs: string[] = [];

@@ -6,8 +6,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { once } from "node:events";
 
-export const CLI = fileURLToPath(new URL("../cli.js", import.meta.url));
-export const SIMULATOR_MAIN = fileURLToPath(new URL("../simulator/main.js", import.meta.url));
+export const CLI = fileURLToPath(new URL("../../../dist/cli.js", import.meta.url));
+export const SIMULATOR_MAIN = fileURLToPath(new URL("../../../dist/simulator/main.js", import.meta.url));
 const TIME = "/usr/bin/time";
 
 export interface ChildResult {
@@ -56,17 +56,23 @@ function collector(limit = 256 * 1024) {
  * Runs `node dist/cli.js …args` and measures it. Peak RSS comes from GNU time's "Maximum resident
  * set size" when available, else from polling /proc/<pid>/status VmHWM every 100 ms.
  */
-export async function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs: number; nodeArgs?: string[] }): Promise<ChildResult> {
+export async function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs: number; nodeArgs?: string[] },
+): Promise<ChildResult> {
   const nodeArgs = [...(options.nodeArgs ?? []), CLI, ...args];
   const useTime = HAVE_GNU_TIME;
   const started = performance.now();
   const child = useTime
-    ? spawn(TIME, ["-v", process.execPath, ...nodeArgs], { env: options.env, stdio: ["ignore", "pipe", "pipe"] })
+    ? spawn(TIME, ["-v", process.execPath, ...nodeArgs], {
+        env: options.env,
+        stdio: ["ignore", "pipe", "pipe"],
+      })
     : spawn(process.execPath, nodeArgs, { env: options.env, stdio: ["ignore", "pipe", "pipe"] });
   const out = collector();
   const err = collector();
-  child.stdout!.on("data", out.add);
-  child.stderr!.on("data", err.add);
+  child.stdout.on("data", (chunk: Buffer) => out.add(chunk));
+  child.stderr.on("data", (chunk: Buffer) => err.add(chunk));
   let polledKb = 0;
   const poll = useTime
     ? undefined
@@ -125,7 +131,7 @@ export async function startSimulatorProcess(flags: string[], timeoutMs = 15_000)
     stdio: ["ignore", "pipe", "pipe"],
   });
   const err = collector(16 * 1024);
-  child.stderr!.on("data", err.add);
+  child.stderr.on("data", (chunk: Buffer) => err.add(chunk));
   const url = await new Promise<string>((resolve, reject) => {
     let buf = "";
     const timer = setTimeout(() => {
@@ -137,12 +143,12 @@ export async function startSimulatorProcess(flags: string[], timeoutMs = 15_000)
       const nl = buf.indexOf("\n");
       if (nl >= 0) {
         clearTimeout(timer);
-        child.stdout!.off("data", onData);
-        child.stdout!.resume();
+        child.stdout.off("data", onData);
+        child.stdout.resume();
         resolve(buf.slice(0, nl).trim());
       }
     };
-    child.stdout!.on("data", onData);
+    child.stdout.on("data", onData);
     child.once("exit", (code) => {
       clearTimeout(timer);
       reject(new Error(`simulator exited (${code}) before printing its URL: ${err.text}`));

@@ -16,9 +16,16 @@ import path from "node:path";
 import { mkdtemp, rm } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { writeFileSync } from "node:fs";
-import { writeGeneratedCsv } from "../demo/generate.js";
-import { startSimulator, type Simulator } from "../simulator/index.js";
-import { HAVE_GNU_TIME, lastJson, runCli, startSimulatorProcess, type ChildResult, type SimulatorProcess } from "./proc.js";
+import { writeGeneratedCsv } from "../src/demo/generate.js";
+import { startSimulator, type Simulator } from "../src/simulator/index.js";
+import {
+  HAVE_GNU_TIME,
+  lastJson,
+  runCli,
+  startSimulatorProcess,
+  type ChildResult,
+  type SimulatorProcess,
+} from "./proc.js";
 import { runSequential } from "./sequential.js";
 
 interface Summary {
@@ -51,7 +58,9 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  process.stdout.write("npm run bench [-- --quick] [-- --only a,b,c,d,e,f] [-- --json-out file]\n  BENCH_QUICK=1 is the same as --quick.\n");
+  process.stdout.write(
+    "npm run bench [-- --quick] [-- --only a,b,c,d,e,f] [-- --json-out file]\n  BENCH_QUICK=1 is the same as --quick.\n",
+  );
   process.exit(0);
 }
 
@@ -94,7 +103,8 @@ const notes: string[] = [];
 let dir = "";
 const sims: { inProc: Simulator[]; procs: SimulatorProcess[] } = { inProc: [], procs: [] };
 
-const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const mb = (r: ChildResult) => (r.peakRssMb === undefined ? "n/a" : `${fmt(r.peakRssMb, 1)} MB`);
 
 function record(row: Row): void {
@@ -123,14 +133,20 @@ function runArgs(command: "run" | "validate", input: string, extra: string[]): s
 }
 
 /** Runs the CLI and checks it produced a summary; a crash or timeout is a failed figure. */
-async function cli(scenario: string, args: string[], timeoutMs: number): Promise<{ r: ChildResult; s: Summary } | undefined> {
+async function cli(
+  scenario: string,
+  args: string[],
+  timeoutMs: number,
+): Promise<{ r: ChildResult; s: Summary } | undefined> {
   const r = await runCli(args, { env: CLI_ENV, timeoutMs });
   const s = lastJson<Summary>(r.stdout);
   if (r.timedOut || !s) {
     record({
       scenario,
       figure: "CLI finished",
-      value: r.timedOut ? `killed after ${timeoutMs / 1000} s` : `exit ${r.code}: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`,
+      value: r.timedOut
+        ? `killed after ${timeoutMs / 1000} s`
+        : `exit ${r.code}: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`,
       target: "a JSON summary",
       pass: false,
     });
@@ -142,7 +158,13 @@ async function cli(scenario: string, args: string[], timeoutMs: number): Promise
 function allConfirmed(scenario: string, s: Summary, rows: number): void {
   const confirmed = s.statuses.confirmed ?? 0;
   if (confirmed !== rows) {
-    record({ scenario, figure: "rows confirmed", value: `${confirmed} of ${rows} (${JSON.stringify(s.statuses)})`, target: `${rows}`, pass: false });
+    record({
+      scenario,
+      figure: "rows confirmed",
+      value: `${confirmed} of ${rows} (${JSON.stringify(s.statuses)})`,
+      target: `${rows}`,
+      pass: false,
+    });
   }
 }
 
@@ -152,9 +174,22 @@ async function scenarioA(): Promise<void> {
   const res = await cli("a", runArgs("validate", file, []), 20 * MIN);
   if (!res) return;
   const rate = rows / res.r.wallSeconds;
-  record({ scenario: "a", figure: `validate ${fmt(rows)} rows: rows/s`, value: fmt(rate), target: "≥ 50,000", pass: rate >= 50_000 });
-  record({ scenario: "a", figure: "validate: peak RSS", value: mb(res.r), target: "< 200 MB", pass: res.r.peakRssMb === undefined ? undefined : res.r.peakRssMb < 200 });
-  if ((res.s.statuses.valid ?? 0) !== rows) notes.push(`a: expected ${rows} valid rows, got ${JSON.stringify(res.s.statuses)}`);
+  record({
+    scenario: "a",
+    figure: `validate ${fmt(rows)} rows: rows/s`,
+    value: fmt(rate),
+    target: "≥ 50,000",
+    pass: rate >= 50_000,
+  });
+  record({
+    scenario: "a",
+    figure: "validate: peak RSS",
+    value: mb(res.r),
+    target: "< 200 MB",
+    pass: res.r.peakRssMb === undefined ? undefined : res.r.peakRssMb < 200,
+  });
+  if ((res.s.statuses.valid ?? 0) !== rows)
+    notes.push(`a: expected ${rows} valid rows, got ${JSON.stringify(res.s.statuses)}`);
 }
 
 /** b and f: a run against the launcher in its own process, no latency, --concurrency 32. */
@@ -163,7 +198,11 @@ async function bigRun(scenario: "b" | "f", rows: number, rateTarget: boolean): P
   const sim = await startSimulatorProcess(["--latency", "0"]);
   sims.procs.push(sim);
   try {
-    const res = await cli(scenario, runArgs("run", file, ["--base-url", sim.url, "--concurrency", "32"]), 60 * MIN);
+    const res = await cli(
+      scenario,
+      runArgs("run", file, ["--base-url", sim.url, "--concurrency", "32"]),
+      60 * MIN,
+    );
     if (!res) return;
     const rate = rows / res.r.wallSeconds;
     record({
@@ -173,7 +212,13 @@ async function bigRun(scenario: "b" | "f", rows: number, rateTarget: boolean): P
       target: rateTarget ? "≥ 1,000" : "(info)",
       pass: rateTarget ? rate >= 1_000 : undefined,
     });
-    record({ scenario, figure: "run: peak RSS", value: mb(res.r), target: scenario === "f" ? "< 200 MB" : "(info)", pass: scenario === "f" && res.r.peakRssMb !== undefined ? res.r.peakRssMb < 200 : undefined });
+    record({
+      scenario,
+      figure: "run: peak RSS",
+      value: mb(res.r),
+      target: scenario === "f" ? "< 200 MB" : "(info)",
+      pass: scenario === "f" && res.r.peakRssMb !== undefined ? res.r.peakRssMb < 200 : undefined,
+    });
     allConfirmed(scenario, res.s, rows);
   } finally {
     await sim.stop();
@@ -191,13 +236,29 @@ async function scenarioC(): Promise<void> {
     const seq = await runSequential(sim.url, TOKEN, seqFile, seqRows);
     const ok = (seq.statuses[201] ?? 0) + (seq.statuses[200] ?? 0);
     if (ok !== seq.rows) notes.push(`c: the sequential baseline got ${JSON.stringify(seq.statuses)}`);
-    record({ scenario: "c", figure: `sequential loop (${seqRows} rows, 20 ms): rows/s`, value: fmt(seq.rowsPerSecond, 1), target: "(baseline)" });
+    record({
+      scenario: "c",
+      figure: `sequential loop (${seqRows} rows, 20 ms): rows/s`,
+      value: fmt(seq.rowsPerSecond, 1),
+      target: "(baseline)",
+    });
     const res = await cli("c", runArgs("run", file, ["--base-url", sim.url]), 20 * MIN);
     if (!res) return;
     const rate = rows / res.r.wallSeconds;
-    record({ scenario: "c", figure: `run (${rows} rows, 20 ms, default concurrency): rows/s`, value: fmt(rate, 1), target: "(info)" });
+    record({
+      scenario: "c",
+      figure: `run (${rows} rows, 20 ms, default concurrency): rows/s`,
+      value: fmt(rate, 1),
+      target: "(info)",
+    });
     const ratio = rate / seq.rowsPerSecond;
-    record({ scenario: "c", figure: "speed-up over the sequential loop", value: `${fmt(ratio, 1)}x`, target: "≥ 6x", pass: ratio >= 6 });
+    record({
+      scenario: "c",
+      figure: "speed-up over the sequential loop",
+      value: `${fmt(ratio, 1)}x`,
+      target: "≥ 6x",
+      pass: ratio >= 6,
+    });
     allConfirmed("c", res.s, rows);
   } finally {
     await sim.close();
@@ -211,7 +272,11 @@ async function scenarioD(): Promise<void> {
   const sim = await startSimulator({ host: "127.0.0.1", rateLimit: { perSecond: limit } });
   sims.inProc.push(sim);
   try {
-    const res = await cli("d", runArgs("run", file, ["--base-url", sim.url, "--concurrency", "32"]), 10 * MIN);
+    const res = await cli(
+      "d",
+      runArgs("run", file, ["--base-url", sim.url, "--concurrency", "32"]),
+      10 * MIN,
+    );
     if (!res) return;
     const st = sim.stats;
     const accepted = st.requests - st.throttled;
@@ -243,7 +308,13 @@ async function scenarioE(): Promise<void> {
   const each = 0.03;
   const sim = await startSimulator({
     host: "127.0.0.1",
-    faults: { errorRate: each, resetBeforeCommitRate: each, resetAfterCommitRate: each, hangRate: each, timeoutRate: each },
+    faults: {
+      errorRate: each,
+      resetBeforeCommitRate: each,
+      resetAfterCommitRate: each,
+      hangRate: each,
+      timeoutRate: each,
+    },
   });
   sims.inProc.push(sim);
   try {
@@ -258,7 +329,13 @@ async function scenarioE(): Promise<void> {
       target: "(info; ideal ≈ 1/0.85 = 1.18)",
     });
     const dup = st.customersWithDuplicateRecords().length;
-    record({ scenario: "e", figure: "confirmations recorded twice", value: String(dup), target: "0", pass: dup === 0 });
+    record({
+      scenario: "e",
+      figure: "confirmations recorded twice",
+      value: String(dup),
+      target: "0",
+      pass: dup === 0,
+    });
     const confirmed = res.s.statuses.confirmed ?? 0;
     const records = st.totalRecords();
     record({
@@ -274,12 +351,24 @@ async function scenarioE(): Promise<void> {
 }
 
 function printTable(): void {
-  const head: Row = { scenario: "scenario", figure: "figure", value: "measured", target: "target", pass: undefined };
-  const cells = (r: Row) => [r.scenario, r.figure, r.value, r.target, r === head ? "result" : r.pass === undefined ? "-" : r.pass ? "PASS" : "FAIL"];
+  const head: Row = {
+    scenario: "scenario",
+    figure: "figure",
+    value: "measured",
+    target: "target",
+    pass: undefined,
+  };
+  const cells = (r: Row) => [
+    r.scenario,
+    r.figure,
+    r.value,
+    r.target,
+    r === head ? "result" : r.pass === undefined ? "-" : r.pass ? "PASS" : "FAIL",
+  ];
   const all = [head, ...table].map(cells);
-  const widths = all[0]!.map((_, i) => Math.max(...all.map((c) => c[i]!.length)));
-  const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i]!)).join(" | ");
-  process.stdout.write(`\n${line(all[0]!)}\n${widths.map((w) => "-".repeat(w)).join("-|-")}\n`);
+  const widths = all[0].map((_, i) => Math.max(...all.map((c) => c[i].length)));
+  const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i])).join(" | ");
+  process.stdout.write(`\n${line(all[0])}\n${widths.map((w) => "-".repeat(w)).join("-|-")}\n`);
   for (const c of all.slice(1)) process.stdout.write(`${line(c)}\n`);
   for (const n of notes) process.stdout.write(`note: ${n}\n`);
 }
@@ -321,7 +410,13 @@ async function main(): Promise<number> {
       try {
         await step();
       } catch (err) {
-        record({ scenario: name, figure: "scenario ran", value: `error: ${(err as Error).message}`, target: "no error", pass: false });
+        record({
+          scenario: name,
+          figure: "scenario ran",
+          value: `error: ${(err as Error).message}`,
+          target: "no error",
+          pass: false,
+        });
       }
     }
   } finally {
@@ -329,7 +424,8 @@ async function main(): Promise<number> {
   }
   printTable();
   process.stdout.write(`total bench time ${fmt((performance.now() - started) / 1000, 0)} s\n`);
-  if (values["json-out"]) writeFileSync(values["json-out"], `${JSON.stringify({ quick: QUICK, table, notes }, null, 2)}\n`);
+  if (values["json-out"])
+    writeFileSync(values["json-out"], `${JSON.stringify({ quick: QUICK, table, notes }, null, 2)}\n`);
   return table.some((r) => r.pass === false) ? 1 : 0;
 }
 

@@ -32,7 +32,13 @@ async function readRows(file: string, limit: number): Promise<Record<string, str
   return rows;
 }
 
-export async function runSequential(baseUrl: string, token: string, file: string, limit: number, timeoutMs = 30_000): Promise<SequentialResult> {
+export async function runSequential(
+  baseUrl: string,
+  token: string,
+  file: string,
+  limit: number,
+  timeoutMs = 30_000,
+): Promise<SequentialResult> {
   const rows = await readRows(file, limit);
   const api = got.extend({
     prefixUrl: baseUrl,
@@ -45,12 +51,14 @@ export async function runSequential(baseUrl: string, token: string, file: string
   const meta = await api("v1/agreements?agreementType=MicrosoftCustomerAgreement", {
     headers: { "ms-requestid": randomUUID(), "ms-correlationid": randomUUID() },
   }).json<{ items: { templateId: string; agreementType?: string; type?: string; versionRank?: number }[] }>();
-  const templateId = [...meta.items].sort((a, b) => (a.versionRank ?? 0) - (b.versionRank ?? 0))[0]?.templateId;
+  const templateId = [...meta.items].sort((a, b) => (a.versionRank ?? 0) - (b.versionRank ?? 0))[0]
+    ?.templateId;
   if (!templateId) throw new Error("baseline: no templateId in the metadata answer");
   const statuses: Record<number, number> = {};
   for (const r of rows) {
-    const date = r.dateAgreed!.length === 10 ? `${r.dateAgreed}T00:00:00.000Z` : new Date(r.dateAgreed!).toISOString();
-    const res = await api(`v1/customers/${encodeURIComponent(r.customerTenantId!)}/agreements`, {
+    const date =
+      r.dateAgreed.length === 10 ? `${r.dateAgreed}T00:00:00.000Z` : new Date(r.dateAgreed).toISOString();
+    const res = await api(`v1/customers/${encodeURIComponent(r.customerTenantId)}/agreements`, {
       method: "POST",
       headers: { "ms-requestid": randomUUID(), "ms-correlationid": randomUUID() },
       json: {
