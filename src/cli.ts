@@ -15,9 +15,12 @@ import { DATE_FORMATS } from "./validate.js";
 // V8 then lets the old space grow to several times the live size between collections: 215 MB
 // peak RSS on 500k rows. V8 reads this growing factor at each collection, so setting it here
 // still applies; 1.2× the live size keeps the same run near 140 MB at the same speed.
-if (!process.execArgv.some((a) => a.includes("heap-growing-percent"))) v8.setFlagsFromString("--heap-growing-percent=20");
+if (!process.execArgv.some((a) => a.includes("heap-growing-percent")))
+  v8.setFlagsFromString("--heap-growing-percent=20");
 
-const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
 
 function optionHelp(): string {
   return Object.entries(RUN_OPTIONS)
@@ -58,7 +61,10 @@ function parse<T extends ParseArgsConfig["options"]>(args: string[], options: T)
   } catch (err) {
     const message = (err as Error).message;
     const ambiguous = /Option '(--[\w-]+)[^']*' argument is ambiguous/.exec(message);
-    if (ambiguous) throw new UsageError(`${ambiguous[1]} needs a value, and a value cannot start with "-". See mca-confirm --help`);
+    if (ambiguous)
+      throw new UsageError(
+        `${ambiguous[1]} needs a value, and a value cannot start with "-". See mca-confirm --help`,
+      );
     throw new UsageError(`${message.replace(/\. To specify.*$/s, "")}. See mca-confirm --help`);
   }
 }
@@ -84,12 +90,19 @@ async function main(argv: string[], io: CommandIO): Promise<number> {
         io.stdout.write(HELP);
         return 0;
       }
-      if (positionals.length !== 1) throw new UsageError(`${command} takes exactly one input file (got ${positionals.length}). See mca-confirm --help`);
+      if (positionals.length !== 1)
+        throw new UsageError(
+          `${command} takes exactly one input file (got ${positionals.length}). See mca-confirm --help`,
+        );
       const config = resolveRunConfig(command, positionals[0], values as RunFlags, io.env);
       return runCommand(config, io, argv);
     }
     case "demo": {
-      const { values } = parse(rest, { rows: { type: "string" }, auth: { type: "string" }, help: { type: "boolean", short: "h" } });
+      const { values } = parse(rest, {
+        rows: { type: "string" },
+        auth: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      });
       if (values.help) {
         io.stdout.write(
           "mca-confirm demo [--rows N] [--auth token|refresh-token]\n  Starts the bundled Partner Center simulator on 127.0.0.1 and runs samples/acceptances.csv\n  (or N generated rows) through the real run code path. Files go to a new folder in the temp directory.\n",
@@ -126,7 +139,11 @@ main(process.argv.slice(2), io).then(
     } else if (err instanceof RunStoppedError) {
       code = 3;
       message = err.message;
-    } else if (["ENOSPC", "EFBIG", "EDQUOT", "EIO", "EROFS", "EACCES", "EPERM"].includes((err as NodeJS.ErrnoException).code ?? "")) {
+    } else if (
+      ["ENOSPC", "EFBIG", "EDQUOT", "EIO", "EROFS", "EACCES", "EPERM"].includes(
+        (err as NodeJS.ErrnoException).code ?? "",
+      )
+    ) {
       // The disk, not the tool: say so; what was confirmed is in the journal for --resume.
       message = `cannot write the output files: ${(err as Error).message}. Free space or fix permissions, then continue with --resume.`;
     } else {
@@ -135,7 +152,8 @@ main(process.argv.slice(2), io).then(
     }
     io.stderr.write(`mca-confirm: ${message}\n`);
     // A scheduler reading --json gets an object for a refused run too, never an empty stdout.
-    if (process.argv.includes("--json")) io.stdout.write(`${JSON.stringify({ error: message, exitCode: code })}\n`);
+    if (process.argv.includes("--json"))
+      io.stdout.write(`${JSON.stringify({ error: message, exitCode: code })}\n`);
     process.exitCode = code;
   },
 );

@@ -8,28 +8,83 @@ import type { Field } from "./types.js";
 /** Every option of `run`/`validate`: one table drives parsing, defaults and --help. */
 export const RUN_OPTIONS = {
   out: { type: "string", arg: "file", help: "results file", def: "<input>.results.csv beside the input" },
-  "failed-out": { type: "string", arg: "file", help: "rows to re-run", def: "<input>.failed.csv beside the results" },
-  "base-url": { type: "string", arg: "url", help: "API root (env PARTNER_CENTER_BASE_URL); http: only for loopback", def: "https://api.partnercenter.microsoft.com" },
-  "agreement-type": { type: "string", arg: "type", help: "sent as `type` and used for the metadata lookup", def: "MicrosoftCustomerAgreement" },
-  "template-id": { type: "string", arg: "id", help: "use this templateId instead of looking it up", def: "looked up once" },
+  "failed-out": {
+    type: "string",
+    arg: "file",
+    help: "rows to re-run",
+    def: "<input>.failed.csv beside the results",
+  },
+  "base-url": {
+    type: "string",
+    arg: "url",
+    help: "API root (env PARTNER_CENTER_BASE_URL); http: only for loopback",
+    def: "https://api.partnercenter.microsoft.com",
+  },
+  "agreement-type": {
+    type: "string",
+    arg: "type",
+    help: "sent as `type` and used for the metadata lookup",
+    def: "MicrosoftCustomerAgreement",
+  },
+  "template-id": {
+    type: "string",
+    arg: "id",
+    help: "use this templateId instead of looking it up",
+    def: "looked up once",
+  },
   concurrency: { type: "string", arg: "n", help: "most requests in flight at once", def: "8" },
-  "max-rpm": { type: "string", arg: "n", help: "most requests started per minute, across all workers", def: "none" },
+  "max-rpm": {
+    type: "string",
+    arg: "n",
+    help: "most requests started per minute, across all workers",
+    def: "none",
+  },
   "max-attempts": { type: "string", arg: "n", help: "attempts per row, first one included", def: "6" },
   timeout: { type: "string", arg: "seconds", help: "per attempt", def: "30" },
-  "outage-timeout": { type: "string", arg: "seconds", help: "stop the run (exit 3) when the API stays down this long", def: "600" },
-  "date-format": { type: "string", arg: "fmt", help: "extra accepted date format: MM/DD/YYYY, DD/MM/YYYY, DD.MM.YYYY, …", def: "ISO 8601 only" },
-  map: { type: "string", arg: "h=field,…", help: 'map input headers to fields, e.g. "Tenant=customerTenantId,Signed on=dateAgreed"', def: "none" },
-  "skip-confirmed": { type: "boolean", help: "read each customer's agreements first; a matching confirmation makes the row skipped", def: "off" },
-  resume: { type: "boolean", help: "continue an interrupted run of the same input into the same --out", def: "off" },
+  "outage-timeout": {
+    type: "string",
+    arg: "seconds",
+    help: "stop the run (exit 3) when the API stays down this long",
+    def: "600",
+  },
+  "date-format": {
+    type: "string",
+    arg: "fmt",
+    help: "extra accepted date format: MM/DD/YYYY, DD/MM/YYYY, DD.MM.YYYY, …",
+    def: "ISO 8601 only",
+  },
+  map: {
+    type: "string",
+    arg: "h=field,…",
+    help: 'map input headers to fields, e.g. "Tenant=customerTenantId,Signed on=dateAgreed"',
+    def: "none",
+  },
+  "skip-confirmed": {
+    type: "boolean",
+    help: "read each customer's agreements first; a matching confirmation makes the row skipped",
+    def: "off",
+  },
+  resume: {
+    type: "boolean",
+    help: "continue an interrupted run of the same input into the same --out",
+    def: "off",
+  },
   overwrite: { type: "boolean", help: "allow replacing an existing results file", def: "off" },
   "log-file": { type: "string", arg: "file", help: "structured JSON-lines log", def: "<results>.log" },
-  "log-level": { type: "string", arg: "level", help: "trace, debug, info, warn, error, fatal or silent", def: "info" },
+  "log-level": {
+    type: "string",
+    arg: "level",
+    help: "trace, debug, info, warn, error, fatal or silent",
+    def: "info",
+  },
   quiet: { type: "boolean", help: "no progress display", def: "off" },
   "no-progress": { type: "boolean", help: "same as --quiet", def: "off" },
   json: { type: "boolean", help: "print the end-of-run summary as one JSON object on stdout", def: "off" },
 } as const;
 
-export type RunFlags = { [K in keyof typeof RUN_OPTIONS]?: (typeof RUN_OPTIONS)[K]["type"] extends "boolean" ? boolean : string };
+export type RunFlags = {
+  [K in keyof typeof RUN_OPTIONS]?: (typeof RUN_OPTIONS)[K]["type"] extends "boolean" ? boolean : string;
+};
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 const PUBLIC_BASE_URL = "https://api.partnercenter.microsoft.com";
@@ -76,7 +131,13 @@ export function defaultFailedPath(out: string): string {
   return `${ext ? out.slice(0, -ext.length) : out}.failed${ext || ".csv"}`;
 }
 
-function integer(flag: string, value: string | undefined, fallback: number | undefined, min: number, max: number): number | undefined {
+function integer(
+  flag: string,
+  value: string | undefined,
+  fallback: number | undefined,
+  min: number,
+  max: number,
+): number | undefined {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
@@ -93,13 +154,16 @@ export function checkBaseUrl(raw: string, source: string): string {
   } catch {
     throw new UsageError(`${source} is not a valid URL: "${raw}"`);
   }
-  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
+  const loopback =
+    ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
   if (url.protocol === "http:" && !loopback) {
     throw new UsageError(`${source} uses http: on a non-loopback host (${url.hostname}); use https:`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`${source} must be an https: URL`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new UsageError(`${source} must be an https: URL`);
   // Credentials go in the PARTNER_CENTER_* variables; a URL is printed and logged.
-  if (url.username || url.password) throw new UsageError(`${source} must not contain a user name or password`);
+  if (url.username || url.password)
+    throw new UsageError(`${source} must not contain a user name or password`);
   return url.toString().replace(/\/+$/, "");
 }
 
@@ -110,7 +174,11 @@ export function checkBaseUrl(raw: string, source: string): string {
 export function checkOutputPaths(config: RunConfig): void {
   const outputs: [string, string][] = [["--out", config.out]];
   if (config.command === "run") {
-    outputs.push(["--failed-out", config.failedOut], ["--log-file", config.logFile], ["the journal", `${config.out}.journal`]);
+    outputs.push(
+      ["--failed-out", config.failedOut],
+      ["--log-file", config.logFile],
+      ["the journal", `${config.out}.journal`],
+    );
   }
   const input = config.input;
   const seen = new Map<string, string>([[path.resolve(input), "the input file"]]);
@@ -128,30 +196,42 @@ export function checkOutputPaths(config: RunConfig): void {
     } catch {
       throw new UsageError(`${what} (${file}): the folder ${dir} does not exist or is not writable`);
     }
-    if (fs.existsSync(abs) && fs.statSync(abs).isDirectory()) throw new UsageError(`${what} (${file}) is a folder`);
+    if (fs.existsSync(abs) && fs.statSync(abs).isDirectory())
+      throw new UsageError(`${what} (${file}) is a folder`);
   }
 }
 
 /** Flags + environment → one resolved, readonly config. Everything invalid is refused here. */
-export function resolveRunConfig(command: "run" | "validate", input: string, flags: RunFlags, env: NodeJS.ProcessEnv): RunConfig {
+export function resolveRunConfig(
+  command: "run" | "validate",
+  input: string,
+  flags: RunFlags,
+  env: NodeJS.ProcessEnv,
+): RunConfig {
   const out = flags.out ?? defaultOutPath(input, command === "run" ? "results" : "validation");
   const failedOut = flags["failed-out"] ?? defaultFailedPath(out);
   const logFile = flags["log-file"] ?? `${out}.log`;
 
   const logLevel = flags["log-level"] ?? "info";
-  if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")} (got "${logLevel}")`);
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")} (got "${logLevel}")`);
   const baseUrl = flags["base-url"]
     ? checkBaseUrl(flags["base-url"], "--base-url")
     : env.PARTNER_CENTER_BASE_URL
       ? checkBaseUrl(env.PARTNER_CENTER_BASE_URL, "PARTNER_CENTER_BASE_URL")
       : PUBLIC_BASE_URL;
   const templateId = flags["template-id"]?.trim();
-  if (templateId !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(templateId)) {
+  if (
+    templateId !== undefined &&
+    !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(templateId)
+  ) {
     throw new UsageError(`--template-id must be a GUID (got "${templateId}")`);
   }
   const agreementType = flags["agreement-type"]?.trim() || "MicrosoftCustomerAgreement";
-  if (!/^[A-Za-z]+$/.test(agreementType)) throw new UsageError(`--agreement-type must be a name such as MicrosoftCustomerAgreement`);
-  if (flags.resume && flags.overwrite) throw new UsageError("--resume and --overwrite cannot be used together");
+  if (!/^[A-Za-z]+$/.test(agreementType))
+    throw new UsageError(`--agreement-type must be a name such as MicrosoftCustomerAgreement`);
+  if (flags.resume && flags.overwrite)
+    throw new UsageError("--resume and --overwrite cannot be used together");
   return Object.freeze({
     command,
     input,

@@ -50,7 +50,9 @@ export function createLogger(file: string | undefined, level: string): Logger {
     if (dest) return dest;
     dest = pino.destination({ dest: file, sync: false, mode: 0o600 });
     // A log that cannot be written (disk full, folder gone) must not end the run: say so once.
-    dest.once("error", (err: Error) => process.stderr.write(`mca-confirm: cannot write the log file ${file}: ${err.message}\n`));
+    dest.once("error", (err: Error) =>
+      process.stderr.write(`mca-confirm: cannot write the log file ${file}: ${err.message}\n`),
+    );
     dest.on("error", () => {});
     return dest;
   };
@@ -59,7 +61,10 @@ export function createLogger(file: string | undefined, level: string): Logger {
     flush: (cb?: (err?: Error) => void) => (dest ? dest.flush(cb) : cb?.()),
     flushSync: () => dest?.flushSync(),
   };
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: { app: "mca-confirm" } }, lazy);
+  return pino(
+    { level, redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: { app: "mca-confirm" } },
+    lazy,
+  );
 }
 
 /** A logger that drops everything, for library use and tests. */

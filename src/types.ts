@@ -27,14 +27,7 @@ export const RESULT_COLUMNS = [
 ] as const;
 export type ResultColumn = (typeof RESULT_COLUMNS)[number];
 
-export type Status =
-  | "confirmed"
-  | "skipped"
-  | "invalid"
-  | "rejected"
-  | "failed"
-  | "not-run"
-  | "valid";
+export type Status = "confirmed" | "skipped" | "invalid" | "rejected" | "failed" | "not-run" | "valid";
 
 /** Statuses whose rows go to the failed file (they need another run). */
 export const FAILED_STATUSES: ReadonlySet<Status> = new Set(["invalid", "rejected", "failed", "not-run"]);

@@ -11,7 +11,9 @@ export type DateFormat = (typeof DATE_FORMATS)[number];
 export function parseDateFormat(s: string): DateFormat {
   const f = DATE_FORMATS.find((d) => d === s.trim().toUpperCase());
   if (f === undefined) {
-    throw new UsageError(`--date-format: "${s}" is not supported; use one of ${DATE_FORMATS.join(", ")} (ISO 8601 is always accepted)`);
+    throw new UsageError(
+      `--date-format: "${s}" is not supported; use one of ${DATE_FORMATS.join(", ")} (ISO 8601 is always accepted)`,
+    );
   }
   return f;
 }
@@ -28,7 +30,8 @@ export function normalizeTenantId(raw: string): string | undefined {
 const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;
 const PHONE = /^\+?[\d\s\-.()]+$/;
 const HAS_DIGIT = /\d/;
-const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?([Zz]|[+-]\d{2}:\d{2})?)?$/;
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?([Zz]|[+-]\d{2}:\d{2})?)?$/;
 /** Any d/m/y-looking date: slashed, dotted or dashed with the year last, or slashed with the year first. */
 const LOOKS_DMY = /^(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}[/.]\d{1,2}[/.]\d{1,2})(?:[ T].*)?$/;
 const TIME = String.raw`(?: (\d{1,2}):(\d{2})(?::(\d{2}))?)?$`;
@@ -57,7 +60,15 @@ function daysFromCivil(y: number, m: number, d: number): number {
 const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 
 /** Epoch ms of a UTC wall-clock time, or undefined when a component is out of range (2023-02-29, 24:00). */
-function utcMs(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number): number | undefined {
+function utcMs(
+  y: number,
+  mo: number,
+  d: number,
+  h: number,
+  mi: number,
+  s: number,
+  ms: number,
+): number | undefined {
   if (mo < 1 || mo > 12 || d < 1) return undefined;
   if (d > (mo === 2 && isLeap(y) ? 29 : DAYS_IN_MONTH[mo - 1])) return undefined;
   if (h > 23 || mi > 59 || s > 59) return undefined;
@@ -71,12 +82,14 @@ const num = (s: string | undefined): number => (s === undefined ? 0 : +s);
 function parseIso(m: RegExpExecArray): DateResult {
   const ms = m[7] === undefined ? 0 : Math.floor(+`0.${m[7]}` * 1000);
   const t = utcMs(+m[1], +m[2], +m[3], num(m[4]), num(m[5]), num(m[6]), ms);
-  if (t === undefined) return { code: "invalid-date", message: `dateAgreed ${m[0]} is not a real date and time` };
+  if (t === undefined)
+    return { code: "invalid-date", message: `dateAgreed ${m[0]} is not a real date and time` };
   const off = m[8];
   if (off === undefined || off === "Z" || off === "z") return { ms: t };
   const oh = +off.slice(1, 3);
   const om = +off.slice(4, 6);
-  if (oh > 23 || om > 59) return { code: "invalid-date", message: `dateAgreed ${m[0]} has an impossible UTC offset` };
+  if (oh > 23 || om > 59)
+    return { code: "invalid-date", message: `dateAgreed ${m[0]} has an impossible UTC offset` };
   return { ms: t - (off[0] === "-" ? -1 : 1) * (oh * 60 + om) * 60_000 };
 }
 
@@ -88,19 +101,31 @@ function parseDate(value: string, format: DateFormat | undefined): DateResult {
     const m = c.re.exec(value);
     if (m !== null) {
       const t = utcMs(+m[c.y], +m[c.m], +m[c.d], num(m[4]), num(m[5]), num(m[6]), 0);
-      if (t === undefined) return { code: "invalid-date", message: `dateAgreed ${m[0]} is not a real date and time (read as ${format})` };
+      if (t === undefined)
+        return {
+          code: "invalid-date",
+          message: `dateAgreed ${m[0]} is not a real date and time (read as ${format})`,
+        };
       return { ms: t };
     }
     return { code: "invalid-date", message: `dateAgreed is neither ISO 8601 (YYYY-MM-DD) nor ${format}` };
   }
   const dmy = LOOKS_DMY.exec(value);
   if (dmy !== null) {
-    return { code: "ambiguous-date", message: `dateAgreed ${dmy[1]} is not ISO 8601 (YYYY-MM-DD); say how to read it with --date-format (${DATE_FORMATS.join(", ")})` };
+    return {
+      code: "ambiguous-date",
+      message: `dateAgreed ${dmy[1]} is not ISO 8601 (YYYY-MM-DD); say how to read it with --date-format (${DATE_FORMATS.join(", ")})`,
+    };
   }
-  return { code: "invalid-date", message: "dateAgreed is not an ISO 8601 date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:mm:ssZ)" };
+  return {
+    code: "invalid-date",
+    message: "dateAgreed is not an ISO 8601 date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:mm:ssZ)",
+  };
 }
 
-export function createValidator(options: { dateFormat?: DateFormat; now?: () => number } = {}): (row: InputRow) => Checked {
+export function createValidator(
+  options: { dateFormat?: DateFormat; now?: () => number } = {},
+): (row: InputRow) => Checked {
   const { dateFormat } = options;
   const now = options.now ?? Date.now;
   return (row) => {
@@ -109,7 +134,10 @@ export function createValidator(options: { dateFormat?: DateFormat; now?: () => 
     const rawTenant = (f.customerTenantId ?? "").trim();
     const customerTenantId = normalizeTenantId(rawTenant);
     if (customerTenantId === undefined) {
-      problems.push({ code: "invalid-customer-id", message: rawTenant === "" ? "customerTenantId is empty" : "customerTenantId is not a GUID" });
+      problems.push({
+        code: "invalid-customer-id",
+        message: rawTenant === "" ? "customerTenantId is empty" : "customerTenantId is not a GUID",
+      });
     }
     const firstName = (f.firstName ?? "").trim();
     if (firstName === "") problems.push({ code: "missing-first-name", message: "firstName is empty" });
@@ -117,11 +145,20 @@ export function createValidator(options: { dateFormat?: DateFormat; now?: () => 
     if (lastName === "") problems.push({ code: "missing-last-name", message: "lastName is empty" });
     const email = (f.email ?? "").trim();
     if (!EMAIL.test(email)) {
-      problems.push({ code: "invalid-email", message: email === "" ? "email is empty" : "email is not a valid address (one @, a dotted domain, no spaces)" });
+      problems.push({
+        code: "invalid-email",
+        message:
+          email === ""
+            ? "email is empty"
+            : "email is not a valid address (one @, a dotted domain, no spaces)",
+      });
     }
     const phoneNumber = (f.phoneNumber ?? "").trim();
     if (phoneNumber !== "" && !(PHONE.test(phoneNumber) && HAS_DIGIT.test(phoneNumber))) {
-      problems.push({ code: "invalid-phone", message: "phoneNumber is not a phone number (digits, optional leading +, spaces, -, ., ())" });
+      problems.push({
+        code: "invalid-phone",
+        message: "phoneNumber is not a phone number (digits, optional leading +, spaces, -, ., ())",
+      });
     }
     const rawDate = (f.dateAgreed ?? "").trim();
     let dateAgreed = "";
@@ -131,7 +168,8 @@ export function createValidator(options: { dateFormat?: DateFormat; now?: () => 
       if ("code" in d) problems.push({ code: d.code, message: d.message });
       else {
         dateAgreed = new Date(d.ms).toISOString();
-        if (d.ms > now()) problems.push({ code: "future-date", message: `dateAgreed ${dateAgreed} is in the future` });
+        if (d.ms > now())
+          problems.push({ code: "future-date", message: `dateAgreed ${dateAgreed} is in the future` });
       }
     }
     if (problems.length > 0) return { problems };

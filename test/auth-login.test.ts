@@ -23,7 +23,12 @@ function sink() {
 let idp: IdentityServer;
 let dir: string;
 beforeAll(async () => {
-  idp = await startIdentityServer({ tenants: [TENANT], clientIds: [CLIENT], deviceCodePendingPolls: 2, deviceCodeIntervalSeconds: 0.05 });
+  idp = await startIdentityServer({
+    tenants: [TENANT],
+    clientIds: [CLIENT],
+    deviceCodePendingPolls: 2,
+    deviceCodeIntervalSeconds: 0.05,
+  });
   dir = await mkdtemp(join(tmpdir(), "mca-login-"));
 });
 afterAll(async () => {
@@ -54,8 +59,15 @@ describe("mca-confirm login", () => {
     const out = sink();
     const err = sink();
     const polls = idp.stats.deviceCodeGrants;
-    const code = await loginCommand(["--tenant", TENANT, "--client-id", CLIENT], { stdout: out.stream, stderr: err.stream, env, networkClient: idp.networkClient });
-    expect(err.text()).toMatch(new RegExp(`open the page ${idp.authorityHost}/devicelogin and enter the code \\w+`));
+    const code = await loginCommand(["--tenant", TENANT, "--client-id", CLIENT], {
+      stdout: out.stream,
+      stderr: err.stream,
+      env,
+      networkClient: idp.networkClient,
+    });
+    expect(err.text()).toMatch(
+      new RegExp(`open the page ${idp.authorityHost}/devicelogin and enter the code \\w+`),
+    );
     expect(code).toBe(0);
     const cacheFile = join(home, "mca-confirm", "token-cache.json");
     expect(out.text()).toBe(`Signed in as admin@partner.example. Token cache: ${cacheFile}\n`);
@@ -64,7 +76,11 @@ describe("mca-confirm login", () => {
     expect((await stat(join(home, "mca-confirm"))).mode & 0o777).toBe(0o700);
 
     const before = idp.stats.tokenRequests;
-    const p = await resolveTokenProvider({ env: { ...env, PARTNER_CENTER_CLIENT_ID: CLIENT, PARTNER_CENTER_TENANT_ID: TENANT }, logger: silentLogger, networkClient: idp.networkClient });
+    const p = await resolveTokenProvider({
+      env: { ...env, PARTNER_CENTER_CLIENT_ID: CLIENT, PARTNER_CENTER_TENANT_ID: TENANT },
+      logger: silentLogger,
+      networkClient: idp.networkClient,
+    });
     expect(p.description).toContain("token cache");
     const token = await p.getToken();
     expect(idp.isValidAccessToken(token)).toBe(true);
@@ -77,7 +93,11 @@ describe("mca-confirm login", () => {
 
   it("says to run login when there is no cache", async () => {
     const err = await resolveTokenProvider({
-      env: { XDG_CONFIG_HOME: join(dir, "empty"), PARTNER_CENTER_CLIENT_ID: CLIENT, PARTNER_CENTER_TENANT_ID: TENANT },
+      env: {
+        XDG_CONFIG_HOME: join(dir, "empty"),
+        PARTNER_CENTER_CLIENT_ID: CLIENT,
+        PARTNER_CENTER_TENANT_ID: TENANT,
+      },
       logger: silentLogger,
     }).catch((e) => e);
     expect(err.name).toBe("UsageError");
@@ -92,7 +112,28 @@ describe("the token cache across separate processes", () => {
   let caFile: string;
   beforeAll(async () => {
     await rm(out, { recursive: true, force: true });
-    await run("npx", ["tsc", "--outDir", out, "--rootDir", "src", "--module", "NodeNext", "--moduleResolution", "NodeNext", "--target", "ES2022", "--strict", "--skipLibCheck", "--types", "node", "src/auth/index.ts"], { timeout: 120_000 });
+    await run(
+      "npx",
+      [
+        "tsc",
+        "--outDir",
+        out,
+        "--rootDir",
+        "src",
+        "--module",
+        "NodeNext",
+        "--moduleResolution",
+        "NodeNext",
+        "--target",
+        "ES2022",
+        "--strict",
+        "--skipLibCheck",
+        "--types",
+        "node",
+        "src/auth/index.ts",
+      ],
+      { timeout: 120_000 },
+    );
     await writeFile(join(out, "package.json"), '{"type":"module"}');
     await writeFile(
       join(out, "driver.mjs"),

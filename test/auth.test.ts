@@ -29,11 +29,19 @@ const envFor = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
   ...extra,
 });
 const resolve = (env: NodeJS.ProcessEnv, now?: () => number) =>
-  resolveTokenProvider({ env, logger: silentLogger, networkClient: idp.networkClient, ...(now ? { now } : {}) });
+  resolveTokenProvider({
+    env,
+    logger: silentLogger,
+    networkClient: idp.networkClient,
+    ...(now ? { now } : {}),
+  });
 
 describe("token sources", () => {
   it("uses PARTNER_CENTER_ACCESS_TOKEN as is, before anything else, and cannot renew it", async () => {
-    const p = await resolveTokenProvider({ env: { ...envFor(), PARTNER_CENTER_ACCESS_TOKEN: "static-token-value" }, logger: silentLogger });
+    const p = await resolveTokenProvider({
+      env: { ...envFor(), PARTNER_CENTER_ACCESS_TOKEN: "static-token-value" },
+      logger: silentLogger,
+    });
     expect(p.description).toBe("PARTNER_CENTER_ACCESS_TOKEN");
     expect(await p.getToken()).toBe("static-token-value");
     expect(await p.renew()).toBeUndefined();
@@ -42,7 +50,13 @@ describe("token sources", () => {
   it("refuses to start with no source configured, naming the variables and the login command", async () => {
     const err = await resolveTokenProvider({ env: {}, logger: silentLogger }).catch((e) => e);
     expect(err).toBeInstanceOf(UsageError);
-    for (const v of ["PARTNER_CENTER_ACCESS_TOKEN", "PARTNER_CENTER_REFRESH_TOKEN", "PARTNER_CENTER_CLIENT_ID", "PARTNER_CENTER_TENANT_ID", "mca-confirm login"]) {
+    for (const v of [
+      "PARTNER_CENTER_ACCESS_TOKEN",
+      "PARTNER_CENTER_REFRESH_TOKEN",
+      "PARTNER_CENTER_CLIENT_ID",
+      "PARTNER_CENTER_TENANT_ID",
+      "mca-confirm login",
+    ]) {
       expect(err.message).toContain(v);
     }
   });
@@ -130,7 +144,10 @@ describe("token sources", () => {
 
 describe("identity errors become one plain line, at startup a UsageError", () => {
   const cases: [Parameters<IdentityServer["setError"]>[0], RegExp][] = [
-    ["refresh-token-expired", /^The refresh token expired after 90 days unused \(AADSTS700082\): run the consent again and set PARTNER_CENTER_REFRESH_TOKEN to the new token\.$/],
+    [
+      "refresh-token-expired",
+      /^The refresh token expired after 90 days unused \(AADSTS700082\): run the consent again and set PARTNER_CENTER_REFRESH_TOKEN to the new token\.$/,
+    ],
     ["invalid-client-secret", /AADSTS7000215.*PARTNER_CENTER_CLIENT_SECRET/],
     ["app-not-found", /AADSTS700016.*PARTNER_CENTER_CLIENT_ID/],
     ["mfa-required", /^Multi-factor authentication is required \(AADSTS50076\)/],
@@ -141,7 +158,9 @@ describe("identity errors become one plain line, at startup a UsageError", () =>
   for (const [kind, line] of cases) {
     it(kind as string, async () => {
       idp.setError(kind);
-      const err = await resolve(envFor({ PARTNER_CENTER_CLIENT_SECRET: "s3cret-value-of-the-app" })).catch((e) => e);
+      const err = await resolve(envFor({ PARTNER_CENTER_CLIENT_SECRET: "s3cret-value-of-the-app" })).catch(
+        (e) => e,
+      );
       expect(err).toBeInstanceOf(UsageError);
       expect(err.message).toMatch(line);
       expect(err.message).not.toContain("\n");
@@ -155,9 +174,14 @@ describe("identity errors become one plain line, at startup a UsageError", () =>
   });
 
   it("unreachable authority", async () => {
-    const err = await resolveTokenProvider({ env: envFor({ PARTNER_CENTER_AUTHORITY_HOST: "https://127.0.0.1:9" }), logger: silentLogger }).catch((e) => e);
+    const err = await resolveTokenProvider({
+      env: envFor({ PARTNER_CENTER_AUTHORITY_HOST: "https://127.0.0.1:9" }),
+      logger: silentLogger,
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(UsageError);
-    expect(err.message).toMatch(/^Could not reach the sign-in service at https:\/\/127\.0\.0\.1:9 \(ECONNREFUSED/);
+    expect(err.message).toMatch(
+      /^Could not reach the sign-in service at https:\/\/127\.0\.0\.1:9 \(ECONNREFUSED/,
+    );
   });
 
   it("untrusted certificate", async () => {
@@ -186,7 +210,11 @@ describe("secrets never leak", () => {
     tokens.add((await p.renew())!);
     idp.setError("refresh-token-expired");
     const err = await p.renew().catch((e) => e);
-    const startErr = await resolveTokenProvider({ env: envFor({ PARTNER_CENTER_CLIENT_SECRET: secret }), logger, networkClient: idp.networkClient }).catch((e) => e);
+    const startErr = await resolveTokenProvider({
+      env: envFor({ PARTNER_CENTER_CLIENT_SECRET: secret }),
+      logger,
+      networkClient: idp.networkClient,
+    }).catch((e) => e);
     logger.flush();
     const log = await readFile(file, "utf8");
     expect(log.length).toBeGreaterThan(100);

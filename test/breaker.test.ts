@@ -36,7 +36,10 @@ describe("circuit breaker", () => {
   it("opens when most recent attempts failed and then lets one probe through at a time", async () => {
     const clock = virtualClock();
     const b = createBreaker({ clock, outageTimeoutMs: 600_000 });
-    record(b, Array.from({ length: 10 }, () => true));
+    record(
+      b,
+      Array.from({ length: 10 }, () => true),
+    );
     expect(b.open).toBe(true);
     const w = waiters(b, clock, 8);
     await clock.advanceTo(1_999);
@@ -58,7 +61,10 @@ describe("circuit breaker", () => {
   it("doubles the wait between failed probes up to a minute", async () => {
     const clock = virtualClock();
     const b = createBreaker({ clock, outageTimeoutMs: 3_600_000 });
-    record(b, Array.from({ length: 10 }, () => true));
+    record(
+      b,
+      Array.from({ length: 10 }, () => true),
+    );
     const probes: number[] = [];
     for (let i = 0; i < 10; i++) {
       const p = b.admit().then(() => probes.push(clock.now()));
@@ -74,7 +80,10 @@ describe("circuit breaker", () => {
     const clock = virtualClock();
     const b = createBreaker({ clock, outageTimeoutMs: 120_000 });
     await clock.advanceTo(10_000);
-    record(b, Array.from({ length: 12 }, () => true));
+    record(
+      b,
+      Array.from({ length: 12 }, () => true),
+    );
     const w = waiters(b, clock, 4);
     // Every probe fails.
     for (let s = 0; s < 200 && w.stopped.length < 3; s++) {
@@ -100,7 +109,10 @@ describe("circuit breaker", () => {
   it("wakes held workers at once when the run stops", async () => {
     const clock = virtualClock();
     const b = createBreaker({ clock, outageTimeoutMs: 600_000 });
-    record(b, Array.from({ length: 10 }, () => true));
+    record(
+      b,
+      Array.from({ length: 10 }, () => true),
+    );
     const stop = new AbortController();
     let done = false;
     void b.admit(stop.signal).then(() => (done = true));

@@ -51,7 +51,10 @@ describe("a run signed in with a refresh token", () => {
     const { dir, env, identity } = await start(2);
     const input = path.join(dir, "in.csv");
     await writeGeneratedCsv(input, 400);
-    const r = await runCli(["run", input, "--base-url", sim!.url, "--concurrency", "2", "--quiet"], { env, timeoutMs: 60_000 });
+    const r = await runCli(["run", input, "--base-url", sim!.url, "--concurrency", "2", "--quiet"], {
+      env,
+      timeoutMs: 60_000,
+    });
     expect(r.code, r.stderr).toBe(0);
     const rows = readCsv(path.join(dir, "in.results.csv"));
     expect(rows).toHaveLength(400);
@@ -99,7 +102,10 @@ describe("a run signed in with a refresh token", () => {
     expect(rows.every((row) => row.status === "confirmed" || row.status === "not-run")).toBe(true);
 
     ctx.identity.setError(undefined);
-    const again = await runCli(["run", input, "--base-url", sim!.url, "--quiet", "--resume"], { env, timeoutMs: 60_000 });
+    const again = await runCli(["run", input, "--base-url", sim!.url, "--quiet", "--resume"], {
+      env,
+      timeoutMs: 60_000,
+    });
     expect(again.code, again.stderr).toBe(0);
     const done = readCsv(path.join(dir, "in.results.csv"));
     expect(done.every((row) => row.status === "confirmed")).toBe(true);
@@ -112,12 +118,19 @@ describe("a run signed in with a refresh token", () => {
     const input = path.join(dir, "in.csv");
     await writeGeneratedCsv(input, 120);
     // The identity endpoint here takes any client secret, so the confidential client path runs.
-    const r = await runCli(["run", input, "--base-url", sim!.url, "--log-level", "debug", "--concurrency", "2"], {
-      env: secretEnv,
-      timeoutMs: 60_000,
-    });
+    const r = await runCli(
+      ["run", input, "--base-url", sim!.url, "--log-level", "debug", "--concurrency", "2"],
+      {
+        env: secretEnv,
+        timeoutMs: 60_000,
+      },
+    );
     expect(r.code, r.stderr).toBe(0);
-    const written = [r.stdout, r.stderr, ...fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), "utf8"))].join("\n");
+    const written = [
+      r.stdout,
+      r.stderr,
+      ...fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), "utf8")),
+    ].join("\n");
     expect(written).toContain('"event":"attempt"'); // the log was read
     expect(written).not.toContain(env.PARTNER_CENTER_REFRESH_TOKEN);
     expect(written).not.toContain("very-secret-client-value");

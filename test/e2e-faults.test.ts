@@ -9,7 +9,15 @@ import { afterAll, describe, expect, it } from "vitest";
 import { CURRENT_MCA_TEMPLATE_ID, type Simulator } from "../src/simulator/index.js";
 import { userIdOf } from "../src/simulator/store.js";
 import { generatedTenantId, writeGeneratedCsv } from "../src/demo/generate.js";
-import { closeSimulators, readCsv, removeTempDirs, trackedSimulator, runCli, tempDir, type CliResult } from "./helpers/cli.js";
+import {
+  closeSimulators,
+  readCsv,
+  removeTempDirs,
+  trackedSimulator,
+  runCli,
+  tempDir,
+  type CliResult,
+} from "./helpers/cli.js";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -27,20 +35,29 @@ afterAll(async () => {
 type Row = Record<string, string>;
 
 /** Generates `rows` valid rows (ids never hit a trigger prefix unless `ids` replaces some). */
-async function inputFile(rows: number, ids: Record<number, string> = {}): Promise<{ file: string; dir: string }> {
+async function inputFile(
+  rows: number,
+  ids: Record<number, string> = {},
+): Promise<{ file: string; dir: string }> {
   const dir = tempDir("mca-faults-");
   const file = path.join(dir, "in.csv");
   await writeGeneratedCsv(file, rows);
   if (Object.keys(ids).length > 0) {
     const fs = await import("node:fs");
     const lines = fs.readFileSync(file, "utf8").split("\n");
-    for (const [i, id] of Object.entries(ids)) lines[Number(i)] = lines[Number(i)].replace(generatedTenantId(Number(i) - 1), id);
+    for (const [i, id] of Object.entries(ids))
+      lines[Number(i)] = lines[Number(i)].replace(generatedTenantId(Number(i) - 1), id);
     fs.writeFileSync(file, lines.join("\n"));
   }
   return { file, dir };
 }
 
-async function run(url: string, file: string, args: string[] = [], timeoutMs = 45_000): Promise<{ r: CliResult; rows: Row[]; ms: number }> {
+async function run(
+  url: string,
+  file: string,
+  args: string[] = [],
+  timeoutMs = 45_000,
+): Promise<{ r: CliResult; rows: Row[]; ms: number }> {
   const started = Date.now();
   const r = await runCli(["run", file, "--base-url", url, "--quiet", ...args], {
     cwd: path.dirname(file),
@@ -56,7 +73,11 @@ async function run(url: string, file: string, args: string[] = [], timeoutMs = 4
 function expectConfirmedOnce(s: Simulator, rows: Row[]): void {
   for (const row of rows) {
     const id = row.customerTenantId;
-    expect(row, `row ${row.rowNumber}`).toMatchObject({ status: "confirmed", httpStatus: "201", errorCode: "" });
+    expect(row, `row ${row.rowNumber}`).toMatchObject({
+      status: "confirmed",
+      httpStatus: "201",
+      errorCode: "",
+    });
     expect(s.stats.recordsPerCustomer(id), `records of row ${row.rowNumber}`).toBe(1);
     expect(Number(row.attempts), `attempts of row ${row.rowNumber}`).toBe(s.stats.requestsPerCustomer(id));
     expect(row.requestId).toMatch(GUID);
@@ -98,7 +119,14 @@ describe("faults end to end", () => {
   it("gives up on hung connections after --timeout and carries on", async () => {
     const s = await sim({ faults: { hangRate: 0.15, timeoutRate: 0.1 }, seed: 3 });
     const { file } = await inputFile(40);
-    const { r, rows, ms } = await run(s.url, file, ["--concurrency", "8", "--timeout", "1", "--max-attempts", "10"]);
+    const { r, rows, ms } = await run(s.url, file, [
+      "--concurrency",
+      "8",
+      "--timeout",
+      "1",
+      "--max-attempts",
+      "10",
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expectConfirmedOnce(s, rows);
     expect(rows.filter((row) => Number(row.attempts) > 1).length).toBeGreaterThan(3);
@@ -113,7 +141,10 @@ describe("faults end to end", () => {
     expect(r.code, r.stderr).toBe(1);
     expect(rows[2]).toMatchObject({ status: "failed", httpStatus: "503", attempts: "3" });
     expect(s.stats.requestsPerCustomer(bad)).toBe(3);
-    expectConfirmedOnce(s, rows.filter((_, i) => i !== 2));
+    expectConfirmedOnce(
+      s,
+      rows.filter((_, i) => i !== 2),
+    );
   });
 
   it("rejects only the customer answered 403 20002; the run goes on", async () => {
@@ -122,8 +153,16 @@ describe("faults end to end", () => {
     const { file } = await inputFile(10, { 5: bad });
     const { r, rows } = await run(s.url, file, ["--concurrency", "4"]);
     expect(r.code, r.stderr).toBe(1);
-    expect(rows[4]).toMatchObject({ status: "rejected", httpStatus: "403", errorCode: "20002", attempts: "1" });
-    expectConfirmedOnce(s, rows.filter((_, i) => i !== 4));
+    expect(rows[4]).toMatchObject({
+      status: "rejected",
+      httpStatus: "403",
+      errorCode: "20002",
+      attempts: "1",
+    });
+    expectConfirmedOnce(
+      s,
+      rows.filter((_, i) => i !== 4),
+    );
   });
 
   it("runs at the API's rate limit, with every 429 retried and nothing recorded twice", async () => {
@@ -172,27 +211,42 @@ describe("Retry-After end to end", () => {
   it.each([
     ["seconds", () => "2", 2_000],
     ["an HTTP date", () => new Date(Date.now() + 3_000).toUTCString(), 2_000],
-  ])("starts no request anywhere in the run until Retry-After (%s) has passed", async (_, header, minPauseMs) => {
-    const api = await throttlingServer(header);
-    const { file } = await inputFile(30);
-    // Latency-free server: the run would finish in well under a second without the pause.
-    const { r, rows } = await run(api.url, file, ["--concurrency", "8", "--template-id", CURRENT_MCA_TEMPLATE_ID]);
-    expect(r.code, r.stderr).toBe(0);
-    expect(rows.every((row) => row.status === "confirmed")).toBe(true);
-    expect(rows.filter((row) => row.attempts === "2")).toHaveLength(1);
-    const t = api.throttledAt();
-    // Requests already on their way when the 429 was sent may arrive just after it; nothing later.
-    const late = api.arrivals.filter((a) => a > t + 50 && a < t + minPauseMs - 20);
-    expect(late).toEqual([]);
-    expect(api.arrivals.filter((a) => a >= t + minPauseMs - 20).length).toBeGreaterThan(0);
-  });
+  ])(
+    "starts no request anywhere in the run until Retry-After (%s) has passed",
+    async (_, header, minPauseMs) => {
+      const api = await throttlingServer(header);
+      const { file } = await inputFile(30);
+      // Latency-free server: the run would finish in well under a second without the pause.
+      const { r, rows } = await run(api.url, file, [
+        "--concurrency",
+        "8",
+        "--template-id",
+        CURRENT_MCA_TEMPLATE_ID,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(rows.every((row) => row.status === "confirmed")).toBe(true);
+      expect(rows.filter((row) => row.attempts === "2")).toHaveLength(1);
+      const t = api.throttledAt();
+      // Requests already on their way when the 429 was sent may arrive just after it; nothing later.
+      const late = api.arrivals.filter((a) => a > t + 50 && a < t + minPauseMs - 20);
+      expect(late).toEqual([]);
+      expect(api.arrivals.filter((a) => a >= t + minPauseMs - 20).length).toBeGreaterThan(0);
+    },
+  );
 });
 
 describe("outages end to end", () => {
   it("stops sending during an outage and stops the run after --outage-timeout: exit 3, the rest not-run", async () => {
     const s = await sim({ faults: { errorRate: 1 } });
     const { file } = await inputFile(50);
-    const { r, rows, ms } = await run(s.url, file, ["--concurrency", "4", "--max-attempts", "6", "--outage-timeout", "4"]);
+    const { r, rows, ms } = await run(s.url, file, [
+      "--concurrency",
+      "4",
+      "--max-attempts",
+      "6",
+      "--outage-timeout",
+      "4",
+    ]);
     expect(r.code).toBe(3);
     expect(r.stdout + r.stderr).toMatch(/--outage-timeout/);
     expect(r.stdout + r.stderr).toMatch(/--resume/);
@@ -211,7 +265,14 @@ describe("outages end to end", () => {
     const s = await sim({ faults: { errorRate: 1 } });
     const { file } = await inputFile(40);
     setTimeout(() => s.setFaults({ errorRate: 0 }), 3_000).unref();
-    const { r, rows } = await run(s.url, file, ["--concurrency", "4", "--max-attempts", "6", "--outage-timeout", "60"]);
+    const { r, rows } = await run(s.url, file, [
+      "--concurrency",
+      "4",
+      "--max-attempts",
+      "6",
+      "--outage-timeout",
+      "60",
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expectConfirmedOnce(s, rows);
     // Attempts stayed bounded during the 3 s outage: the breaker held the rows, they did not burn retries.
@@ -225,29 +286,32 @@ describe("answers that would fail every row", () => {
     [{ status: 403, code: 900308 }, /permission|Admin agent/i],
     [{ status: 403, code: 900309 }, /Conditional Access/i],
     [{ status: 401, code: 800001 }, /refused the access token/i],
-  ] as const)("stops the run at once on %o mid-run: exit 3, finished rows kept, the rest not-run", async (authError, advice) => {
-    const s = await sim({ latencyMs: 15 });
-    const { file } = await inputFile(300);
-    const poll = setInterval(() => {
-      if (s.stats.confirmRequests >= 20) {
-        s.setFaults({ authError });
-        clearInterval(poll);
+  ] as const)(
+    "stops the run at once on %o mid-run: exit 3, finished rows kept, the rest not-run",
+    async (authError, advice) => {
+      const s = await sim({ latencyMs: 15 });
+      const { file } = await inputFile(300);
+      const poll = setInterval(() => {
+        if (s.stats.confirmRequests >= 20) {
+          s.setFaults({ authError });
+          clearInterval(poll);
+        }
+      }, 2);
+      const { r, rows } = await run(s.url, file, ["--concurrency", "4"]);
+      clearInterval(poll);
+      expect(r.code).toBe(3);
+      expect(r.stdout + r.stderr).toMatch(advice);
+      const confirmed = rows.filter((row) => row.status === "confirmed");
+      const notRun = rows.filter((row) => row.status === "not-run");
+      expect(confirmed.length).toBeGreaterThanOrEqual(16);
+      expect(confirmed.length + notRun.length).toBe(300);
+      expectConfirmedOnce(s, confirmed);
+      // A static token cannot be renewed: the first refusal stops the run; a handful were in flight.
+      expect(s.stats.confirmRequests).toBeLessThan(confirmed.length + 12);
+      for (const row of notRun) {
+        expect(row.errorCode).toBe("auth-failed");
+        expect(s.stats.recordsPerCustomer(row.customerTenantId)).toBe(0);
       }
-    }, 2);
-    const { r, rows } = await run(s.url, file, ["--concurrency", "4"]);
-    clearInterval(poll);
-    expect(r.code).toBe(3);
-    expect(r.stdout + r.stderr).toMatch(advice);
-    const confirmed = rows.filter((row) => row.status === "confirmed");
-    const notRun = rows.filter((row) => row.status === "not-run");
-    expect(confirmed.length).toBeGreaterThanOrEqual(16);
-    expect(confirmed.length + notRun.length).toBe(300);
-    expectConfirmedOnce(s, confirmed);
-    // A static token cannot be renewed: the first refusal stops the run; a handful were in flight.
-    expect(s.stats.confirmRequests).toBeLessThan(confirmed.length + 12);
-    for (const row of notRun) {
-      expect(row.errorCode).toBe("auth-failed");
-      expect(s.stats.recordsPerCustomer(row.customerTenantId)).toBe(0);
-    }
-  });
+    },
+  );
 });

@@ -74,17 +74,25 @@ describe("input file problems stop the run before anything is sent (exit 2)", ()
   });
 
   it("a binary file", async () => {
-    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]);
+    const png = Buffer.from([
+      0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    ]);
     expectRefused(await cli(["run", write("image.csv", png)]), /image\.csv:1: .*not a text file/);
   });
 
   it("a UTF-16 file", async () => {
-    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${HEADER}\n${ROWS[0]}\n`, "utf16le")]);
+    const utf16 = Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(`${HEADER}\n${ROWS[0]}\n`, "utf16le"),
+    ]);
     expectRefused(await cli(["run", write("utf16.csv", utf16)]), /utf16\.csv:1: .*UTF-16/);
   });
 
   it("a missing required column, named with the headers found", async () => {
-    const noLastName = [HEADER.replace(",lastName", ""), ...ROWS.map((r) => r.replace(/,(Carr|Sato|Silva|Haddad),/, ","))].join("\n");
+    const noLastName = [
+      HEADER.replace(",lastName", ""),
+      ...ROWS.map((r) => r.replace(/,(Carr|Sato|Silva|Haddad),/, ",")),
+    ].join("\n");
     const r = await cli(["run", write("nolast.csv", noLastName)]);
     expectRefused(r, /nolast\.csv:1: missing required column lastName/);
     expect(r.stderr).toMatch(/--map/);
@@ -100,11 +108,16 @@ describe("input file problems stop the run before anything is sent (exit 2)", ()
   it("a row with more fields than the header, at its line", async () => {
     const rows = [...ROWS];
     rows[1] = `${rows[1]},extra`;
-    expectRefused(await cli(["run", write("wide.csv", [HEADER, ...rows].join("\n"))]), /wide\.csv:3: .*7 fields but the header has 6/);
+    expectRefused(
+      await cli(["run", write("wide.csv", [HEADER, ...rows].join("\n"))]),
+      /wide\.csv:3: .*7 fields but the header has 6/,
+    );
   });
 
   it("a broken row late in the file, after valid rows: nothing is sent", async () => {
-    const rows = Array.from({ length: 300 }, (_, i) => ROWS[i % 4].replace(/^[0-9a-f]{8}/, (i + 0x10000000).toString(16)));
+    const rows = Array.from({ length: 300 }, (_, i) =>
+      ROWS[i % 4].replace(/^[0-9a-f]{8}/, (i + 0x10000000).toString(16)),
+    );
     rows.push("a,b");
     rows.push(`${ROWS[0].replace(/^[0-9a-f]{8}/, "ffffffff")},x,y`);
     expectRefused(await cli(["run", write("late.csv", [HEADER, ...rows].join("\r\n"))]), /late\.csv:303: /);
@@ -121,19 +134,31 @@ describe("usage problems (exit 2, named option)", () => {
   });
 
   it("--map that is not header=field", async () => {
-    expectRefused(await cli(["run", "ok.csv", "--map", "Tenant"]), /--map: "Tenant" is not of the form <header>=<field>/);
+    expectRefused(
+      await cli(["run", "ok.csv", "--map", "Tenant"]),
+      /--map: "Tenant" is not of the form <header>=<field>/,
+    );
   });
 
   it("--map to a field that does not exist", async () => {
-    expectRefused(await cli(["run", "ok.csv", "--map", "Tenant=tenantGuid"]), /--map: "tenantGuid".* is not a field/);
+    expectRefused(
+      await cli(["run", "ok.csv", "--map", "Tenant=tenantGuid"]),
+      /--map: "tenantGuid".* is not a field/,
+    );
   });
 
   it("--map naming a header the file does not have (file and line)", async () => {
-    expectRefused(await cli(["run", "ok.csv", "--map", "Tenant=customerTenantId"]), /ok\.csv:1: --map names "tenant"/);
+    expectRefused(
+      await cli(["run", "ok.csv", "--map", "Tenant=customerTenantId"]),
+      /ok\.csv:1: --map names "tenant"/,
+    );
   });
 
   it("--date-format that is not supported", async () => {
-    expectRefused(await cli(["run", "ok.csv", "--date-format", "YYYYMMDD"]), /--date-format: "YYYYMMDD" is not supported/);
+    expectRefused(
+      await cli(["run", "ok.csv", "--date-format", "YYYYMMDD"]),
+      /--date-format: "YYYYMMDD" is not supported/,
+    );
   });
 
   it.each(["0", "-1", "abc", "1.5", "100000"])("--concurrency %s", async (n) => {
@@ -141,11 +166,17 @@ describe("usage problems (exit 2, named option)", () => {
   });
 
   it("--base-url with http: to a non-loopback host", async () => {
-    expectRefused(await cli(["run", "ok.csv", "--base-url", "http://api.partnercenter.microsoft.com"]), /--base-url uses http: on a non-loopback host/);
+    expectRefused(
+      await cli(["run", "ok.csv", "--base-url", "http://api.partnercenter.microsoft.com"]),
+      /--base-url uses http: on a non-loopback host/,
+    );
   });
 
   it("PARTNER_CENTER_BASE_URL with http: to a non-loopback host", async () => {
-    expectRefused(await cli(["run", "ok.csv"], { PARTNER_CENTER_BASE_URL: "http://10.0.0.5:8080" }), /PARTNER_CENTER_BASE_URL uses http:/);
+    expectRefused(
+      await cli(["run", "ok.csv"], { PARTNER_CENTER_BASE_URL: "http://10.0.0.5:8080" }),
+      /PARTNER_CENTER_BASE_URL uses http:/,
+    );
   });
 
   it("an unknown option", async () => {
@@ -162,7 +193,10 @@ describe("usage problems (exit 2, named option)", () => {
   });
 
   it("--out naming the input itself", async () => {
-    expectRefused(await cli(["run", "ok.csv", "--out", "ok.csv"]), /--out \(ok\.csv\) must not be the same file as the input file/);
+    expectRefused(
+      await cli(["run", "ok.csv", "--out", "ok.csv"]),
+      /--out \(ok\.csv\) must not be the same file as the input file/,
+    );
     expect(fs.readFileSync(path.join(dir, "ok.csv"), "utf8")).toBe([HEADER, ...ROWS].join("\n"));
   });
 });

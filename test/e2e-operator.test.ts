@@ -16,7 +16,8 @@ import { CLI, baseEnv, readCsv, removeTempDirs, ROOT, runCli, tempDir } from "./
 const TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.FAKE-OPERATOR-TEST-TOKEN-7f3c9a1b2d4e6f80";
 const SAMPLE = path.join(ROOT, "samples", "acceptances.csv");
 /** 429 on every attempt with Retry-After: 1 (src/simulator/triggers.ts). */
-const THROTTLED = "00000429-0000-4000-8000-0000000000a1,Ann,Lee,ann.lee@contoso.example,+1 425 555 0142,2026-01-05,CRM-1";
+const THROTTLED =
+  "00000429-0000-4000-8000-0000000000a1,Ann,Lee,ann.lee@contoso.example,+1 425 555 0142,2026-01-05,CRM-1";
 
 let sim: Simulator;
 
@@ -69,7 +70,10 @@ describe("a run with --json and --log-level debug", () => {
 
   beforeAll(async () => {
     ({ dir, input } = sampleWithThrottledRow());
-    result = await runCli(["run", input, "--base-url", sim.url, "--json", "--log-level", "debug", "--max-attempts", "2"], { env: env() });
+    result = await runCli(
+      ["run", input, "--base-url", sim.url, "--json", "--log-level", "debug", "--max-attempts", "2"],
+      { env: env() },
+    );
     summary = JSON.parse(result.stdout) as SummaryJson;
     log = fs.readFileSync(path.join(dir, "acceptances.results.csv.log"), "utf8");
   });
@@ -106,18 +110,28 @@ describe("a run with --json and --log-level debug", () => {
     expect(summary.files.failed).toBe(input.replace(/\.csv$/, ".failed.csv"));
     expect(summary.files.log).toBe(input.replace(/\.csv$/, ".results.csv.log"));
     const failed = readCsv(summary.files.failed!);
-    expect(failed.length).toBe(rows.filter((r) => ["invalid", "rejected", "failed", "not-run"].includes(r.status)).length);
+    expect(failed.length).toBe(
+      rows.filter((r) => ["invalid", "rejected", "failed", "not-run"].includes(r.status)).length,
+    );
     expect(summary.rerunCommand).toBe(`mca-confirm run ${summary.files.failed} --base-url ${sim.url}`);
     expect(summary.resumeCommand).toBeNull();
   });
 
   it("logs one line per attempt, with the ids, status, duration and the delay before the next attempt", () => {
-    const lines = log.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = log
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const attempts = lines.filter((l) => l.event === "attempt");
     expect(attempts).toHaveLength(summary.requests);
     expect(attempts.filter((a) => a.httpStatus === 429)).toHaveLength(summary.throttled);
     for (const a of attempts.filter((x) => x.call === "confirm")) {
-      expect(a).toMatchObject({ rowNumber: expect.any(Number), customerId: expect.any(String), attempt: expect.any(Number), httpStatus: expect.any(Number) });
+      expect(a).toMatchObject({
+        rowNumber: expect.any(Number),
+        customerId: expect.any(String),
+        attempt: expect.any(Number),
+        httpStatus: expect.any(Number),
+      });
       expect(a.durationMs).toEqual(expect.any(Number));
       expect(a.requestId).toMatch(/^[0-9a-f-]{36}$/);
       expect(a.correlationId).toMatch(/^[0-9a-f-]{36}$/);
@@ -131,7 +145,12 @@ describe("a run with --json and --log-level debug", () => {
     expect(rejected?.errorCode).toBe("60003");
 
     const start = lines.find((l) => l.event === "run-start");
-    expect(start?.options).toMatchObject({ concurrency: 8, maxAttempts: 2, logLevel: "debug", baseUrl: sim.url });
+    expect(start?.options).toMatchObject({
+      concurrency: 8,
+      maxAttempts: 2,
+      logLevel: "debug",
+      baseUrl: sim.url,
+    });
     const end = lines.find((l) => l.event === "run-end");
     expect(end).toMatchObject({ rows: 52, requests: summary.requests, throttled: 2 });
   });
@@ -175,7 +194,8 @@ describe("MSAL's own log lines at --log-level trace", () => {
         log = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
       }
       expect(log).toContain('"msal"');
-      for (const secret of [first, renewed!, demo.env.PARTNER_CENTER_REFRESH_TOKEN!]) expect(log).not.toContain(secret);
+      for (const secret of [first, renewed!, demo.env.PARTNER_CENTER_REFRESH_TOKEN!])
+        expect(log).not.toContain(secret);
       expect(log).not.toContain("admin@partner.example");
       expect(log).not.toContain("Partner Admin");
     } finally {
@@ -187,10 +207,21 @@ describe("MSAL's own log lines at --log-level trace", () => {
 describe("the progress display", () => {
   it("on a terminal redraws one line with counts, rate, ETA and the Retry-After wait, then clears it before the summary", async () => {
     const { input } = sampleWithThrottledRow();
-    const { code, output } = await runOnPty(["run", input, "--base-url", sim.url, "--max-attempts", "2", "--concurrency", "2"]);
+    const { code, output } = await runOnPty([
+      "run",
+      input,
+      "--base-url",
+      sim.url,
+      "--max-attempts",
+      "2",
+      "--concurrency",
+      "2",
+    ]);
     expect(code).toBe(1);
     expect(output).toContain("\r\x1b[2K");
-    expect(output).toMatch(/\d+\/52 rows \(\d+%\) · \d+ confirmed · \d+ failed · \d+ invalid · \d+\.\d rows\/s · ETA /);
+    expect(output).toMatch(
+      /\d+\/52 rows \(\d+%\) · \d+ confirmed · \d+ failed · \d+ invalid · \d+\.\d rows\/s · ETA /,
+    );
     expect(output).toMatch(/waiting 1 s \(API throttling\)/);
     // The summary starts on a cleared line, never glued to a half-drawn progress line.
     const at = output.indexOf("Processed 52 rows");
@@ -203,7 +234,16 @@ describe("the progress display", () => {
   it("is absent on a terminal with --quiet, and with --no-progress", async () => {
     const { input } = sampleWithThrottledRow();
     const quiet = await runOnPty(["run", input, "--base-url", sim.url, "--max-attempts", "2", "--quiet"]);
-    const none = await runOnPty(["run", input, "--base-url", sim.url, "--max-attempts", "2", "--overwrite", "--no-progress"]);
+    const none = await runOnPty([
+      "run",
+      input,
+      "--base-url",
+      sim.url,
+      "--max-attempts",
+      "2",
+      "--overwrite",
+      "--no-progress",
+    ]);
     for (const r of [quiet, none]) {
       expect(r.output).toContain("Processed 52 rows");
       expect(r.output).not.toContain("\x1b[");
@@ -218,7 +258,8 @@ describe("the progress display", () => {
     expect(r.stderr).not.toContain("\r");
     expect(r.stderr).not.toContain("\x1b[");
     // Only whole plain lines, if any (one every 30 s, or when a pause begins): a short run prints none.
-    for (const line of r.stderr.split("\n").filter(Boolean)) expect(line).toMatch(/^\d+\/52 rows \(\d+%\) · /);
+    for (const line of r.stderr.split("\n").filter(Boolean))
+      expect(line).toMatch(/^\d+\/52 rows \(\d+%\) · /);
     expect(r.stderr.split("\n").filter(Boolean).length).toBeLessThanOrEqual(2);
     expect(r.stdout).toContain("Processed 52 rows");
   });
@@ -230,23 +271,52 @@ describe("--skip-confirmed", () => {
     try {
       const dir = tempDir();
       const people = [
-        ["3f1c2a6e-0b1d-4c5e-9a7b-000000000001", "Tania", "Carr", "tania.carr@contoso.example", "+1 425 555 1000"],
+        [
+          "3f1c2a6e-0b1d-4c5e-9a7b-000000000001",
+          "Tania",
+          "Carr",
+          "tania.carr@contoso.example",
+          "+1 425 555 1000",
+        ],
         ["3f1c2a6e-0b1d-4c5e-9a7b-000000000002", "Omar", "Sato", "omar.sato@fabrikam.example", ""],
-        ["3f1c2a6e-0b1d-4c5e-9a7b-000000000003", "Mei", "Silva", "mei.silva@northwind.example", "+1 425 555 1002"],
+        [
+          "3f1c2a6e-0b1d-4c5e-9a7b-000000000003",
+          "Mei",
+          "Silva",
+          "mei.silva@northwind.example",
+          "+1 425 555 1002",
+        ],
         ["3f1c2a6e-0b1d-4c5e-9a7b-000000000004", "Lars", "Haddad", "lars.haddad@tailspin.example", ""],
-        ["3f1c2a6e-0b1d-4c5e-9a7b-000000000005", "Aisha", "Iyer", "aisha.iyer@woodgrove.example", "+1 425 555 1004"],
+        [
+          "3f1c2a6e-0b1d-4c5e-9a7b-000000000005",
+          "Aisha",
+          "Iyer",
+          "aisha.iyer@woodgrove.example",
+          "+1 425 555 1004",
+        ],
         ["3f1c2a6e-0b1d-4c5e-9a7b-000000000006", "Diego", "Jensen", "diego.jensen@litware.example", ""],
       ];
       fs.writeFileSync(
         path.join(dir, "in.csv"),
-        ["customerTenantId,firstName,lastName,email,phoneNumber,dateAgreed", ...people.map((p) => [...p, "2026-01-01"].join(","))].join("\n"),
+        [
+          "customerTenantId,firstName,lastName,email,phoneNumber,dateAgreed",
+          ...people.map((p) => [...p, "2026-01-01"].join(",")),
+        ].join("\n"),
       );
-      const contact = (p: string[]) => ({ firstName: p[1], lastName: p[2], email: p[3], ...(p[4] ? { phoneNumber: p[4] } : {}) });
+      const contact = (p: string[]) => ({
+        firstName: p[1],
+        lastName: p[2],
+        email: p[3],
+        ...(p[4] ? { phoneNumber: p[4] } : {}),
+      });
       // Rows 1, 3 and 5 are on record with the same contact; row 2's customer with another contact.
       for (const i of [0, 2, 4]) local.seedConfirmation(people[i][0], contact(people[i]));
       local.seedConfirmation(people[1][0], { ...contact(people[1]), email: "someone.else@fabrikam.example" });
 
-      const r = await runCli(["run", "in.csv", "--base-url", local.url, "--skip-confirmed", "--json", "--concurrency", "1"], { cwd: dir, env: env() });
+      const r = await runCli(
+        ["run", "in.csv", "--base-url", local.url, "--skip-confirmed", "--json", "--concurrency", "1"],
+        { cwd: dir, env: env() },
+      );
       expect(r.code).toBe(0);
       const rows = readCsv(path.join(dir, "in.results.csv"));
       expect(rows.map((x) => [x.status, x.errorCode])).toEqual([

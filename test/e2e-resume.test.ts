@@ -24,18 +24,32 @@ afterAll(async () => {
 
 interface Running {
   readonly child: ChildProcess;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+  readonly exited: Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+  }>;
 }
 
 /** The CLI in the background, so the test can signal it mid-run. Killed after 30 s at most. */
 function startCli(args: string[]): Running {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...baseEnv(), ...ENV }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    env: { ...baseEnv(), ...ENV },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
   child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
   const guard = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
+  const exited = new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+  }>((resolve) => {
     child.on("close", (code, signal) => {
       clearTimeout(guard);
       resolve({ code, signal, stdout, stderr });
@@ -45,7 +59,12 @@ function startCli(args: string[]): Running {
 }
 
 function lines(file: string): string[] {
-  return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter((l) => l !== "") : [];
+  return fs.existsSync(file)
+    ? fs
+        .readFileSync(file, "utf8")
+        .split("\n")
+        .filter((l) => l !== "")
+    : [];
 }
 const outcomeLines = (journal: string) => lines(journal).filter((l) => l.includes(`"o":`)).length;
 
@@ -67,7 +86,12 @@ async function settled(): Promise<void> {
   }
 }
 
-async function killWhen(run: Running, ready: () => boolean, what: string, signal: NodeJS.Signals = "SIGKILL") {
+async function killWhen(
+  run: Running,
+  ready: () => boolean,
+  what: string,
+  signal: NodeJS.Signals = "SIGKILL",
+) {
   await until(ready, what);
   run.child.kill(signal);
   return run.exited;
@@ -120,7 +144,11 @@ describe("crash-safe runs", () => {
     sim.setFaults({ resetAfterCommitRate: 0.1 });
     try {
       const at = outcomeLines(journal);
-      r = await killWhen(startCli([...args, "--resume"]), () => outcomeLines(journal) >= at + 300, "300 more outcomes");
+      r = await killWhen(
+        startCli([...args, "--resume"]),
+        () => outcomeLines(journal) >= at + 300,
+        "300 more outcomes",
+      );
       expect(r.signal).toBe("SIGKILL");
     } finally {
       sim.setFaults({ resetAfterCommitRate: 0 });
@@ -156,7 +184,12 @@ describe("crash-safe runs", () => {
     const done = await startCli([...args, "--resume", "--json"]).exited;
     expect(done.stderr).toBe("");
     expect(done.code).toBe(0);
-    const summary = JSON.parse(done.stdout) as { rows: number; statuses: Record<string, number>; requests: number; exitCode: number };
+    const summary = JSON.parse(done.stdout) as {
+      rows: number;
+      statuses: Record<string, number>;
+      requests: number;
+      exitCode: number;
+    };
     expect(summary.rows).toBe(rows); // the resumed run counts every row, not only those it sent
     expect(summary.statuses).toEqual({ confirmed: rows });
     expect(summary.requests).toBeLessThan(rows); // rows recorded earlier were not sent again
@@ -175,7 +208,9 @@ describe("crash-safe runs", () => {
     const { csv, out, journal, args } = await setup(rows);
     const first = await killWhen(startCli(args), () => outcomeLines(journal) >= 60, "60 outcomes", "SIGINT");
     expect(first.code).toBe(130);
-    expect(first.stdout).toContain(`To continue this run: mca-confirm run ${csv} --base-url ${sim.url} --quiet --resume`);
+    expect(first.stdout).toContain(
+      `To continue this run: mca-confirm run ${csv} --base-url ${sim.url} --quiet --resume`,
+    );
     const partial = readCsv(out);
     expect(partial.map((x) => Number(x.rowNumber))).toEqual(Array.from({ length: rows }, (_, i) => i + 1));
     const notRun = partial.filter((x) => x.status === "not-run");
@@ -205,7 +240,9 @@ describe("crash-safe runs", () => {
       const r = await run.exited;
       expect(Date.now() - t).toBeLessThan(800); // not the 1.5 s the requests in flight would take
       expect(r.code).toBe(130);
-      expect(r.stderr).toContain(`Continue later with: mca-confirm run ${csv} --base-url ${sim.url} --quiet --resume`);
+      expect(r.stderr).toContain(
+        `Continue later with: mca-confirm run ${csv} --base-url ${sim.url} --quiet --resume`,
+      );
     } finally {
       sim.setLatency(30);
     }
@@ -223,7 +260,12 @@ describe("crash-safe runs", () => {
     const metadata = sim.stats.metadataRequests;
     let r;
     try {
-      r = await killWhen(startCli(args), () => sim.stats.metadataRequests > metadata && fs.existsSync(log), "the metadata call", "SIGINT");
+      r = await killWhen(
+        startCli(args),
+        () => sim.stats.metadataRequests > metadata && fs.existsSync(log),
+        "the metadata call",
+        "SIGINT",
+      );
     } finally {
       sim.setLatency(30);
     }
@@ -241,7 +283,9 @@ describe("crash-safe runs", () => {
     await killWhen(startCli(args), () => outcomeLines(journal) >= 20, "20 outcomes");
     await settled();
     const requests = sim.stats.requests;
-    const r = await runCli([...args, "--resume", "--agreement-type", "MicrosoftCloudAgreement"], { env: ENV });
+    const r = await runCli([...args, "--resume", "--agreement-type", "MicrosoftCloudAgreement"], {
+      env: ENV,
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--agreement-type "MicrosoftCustomerAgreement"/);
     expect(sim.stats.requests).toBe(requests);
@@ -275,12 +319,30 @@ describe("crash-safe runs", () => {
   it("reports a disk that refuses the results (file size limit) instead of ending quietly", async () => {
     const dir = tempDir("mca-disk-");
     const csv = path.join(dir, "wide.csv");
-    const rows = Array.from({ length: 5000 }, (_, i) => `bad-id-${i},A,B,a@b.example,2025-01-01,${"x".repeat(300)}`);
+    const rows = Array.from(
+      { length: 5000 },
+      (_, i) => `bad-id-${i},A,B,a@b.example,2025-01-01,${"x".repeat(300)}`,
+    );
     fs.writeFileSync(csv, `customerTenantId,firstName,lastName,email,dateAgreed,notes\n${rows.join("\n")}\n`);
     // ulimit -f: writes past 1 MB fail with EFBIG, as on a full disk.
     const script = `trap '' XFSZ; ulimit -f 1000; exec "$0" "$@"`;
-    const r = spawnSync("bash", ["-c", script, process.execPath, CLI, "run", csv, "--base-url", sim.url, "--quiet",
-      "--template-id", "117a77b0-9360-443b-8795-c6dedc750cf9"], { env: { ...baseEnv(), ...ENV }, encoding: "utf8", timeout: 30_000 });
+    const r = spawnSync(
+      "bash",
+      [
+        "-c",
+        script,
+        process.execPath,
+        CLI,
+        "run",
+        csv,
+        "--base-url",
+        sim.url,
+        "--quiet",
+        "--template-id",
+        "117a77b0-9360-443b-8795-c6dedc750cf9",
+      ],
+      { env: { ...baseEnv(), ...ENV }, encoding: "utf8", timeout: 30_000 },
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^mca-confirm: cannot write the output files: EFBIG/m);
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -291,10 +353,16 @@ describe("crash-safe runs", () => {
     const { dir, csv, out, args } = await setup(2600);
     // Wide rows, so the results pass the 1 MB file size limit while requests are in flight.
     const lines = fs.readFileSync(csv, "utf8").trimEnd().split("\n");
-    fs.writeFileSync(csv, `${lines.map((l, i) => `${l},${i === 0 ? "wide" : "w".repeat(600)}`).join("\n")}\n`);
+    fs.writeFileSync(
+      csv,
+      `${lines.map((l, i) => `${l},${i === 0 ? "wide" : "w".repeat(600)}`).join("\n")}\n`,
+    );
     const script = `trap '' XFSZ; ulimit -f 1000; exec "$0" "$@"`;
     // Not spawnSync: the simulator answering the requests lives in this process.
-    const child = spawn("bash", ["-c", script, process.execPath, CLI, ...args], { env: { ...baseEnv(), ...ENV }, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn("bash", ["-c", script, process.execPath, CLI, ...args], {
+      env: { ...baseEnv(), ...ENV },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
     const guard = setTimeout(() => child.kill("SIGKILL"), 60_000);
@@ -329,7 +397,13 @@ describe("crash-safe runs", () => {
     const { csv, journal, args } = await setup(400);
     await killWhen(startCli(args), () => outcomeLines(journal) >= 20, "20 outcomes");
     await settled();
-    fs.appendFileSync(csv, fs.readFileSync(csv, "utf8").split("\n")[1].replace(/ACC-0$/, "ACC-X") + "\n");
+    fs.appendFileSync(
+      csv,
+      fs
+        .readFileSync(csv, "utf8")
+        .split("\n")[1]
+        .replace(/ACC-0$/, "ACC-X") + "\n",
+    );
     const requests = sim.stats.requests;
     const r = await runCli([...args, "--resume"], { env: ENV });
     expect(r.code).toBe(2);
@@ -367,7 +441,12 @@ describe("crash-safe runs", () => {
     expect((await runCli(args, { env: ENV })).code).toBe(0);
     const finished = readCsv(out);
     // Rebuild the journal that run had at the moment of its rename: header + every outcome.
-    const header = { v: 1, fingerprint: `sha256:${crypto.createHash("sha256").update(fs.readFileSync(csv)).digest("hex")}`, input: csv, startedAt: new Date().toISOString() };
+    const header = {
+      v: 1,
+      fingerprint: `sha256:${crypto.createHash("sha256").update(fs.readFileSync(csv)).digest("hex")}`,
+      input: csv,
+      startedAt: new Date().toISOString(),
+    };
     const outcomeOf = (x: Record<string, string>) => ({
       rowNumber: Number(x.rowNumber),
       status: x.status,
@@ -378,7 +457,9 @@ describe("crash-safe runs", () => {
       correlationId: x.correlationId,
       completedAt: x.completedAt,
     });
-    const text = [header, ...finished.map((x) => ({ r: Number(x.rowNumber), o: outcomeOf(x) }))].map((l) => JSON.stringify(l)).join("\n");
+    const text = [header, ...finished.map((x) => ({ r: Number(x.rowNumber), o: outcomeOf(x) }))]
+      .map((l) => JSON.stringify(l))
+      .join("\n");
     fs.writeFileSync(journal, `${text}\n`);
 
     const plain = await runCli(args, { env: ENV });

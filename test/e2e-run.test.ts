@@ -6,9 +6,29 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "csv-parse/sync";
 import { CURRENT_MCA_TEMPLATE_ID, type Simulator } from "../src/simulator/index.js";
 import { writeGeneratedCsv, generatedTenantId } from "../src/demo/generate.js";
-import { ROOT, closeSimulators, readCsv, removeTempDirs, runCli, tempDir, trackedSimulator, type CliResult } from "./helpers/cli.js";
+import {
+  ROOT,
+  closeSimulators,
+  readCsv,
+  removeTempDirs,
+  runCli,
+  tempDir,
+  trackedSimulator,
+  type CliResult,
+} from "./helpers/cli.js";
 
-const RESULT_COLUMNS = ["rowNumber", "status", "userId", "httpStatus", "errorCode", "errorMessage", "attempts", "requestId", "correlationId", "completedAt"];
+const RESULT_COLUMNS = [
+  "rowNumber",
+  "status",
+  "userId",
+  "httpStatus",
+  "errorCode",
+  "errorMessage",
+  "attempts",
+  "requestId",
+  "correlationId",
+  "completedAt",
+];
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const SAMPLE = path.join(ROOT, "samples", "acceptances.csv");
@@ -22,7 +42,12 @@ afterAll(async () => {
 });
 
 /** The CLI in `cwd` against `s`, with a token and no progress display. */
-function cli(s: Simulator, cwd: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+function cli(
+  s: Simulator,
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
   return runCli([...args, "--base-url", s.url, "--quiet"], {
     cwd,
     env: { PARTNER_CENTER_ACCESS_TOKEN: "test-token", ...env },
@@ -92,7 +117,8 @@ describe("run samples/acceptances.csv", () => {
     expect(Object.keys(results[0])).toEqual([...Object.keys(input[0]), ...RESULT_COLUMNS]);
     results.forEach((row, i) => {
       expect(row.rowNumber).toBe(String(i + 1));
-      for (const [column, value] of Object.entries(input[i])) expect(row[column], `row ${i + 1} ${column}`).toBe(escaped(value));
+      for (const [column, value] of Object.entries(input[i]))
+        expect(row[column], `row ${i + 1} ${column}`).toBe(escaped(value));
     });
   });
 
@@ -171,9 +197,17 @@ describe("run samples/acceptances.csv", () => {
     const failedPath = path.join(dir, "acceptances.failed.csv");
     const text = fs.readFileSync(failedPath, "utf8");
     expect(text).toContain("'+1 425 555 0199");
-    fs.writeFileSync(failedPath, text.replace("gregor.lind(at)litware.example", "gregor.lind@litware.example"));
+    fs.writeFileSync(
+      failedPath,
+      text.replace("gregor.lind(at)litware.example", "gregor.lind@litware.example"),
+    );
     const gregor = "65dc9f50-3f63-4f83-bd05-61e6211c70cf";
-    s.seedConfirmation(gregor, { firstName: "Gregor", lastName: "Lind", email: "gregor.lind@litware.example", phoneNumber: "+1 425 555 0199" });
+    s.seedConfirmation(gregor, {
+      firstName: "Gregor",
+      lastName: "Lind",
+      email: "gregor.lind@litware.example",
+      phoneNumber: "+1 425 555 0199",
+    });
     const before = s.stats.confirmRequests;
 
     const again = await cli(s, dir, ["run", "acceptances.failed.csv"]);
@@ -192,8 +226,18 @@ describe("run samples/acceptances.csv", () => {
     expect(s.stats.recordsPerCustomer(gregor)).toBe(1);
     expect(s.stats.requestsPerCustomer(gregor)).toBe(1);
 
-    expect(rerun.slice(1).map((r) => r.status)).toEqual(["invalid", "invalid", "invalid", "invalid", "rejected", "rejected", "rejected"]);
-    expect(rerun.slice(1).map((r) => r.errorCode)).toEqual(FAILED_ROWS.slice(1).map((n) => results[n - 1].errorCode));
+    expect(rerun.slice(1).map((r) => r.status)).toEqual([
+      "invalid",
+      "invalid",
+      "invalid",
+      "invalid",
+      "rejected",
+      "rejected",
+      "rejected",
+    ]);
+    expect(rerun.slice(1).map((r) => r.errorCode)).toEqual(
+      FAILED_ROWS.slice(1).map((n) => results[n - 1].errorCode),
+    );
     expect(rerun.map((r) => r.crmAccount)).toEqual(FAILED_ROWS.map((n) => input[n - 1].crmAccount));
     expect(s.stats.confirmRequests - before).toBe(4); // Gregor and the three rejected rows
     expect(fs.existsSync(path.join(dir, "acceptances.failed.failed.csv"))).toBe(true);
@@ -219,7 +263,12 @@ describe("run samples/acceptances.csv", () => {
     // Already on record from the first run: 600061, which counts as confirmed.
     for (const [i, row] of now.entries()) {
       if (SAMPLE_EXPECTED[i + 1]) expect(row.status).toBe(SAMPLE_EXPECTED[i + 1].status);
-      else expect([row.status, row.httpStatus, row.errorCode], `row ${i + 1}`).toEqual(["confirmed", "400", "600061"]);
+      else
+        expect([row.status, row.httpStatus, row.errorCode], `row ${i + 1}`).toEqual([
+          "confirmed",
+          "400",
+          "600061",
+        ]);
     }
     expect(s.stats.customersWithDuplicateRecords()).toEqual([]);
   });
@@ -236,12 +285,15 @@ describe("run, other paths", () => {
     expect(rows).toHaveLength(25);
     expect(new Set(rows.map((x) => x.status))).toEqual(new Set(["confirmed"]));
     expect(rows.map((x) => x.crmAccount)).toEqual(Array.from({ length: 25 }, (_, i) => `ACC-${i}`));
-    expect(fs.existsSync(path.join(dir, "gen.failed.csv")) ? readCsv(path.join(dir, "gen.failed.csv")) : []).toEqual([]);
+    expect(
+      fs.existsSync(path.join(dir, "gen.failed.csv")) ? readCsv(path.join(dir, "gen.failed.csv")) : [],
+    ).toEqual([]);
 
     const again = await cli(s, dir, ["run", "gen.csv", "--out", "again.csv"]);
     expectExit(again, 0);
     const second = readCsv(path.join(dir, "again.csv"));
-    for (const row of second) expect([row.status, row.httpStatus, row.errorCode]).toEqual(["confirmed", "400", "600061"]);
+    for (const row of second)
+      expect([row.status, row.httpStatus, row.errorCode]).toEqual(["confirmed", "400", "600061"]);
     expect(s.stats.totalRecords()).toBe(25);
     expect(s.stats.confirmRequests).toBe(50);
   });
@@ -251,7 +303,10 @@ describe("run, other paths", () => {
     const dir = tempDir();
     const id = "3f98e277-4cbd-47ad-9c90-a9587403e430";
     s.seedConfirmation(id, { firstName: "Tania", lastName: "Carr", email: "tania.carr@contoso.example" });
-    writeCsv(dir, "one.csv", ["customerTenantId,firstName,lastName,email,phoneNumber,dateAgreed", `${id},Tania,Carr,tania.carr@contoso.example,,2026-01-21`]);
+    writeCsv(dir, "one.csv", [
+      "customerTenantId,firstName,lastName,email,phoneNumber,dateAgreed",
+      `${id},Tania,Carr,tania.carr@contoso.example,,2026-01-21`,
+    ]);
     const r = await cli(s, dir, ["run", "one.csv"]);
     expectExit(r, 0);
     const [row] = readCsv(path.join(dir, "one.results.csv"));
@@ -274,9 +329,21 @@ describe("run, other paths", () => {
     const dir = tempDir();
     copyTo(dir, SAMPLE);
     fs.mkdirSync(path.join(dir, "out"));
-    const r = await cli(s, dir, ["run", "acceptances.csv", "--out", "out/r.csv", "--failed-out", "out/f.csv"]);
+    const r = await cli(s, dir, [
+      "run",
+      "acceptances.csv",
+      "--out",
+      "out/r.csv",
+      "--failed-out",
+      "out/f.csv",
+    ]);
     expectExit(r, 1);
-    expect(fs.readdirSync(path.join(dir, "out")).filter((f) => f.endsWith(".csv")).sort()).toEqual(["f.csv", "r.csv"]);
+    expect(
+      fs
+        .readdirSync(path.join(dir, "out"))
+        .filter((f) => f.endsWith(".csv"))
+        .sort(),
+    ).toEqual(["f.csv", "r.csv"]);
     expect(fs.existsSync(path.join(dir, "acceptances.results.csv"))).toBe(false);
     expect(fs.existsSync(path.join(dir, "acceptances.failed.csv"))).toBe(false);
     expect(readCsv(path.join(dir, "out/r.csv"))).toHaveLength(51);
@@ -337,7 +404,12 @@ describe("run, other paths", () => {
     expectExit(r, 3);
     expect(s.stats.metadataRequests).toBe(2);
     expect(s.stats.confirmRequests).toBe(0);
-    expect(readCsv(path.join(dir, "gen.results.csv")).map((x) => x.status)).toEqual(["not-run", "not-run", "not-run", "not-run"]);
+    expect(readCsv(path.join(dir, "gen.results.csv")).map((x) => x.status)).toEqual([
+      "not-run",
+      "not-run",
+      "not-run",
+      "not-run",
+    ]);
   });
 
   it("reads the legacy export with --map and --date-format DD/MM/YYYY", async () => {
@@ -345,7 +417,16 @@ describe("run, other paths", () => {
     const dir = tempDir();
     copyTo(dir, LEGACY);
     const legacy = readCsv(LEGACY);
-    expect(Object.keys(legacy[0])).toEqual(["Tenant", "Given Name", "Surname", "E-mail Address", "Tel", "Signed on", "Company", "Region"]);
+    expect(Object.keys(legacy[0])).toEqual([
+      "Tenant",
+      "Given Name",
+      "Surname",
+      "E-mail Address",
+      "Tel",
+      "Signed on",
+      "Company",
+      "Region",
+    ]);
     const r = await cli(s, dir, [
       "run",
       "legacy-export.csv",
@@ -359,16 +440,23 @@ describe("run, other paths", () => {
     expect(rows).toHaveLength(legacy.length);
     expect(Object.keys(rows[0])).toEqual([...Object.keys(legacy[0]), ...RESULT_COLUMNS]);
     rows.forEach((row, i) => {
-      if (i + 1 === 5) expect([row.status, row.errorCode]).toEqual(["invalid", "invalid-date"]); // 31/04/2025
-      else if (i + 1 === 10) expect([row.status, row.errorCode]).toEqual(["invalid", "invalid-email"]); // blank email
+      if (i + 1 === 5)
+        expect([row.status, row.errorCode]).toEqual(["invalid", "invalid-date"]); // 31/04/2025
+      else if (i + 1 === 10)
+        expect([row.status, row.errorCode]).toEqual(["invalid", "invalid-email"]); // blank email
       else expect(row.status, `row ${i + 1}: ${row.errorMessage}`).toBe("confirmed");
       expect(row.Company).toBe(legacy[i].Company);
     });
     // Day first: 12/01/2025 is 12 January, sent as UTC midnight.
-    const listed = await fetch(`${s.url}/v1/customers/74e69a5d-0dd2-4a65-bd62-8881ad1b72db/agreements?agreementType=${MCA}`, {
-      headers: { authorization: "Bearer t", "ms-contract-version": "v1" },
-    });
-    const body = (await listed.json()) as { items: { dateAgreed: string; primaryContact: Record<string, string> }[] };
+    const listed = await fetch(
+      `${s.url}/v1/customers/74e69a5d-0dd2-4a65-bd62-8881ad1b72db/agreements?agreementType=${MCA}`,
+      {
+        headers: { authorization: "Bearer t", "ms-contract-version": "v1" },
+      },
+    );
+    const body = (await listed.json()) as {
+      items: { dateAgreed: string; primaryContact: Record<string, string> }[];
+    };
     expect(body.items).toHaveLength(1);
     expect(body.items[0].dateAgreed).toBe("2025-01-12T00:00:00.000Z");
     expect(body.items[0].primaryContact.phoneNumber).toBe("(0)20 7946 0011");
@@ -408,10 +496,18 @@ describe("validate", () => {
   it("exits 0 when every row is valid or skipped", async () => {
     const dir = tempDir();
     await writeGeneratedCsv(path.join(dir, "gen.csv"), 3);
-    fs.appendFileSync(path.join(dir, "gen.csv"), `${generatedTenantId(0)},Again,Same,again@contoso.example,,2025-01-01,ACC-X\n`);
+    fs.appendFileSync(
+      path.join(dir, "gen.csv"),
+      `${generatedTenantId(0)},Again,Same,again@contoso.example,,2025-01-01,ACC-X\n`,
+    );
     const v = await runCli(["validate", "gen.csv"], { cwd: dir, timeoutMs: 15_000 });
     expectExit(v, 0);
-    expect(readCsv(path.join(dir, "gen.validation.csv")).map((x) => x.status)).toEqual(["valid", "valid", "valid", "skipped"]);
+    expect(readCsv(path.join(dir, "gen.validation.csv")).map((x) => x.status)).toEqual([
+      "valid",
+      "valid",
+      "valid",
+      "skipped",
+    ]);
   });
 });
 
@@ -423,7 +519,14 @@ describe("template, --help, --version", () => {
     const lines = t.stdout.trim().split("\n");
     expect(lines).toHaveLength(2);
     const [record] = parse<Record<string, string>>(t.stdout, { columns: true });
-    expect(Object.keys(record)).toEqual(["customerTenantId", "firstName", "lastName", "email", "phoneNumber", "dateAgreed"]);
+    expect(Object.keys(record)).toEqual([
+      "customerTenantId",
+      "firstName",
+      "lastName",
+      "email",
+      "phoneNumber",
+      "dateAgreed",
+    ]);
     fs.writeFileSync(path.join(dir, "new.csv"), t.stdout);
     const v = await runCli(["validate", "new.csv"], { cwd: dir, timeoutMs: 15_000 });
     expectExit(v, 0);
@@ -433,10 +536,28 @@ describe("template, --help, --version", () => {
   it("--help lists every option of the contract with its default", async () => {
     const h = await runCli(["--help"], { timeoutMs: 15_000 });
     expectExit(h, 0);
-    for (const command of ["run", "validate", "demo", "login", "template"]) expect(h.stdout).toContain(`mca-confirm ${command}`);
+    for (const command of ["run", "validate", "demo", "login", "template"])
+      expect(h.stdout).toContain(`mca-confirm ${command}`);
     const options = [
-      "out", "failed-out", "base-url", "agreement-type", "template-id", "concurrency", "max-rpm", "max-attempts", "timeout",
-      "date-format", "map", "skip-confirmed", "resume", "overwrite", "log-file", "log-level", "quiet", "no-progress", "json",
+      "out",
+      "failed-out",
+      "base-url",
+      "agreement-type",
+      "template-id",
+      "concurrency",
+      "max-rpm",
+      "max-attempts",
+      "timeout",
+      "date-format",
+      "map",
+      "skip-confirmed",
+      "resume",
+      "overwrite",
+      "log-file",
+      "log-level",
+      "quiet",
+      "no-progress",
+      "json",
     ];
     const lines = h.stdout.split("\n");
     for (const o of options) {
@@ -444,7 +565,8 @@ describe("template, --help, --version", () => {
       expect(line, `--${o} in --help`).toBeDefined();
       expect(line, `--${o} default`).toMatch(/\(default: [^)]+\)/);
     }
-    const defaultOf = (o: string) => lines.find((l) => new RegExp(`^\\s+--${o}\\s`).test(l))!.match(/\(default: ([^)]+)\)/)![1];
+    const defaultOf = (o: string) =>
+      lines.find((l) => new RegExp(`^\\s+--${o}\\s`).test(l))!.match(/\(default: ([^)]+)\)/)![1];
     expect(defaultOf("concurrency")).toBe("8");
     expect(defaultOf("max-attempts")).toBe("6");
     expect(defaultOf("timeout")).toBe("30");

@@ -36,7 +36,13 @@ async function inputError(run: () => Promise<unknown>): Promise<InputFileError> 
 
 describe("normalizeHeader", () => {
   it("ignores case, spaces, _ and -", () => {
-    for (const h of ["customerTenantId", "Customer Tenant Id", "customer_tenant_id", "CUSTOMER-TENANT-ID", " customer tenant\tid "]) {
+    for (const h of [
+      "customerTenantId",
+      "Customer Tenant Id",
+      "customer_tenant_id",
+      "CUSTOMER-TENANT-ID",
+      " customer tenant\tid ",
+    ]) {
       expect(normalizeHeader(h)).toBe("customertenantid");
     }
   });
@@ -45,9 +51,17 @@ describe("normalizeHeader", () => {
 describe("matchHeader", () => {
   it("matches every field name and alias", () => {
     const aliases: [string, string][] = [
-      ["customerTenantId", "customerTenantId"], ["Customer ID", "customerTenantId"], ["tenant_id", "customerTenantId"],
-      ["First Name", "firstName"], ["last-name", "lastName"], ["EMAIL", "email"], ["Email Address", "email"],
-      ["phoneNumber", "phoneNumber"], ["Phone", "phoneNumber"], ["dateAgreed", "dateAgreed"], ["Acceptance Date", "dateAgreed"],
+      ["customerTenantId", "customerTenantId"],
+      ["Customer ID", "customerTenantId"],
+      ["tenant_id", "customerTenantId"],
+      ["First Name", "firstName"],
+      ["last-name", "lastName"],
+      ["EMAIL", "email"],
+      ["Email Address", "email"],
+      ["phoneNumber", "phoneNumber"],
+      ["Phone", "phoneNumber"],
+      ["dateAgreed", "dateAgreed"],
+      ["Acceptance Date", "dateAgreed"],
     ];
     for (const [header, field] of aliases) {
       expect(matchHeader([header]).fieldColumn, header).toEqual({ [field]: 0 });
@@ -55,7 +69,12 @@ describe("matchHeader", () => {
   });
 
   it("lists missing required fields but not the optional phone", () => {
-    expect(matchHeader(["email", "notes"]).missing).toEqual(["customerTenantId", "firstName", "lastName", "dateAgreed"]);
+    expect(matchHeader(["email", "notes"]).missing).toEqual([
+      "customerTenantId",
+      "firstName",
+      "lastName",
+      "dateAgreed",
+    ]);
     expect(matchHeader(["tenantId", "firstName", "lastName", "email", "dateAgreed"]).missing).toEqual([]);
   });
 
@@ -70,7 +89,11 @@ describe("matchHeader", () => {
   });
 
   it("reports two columns for one field", () => {
-    expect(matchHeader(["customerId", "x", "Tenant ID"]).conflict).toEqual(["customerTenantId", "customerId", "Tenant ID"]);
+    expect(matchHeader(["customerId", "x", "Tenant ID"]).conflict).toEqual([
+      "customerTenantId",
+      "customerId",
+      "Tenant ID",
+    ]);
   });
 
   it("lets --map win over the built-in names and reports unused map headers", () => {
@@ -85,7 +108,9 @@ describe("matchHeader", () => {
 describe("parseMap", () => {
   it("reads header=field pairs, normalizing headers and field names", () => {
     expect([...parseMap("Tenant=customerTenantId, Signed on = DATEAGREED,Mail=email_address")]).toEqual([
-      ["tenant", "customerTenantId"], ["signedon", "dateAgreed"], ["mail", "email"],
+      ["tenant", "customerTenantId"],
+      ["signedon", "dateAgreed"],
+      ["mail", "email"],
     ]);
   });
 
@@ -124,20 +149,50 @@ describe("openInput", () => {
   it("reads a comma file with quoted cells and braces as given", async () => {
     const { header, rows } = await readAll(fixture("comma.csv"));
     expect(header.delimiter).toBe(",");
-    expect(header.columns).toEqual(["customerTenantId", "firstName", "lastName", "email", "phoneNumber", "dateAgreed", "notes"]);
+    expect(header.columns).toEqual([
+      "customerTenantId",
+      "firstName",
+      "lastName",
+      "email",
+      "phoneNumber",
+      "dateAgreed",
+      "notes",
+    ]);
     expect(rows).toHaveLength(2);
     expect(rows[1]).toEqual({
       rowNumber: 2,
       line: 3,
-      cells: ["{6B29FC40-CA47-1067-B31D-00DD010662DA}", "Alan", "Turing", "alan@example.org", "", "2024-03-02T10:15:00Z", "quoted, with comma"],
-      fields: { customerTenantId: "{6B29FC40-CA47-1067-B31D-00DD010662DA}", firstName: "Alan", lastName: "Turing", email: "alan@example.org", phoneNumber: "", dateAgreed: "2024-03-02T10:15:00Z" },
+      cells: [
+        "{6B29FC40-CA47-1067-B31D-00DD010662DA}",
+        "Alan",
+        "Turing",
+        "alan@example.org",
+        "",
+        "2024-03-02T10:15:00Z",
+        "quoted, with comma",
+      ],
+      fields: {
+        customerTenantId: "{6B29FC40-CA47-1067-B31D-00DD010662DA}",
+        firstName: "Alan",
+        lastName: "Turing",
+        email: "alan@example.org",
+        phoneNumber: "",
+        dateAgreed: "2024-03-02T10:15:00Z",
+      },
     });
   });
 
   it("detects semicolons and matches aliases", async () => {
     const { header, rows } = await readAll(fixture("semicolon.csv"));
     expect(header.delimiter).toBe(";");
-    expect(header.fieldColumn).toEqual({ customerTenantId: 0, firstName: 1, lastName: 2, email: 3, phoneNumber: 4, dateAgreed: 5 });
+    expect(header.fieldColumn).toEqual({
+      customerTenantId: 0,
+      firstName: 1,
+      lastName: 2,
+      email: 3,
+      phoneNumber: 4,
+      dateAgreed: 5,
+    });
     expect(rows[0].fields.phoneNumber).toBe("(555) 010-0199");
   });
 
@@ -165,24 +220,51 @@ describe("openInput", () => {
 
   it("reads a results file: result columns dropped, formula quotes removed from fields only", async () => {
     const { header, rows } = await readAll(fixture("results-as-input.csv"));
-    expect(header.columns).toEqual(["customerTenantId", "firstName", "lastName", "email", "phoneNumber", "dateAgreed", "notes"]);
-    expect(rows[0].cells).toEqual(["3f2504e0-4f89-11d3-9a0c-0305e82c3301", "'=Ada", "Lovelace", "ada@example.com", "'+44 20 7946 0958", "2024-03-01", "'=SUM(A1)"]);
+    expect(header.columns).toEqual([
+      "customerTenantId",
+      "firstName",
+      "lastName",
+      "email",
+      "phoneNumber",
+      "dateAgreed",
+      "notes",
+    ]);
+    expect(rows[0].cells).toEqual([
+      "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+      "'=Ada",
+      "Lovelace",
+      "ada@example.com",
+      "'+44 20 7946 0958",
+      "2024-03-01",
+      "'=SUM(A1)",
+    ]);
     expect(rows[0].fields.firstName).toBe("=Ada");
     expect(rows[0].fields.phoneNumber).toBe("+44 20 7946 0958");
   });
 
   it("applies --map and gives fieldColumn as an index into the kept columns", async () => {
     const file = write("map.csv", "rowNumber,status,Tenant,Given,Family,Mail,Signed on\n1,ok,t,g,f,m,d\n");
-    const map = parseMap("Tenant=customerTenantId,Given=firstName,Family=lastName,Mail=email,Signed on=dateAgreed");
+    const map = parseMap(
+      "Tenant=customerTenantId,Given=firstName,Family=lastName,Mail=email,Signed on=dateAgreed",
+    );
     const input = await openInput(file, { map });
     expect(input.header.columns).toEqual(["Tenant", "Given", "Family", "Mail", "Signed on"]);
-    expect(input.header.fieldColumn).toEqual({ customerTenantId: 0, firstName: 1, lastName: 2, email: 3, dateAgreed: 4 });
+    expect(input.header.fieldColumn).toEqual({
+      customerTenantId: 0,
+      firstName: 1,
+      lastName: 2,
+      email: 3,
+      dateAgreed: 4,
+    });
     input.close();
   });
 
   it("skips empty and delimiter-only lines, pads short rows and numbers lines physically", async () => {
     const { rows } = await readAll(fixture("lines.csv"));
-    expect(rows.map((r) => [r.rowNumber, r.line])).toEqual([[1, 3], [2, 7]]);
+    expect(rows.map((r) => [r.rowNumber, r.line])).toEqual([
+      [1, 3],
+      [2, 7],
+    ]);
     expect(rows[0].cells[5]).toBe("two\nlines");
     expect(rows[1].cells).toEqual(["6b29fc40-ca47-1067-b31d-00dd010662da", "Alan", "", "", "", ""]);
   });
@@ -216,8 +298,16 @@ describe("openInput", () => {
       ["a binary file", fixture("binary.png"), /binary\.png:1: this is not a text file/],
       ["a UTF-16 file", fixture("utf16.csv"), /utf16\.csv:1: .*UTF-16/],
       ["a non-UTF-8 file", fixture("latin1.csv"), /latin1\.csv:1: .*not UTF-8/],
-      ["missing columns", fixture("missing-columns.csv"), /missing-columns\.csv:1: missing required columns customerTenantId, lastName; headers found: "tenant", "firstName", "surname".*--map/],
-      ["two columns for one field", fixture("duplicate-field.csv"), /duplicate-field\.csv:1: columns "customerId" and "tenantId" both match the field customerTenantId/],
+      [
+        "missing columns",
+        fixture("missing-columns.csv"),
+        /missing-columns\.csv:1: missing required columns customerTenantId, lastName; headers found: "tenant", "firstName", "surname".*--map/,
+      ],
+      [
+        "two columns for one field",
+        fixture("duplicate-field.csv"),
+        /duplicate-field\.csv:1: columns "customerId" and "tenantId" both match the field customerTenantId/,
+      ],
     ])("%s", async (_what, file, message) => {
       const err = await inputError(() => openInput(file, {}));
       expect(err.message).toMatch(message);
@@ -231,7 +321,9 @@ describe("openInput", () => {
     });
 
     it("a --map header that is not in the file", async () => {
-      const err = await inputError(() => openInput(fixture("comma.csv"), { map: parseMap("Tenant=customerTenantId") }));
+      const err = await inputError(() =>
+        openInput(fixture("comma.csv"), { map: parseMap("Tenant=customerTenantId") }),
+      );
       expect(err.message).toMatch(/comma\.csv:1: --map names "tenant"/);
     });
 
@@ -251,12 +343,17 @@ describe("openInput", () => {
 
     it("an unclosed quote in a long file, before reading it all into memory", async () => {
       const row = "3f2504e0-4f89-11d3-9a0c-0305e82c3301,Ada,Lovelace,ada@example.com,2024-03-01\n";
-      const file = write("runaway.csv", "customerTenantId,firstName,lastName,email,dateAgreed\n" + row + '"' + row.repeat(20_000));
+      const file = write(
+        "runaway.csv",
+        "customerTenantId,firstName,lastName,email,dateAgreed\n" + row + '"' + row.repeat(20_000),
+      );
       const input = await openInput(file, {});
       const err = await inputError(async () => {
         for await (const _ of input.rows());
       });
-      expect(err.message).toMatch(/runaway\.csv:3: .*longer than 1000000 characters; probably a quoted field is never closed/);
+      expect(err.message).toMatch(
+        /runaway\.csv:3: .*longer than 1000000 characters; probably a quoted field is never closed/,
+      );
     });
 
     it("never quotes cell contents in CSV errors", async () => {
@@ -271,7 +368,10 @@ describe("openInput", () => {
   it("streams a large file with rows in order", async () => {
     const n = 20_000;
     const lines = ["tenantId,firstName,lastName,email,dateAgreed"];
-    for (let i = 0; i < n; i++) lines.push(`00000000-0000-0000-0000-${String(i).padStart(12, "0")},F${i},L${i},u${i}@example.com,2024-01-01`);
+    for (let i = 0; i < n; i++)
+      lines.push(
+        `00000000-0000-0000-0000-${String(i).padStart(12, "0")},F${i},L${i},u${i}@example.com,2024-01-01`,
+      );
     const { rows } = await readAll(write("big.csv", lines.join("\n") + "\n"));
     expect(rows).toHaveLength(n);
     expect(rows[n - 1]).toMatchObject({ rowNumber: n, line: n + 1, fields: { firstName: `F${n - 1}` } });

@@ -10,7 +10,12 @@ import { removeTempDirs, tempDir } from "./helpers/cli.js";
 
 afterAll(() => removeTempDirs());
 
-const HEADER: JournalHeader = { v: 1, fingerprint: "sha256:abc", input: "in.csv", startedAt: "2025-01-01T00:00:00.000Z" };
+const HEADER: JournalHeader = {
+  v: 1,
+  fingerprint: "sha256:abc",
+  input: "in.csv",
+  startedAt: "2025-01-01T00:00:00.000Z",
+};
 const Q = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
 const confirmed = (r: number): Outcome => ({
   rowNumber: r,
@@ -87,7 +92,15 @@ describe("journal", () => {
     const rows = 6000;
     for (let r = 1; r <= rows; r++) {
       j.intent(r, Q(r), Q(r + 1000));
-      j.outcome({ rowNumber: r, status: "rejected", httpStatus: 400, errorCode: "800002", errorMessage: `Größe ungültig ✓ ${"é".repeat(r % 97)}`, attempts: 1, requestId: Q(r) });
+      j.outcome({
+        rowNumber: r,
+        status: "rejected",
+        httpStatus: 400,
+        errorCode: "800002",
+        errorMessage: `Größe ungültig ✓ ${"é".repeat(r % 97)}`,
+        attempts: 1,
+        requestId: Q(r),
+      });
     }
     j.close();
     expect(fs.statSync(file).size).toBeGreaterThan(1 << 20);
@@ -120,7 +133,12 @@ describe("recorded outcomes (packed for a 500k-row resume)", () => {
     expect(store.get(1)).toEqual(confirmed(1));
     expect(store.get(70000)).toEqual(odd);
     expect(store.get(3)).toEqual(big);
-    expect(store.get(5)).toEqual({ rowNumber: 5, status: "skipped", errorCode: "already-confirmed", attempts: 0 });
+    expect(store.get(5)).toEqual({
+      rowNumber: 5,
+      status: "skipped",
+      errorCode: "already-confirmed",
+      attempts: 0,
+    });
     expect(store.get(2)).toBeUndefined();
     expect(store.get(10 ** 7)).toBeUndefined();
     expect(store.size).toBe(4);
@@ -139,7 +157,12 @@ describe("recorded outcomes (packed for a 500k-row resume)", () => {
 
 describe("what is already at --out", () => {
   const config = (dir: string, flags: { resume?: boolean; overwrite?: boolean } = {}) =>
-    ({ out: path.join(dir, "a.results.csv"), resume: false, overwrite: false, ...flags }) as unknown as RunConfig;
+    ({
+      out: path.join(dir, "a.results.csv"),
+      resume: false,
+      overwrite: false,
+      ...flags,
+    }) as unknown as RunConfig;
 
   it("a finished results file needs --overwrite; --resume has nothing to continue", () => {
     const dir = tempDir();

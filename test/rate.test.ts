@@ -101,19 +101,25 @@ describe("rate controller", () => {
     expect(rc.throttled).toBe(t.throttled);
   });
 
-  it.each([20, 40, 100])("sustains at least 95 percent of a %d/s limit, at most 5 percent answered 429 (concurrency 32)", async (limit) => {
-    const clock = virtualClock();
-    const rc = createRateController({ clock });
-    const bucket = new TokenBucket({ perSecond: limit }, () => clock.now());
-    const t = drive({ clock, rc, bucket: () => bucket, workers: 32, latencyMs: 20, untilMs: 60_000 });
-    await clock.advanceTo(60_000);
-    // Sustained: after the opening burst and its pause, over 55 s.
-    const sustained = acceptedBetween(t, 5, 60) / 55;
-    if (process.env.RATE_FIGURES) console.log(`limit ${limit}/s: sustained ${(sustained / limit * 100).toFixed(1)}%, 429 share ${((t.throttled / (t.accepted + t.throttled)) * 100).toFixed(2)}% (${t.throttled}/${t.accepted + t.throttled})`);
-    expect(sustained / limit).toBeGreaterThanOrEqual(0.95);
-    expect(sustained / limit).toBeLessThanOrEqual(1.01);
-    expect(t.throttled / (t.accepted + t.throttled)).toBeLessThanOrEqual(0.05);
-  });
+  it.each([20, 40, 100])(
+    "sustains at least 95 percent of a %d/s limit, at most 5 percent answered 429 (concurrency 32)",
+    async (limit) => {
+      const clock = virtualClock();
+      const rc = createRateController({ clock });
+      const bucket = new TokenBucket({ perSecond: limit }, () => clock.now());
+      const t = drive({ clock, rc, bucket: () => bucket, workers: 32, latencyMs: 20, untilMs: 60_000 });
+      await clock.advanceTo(60_000);
+      // Sustained: after the opening burst and its pause, over 55 s.
+      const sustained = acceptedBetween(t, 5, 60) / 55;
+      if (process.env.RATE_FIGURES)
+        console.log(
+          `limit ${limit}/s: sustained ${((sustained / limit) * 100).toFixed(1)}%, 429 share ${((t.throttled / (t.accepted + t.throttled)) * 100).toFixed(2)}% (${t.throttled}/${t.accepted + t.throttled})`,
+        );
+      expect(sustained / limit).toBeGreaterThanOrEqual(0.95);
+      expect(sustained / limit).toBeLessThanOrEqual(1.01);
+      expect(t.throttled / (t.accepted + t.throttled)).toBeLessThanOrEqual(0.05);
+    },
+  );
 
   it("finds the limit however large the API's burst is", async () => {
     const clock = virtualClock();

@@ -18,8 +18,20 @@ const answer = (status: number, body: unknown = {}, retryAfter?: string): Attemp
   retryAfter,
   durationMs: 1,
 });
-const reset: Attempt = { kind: "no-response", reason: "network", code: "ECONNRESET", message: "ECONNRESET: socket hang up", durationMs: 1 };
-const timeout: Attempt = { kind: "no-response", reason: "timeout", code: "ETIMEDOUT", message: "ETIMEDOUT", durationMs: 1 };
+const reset: Attempt = {
+  kind: "no-response",
+  reason: "network",
+  code: "ECONNRESET",
+  message: "ECONNRESET: socket hang up",
+  durationMs: 1,
+};
+const timeout: Attempt = {
+  kind: "no-response",
+  reason: "timeout",
+  code: "ETIMEDOUT",
+  message: "ETIMEDOUT",
+  durationMs: 1,
+};
 
 describe("which answers are retried", () => {
   it.each([408, 429, 500, 502, 503, 504])("retries HTTP %i", (status) => {
@@ -34,10 +46,19 @@ describe("which answers are retried", () => {
     expect(verdictOf(reset)).toMatchObject({ kind: "retryable", code: "network-error" });
     expect(verdictOf(reset)).not.toHaveProperty("final");
     expect(verdictOf(timeout)).toMatchObject({ kind: "retryable", code: "timeout" });
-    for (const code of ["ECONNRESET", "EPIPE", "ECONNABORTED", "ETIMEDOUT"]) expect(isRetryableNoResponse("network", code)).toBe(true);
-    for (const code of ["ECONNREFUSED", "ENOTFOUND", "DEPTH_ZERO_SELF_SIGNED_CERT", "CERT_HAS_EXPIRED", undefined]) {
+    for (const code of ["ECONNRESET", "EPIPE", "ECONNABORTED", "ETIMEDOUT"])
+      expect(isRetryableNoResponse("network", code)).toBe(true);
+    for (const code of [
+      "ECONNREFUSED",
+      "ENOTFOUND",
+      "DEPTH_ZERO_SELF_SIGNED_CERT",
+      "CERT_HAS_EXPIRED",
+      undefined,
+    ]) {
       expect(isRetryableNoResponse("network", code)).toBe(false);
-      expect(verdictOf({ kind: "no-response", reason: "network", code, message: "x", durationMs: 1 })).toMatchObject({ final: true });
+      expect(
+        verdictOf({ kind: "no-response", reason: "network", code, message: "x", durationMs: 1 }),
+      ).toMatchObject({ final: true });
     }
   });
 
@@ -124,7 +145,14 @@ function harness(script: Attempt[], maxAttempts = 6) {
 
 describe("the retry loop", () => {
   it("re-sends the same MS-RequestId after no answer and a new one after any answer; one MS-CorrelationId throughout", async () => {
-    const h = harness([reset, timeout, answer(503), reset, answer(429, "", "2"), answer(201, { userId: "u1" })]);
+    const h = harness([
+      reset,
+      timeout,
+      answer(503),
+      reset,
+      answer(429, "", "2"),
+      answer(201, { userId: "u1" }),
+    ]);
     const r = await h.call();
     expect(r.result.end).toBe("ok");
     expect(r.attempts).toBe(6);
@@ -147,7 +175,10 @@ describe("the retry loop", () => {
   });
 
   it("ends failed after --max-attempts retryable answers", async () => {
-    const h = harness(Array.from({ length: 10 }, () => answer(500)), 4);
+    const h = harness(
+      Array.from({ length: 10 }, () => answer(500)),
+      4,
+    );
     const r = await h.call();
     expect(r.result.end).toBe("failed");
     expect(r.attempts).toBe(4);
@@ -155,7 +186,13 @@ describe("the retry loop", () => {
   });
 
   it("does not retry a refused connection or a final answer", async () => {
-    const refused: Attempt = { kind: "no-response", reason: "network", code: "ECONNREFUSED", message: "refused", durationMs: 1 };
+    const refused: Attempt = {
+      kind: "no-response",
+      reason: "network",
+      code: "ECONNREFUSED",
+      message: "refused",
+      durationMs: 1,
+    };
     const a = harness([refused]);
     expect((await a.call()).result.end).toBe("failed");
     expect(a.sent).toHaveLength(1);

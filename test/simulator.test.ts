@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import got, { type Response } from "got";
-import { startSimulator, CURRENT_MCA_TEMPLATE_ID, type Simulator, type SimulatorOptions } from "../src/simulator/index.js";
+import {
+  startSimulator,
+  CURRENT_MCA_TEMPLATE_ID,
+  type Simulator,
+  type SimulatorOptions,
+} from "../src/simulator/index.js";
 
 const MCA = "MicrosoftCustomerAgreement";
 const CUSTOMER = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b";
@@ -22,7 +27,13 @@ const OPTS = { retry: { limit: 0 }, throwHttpErrors: false } as const;
 
 function agreement(over: Record<string, unknown> = {}, contact: Record<string, unknown> = {}) {
   return {
-    primaryContact: { firstName: "Tania", lastName: "Carr", email: "tania@example.com", phoneNumber: "1234567890", ...contact },
+    primaryContact: {
+      firstName: "Tania",
+      lastName: "Carr",
+      email: "tania@example.com",
+      phoneNumber: "1234567890",
+      ...contact,
+    },
     templateId: CURRENT_MCA_TEMPLATE_ID,
     dateAgreed: "2018-06-14T00:00:00.000Z",
     type: MCA,
@@ -30,7 +41,11 @@ function agreement(over: Record<string, unknown> = {}, contact: Record<string, u
   };
 }
 
-function post(sim: Simulator, body: unknown, opts: { customer?: string; headers?: Record<string, string | undefined> } = {}) {
+function post(
+  sim: Simulator,
+  body: unknown,
+  opts: { customer?: string; headers?: Record<string, string | undefined> } = {},
+) {
   return got.post(`${sim.url}/v1/customers/${opts.customer ?? CUSTOMER}/agreements`, {
     ...OPTS,
     json: body,
@@ -76,12 +91,18 @@ describe("agreement metadata", () => {
 describe("confirming an agreement", () => {
   it("records it and answers 201 with the agreement and a userId, echoing the tracing ids", async () => {
     const sim = await start();
-    const r = await post(sim, agreement(), { headers: { "ms-requestid": "req-1", "ms-correlationid": "corr-1" } });
+    const r = await post(sim, agreement(), {
+      headers: { "ms-requestid": "req-1", "ms-correlationid": "corr-1" },
+    });
     expect(r.statusCode).toBe(201);
     const b = json(r);
     expect(b.userId).toMatch(GUID);
     expect(b.primaryContact).toEqual(agreement().primaryContact);
-    expect(b).toMatchObject({ templateId: CURRENT_MCA_TEMPLATE_ID, type: MCA, dateAgreed: "2018-06-14T00:00:00.000Z" });
+    expect(b).toMatchObject({
+      templateId: CURRENT_MCA_TEMPLATE_ID,
+      type: MCA,
+      dateAgreed: "2018-06-14T00:00:00.000Z",
+    });
     expect(r.headers["ms-requestid"]).toBe("req-1");
     expect(r.headers["ms-correlationid"]).toBe("corr-1");
     expect(sim.stats.recordsPerCustomer(CUSTOMER)).toBe(1);
@@ -121,7 +142,10 @@ describe("confirming an agreement", () => {
     const sim = await start({ now: () => now });
     const r = await post(sim, agreement({ dateAgreed: "2025-01-01T00:00:01.000Z" }));
     expect(r.statusCode).toBe(400);
-    expect(json(r)).toMatchObject({ code: 600002, description: "Date of agreement cannot be greater than the current date" });
+    expect(json(r)).toMatchObject({
+      code: 600002,
+      description: "Date of agreement cannot be greater than the current date",
+    });
     expect((await post(sim, agreement({ dateAgreed: "2025-01-01T00:00:00.000Z" }))).statusCode).toBe(201);
   });
 
@@ -160,7 +184,9 @@ describe("customer id triggers", () => {
   it("00000500-… always answers 503", async () => {
     const sim = await start();
     for (let i = 0; i < 3; i++) {
-      expect((await post(sim, agreement(), { customer: "00000500-0000-4000-8000-000000000001" })).statusCode).toBe(503);
+      expect(
+        (await post(sim, agreement(), { customer: "00000500-0000-4000-8000-000000000001" })).statusCode,
+      ).toBe(503);
     }
   });
 
@@ -179,7 +205,12 @@ describe("authentication and headers", () => {
     const sim = await start();
     const r = await post(sim, agreement(), { headers: { authorization: undefined } });
     expect(r.statusCode).toBe(401);
-    expect(json(r)).toEqual({ code: 800001, description: "Authorization token is missing or invalid", data: [], source: "PartnerFD" });
+    expect(json(r)).toEqual({
+      code: 800001,
+      description: "Authorization token is missing or invalid",
+      data: [],
+      source: "PartnerFD",
+    });
   });
 
   it("answers 401 for a token acceptToken refuses", async () => {
@@ -300,7 +331,8 @@ describe("faults", () => {
     const outcomes = async () => {
       const sim = await start({ seed: 42, faults: { errorRate: 0.5 } });
       const out: number[] = [];
-      for (let i = 0; i < 12; i++) out.push((await post(sim, agreement({}, { firstName: `N${i}` }))).statusCode);
+      for (let i = 0; i < 12; i++)
+        out.push((await post(sim, agreement({}, { firstName: `N${i}` }))).statusCode);
       return out;
     };
     const a = await outcomes();
@@ -328,7 +360,11 @@ describe("faults", () => {
 describe("listing a customer's agreements", () => {
   it("lists seeded and recorded confirmations of the asked type", async () => {
     const sim = await start();
-    sim.seedConfirmation(CUSTOMER.toUpperCase(), { firstName: "Ann", lastName: "Lee", email: "ann@example.com" }, "2020-01-02T03:04:05.000Z");
+    sim.seedConfirmation(
+      CUSTOMER.toUpperCase(),
+      { firstName: "Ann", lastName: "Lee", email: "ann@example.com" },
+      "2020-01-02T03:04:05.000Z",
+    );
     const r = await get(sim, `/v1/customers/${CUSTOMER}/agreements?agreementType=${MCA}`);
     expect(r.statusCode).toBe(200);
     expect(json(r)).toMatchObject({
@@ -344,21 +380,30 @@ describe("listing a customer's agreements", () => {
       ],
     });
     // The seeded confirmation makes the same contact a 600061.
-    const again = await post(sim, agreement({}, { firstName: "Ann", lastName: "Lee", email: "ann@example.com", phoneNumber: undefined }));
+    const again = await post(
+      sim,
+      agreement({}, { firstName: "Ann", lastName: "Lee", email: "ann@example.com", phoneNumber: undefined }),
+    );
     expect(json(again).code).toBe(600061);
   });
 
   it("lists Cloud Agreements (none) without agreementType, and nothing for an unknown customer", async () => {
     const sim = await start();
     sim.seedConfirmation(CUSTOMER, { firstName: "Ann", lastName: "Lee", email: "ann@example.com" });
-    expect(json(await get(sim, `/v1/customers/${CUSTOMER}/agreements`))).toMatchObject({ totalCount: 0, items: [] });
+    expect(json(await get(sim, `/v1/customers/${CUSTOMER}/agreements`))).toMatchObject({
+      totalCount: 0,
+      items: [],
+    });
     const other = "11111111-2222-4333-8444-555555555555";
     expect(json(await get(sim, `/v1/customers/${other}/agreements?agreementType=${MCA}`)).totalCount).toBe(0);
   });
 
   it("applies the customer id triggers", async () => {
     const sim = await start();
-    expect((await get(sim, `/v1/customers/00000404-0000-4000-8000-000000000001/agreements?agreementType=${MCA}`)).statusCode).toBe(404);
+    expect(
+      (await get(sim, `/v1/customers/00000404-0000-4000-8000-000000000001/agreements?agreementType=${MCA}`))
+        .statusCode,
+    ).toBe(404);
   });
 });
 

@@ -7,7 +7,11 @@ import { exitCodeOf, formatSummary, summarize, type SummaryJson } from "../src/o
 import type { WrittenCounts } from "../src/output/results.js";
 import type { RunReport, Snapshot } from "../src/run/pipeline.js";
 
-function report(byStatus: Record<string, number>, errors: [string, number, string?][], extra: Partial<RunReport> = {}): RunReport {
+function report(
+  byStatus: Record<string, number>,
+  errors: [string, number, string?][],
+  extra: Partial<RunReport> = {},
+): RunReport {
   const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
   const failedRows = ["invalid", "rejected", "failed", "not-run"].reduce((n, s) => n + (byStatus[s] ?? 0), 0);
   const counts: WrittenCounts = {
@@ -32,32 +36,60 @@ function report(byStatus: Record<string, number>, errors: [string, number, strin
 }
 
 const commands = {
-  rerun: ["mca-confirm", "run", "/data/monthly run/acceptances.failed.csv", "--base-url", "http://127.0.0.1:9"],
+  rerun: [
+    "mca-confirm",
+    "run",
+    "/data/monthly run/acceptances.failed.csv",
+    "--base-url",
+    "http://127.0.0.1:9",
+  ],
   resume: ["mca-confirm", "run", "/data/monthly run/acceptances.csv", "--resume"],
 };
 
 describe("summarize", () => {
   it("counts per status, the error codes most frequent first with their meaning, time, rate and 429s", () => {
-    const s = summarize(report({ confirmed: 90, invalid: 6, rejected: 3, failed: 1 }, [["60003", 3], ["invalid-email", 6], ["HTTP 429", 1]]), commands);
+    const s = summarize(
+      report({ confirmed: 90, invalid: 6, rejected: 3, failed: 1 }, [
+        ["60003", 3],
+        ["invalid-email", 6],
+        ["HTTP 429", 1],
+      ]),
+      commands,
+    );
     expect(s.statuses).toEqual({ confirmed: 90, invalid: 6, rejected: 3, failed: 1 });
     expect(s.errors).toEqual([
       { code: "invalid-email", rows: 6, meaning: "email is not a valid address" },
       { code: "60003", rows: 3, meaning: "customer tenant not found" },
       { code: "HTTP 429", rows: 1, meaning: expect.stringContaining("throttled on every attempt") },
     ]);
-    expect(s).toMatchObject({ rows: 100, elapsedSeconds: 12.5, rowsPerSecond: 8, requests: 120, throttled: 7, exitCode: 1 });
+    expect(s).toMatchObject({
+      rows: 100,
+      elapsedSeconds: 12.5,
+      rowsPerSecond: 8,
+      requests: 120,
+      throttled: 7,
+      exitCode: 1,
+    });
     expect(s.files).toEqual({
       results: "/data/monthly run/acceptances.results.csv",
       failed: "/data/monthly run/acceptances.failed.csv",
       log: "/data/monthly run/acceptances.results.csv.log",
     });
     // Quoted for a POSIX shell: the path has a space.
-    expect(s.rerunCommand).toBe("mca-confirm run '/data/monthly run/acceptances.failed.csv' --base-url http://127.0.0.1:9");
+    expect(s.rerunCommand).toBe(
+      "mca-confirm run '/data/monthly run/acceptances.failed.csv' --base-url http://127.0.0.1:9",
+    );
     expect(s.resumeCommand).toBeNull();
   });
 
   it("falls back to the API's message for a code it has no meaning for, and orders ties by code", () => {
-    const s = summarize(report({ rejected: 4 }, [["777777", 2, "Something new from the API"], ["600002", 2]]), commands);
+    const s = summarize(
+      report({ rejected: 4 }, [
+        ["777777", 2, "Something new from the API"],
+        ["600002", 2],
+      ]),
+      commands,
+    );
     expect(s.errors.map((e) => e.code)).toEqual(["600002", "777777"]);
     expect(s.errors[1].meaning).toBe("Something new from the API");
   });
@@ -80,7 +112,9 @@ describe("summarize", () => {
     expect(s.resumeCommand).toBe("mca-confirm run '/data/monthly run/acceptances.csv' --resume");
     const text = formatSummary(s);
     expect(text).toContain("The run stopped early: The API refused the access token");
-    expect(text).toContain("To continue this run: mca-confirm run '/data/monthly run/acceptances.csv' --resume");
+    expect(text).toContain(
+      "To continue this run: mca-confirm run '/data/monthly run/acceptances.csv' --resume",
+    );
     expect(exitCodeOf({ ...stopped, stop: { kind: "interrupted", message: "Ctrl-C" } })).toBe(130);
   });
 
@@ -93,7 +127,16 @@ describe("summarize", () => {
 
 describe("formatSummary", () => {
   it("prints statuses, 429s, the problems, the files and the rerun command", () => {
-    const text = formatSummary(summarize(report({ confirmed: 90, invalid: 6, rejected: 3, failed: 1 }, [["60003", 3], ["invalid-email", 6], ["HTTP 429", 1]]), commands));
+    const text = formatSummary(
+      summarize(
+        report({ confirmed: 90, invalid: 6, rejected: 3, failed: 1 }, [
+          ["60003", 3],
+          ["invalid-email", 6],
+          ["HTTP 429", 1],
+        ]),
+        commands,
+      ),
+    );
     expect(text).toContain("Processed 100 rows of /data/monthly run/acceptances.csv in 12.5 s (8 rows/s).");
     expect(text).toMatch(/^ {2}confirmed +90$/m);
     expect(text).toMatch(/^ {2}invalid +6$/m);
@@ -103,11 +146,16 @@ describe("formatSummary", () => {
     expect(text).toContain("Results: /data/monthly run/acceptances.results.csv");
     expect(text).toContain("Failed rows: /data/monthly run/acceptances.failed.csv");
     expect(text).toContain("Log: /data/monthly run/acceptances.results.csv.log");
-    expect(text).toContain("To re-run the failed rows (after fixing what they say): mca-confirm run '/data/monthly run/acceptances.failed.csv'");
+    expect(text).toContain(
+      "To re-run the failed rows (after fixing what they say): mca-confirm run '/data/monthly run/acceptances.failed.csv'",
+    );
   });
 
   it("lists ten codes and counts the rest, while --json keeps them all", () => {
-    const errors: [string, number][] = Array.from({ length: 13 }, (_, i) => [`8000${String(i).padStart(2, "0")}`, 20 - i]);
+    const errors: [string, number][] = Array.from({ length: 13 }, (_, i) => [
+      `8000${String(i).padStart(2, "0")}`,
+      20 - i,
+    ]);
     const s = summarize(report({ rejected: errors.reduce((n, e) => n + e[1], 0) }, errors), commands);
     expect(s.errors).toHaveLength(13);
     const text = formatSummary(s);
@@ -130,11 +178,15 @@ const snap = (over: Partial<Snapshot> = {}): Snapshot => ({
 
 describe("progressLine", () => {
   it("shows rows done of total, confirmed, failed, invalid, rate and ETA", () => {
-    expect(progressLine(snap(), 50, 1_000)).toBe("250/1000 rows (25%) · 240 confirmed · 5 failed · 5 invalid · 50.0 rows/s · ETA 15 s");
+    expect(progressLine(snap(), 50, 1_000)).toBe(
+      "250/1000 rows (25%) · 240 confirmed · 5 failed · 5 invalid · 50.0 rows/s · ETA 15 s",
+    );
   });
 
   it("shows the wait while a Retry-After pause holds, and drops it once it is over", () => {
-    expect(progressLine(snap({ pausedUntil: 31_000 }), 0, 1_000)).toMatch(/ETA – · waiting 30 s \(API throttling\)$/);
+    expect(progressLine(snap({ pausedUntil: 31_000 }), 0, 1_000)).toMatch(
+      /ETA – · waiting 30 s \(API throttling\)$/,
+    );
     expect(progressLine(snap({ pausedUntil: 900 }), 10, 1_000)).not.toContain("waiting");
   });
 });
@@ -144,7 +196,11 @@ describe("startProgress without a terminal", () => {
 
   function fakeStream(isTTY: boolean) {
     const writes: string[] = [];
-    const stream = { isTTY, columns: 60, write: (s: string) => (writes.push(s), true) } as unknown as NodeJS.WriteStream;
+    const stream = {
+      isTTY,
+      columns: 60,
+      write: (s: string) => (writes.push(s), true),
+    } as unknown as NodeJS.WriteStream;
     return { stream, writes };
   }
 
@@ -152,7 +208,11 @@ describe("startProgress without a terminal", () => {
     vi.useFakeTimers({ now: 0 });
     const { stream, writes } = fakeStream(false);
     let s = snap({ done: 0 });
-    const stop = startProgress(() => s, stream, () => Date.now());
+    const stop = startProgress(
+      () => s,
+      stream,
+      () => Date.now(),
+    );
     vi.advanceTimersByTime(29_000);
     expect(writes).toEqual([]);
     s = snap({ done: 300 });
@@ -177,7 +237,11 @@ describe("startProgress without a terminal", () => {
   it("on a terminal keeps the redrawn line within the terminal's width and clears it when stopped", () => {
     vi.useFakeTimers({ now: 0 });
     const { stream, writes } = fakeStream(true);
-    const stop = startProgress(() => snap({ pausedUntil: 5_000 }), stream, () => Date.now());
+    const stop = startProgress(
+      () => snap({ pausedUntil: 5_000 }),
+      stream,
+      () => Date.now(),
+    );
     vi.advanceTimersByTime(250);
     expect(writes).toHaveLength(1);
     expect(writes[0].startsWith("\r\x1b[2K")).toBe(true);

@@ -28,7 +28,10 @@ function response(status: number, body: unknown, retryAfter?: string): Attempt {
 
 describe("parseErrorBody", () => {
   it("reads the older shape {code, description, data, source}", () => {
-    const info = parseErrorBody(404, JSON.stringify({ code: 60003, description: "Tenant not found", data: [], source: "PartnerFD" }));
+    const info = parseErrorBody(
+      404,
+      JSON.stringify({ code: 60003, description: "Tenant not found", data: [], source: "PartnerFD" }),
+    );
     expect(info.code).toBe("60003");
     expect(info.message).toBe("Tenant not found");
   });
@@ -49,13 +52,19 @@ describe("parseErrorBody", () => {
   });
 
   it("takes `message` when a newer body has no description", () => {
-    const info = parseErrorBody(403, JSON.stringify({ code: "20002", message: "No commerce relationship", errorName: "Forbidden" }));
+    const info = parseErrorBody(
+      403,
+      JSON.stringify({ code: "20002", message: "No commerce relationship", errorName: "Forbidden" }),
+    );
     expect(info.code).toBe("20002");
     expect(info.message).toBe("No commerce relationship");
   });
 
   it("reads the 429 shape {statusCode, message} without inventing a code", () => {
-    const info = parseErrorBody(429, JSON.stringify({ statusCode: 429, message: "Rate limit is exceeded. Try again in 57 seconds." }));
+    const info = parseErrorBody(
+      429,
+      JSON.stringify({ statusCode: 429, message: "Rate limit is exceeded. Try again in 57 seconds." }),
+    );
     expect(info.code).toBeUndefined();
     expect(info.message).toBe("Rate limit is exceeded. Try again in 57 seconds.");
   });
@@ -89,27 +98,65 @@ describe("verdictOf", () => {
   });
 
   it("400 600061 (already on record) is ok", () => {
-    const v = verdictOf(response(400, { code: 600061, description: "exists", errorName: "PartnerConfirmedAgreementAlreadyExists" }));
+    const v = verdictOf(
+      response(400, {
+        code: 600061,
+        description: "exists",
+        errorName: "PartnerConfirmedAgreementAlreadyExists",
+      }),
+    );
     expect(v).toMatchObject({ kind: "ok", httpStatus: 400, code: "600061" });
   });
 
   it("a plain 401 stops the run after one renewal", () => {
-    expect(verdictOf(response(401, { code: 800001, description: "token missing" }))).toMatchObject({ kind: "auth", renewable: true, httpStatus: 401 });
+    expect(verdictOf(response(401, { code: 800001, description: "token missing" }))).toMatchObject({
+      kind: "auth",
+      renewable: true,
+      httpStatus: 401,
+    });
     expect(verdictOf(response(401, ""))).toMatchObject({ kind: "auth", renewable: true });
   });
 
   it("401 900421 (MFA) and 403 900308 / 900309 stop the run without renewal", () => {
-    expect(verdictOf(response(401, { code: 900421, description: "MFA required" }))).toMatchObject({ kind: "auth", renewable: false, code: "900421" });
-    expect(verdictOf(response(403, { code: 900308, description: "Insufficient privileges" }))).toMatchObject({ kind: "auth", renewable: false, code: "900308" });
-    expect(verdictOf(response(403, { code: 900309, description: "Conditional Access" }))).toMatchObject({ kind: "auth", renewable: false, code: "900309" });
+    expect(verdictOf(response(401, { code: 900421, description: "MFA required" }))).toMatchObject({
+      kind: "auth",
+      renewable: false,
+      code: "900421",
+    });
+    expect(verdictOf(response(403, { code: 900308, description: "Insufficient privileges" }))).toMatchObject({
+      kind: "auth",
+      renewable: false,
+      code: "900308",
+    });
+    expect(verdictOf(response(403, { code: 900309, description: "Conditional Access" }))).toMatchObject({
+      kind: "auth",
+      renewable: false,
+      code: "900309",
+    });
   });
 
   it("403 20002 and the other documented 4xx answers reject the row", () => {
-    expect(verdictOf(response(403, { code: 20002, description: "no relationship" }))).toMatchObject({ kind: "rejected", httpStatus: 403, code: "20002" });
-    expect(verdictOf(response(404, { code: 60003, description: "Tenant not found" }))).toMatchObject({ kind: "rejected", code: "60003" });
-    expect(verdictOf(response(400, { code: 900118, description: "invalid customer id" }))).toMatchObject({ kind: "rejected", code: "900118" });
-    expect(verdictOf(response(400, { code: 600002, description: "future" }))).toMatchObject({ kind: "rejected", code: "600002" });
-    expect(verdictOf(response(400, { code: 800002, description: "bad input" }))).toMatchObject({ kind: "rejected", code: "800002" });
+    expect(verdictOf(response(403, { code: 20002, description: "no relationship" }))).toMatchObject({
+      kind: "rejected",
+      httpStatus: 403,
+      code: "20002",
+    });
+    expect(verdictOf(response(404, { code: 60003, description: "Tenant not found" }))).toMatchObject({
+      kind: "rejected",
+      code: "60003",
+    });
+    expect(verdictOf(response(400, { code: 900118, description: "invalid customer id" }))).toMatchObject({
+      kind: "rejected",
+      code: "900118",
+    });
+    expect(verdictOf(response(400, { code: 600002, description: "future" }))).toMatchObject({
+      kind: "rejected",
+      code: "600002",
+    });
+    expect(verdictOf(response(400, { code: 800002, description: "bad input" }))).toMatchObject({
+      kind: "rejected",
+      code: "800002",
+    });
   });
 
   it.each([408, 429, 500, 502, 503, 504])("%i is retryable", (status) => {
@@ -119,15 +166,25 @@ describe("verdictOf", () => {
 
   it("parses Retry-After in seconds and as an HTTP date", () => {
     const body = { statusCode: 429, message: "Rate limit is exceeded. Try again in 57 seconds." };
-    expect(verdictOf(response(429, body, "57"))).toMatchObject({ kind: "retryable", retryAfterMs: 57_000, throttled: true });
+    expect(verdictOf(response(429, body, "57"))).toMatchObject({
+      kind: "retryable",
+      retryAfterMs: 57_000,
+      throttled: true,
+    });
     const now = Date.parse("2026-01-01T00:00:00Z");
     const v = verdictOf(response(503, "", "Thu, 01 Jan 2026 00:00:05 GMT"), now);
     expect(v).toMatchObject({ kind: "retryable", retryAfterMs: 5_000, throttled: false });
   });
 
   it("no response is retryable: timeout or network-error", () => {
-    expect(verdictOf({ kind: "no-response", reason: "timeout", message: "t", durationMs: 1 })).toMatchObject({ kind: "retryable", code: "timeout" });
-    expect(verdictOf({ kind: "no-response", reason: "network", message: "n", durationMs: 1 })).toMatchObject({ kind: "retryable", code: "network-error" });
+    expect(verdictOf({ kind: "no-response", reason: "timeout", message: "t", durationMs: 1 })).toMatchObject({
+      kind: "retryable",
+      code: "timeout",
+    });
+    expect(verdictOf({ kind: "no-response", reason: "network", message: "n", durationMs: 1 })).toMatchObject({
+      kind: "retryable",
+      code: "network-error",
+    });
   });
 });
 
@@ -187,10 +244,13 @@ describe("pickTemplate", () => {
   const CURRENT = "117a77b0-9360-443b-8795-c6dedc750cf9";
   const OLD = "0b6a2e9c-4f1d-4c3a-9d57-2a6e8f0c1b44";
   const CLOUD = "5c6e1f0a-93d2-4b8e-a7f4-1e2d3c4b5a69";
-  const body = (items: object[]) => JSON.stringify({ totalCount: items.length, items, attributes: { objectType: "Collection" } });
+  const body = (items: object[]) =>
+    JSON.stringify({ totalCount: items.length, items, attributes: { objectType: "Collection" } });
 
   it("reads the type from `agreementType` or from `type`", () => {
-    expect(pickTemplate(body([{ templateId: CURRENT, agreementType: MCA, versionRank: 0 }]), MCA)).toBe(CURRENT);
+    expect(pickTemplate(body([{ templateId: CURRENT, agreementType: MCA, versionRank: 0 }]), MCA)).toBe(
+      CURRENT,
+    );
     expect(pickTemplate(body([{ templateId: CURRENT, type: MCA, versionRank: 0 }]), MCA)).toBe(CURRENT);
   });
 
@@ -233,7 +293,9 @@ describe("exitCodeOf", () => {
   it("3 when the run stopped early, 130 when interrupted", () => {
     expect(exitCodeOf(report({ "not-run": 4 }, { kind: "auth-failed", message: "m" }))).toBe(3);
     expect(exitCodeOf(report({ "not-run": 4 }, { kind: "template-unresolved", message: "m" }))).toBe(3);
-    expect(exitCodeOf(report({ confirmed: 1, "not-run": 4 }, { kind: "interrupted", message: "m" }))).toBe(130);
+    expect(exitCodeOf(report({ confirmed: 1, "not-run": 4 }, { kind: "interrupted", message: "m" }))).toBe(
+      130,
+    );
   });
 });
 
@@ -260,21 +322,31 @@ describe("default file names", () => {
 
 describe("checkBaseUrl", () => {
   it("accepts https anywhere and drops a trailing slash", () => {
-    expect(checkBaseUrl("https://api.partnercenter.microsoft.com/", "--base-url")).toBe("https://api.partnercenter.microsoft.com");
+    expect(checkBaseUrl("https://api.partnercenter.microsoft.com/", "--base-url")).toBe(
+      "https://api.partnercenter.microsoft.com",
+    );
   });
-  it.each(["http://127.0.0.1:8080", "http://localhost:1234/", "http://[::1]:9000", "http://127.1.2.3"])("accepts http on loopback: %s", (url) => {
-    expect(() => checkBaseUrl(url, "--base-url")).not.toThrow();
-  });
-  it.each(["http://example.com", "http://10.0.0.1:8080", "http://127.evil.example", "http://localhost.evil.example", "http://127.0.0.1.nip.io"])(
-    "refuses http on a non-loopback host: %s",
+  it.each(["http://127.0.0.1:8080", "http://localhost:1234/", "http://[::1]:9000", "http://127.1.2.3"])(
+    "accepts http on loopback: %s",
     (url) => {
-      expect(() => checkBaseUrl(url, "--base-url")).toThrow(UsageError);
-      expect(() => checkBaseUrl(url, "--base-url")).toThrow(/--base-url.*http:/);
+      expect(() => checkBaseUrl(url, "--base-url")).not.toThrow();
     },
   );
+  it.each([
+    "http://example.com",
+    "http://10.0.0.1:8080",
+    "http://127.evil.example",
+    "http://localhost.evil.example",
+    "http://127.0.0.1.nip.io",
+  ])("refuses http on a non-loopback host: %s", (url) => {
+    expect(() => checkBaseUrl(url, "--base-url")).toThrow(UsageError);
+    expect(() => checkBaseUrl(url, "--base-url")).toThrow(/--base-url.*http:/);
+  });
   it("refuses other schemes and non-URLs", () => {
     expect(() => checkBaseUrl("ftp://127.0.0.1", "--base-url")).toThrow(UsageError);
-    expect(() => checkBaseUrl("api.partnercenter.microsoft.com", "PARTNER_CENTER_BASE_URL")).toThrow(/PARTNER_CENTER_BASE_URL/);
+    expect(() => checkBaseUrl("api.partnercenter.microsoft.com", "PARTNER_CENTER_BASE_URL")).toThrow(
+      /PARTNER_CENTER_BASE_URL/,
+    );
   });
 });
 
@@ -294,15 +366,33 @@ describe("the confirmation request", () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const client = createClient({
       baseUrl: url,
-      tokens: { description: "test", getToken: async () => "tok", renew: async () => undefined } satisfies TokenProvider,
+      tokens: {
+        description: "test",
+        getToken: async () => "tok",
+        renew: async () => undefined,
+      } satisfies TokenProvider,
       timeoutMs: 5_000,
       maxSockets: 2,
     });
     try {
-      const ids = { requestId: "11111111-1111-4111-8111-111111111111", correlationId: "22222222-2222-4222-8222-222222222222" };
-      const base = { customerTenantId: "6513270e-269e-4d37-b2a7-4de452e6b438", firstName: "Tania", lastName: "Carr", email: "t@contoso.example", dateAgreed: "2026-01-01T00:00:00.000Z" };
+      const ids = {
+        requestId: "11111111-1111-4111-8111-111111111111",
+        correlationId: "22222222-2222-4222-8222-222222222222",
+      };
+      const base = {
+        customerTenantId: "6513270e-269e-4d37-b2a7-4de452e6b438",
+        firstName: "Tania",
+        lastName: "Carr",
+        email: "t@contoso.example",
+        dateAgreed: "2026-01-01T00:00:00.000Z",
+      };
       const a1 = await client.confirm(base, "117a77b0-9360-443b-8795-c6dedc750cf9", MCA, ids);
-      const a2 = await client.confirm({ ...base, phoneNumber: "+1 425 555 0100" }, "117a77b0-9360-443b-8795-c6dedc750cf9", MCA, ids);
+      const a2 = await client.confirm(
+        { ...base, phoneNumber: "+1 425 555 0100" },
+        "117a77b0-9360-443b-8795-c6dedc750cf9",
+        MCA,
+        ids,
+      );
       expect(a1).toMatchObject({ kind: "response", status: 201 });
       expect(a2).toMatchObject({ kind: "response", status: 201 });
     } finally {
@@ -311,10 +401,18 @@ describe("the confirmation request", () => {
     }
     expect(seen).toHaveLength(2);
     const [first, second] = seen.map((s) => JSON.parse(s.body));
-    expect(first.primaryContact).toEqual({ firstName: "Tania", lastName: "Carr", email: "t@contoso.example" });
+    expect(first.primaryContact).toEqual({
+      firstName: "Tania",
+      lastName: "Carr",
+      email: "t@contoso.example",
+    });
     expect("phoneNumber" in first.primaryContact).toBe(false);
     expect(second.primaryContact.phoneNumber).toBe("+1 425 555 0100");
-    expect(first).toMatchObject({ templateId: "117a77b0-9360-443b-8795-c6dedc750cf9", dateAgreed: "2026-01-01T00:00:00.000Z", type: MCA });
+    expect(first).toMatchObject({
+      templateId: "117a77b0-9360-443b-8795-c6dedc750cf9",
+      dateAgreed: "2026-01-01T00:00:00.000Z",
+      type: MCA,
+    });
     const h = seen[0].headers;
     expect(seen[0].url).toBe("/v1/customers/6513270e-269e-4d37-b2a7-4de452e6b438/agreements");
     expect(h.authorization).toBe("Bearer tok");

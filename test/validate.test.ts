@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../src/errors.js";
 import type { Acceptance, Checked, InputRow, Problem } from "../src/types.js";
-import { DATE_FORMATS, createValidator, normalizeTenantId, parseDateFormat, type DateFormat } from "../src/validate.js";
+import {
+  DATE_FORMATS,
+  createValidator,
+  normalizeTenantId,
+  parseDateFormat,
+  type DateFormat,
+} from "../src/validate.js";
 
 const NOW = Date.UTC(2024, 5, 15, 12, 0, 0); // 2024-06-15T12:00:00Z
 const GOOD = {
@@ -27,12 +33,20 @@ const problems = (fields: Partial<typeof GOOD>, dateFormat?: DateFormat): readon
   if (!("problems" in c)) throw new Error(`expected problems, got ${JSON.stringify(c.ok)}`);
   return c.problems;
 };
-const codes = (fields: Partial<typeof GOOD>, dateFormat?: DateFormat): string[] => problems(fields, dateFormat).map((p) => p.code);
-const dateOf = (dateAgreed: string, dateFormat?: DateFormat): string => ok({ dateAgreed }, dateFormat).dateAgreed;
+const codes = (fields: Partial<typeof GOOD>, dateFormat?: DateFormat): string[] =>
+  problems(fields, dateFormat).map((p) => p.code);
+const dateOf = (dateAgreed: string, dateFormat?: DateFormat): string =>
+  ok({ dateAgreed }, dateFormat).dateAgreed;
 
 describe("a valid row", () => {
   it("is trimmed and sent as an Acceptance", () => {
-    expect(ok({ customerTenantId: " {3F2504E0-4F89-11D3-9A0C-0305E82C3301} ", firstName: " Ada ", email: " ada@example.com\t" })).toEqual({
+    expect(
+      ok({
+        customerTenantId: " {3F2504E0-4F89-11D3-9A0C-0305E82C3301} ",
+        firstName: " Ada ",
+        email: " ada@example.com\t",
+      }),
+    ).toEqual({
       customerTenantId: "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
       firstName: "Ada",
       lastName: "Lovelace",
@@ -44,7 +58,9 @@ describe("a valid row", () => {
   it("omits an empty or missing phone number", () => {
     expect(ok({ phoneNumber: "  " })).not.toHaveProperty("phoneNumber");
     const row: InputRow = { rowNumber: 1, line: 2, cells: [], fields: { ...GOOD, phoneNumber: undefined } };
-    expect(createValidator({ now: () => NOW })(row)).toEqual({ ok: expect.not.objectContaining({ phoneNumber: expect.anything() }) });
+    expect(createValidator({ now: () => NOW })(row)).toEqual({
+      ok: expect.not.objectContaining({ phoneNumber: expect.anything() }),
+    });
   });
 });
 
@@ -55,10 +71,14 @@ describe("normalizeTenantId", () => {
     ["{3f2504e0-4f89-11d3-9a0c-0305e82c3301}", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"],
     ["  { 3f2504e0-4f89-11d3-9a0c-0305e82c3301 }  ", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"],
   ])("accepts %j", (raw, want) => expect(normalizeTenantId(raw)).toBe(want));
-  it.each(["", "3f2504e0", "3f2504e04f8911d39a0c0305e82c3301", "3f2504e0-4f89-11d3-9a0c-0305e82c330g", "{3f2504e0-4f89-11d3-9a0c-0305e82c3301", "(3f2504e0-4f89-11d3-9a0c-0305e82c3301)"])(
-    "refuses %j",
-    (raw) => expect(normalizeTenantId(raw)).toBeUndefined(),
-  );
+  it.each([
+    "",
+    "3f2504e0",
+    "3f2504e04f8911d39a0c0305e82c3301",
+    "3f2504e0-4f89-11d3-9a0c-0305e82c330g",
+    "{3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+    "(3f2504e0-4f89-11d3-9a0c-0305e82c3301)",
+  ])("refuses %j", (raw) => expect(normalizeTenantId(raw)).toBeUndefined());
 });
 
 describe("one code per rule", () => {
@@ -81,30 +101,64 @@ describe("one code per rule", () => {
   });
 
   it("reports all of a row's problems together, in field order", () => {
-    expect(codes({ customerTenantId: "x", firstName: "", lastName: "", email: "a@b", phoneNumber: "abc", dateAgreed: "2023-02-29" })).toEqual([
-      "invalid-customer-id", "missing-first-name", "missing-last-name", "invalid-email", "invalid-phone", "invalid-date",
+    expect(
+      codes({
+        customerTenantId: "x",
+        firstName: "",
+        lastName: "",
+        email: "a@b",
+        phoneNumber: "abc",
+        dateAgreed: "2023-02-29",
+      }),
+    ).toEqual([
+      "invalid-customer-id",
+      "missing-first-name",
+      "missing-last-name",
+      "invalid-email",
+      "invalid-phone",
+      "invalid-date",
     ]);
   });
 
   it("never puts contact data into messages", () => {
-    const secret = { customerTenantId: "ada@secret.example", firstName: "", email: "ada lovelace@secret", phoneNumber: "ada@secret phone", dateAgreed: "ada@secret" };
+    const secret = {
+      customerTenantId: "ada@secret.example",
+      firstName: "",
+      email: "ada lovelace@secret",
+      phoneNumber: "ada@secret phone",
+      dateAgreed: "ada@secret",
+    };
     for (const p of problems(secret)) expect(p.message).not.toMatch(/secret|ada/i);
   });
 });
 
 describe("email", () => {
-  it.each(["a@example.com", "first.last+tag@sub.example.co.uk", "o'brien@example.ie"])("accepts %j", (email) => expect(ok({ email }).email).toBe(email));
-  it.each(["plain", "a@@example.com", "a@b@example.com", "@example.com", "a@example", "a@example.", "a@.com", "a@exa mple.com", "a b@example.com", "a@example..com"])(
-    "refuses %j",
-    (email) => expect(codes({ email })).toEqual(["invalid-email"]),
+  it.each(["a@example.com", "first.last+tag@sub.example.co.uk", "o'brien@example.ie"])(
+    "accepts %j",
+    (email) => expect(ok({ email }).email).toBe(email),
   );
+  it.each([
+    "plain",
+    "a@@example.com",
+    "a@b@example.com",
+    "@example.com",
+    "a@example",
+    "a@example.",
+    "a@.com",
+    "a@exa mple.com",
+    "a b@example.com",
+    "a@example..com",
+  ])("refuses %j", (email) => expect(codes({ email })).toEqual(["invalid-email"]));
 });
 
 describe("phone", () => {
-  it.each(["+44 20 7946 0958", "(555) 010-0199", "555.010.0199", "5550100199", "+1-555-010-0199"])("accepts %j", (phoneNumber) =>
-    expect(ok({ phoneNumber }).phoneNumber).toBe(phoneNumber),
+  it.each(["+44 20 7946 0958", "(555) 010-0199", "555.010.0199", "5550100199", "+1-555-010-0199"])(
+    "accepts %j",
+    (phoneNumber) => expect(ok({ phoneNumber }).phoneNumber).toBe(phoneNumber),
   );
-  it.each(["555-CALL", "12+34", "()", "+", "ext. 12", "555_0100"])("refuses %j", (phoneNumber) => expect(codes({ phoneNumber })).toEqual(["invalid-phone"]));
+  it.each(["555-CALL", "12+34", "()", "+", "ext. 12", "555_0100"])("refuses %j", (phoneNumber) =>
+    expect(codes({ phoneNumber })).toEqual(["invalid-phone"]),
+  );
 });
 
 describe("dates", () => {
@@ -124,16 +178,39 @@ describe("dates", () => {
     ["2023-12-31T23:59:59z", "2023-12-31T23:59:59.000Z"],
   ])("reads %j as %s", (raw, want) => expect(dateOf(raw)).toBe(want));
 
-  it.each(["2024-02-30", "2023-02-29", "1900-02-29", "2024-13-01", "2024-00-10", "2024-04-31", "2024-03-00", "2024-03-01T24:00", "2024-03-01T10:60", "2024-03-01T10:15:60", "2024-03-01T10:00+24:00"])(
-    "refuses the impossible %j",
-    (dateAgreed) => expect(codes({ dateAgreed })).toEqual(["invalid-date"]),
-  );
+  it.each([
+    "2024-02-30",
+    "2023-02-29",
+    "1900-02-29",
+    "2024-13-01",
+    "2024-00-10",
+    "2024-04-31",
+    "2024-03-00",
+    "2024-03-01T24:00",
+    "2024-03-01T10:60",
+    "2024-03-01T10:15:60",
+    "2024-03-01T10:00+24:00",
+  ])("refuses the impossible %j", (dateAgreed) => expect(codes({ dateAgreed })).toEqual(["invalid-date"]));
 
-  it.each(["2024-3-1", "20240301", "2024-03-01T10", "2024-03-01T10:15+0200", "March 1, 2024", "1709251200", "2024-03-01Z"])("refuses the unparseable %j", (dateAgreed) =>
-    expect(codes({ dateAgreed })).toEqual(["invalid-date"]),
-  );
+  it.each([
+    "2024-3-1",
+    "20240301",
+    "2024-03-01T10",
+    "2024-03-01T10:15+0200",
+    "March 1, 2024",
+    "1709251200",
+    "2024-03-01Z",
+  ])("refuses the unparseable %j", (dateAgreed) => expect(codes({ dateAgreed })).toEqual(["invalid-date"]));
 
-  it.each(["03/04/2024", "3/4/2024", "03.04.2024", "13/04/2024", "03-04-2024", "2024/03/04", "03/04/2024 10:00"])("calls %j ambiguous without --date-format", (dateAgreed) =>
+  it.each([
+    "03/04/2024",
+    "3/4/2024",
+    "03.04.2024",
+    "13/04/2024",
+    "03-04-2024",
+    "2024/03/04",
+    "03/04/2024 10:00",
+  ])("calls %j ambiguous without --date-format", (dateAgreed) =>
     expect(codes({ dateAgreed })).toEqual(["ambiguous-date"]),
   );
 
@@ -155,7 +232,9 @@ describe("dates", () => {
     ["DD.MM.YYYY", "01.01.2024 24:00"],
     ["DD.MM.YYYY", "01/01/2024"], // another format
     ["MM/DD/YYYY", "1/2/24"], // two-digit year
-  ])("with --date-format %s refuses %j", (format, raw) => expect(codes({ dateAgreed: raw }, format)).toEqual(["invalid-date"]));
+  ])("with --date-format %s refuses %j", (format, raw) =>
+    expect(codes({ dateAgreed: raw }, format)).toEqual(["invalid-date"]),
+  );
 
   it("accepts today (date only) and now, refuses anything later", () => {
     expect(dateOf("2024-06-15")).toBe("2024-06-15T00:00:00.000Z");
@@ -168,7 +247,9 @@ describe("dates", () => {
 
   it("uses the real clock by default", () => {
     const row: InputRow = { rowNumber: 1, line: 2, cells: [], fields: { ...GOOD, dateAgreed: "2999-01-01" } };
-    expect(createValidator({})(row)).toEqual({ problems: [expect.objectContaining({ code: "future-date" })] });
+    expect(createValidator({})(row)).toEqual({
+      problems: [expect.objectContaining({ code: "future-date" })],
+    });
   });
 });
 
@@ -181,6 +262,8 @@ describe("parseDateFormat", () => {
   });
   it("names --date-format and the accepted values", () => {
     expect(() => parseDateFormat("YYYYMMDD")).toThrow(UsageError);
-    expect(() => parseDateFormat("YYYYMMDD")).toThrow(/--date-format.*"YYYYMMDD".*MM\/DD\/YYYY, DD\/MM\/YYYY, DD\.MM\.YYYY/);
+    expect(() => parseDateFormat("YYYYMMDD")).toThrow(
+      /--date-format.*"YYYYMMDD".*MM\/DD\/YYYY, DD\/MM\/YYYY, DD\.MM\.YYYY/,
+    );
   });
 });

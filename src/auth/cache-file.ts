@@ -17,12 +17,16 @@ export function fileCachePlugin(file: string): ICachePlugin {
         data = await readFile(file, "utf8");
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
-        throw new UsageError(`The token cache ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"}): fix its permissions or run \`mca-confirm login\` again.`);
+        throw new UsageError(
+          `The token cache ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"}): fix its permissions or run \`mca-confirm login\` again.`,
+        );
       }
       try {
         ctx.tokenCache.deserialize(data);
       } catch {
-        throw new UsageError(`The token cache ${file} is damaged: delete it and run \`mca-confirm login\` again.`);
+        throw new UsageError(
+          `The token cache ${file} is damaged: delete it and run \`mca-confirm login\` again.`,
+        );
       }
     },
     async afterCacheAccess(ctx: TokenCacheContext) {

@@ -69,13 +69,15 @@ function byAadCode(code: number, ctx: IdentityErrorContext): string | undefined 
 
 function aadCodeOf(err: unknown, ctx: IdentityErrorContext): number | undefined {
   const e = err as { errorNo?: unknown; errorCode?: unknown; message?: unknown };
-  const n = typeof e.errorNo === "number" ? e.errorNo : typeof e.errorNo === "string" ? Number(e.errorNo) : NaN;
+  const n =
+    typeof e.errorNo === "number" ? e.errorNo : typeof e.errorNo === "string" ? Number(e.errorNo) : NaN;
   if (Number.isInteger(n) && n > 0) return n;
   const m = typeof e.message === "string" ? /AADSTS(\d{4,8})/.exec(e.message) : null;
   if (m) return Number(m[1]);
   // Discovery failures lose the server's answer inside MSAL; the network module kept its AADSTS number.
   const code = typeof e.errorCode === "string" ? e.errorCode : "";
-  if (["openid_config_error", "endpoints_resolution_error", "network_error"].includes(code)) return ctx.network?.lastErrorAnswer?.aadCode;
+  if (["openid_config_error", "endpoints_resolution_error", "network_error"].includes(code))
+    return ctx.network?.lastErrorAnswer?.aadCode;
   return undefined;
 }
 
@@ -102,14 +104,22 @@ export function describeIdentityError(err: unknown, ctx: IdentityErrorContext = 
   const known = aad !== undefined ? byAadCode(aad, ctx) : undefined;
   if (known) return known;
   const again = signInAgain(ctx.source);
-  if (isTransientIdentityError(err) && !["network_error", "openid_config_error", "endpoints_resolution_error"].includes((err as AuthError).errorCode)) {
+  if (
+    isTransientIdentityError(err) &&
+    !["network_error", "openid_config_error", "endpoints_resolution_error"].includes(
+      (err as AuthError).errorCode,
+    )
+  ) {
     return `The sign-in service at ${ctx.authorityHost ?? DEFAULT_AUTHORITY_HOST} is temporarily unavailable: nothing is wrong with the credentials; try again in a few minutes.`;
   }
   if (err instanceof AuthError) {
     const code = err.errorCode;
     // Device code polling errors carry only the server's `error` word at the end of MSAL's message.
-    const serverWord = code === "post_request_failed" ? /\b([a-z_]{5,})\s*$/.exec(err.errorMessage)?.[1] : undefined;
-    const tag = [serverWord ? `${code}: ${serverWord}` : code, aad !== undefined ? `AADSTS${aad}` : ""].filter(Boolean).join(", ");
+    const serverWord =
+      code === "post_request_failed" ? /\b([a-z_]{5,})\s*$/.exec(err.errorMessage)?.[1] : undefined;
+    const tag = [serverWord ? `${code}: ${serverWord}` : code, aad !== undefined ? `AADSTS${aad}` : ""]
+      .filter(Boolean)
+      .join(", ");
     if (code === "network_error" || code === "openid_config_error" || code === "endpoints_resolution_error") {
       if (ctx.network?.lastErrorAnswer && !ctx.network.lastFailure) {
         const a = ctx.network.lastErrorAnswer;
@@ -118,15 +128,26 @@ export function describeIdentityError(err: unknown, ctx: IdentityErrorContext = 
       return networkLine(ctx, err);
     }
     if (code === "post_request_failed" || code === "device_code_expired" || code === "user_timeout_reached") {
-      if (/authorization_declined/.test(err.errorMessage)) return `The sign-in was declined in the browser: run ${LOGIN} again and approve it.`;
+      if (/authorization_declined/.test(err.errorMessage))
+        return `The sign-in was declined in the browser: run ${LOGIN} again and approve it.`;
       if (code !== "post_request_failed" || /expired_token|bad_verification_code/.test(err.errorMessage)) {
         return `The sign-in code expired before it was used: run ${LOGIN} again and enter the code within 15 minutes.`;
       }
     }
-    if (code === "no_tokens_found" || code === "no_account_in_silent_request" || code === "no_account_found" || code === "refresh_token_expired") {
+    if (
+      code === "no_tokens_found" ||
+      code === "no_account_in_silent_request" ||
+      code === "no_account_found" ||
+      code === "refresh_token_expired"
+    ) {
       return `The token cache holds no usable sign-in for this app and tenant (${code}): ${again}.`;
     }
-    if (code === "invalid_grant" || code === "interaction_required" || code === "consent_required" || code === "login_required") {
+    if (
+      code === "invalid_grant" ||
+      code === "interaction_required" ||
+      code === "consent_required" ||
+      code === "login_required"
+    ) {
       return `The sign-in was refused (${tag}): ${again}.`;
     }
     if (code === "invalid_client" || code === "unauthorized_client") {
@@ -146,5 +167,11 @@ export function isTransientIdentityError(err: unknown): boolean {
   if (!(err instanceof AuthError)) return false;
   const status = (err as { status?: unknown }).status;
   if (typeof status === "number" && (status >= 500 || status === 429)) return true;
-  return ["network_error", "openid_config_error", "endpoints_resolution_error", "temporarily_unavailable", "service_unavailable"].includes(err.errorCode);
+  return [
+    "network_error",
+    "openid_config_error",
+    "endpoints_resolution_error",
+    "temporarily_unavailable",
+    "service_unavailable",
+  ].includes(err.errorCode);
 }

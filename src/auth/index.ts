@@ -37,7 +37,8 @@ export async function resolveTokenProvider(o: AuthOptions): Promise<TokenProvide
   const accessToken = envValue(env, ENV.accessToken);
   if (accessToken) {
     const token = accessToken.replace(/^Bearer\s+/i, "");
-    if (/\s/.test(token)) throw new UsageError(`${ENV.accessToken} must be the token alone, with no spaces or line breaks.`);
+    if (/\s/.test(token))
+      throw new UsageError(`${ENV.accessToken} must be the token alone, with no spaces or line breaks.`);
     o.logger.info({ source: ENV.accessToken }, "using a static access token (no renewal)");
     return staticTokenProvider(token, ENV.accessToken);
   }
@@ -61,6 +62,7 @@ export async function resolveTokenProvider(o: AuthOptions): Promise<TokenProvide
     secrets,
     ...(o.networkClient ? { networkClient: o.networkClient } : {}),
   };
-  if (refreshToken) return refreshTokenSource({ ...common, refreshToken, ...(clientSecret ? { clientSecret } : {}) });
+  if (refreshToken)
+    return refreshTokenSource({ ...common, refreshToken, ...(clientSecret ? { clientSecret } : {}) });
   return cacheSource({ ...common, cacheFile: cacheFilePath(env) });
 }

@@ -6,7 +6,14 @@ import { describeIdentityError } from "./describe.js";
 import { msalConfiguration } from "./msal.js";
 import { createHttpsNetworkClient, observeNetwork } from "./network.js";
 import { Secrets } from "./secrets.js";
-import { authorityHostFrom, cacheFilePath, checkIdentifier, ENV, envValue, SCOPES_WITH_REFRESH } from "./settings.js";
+import {
+  authorityHostFrom,
+  cacheFilePath,
+  checkIdentifier,
+  ENV,
+  envValue,
+  SCOPES_WITH_REFRESH,
+} from "./settings.js";
 
 export const LOGIN_HELP = `Usage: mca-confirm login [--tenant <id>] [--client-id <id>]
 
@@ -56,7 +63,12 @@ function parseArgs(args: string[]): LoginArgs {
 /** `mca-confirm login`: device-code sign-in; the MSAL token cache lands in a 0600 file. */
 export async function loginCommand(
   args: string[],
-  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv; networkClient?: INetworkModule },
+  io: {
+    stdout: NodeJS.WritableStream;
+    stderr: NodeJS.WritableStream;
+    env: NodeJS.ProcessEnv;
+    networkClient?: INetworkModule;
+  },
 ): Promise<number> {
   let parsed: LoginArgs;
   let setup: { tenant: string; clientId: string; authorityHost: string; cacheFile: string };
@@ -69,7 +81,12 @@ export async function loginCommand(
     const tenant = parsed.tenant || envValue(io.env, ENV.tenantId);
     const clientId = parsed.clientId || envValue(io.env, ENV.clientId);
     if (!tenant || !clientId) {
-      const missing = [!tenant && `--tenant (or ${ENV.tenantId})`, !clientId && `--client-id (or ${ENV.clientId})`].filter(Boolean).join(" and ");
+      const missing = [
+        !tenant && `--tenant (or ${ENV.tenantId})`,
+        !clientId && `--client-id (or ${ENV.clientId})`,
+      ]
+        .filter(Boolean)
+        .join(" and ");
       throw new UsageError(`login needs ${missing}; see \`mca-confirm login --help\`.`);
     }
     setup = {
@@ -85,7 +102,13 @@ export async function loginCommand(
 
   const network = observeNetwork(io.networkClient ?? createHttpsNetworkClient());
   const app = new PublicClientApplication(
-    msalConfiguration({ ...setup, network, logger: silentLogger, secrets: new Secrets(), cachePlugin: fileCachePlugin(setup.cacheFile) }),
+    msalConfiguration({
+      ...setup,
+      network,
+      logger: silentLogger,
+      secrets: new Secrets(),
+      cachePlugin: fileCachePlugin(setup.cacheFile),
+    }),
   );
   try {
     const result = await app.acquireTokenByDeviceCode({
@@ -96,10 +119,14 @@ export async function loginCommand(
       },
     });
     if (!result?.account) throw new Error("The sign-in returned no account");
-    io.stdout.write(`Signed in as ${result.account.username || result.account.name || "(unnamed account)"}. Token cache: ${setup.cacheFile}\n`);
+    io.stdout.write(
+      `Signed in as ${result.account.username || result.account.name || "(unnamed account)"}. Token cache: ${setup.cacheFile}\n`,
+    );
     return 0;
   } catch (err) {
-    io.stderr.write(`mca-confirm: ${describeIdentityError(err, { source: "login", authorityHost: setup.authorityHost, network: network.observation })}\n`);
+    io.stderr.write(
+      `mca-confirm: ${describeIdentityError(err, { source: "login", authorityHost: setup.authorityHost, network: network.observation })}\n`,
+    );
     return err instanceof UsageError ? 2 : 1;
   }
 }

@@ -21,7 +21,11 @@ export interface MsalSetup {
  * endpoints come from `${authority}/v2.0/.well-known/openid-configuration` (hard-coded for Microsoft's hosts).
  */
 export function msalConfiguration(s: MsalSetup): Configuration {
-  const level = s.logger.isLevelEnabled("trace") ? LogLevel.Verbose : s.logger.isLevelEnabled("debug") ? LogLevel.Info : LogLevel.Warning;
+  const level = s.logger.isLevelEnabled("trace")
+    ? LogLevel.Verbose
+    : s.logger.isLevelEnabled("debug")
+      ? LogLevel.Info
+      : LogLevel.Warning;
   return {
     auth: {
       clientId: s.clientId,

@@ -1,5 +1,10 @@
 import { Agent, request } from "node:https";
-import { AuthError, type INetworkModule, type NetworkRequestOptions, type NetworkResponse } from "@azure/msal-node";
+import {
+  AuthError,
+  type INetworkModule,
+  type NetworkRequestOptions,
+  type NetworkResponse,
+} from "@azure/msal-node";
 
 /** MSAL's own client sets no timeout on token POSTs; a hung identity endpoint must not hang a run. */
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -25,7 +30,8 @@ export function createHttpsNetworkClient(o: HttpsNetworkOptions = {}): INetworkM
     new Promise<NetworkResponse<T>>((resolve, reject) => {
       const u = new URL(url);
       if (u.protocol !== "https:") return reject(networkError(u.origin, "refused: not https"));
-      if (o.allowOrigins && !o.allowOrigins.includes(u.origin)) return reject(networkError(u.origin, "refused: not an allowed origin"));
+      if (o.allowOrigins && !o.allowOrigins.includes(u.origin))
+        return reject(networkError(u.origin, "refused: not an allowed origin"));
       const body = method === "POST" ? (options?.body ?? "") : undefined;
       const headers: Record<string, string | number> = { ...options?.headers };
       if (body !== undefined) headers["content-length"] = Buffer.byteLength(body);
@@ -34,7 +40,8 @@ export function createHttpsNetworkClient(o: HttpsNetworkOptions = {}): INetworkM
         let size = 0;
         res.on("data", (c: Buffer) => {
           size += c.length;
-          if (size > MAX_ANSWER_BYTES) req.destroy(Object.assign(new Error("answer too large"), { code: "EMSGSIZE" }));
+          if (size > MAX_ANSWER_BYTES)
+            req.destroy(Object.assign(new Error("answer too large"), { code: "EMSGSIZE" }));
           else chunks.push(c);
         });
         res.on("error", (e) => reject(networkError(u.origin, describeSocketError(e))));
@@ -48,11 +55,14 @@ export function createHttpsNetworkClient(o: HttpsNetworkOptions = {}): INetworkM
             return reject(networkError(u.origin, `HTTP ${status} answer that is not JSON`));
           }
           const flat: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(", ") : v;
+          for (const [k, v] of Object.entries(res.headers))
+            if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(", ") : v;
           resolve({ headers: flat, body: parsed as T, status });
         });
       });
-      req.on("timeout", () => req.destroy(Object.assign(new Error("no answer in time"), { code: "ETIMEDOUT" })));
+      req.on("timeout", () =>
+        req.destroy(Object.assign(new Error("no answer in time"), { code: "ETIMEDOUT" })),
+      );
       req.on("error", (e) => reject(networkError(u.origin, describeSocketError(e))));
       req.end(body);
     });
@@ -90,7 +100,8 @@ export function observeNetwork(inner: INetworkModule): ObservedNetwork {
       const r = await p;
       if (r.status >= 400) {
         const b = (r.body ?? {}) as { error?: unknown; error_codes?: unknown };
-        const code = Array.isArray(b.error_codes) && typeof b.error_codes[0] === "number" ? b.error_codes[0] : undefined;
+        const code =
+          Array.isArray(b.error_codes) && typeof b.error_codes[0] === "number" ? b.error_codes[0] : undefined;
         observation.lastErrorAnswer = {
           status: r.status,
           ...(typeof b.error === "string" ? { error: b.error } : {}),
@@ -99,7 +110,8 @@ export function observeNetwork(inner: INetworkModule): ObservedNetwork {
       }
       return r;
     } catch (e) {
-      observation.lastFailure = e instanceof AuthError ? e.errorMessage : e instanceof Error ? e.message : String(e);
+      observation.lastFailure =
+        e instanceof AuthError ? e.errorMessage : e instanceof Error ? e.message : String(e);
       throw e;
     }
   };

@@ -80,12 +80,23 @@ export class RenewingTokenProvider implements TokenProvider {
     } catch (err) {
       const c = this.current;
       const now = this.o.now();
-      if (!force && c && this.o.isTransient(err) && c.expiresOn - now > MIN_USEFUL_MS + RETRY_AFTER_TRANSIENT_MS) {
-        this.o.logger.warn({ source: this.description, problem: this.o.describe(err) }, "token renewal failed; the current token is still valid, retrying later");
+      if (
+        !force &&
+        c &&
+        this.o.isTransient(err) &&
+        c.expiresOn - now > MIN_USEFUL_MS + RETRY_AFTER_TRANSIENT_MS
+      ) {
+        this.o.logger.warn(
+          { source: this.description, problem: this.o.describe(err) },
+          "token renewal failed; the current token is still valid, retrying later",
+        );
         c.renewAt = now + RETRY_AFTER_TRANSIENT_MS;
         return c.token;
       }
-      this.o.logger.error({ source: this.description, problem: this.o.describe(err) }, "token renewal failed");
+      this.o.logger.error(
+        { source: this.description, problem: this.o.describe(err) },
+        "token renewal failed",
+      );
       throw new RunStoppedError(this.o.describe(err), "auth-failed", { cause: err });
     }
   }
@@ -93,13 +104,23 @@ export class RenewingTokenProvider implements TokenProvider {
   private async take(got: AcquiredToken): Promise<string> {
     const now = this.o.now();
     if (!got.accessToken) throw new Error("The sign-in service returned no access token");
-    if (got.expiresOn <= now) throw new Error("The sign-in service returned an access token that has already expired; check this machine's clock");
+    if (got.expiresOn <= now)
+      throw new Error(
+        "The sign-in service returned an access token that has already expired; check this machine's clock",
+      );
     this.o.onToken?.(got.accessToken);
     const lifetime = got.expiresOn - now;
     // An hour-long token is renewed 5 minutes early; short ones (tests) half-way through their life.
     const renewAt = got.expiresOn - Math.min(RENEW_EARLY_MS, lifetime / 2);
     this.current = { token: got.accessToken, expiresOn: got.expiresOn, renewAt };
-    this.o.logger.info({ source: this.description, expiresOn: new Date(got.expiresOn).toISOString(), renewAt: new Date(renewAt).toISOString() }, "access token obtained");
+    this.o.logger.info(
+      {
+        source: this.description,
+        expiresOn: new Date(got.expiresOn).toISOString(),
+        renewAt: new Date(renewAt).toISOString(),
+      },
+      "access token obtained",
+    );
     return got.accessToken;
   }
 }

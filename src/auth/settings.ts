@@ -33,15 +33,23 @@ export function authorityHostFrom(env: NodeJS.ProcessEnv): string {
   } catch {
     throw new UsageError(`${ENV.authorityHost} is not an address: use e.g. ${DEFAULT_AUTHORITY_HOST}.`);
   }
-  if (url.protocol !== "https:" || (url.pathname !== "/" && url.pathname !== "") || url.search || url.username) {
-    throw new UsageError(`${ENV.authorityHost} must be an https:// host with no path, e.g. ${DEFAULT_AUTHORITY_HOST}.`);
+  if (
+    url.protocol !== "https:" ||
+    (url.pathname !== "/" && url.pathname !== "") ||
+    url.search ||
+    url.username
+  ) {
+    throw new UsageError(
+      `${ENV.authorityHost} must be an https:// host with no path, e.g. ${DEFAULT_AUTHORITY_HOST}.`,
+    );
   }
   return url.origin;
 }
 
 /** A tenant ID or domain, or a client ID: one path-safe word. */
 export function checkIdentifier(value: string, what: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9.\-_]*$/.test(value)) throw new UsageError(`${what} "${value}" is not a valid ID.`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9.\-_]*$/.test(value))
+    throw new UsageError(`${what} "${value}" is not a valid ID.`);
   return value;
 }
 

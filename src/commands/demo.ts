@@ -21,7 +21,8 @@ export async function demoCommand(options: { rows?: string; auth?: string }, io:
     throw new UsageError(`--rows must be a whole number from 1 to 1000000 (got "${options.rows}")`);
   }
   const auth = options.auth ?? "token";
-  if (auth !== "token" && auth !== "refresh-token") throw new UsageError(`--auth must be "token" or "refresh-token" (got "${auth}")`);
+  if (auth !== "token" && auth !== "refresh-token")
+    throw new UsageError(`--auth must be "token" or "refresh-token" (got "${auth}")`);
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mca-confirm-demo-"));
   const input = path.join(dir, "acceptances.csv");
@@ -40,12 +41,18 @@ export async function demoCommand(options: { rows?: string; auth?: string }, io:
     const { silentLogger } = await import("../log.js");
     // Short-lived access tokens, so a longer demo (--rows) renews them during the run.
     const demo = await startDemoIdentity({ accessTokenLifetimeSeconds: 20 });
-    tokens = () => resolveTokenProvider({ env: demo.env, logger: silentLogger, networkClient: demo.networkClient });
+    tokens = () =>
+      resolveTokenProvider({ env: demo.env, logger: silentLogger, networkClient: demo.networkClient });
     acceptToken = (t) => demo.identity.isValidAccessToken(t);
     closeIdentity = () => demo.close();
-    identityNote = () => ` The identity endpoint answered ${demo.identity.stats.refreshGrants} refresh-token exchanges (access tokens live 20 s).`;
+    identityNote = () =>
+      ` The identity endpoint answered ${demo.identity.stats.refreshGrants} refresh-token exchanges (access tokens live 20 s).`;
   } else {
-    const token: TokenProvider = { description: "demo token", getToken: async () => "demo-access-token", renew: async () => undefined };
+    const token: TokenProvider = {
+      description: "demo token",
+      getToken: async () => "demo-access-token",
+      renew: async () => undefined,
+    };
     tokens = async () => token;
   }
   const sim = await startSimulator({ latencyMs: 15, faults: { errorRate: 0.03 }, acceptToken });
@@ -56,7 +63,9 @@ export async function demoCommand(options: { rows?: string; auth?: string }, io:
     const code = await runCommand(config, io, argv, { tokens, noFollowUp: true });
     io.stdout.write(
       `\nDemo finished: the simulator received ${sim.stats.requests} requests and recorded ${sim.stats.totalRecords()} confirmations.${identityNote()}\n` +
-        (code === 1 ? "A real run would exit 1 here: the sample holds rows that are invalid or refused on purpose.\n" : "") +
+        (code === 1
+          ? "A real run would exit 1 here: the sample holds rows that are invalid or refused on purpose.\n"
+          : "") +
         `Files: ${dir}\n`,
     );
     // The demo worked when its run finished; rows the sample makes fail on purpose are no failure of the demo.

@@ -27,7 +27,16 @@ function resumeArgs(argv: string[]): string[] {
 
 /** The rerun of the failed file keeps the options that say how to read and where to send. */
 function rerunArgs(config: RunConfig, argv: string[]): string[] {
-  const keep = new Set(["--map", "--date-format", "--agreement-type", "--template-id", "--base-url", "--concurrency", "--max-rpm", "--skip-confirmed"]);
+  const keep = new Set([
+    "--map",
+    "--date-format",
+    "--agreement-type",
+    "--template-id",
+    "--base-url",
+    "--concurrency",
+    "--max-rpm",
+    "--skip-confirmed",
+  ]);
   const out: string[] = ["run", config.failedOut];
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
@@ -39,7 +48,12 @@ function rerunArgs(config: RunConfig, argv: string[]): string[] {
   return out;
 }
 
-export async function runCommand(config: RunConfig, io: CommandIO, argv: string[], extras: RunCommandExtras = {}): Promise<number> {
+export async function runCommand(
+  config: RunConfig,
+  io: CommandIO,
+  argv: string[],
+  extras: RunCommandExtras = {},
+): Promise<number> {
   checkOutputPaths(config);
   // Started through npx (inside the project folder), the follow-up commands need it too.
   const program = io.env.npm_command === "exec" ? ["npx", "mca-confirm"] : ["mca-confirm"];
@@ -63,11 +77,15 @@ export async function runCommand(config: RunConfig, io: CommandIO, argv: string[
       stopProgress();
       if (signals === 1) {
         handle.interrupt(signal);
-        stderr.write(`\n${signal}: starting no new rows; waiting for requests in flight (up to ${config.timeoutMs / 1000} s). Press Ctrl-C again to quit at once.\n`);
+        stderr.write(
+          `\n${signal}: starting no new rows; waiting for requests in flight (up to ${config.timeoutMs / 1000} s). Press Ctrl-C again to quit at once.\n`,
+        );
         return;
       }
       handle.flushNow();
-      stderr.write(`Stopped at once. Continue later with: ${[...program, ...resumeArgs(argv)].map(shellQuote).join(" ")}\n`);
+      stderr.write(
+        `Stopped at once. Continue later with: ${[...program, ...resumeArgs(argv)].map(shellQuote).join(" ")}\n`,
+      );
       process.exit(130);
     };
     process.on("SIGINT", onSignal);
@@ -82,11 +100,14 @@ export async function runCommand(config: RunConfig, io: CommandIO, argv: string[
   }
   const summary = summarize(
     report,
-    extras.noFollowUp ? {} : { rerun: [...program, ...rerunArgs(config, argv)], resume: [...program, ...resumeArgs(argv)] },
+    extras.noFollowUp
+      ? {}
+      : { rerun: [...program, ...rerunArgs(config, argv)], resume: [...program, ...resumeArgs(argv)] },
   );
   await new Promise<void>((resolve) => logger.flush(() => resolve()));
   if (config.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
   else io.stdout.write(formatSummary(summary));
-  if (report.stop && report.stop.kind !== "interrupted" && config.json) io.stderr.write(`mca-confirm: ${report.stop.message}\n`);
+  if (report.stop && report.stop.kind !== "interrupted" && config.json)
+    io.stderr.write(`mca-confirm: ${report.stop.message}\n`);
   return exitCodeOf(report);
 }

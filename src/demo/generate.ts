@@ -15,14 +15,20 @@ const LAST = ["Carr", "Haddad", "Chen", "Nilsson", "Okafor", "Ramos", "Rossi", "
  * Writes `rows` generated acceptance rows (all valid unless `invalidEvery` is set, then every
  * n-th row has an invalid email) with the contract's headers. Streams: fine for 500k rows.
  */
-export async function writeGeneratedCsv(file: string, rows: number, options: { invalidEvery?: number; salt?: number } = {}): Promise<void> {
+export async function writeGeneratedCsv(
+  file: string,
+  rows: number,
+  options: { invalidEvery?: number; salt?: number } = {},
+): Promise<void> {
   const out = fs.createWriteStream(file);
   out.write("customerTenantId,firstName,lastName,email,phoneNumber,dateAgreed,crmAccount\n");
   for (let i = 0; i < rows; i++) {
     const f = FIRST[i % FIRST.length];
     const l = LAST[Math.floor(i / FIRST.length) % LAST.length];
     const bad = options.invalidEvery !== undefined && i % options.invalidEvery === options.invalidEvery - 1;
-    const email = bad ? `${f.toLowerCase()}.at.example.com` : `${f.toLowerCase()}.${l.toLowerCase()}${i}@contoso.example`;
+    const email = bad
+      ? `${f.toLowerCase()}.at.example.com`
+      : `${f.toLowerCase()}.${l.toLowerCase()}${i}@contoso.example`;
     const day = String((i % 28) + 1).padStart(2, "0");
     const line = `${generatedTenantId(i, options.salt)},${f},${l},${email},+1 425 555 ${String(i % 10000).padStart(4, "0")},2025-0${(i % 9) + 1}-${day},ACC-${i}\n`;
     if (!out.write(line)) await once(out, "drain");

@@ -38,16 +38,20 @@ export function parseMap(spec: string): Map<string, Field> {
     }
     const field = HEADER_ALIASES.get(normalizeHeader(fieldName));
     if (field === undefined) {
-      throw new UsageError(`--map: "${fieldName}" in "${part.trim()}" is not a field; fields are ${FIELDS.join(", ")}`);
+      throw new UsageError(
+        `--map: "${fieldName}" in "${part.trim()}" is not a field; fields are ${FIELDS.join(", ")}`,
+      );
     }
     const key = normalizeHeader(header);
     if (map.has(key)) throw new UsageError(`--map: header "${header}" is mapped twice`);
     const other = mapped.get(field);
-    if (other !== undefined) throw new UsageError(`--map: "${other}" and "${header}" are both mapped to ${field}`);
+    if (other !== undefined)
+      throw new UsageError(`--map: "${other}" and "${header}" are both mapped to ${field}`);
     map.set(key, field);
     mapped.set(field, header);
   }
-  if (map.size === 0) throw new UsageError(`--map: "${spec}" maps nothing; use e.g. --map "Tenant=customerTenantId"`);
+  if (map.size === 0)
+    throw new UsageError(`--map: "${spec}" maps nothing; use e.g. --map "Tenant=customerTenantId"`);
   return map;
 }
 
@@ -68,7 +72,10 @@ export interface HeaderMatch {
  * Matches header cells to fields. `--map` entries win over the built-in names, so
  * `--map "Tenant=customerTenantId"` with an unrelated `customerId` column is not a conflict.
  */
-export function matchHeader(columns: readonly string[], map: ReadonlyMap<string, Field> = new Map()): HeaderMatch {
+export function matchHeader(
+  columns: readonly string[],
+  map: ReadonlyMap<string, Field> = new Map(),
+): HeaderMatch {
   const fieldColumn: Partial<Record<Field, number>> = {};
   const dropped: number[] = [];
   const normalized = columns.map(normalizeHeader);
@@ -97,5 +104,7 @@ export function matchHeader(columns: readonly string[], map: ReadonlyMap<string,
   });
   const missing = REQUIRED_FIELDS.filter((f) => fieldColumn[f] === undefined);
   const unusedMap = [...map.keys()].filter((k) => !usedMap.has(k));
-  return conflict ? { fieldColumn, dropped, missing, unusedMap, conflict } : { fieldColumn, dropped, missing, unusedMap };
+  return conflict
+    ? { fieldColumn, dropped, missing, unusedMap, conflict }
+    : { fieldColumn, dropped, missing, unusedMap };
 }

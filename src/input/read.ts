@@ -140,10 +140,18 @@ function readHeader(
   const m = matchHeader(record, map);
   if (m.conflict) {
     const [field, a, b] = m.conflict;
-    throw new InputFileError(file, `columns "${a}" and "${b}" both match the field ${field}; rename one or use --map`, line);
+    throw new InputFileError(
+      file,
+      `columns "${a}" and "${b}" both match the field ${field}; rename one or use --map`,
+      line,
+    );
   }
   if (m.unusedMap.length > 0) {
-    throw new InputFileError(file, `--map names ${m.unusedMap.map((h) => `"${h}"`).join(", ")} (normalized) but the header has no such column; headers found: ${list(record)}`, line);
+    throw new InputFileError(
+      file,
+      `--map names ${m.unusedMap.map((h) => `"${h}"`).join(", ")} (normalized) but the header has no such column; headers found: ${list(record)}`,
+      line,
+    );
   }
   if (m.missing.length > 0) {
     throw new InputFileError(
@@ -161,7 +169,11 @@ function readHeader(
     fieldColumn[field] = keep.indexOf(pos);
     fieldPos.push([field, pos]);
   }
-  return { header: { file, delimiter, bom, columns: keep.map((i) => record[i]), fieldColumn }, keep, fieldPos };
+  return {
+    header: { file, delimiter, bom, columns: keep.map((i) => record[i]), fieldColumn },
+    keep,
+    fieldPos,
+  };
 }
 
 const list = (record: readonly string[]): string => record.map((h) => `"${h}"`).join(", ");
@@ -192,19 +204,39 @@ function csvError(file: string, err: unknown, recordStart: number, headerLength:
   const at = typeof e.lines === "number" ? e.lines : undefined;
   switch (e.code) {
     case "CSV_QUOTE_NOT_CLOSED":
-      return new InputFileError(file, `a quoted field is never closed (the record starting here runs to the end of the file at line ${at})`, recordStart);
+      return new InputFileError(
+        file,
+        `a quoted field is never closed (the record starting here runs to the end of the file at line ${at})`,
+        recordStart,
+      );
     case "CSV_MAX_RECORD_SIZE":
-      return new InputFileError(file, `the record starting here is longer than ${MAX_RECORD_CHARS} characters; probably a quoted field is never closed`, recordStart);
+      return new InputFileError(
+        file,
+        `the record starting here is longer than ${MAX_RECORD_CHARS} characters; probably a quoted field is never closed`,
+        recordStart,
+      );
     case "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH": {
       const start = at !== undefined && e.record ? at - lineBreaks(e.record) : at;
-      return new InputFileError(file, `the row has ${e.record?.length ?? "more"} fields but the header has ${headerLength}; quote cells that contain the delimiter`, start);
+      return new InputFileError(
+        file,
+        `the row has ${e.record?.length ?? "more"} fields but the header has ${headerLength}; quote cells that contain the delimiter`,
+        start,
+      );
     }
     case "INVALID_OPENING_QUOTE":
     case "CSV_INVALID_CLOSING_QUOTE":
     case "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE":
-      return new InputFileError(file, `invalid quoting: a quote inside a cell must be doubled ("") and the cell quoted as a whole`, at);
+      return new InputFileError(
+        file,
+        `invalid quoting: a quote inside a cell must be doubled ("") and the cell quoted as a whole`,
+        at,
+      );
     default:
-      return new InputFileError(file, `cannot be read as CSV (${e.code ?? (err instanceof Error ? err.message : String(err))})`, at);
+      return new InputFileError(
+        file,
+        `cannot be read as CSV (${e.code ?? (err instanceof Error ? err.message : String(err))})`,
+        at,
+      );
   }
 }
 

@@ -39,7 +39,11 @@ export function createAtomicCsv(path: string, header: readonly string[], format:
   const tmp = `${path}.tmp`;
   // Opened synchronously, so discard() right after creation really removes the file.
   const file = fs.createWriteStream(tmp, { fd: fs.openSync(tmp, "w", 0o600) });
-  const csv: Stringifier = stringify({ record_delimiter: "\n", delimiter: format.delimiter ?? ",", bom: format.bom ?? false });
+  const csv: Stringifier = stringify({
+    record_delimiter: "\n",
+    delimiter: format.delimiter ?? ",",
+    bom: format.bom ?? false,
+  });
   let failure: Error | undefined;
   let draining: Promise<void> | undefined;
   // pipeline, not pipe: a failing file (disk full, quota) must fail the writer, not leave the
@@ -58,7 +62,10 @@ export function createAtomicCsv(path: string, header: readonly string[], format:
       if (csv.write(record) && !draining) return undefined;
       // One shared wait however many callers hit a full buffer; it fails with the file.
       if (!draining) {
-        draining = Promise.race([once(csv, "drain"), done.then(() => Promise.reject(failure ?? new Error("file closed")))]).then(() => {
+        draining = Promise.race([
+          once(csv, "drain"),
+          done.then(() => Promise.reject(failure ?? new Error("file closed"))),
+        ]).then(() => {
           draining = undefined;
         });
         // Callers may drop a wait (a newer one replaces it); the failure still reaches them

@@ -21,10 +21,15 @@ export function progressLine(s: Snapshot, rate: number, now: number): string {
   const pct = s.total > 0 ? Math.floor((s.done / s.total) * 100) : 100;
   const failed = (s.byStatus.failed ?? 0) + (s.byStatus.rejected ?? 0);
   const invalid = s.byStatus.invalid ?? 0;
-  const parts = [`${s.done}/${s.total} rows (${pct}%)`, `${s.byStatus.confirmed ?? 0} confirmed`, `${failed} failed`];
+  const parts = [
+    `${s.done}/${s.total} rows (${pct}%)`,
+    `${s.byStatus.confirmed ?? 0} confirmed`,
+    `${failed} failed`,
+  ];
   if (invalid > 0) parts.push(`${invalid} invalid`);
   parts.push(`${rate.toFixed(1)} rows/s`, `ETA ${eta((s.total - s.done) / rate)}`);
-  if (s.pausedUntil > now) parts.push(`waiting ${Math.ceil((s.pausedUntil - now) / 1000)} s (API throttling)`);
+  if (s.pausedUntil > now)
+    parts.push(`waiting ${Math.ceil((s.pausedUntil - now) / 1000)} s (API throttling)`);
   if (s.breakerOpen) parts.push("API not answering: holding requests, probing");
   return parts.join(" · ");
 }
@@ -34,7 +39,11 @@ export function progressLine(s: Snapshot, rate: number, now: number): string {
  * `\r` really returns to its start); otherwise a plain line every PLAIN_MS, and one when a
  * throttling pause begins. Returns the function that stops it and clears the line.
  */
-export function startProgress(snapshot: () => Snapshot, stream: NodeJS.WriteStream, now: () => number = Date.now): () => void {
+export function startProgress(
+  snapshot: () => Snapshot,
+  stream: NodeJS.WriteStream,
+  now: () => number = Date.now,
+): () => void {
   const tty = stream.isTTY === true;
   const samples: { t: number; done: number }[] = [];
   let lastPlain = now();

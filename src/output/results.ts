@@ -53,7 +53,9 @@ export function createResultsWriter(options: {
 }): ResultsWriter {
   const header = [...options.columns.map(escapeFormula), ...RESULT_COLUMNS];
   const results: AtomicCsv = createAtomicCsv(options.out, header, options.format);
-  const failed: AtomicCsv | undefined = options.failedOut ? createAtomicCsv(options.failedOut, header, options.format) : undefined;
+  const failed: AtomicCsv | undefined = options.failedOut
+    ? createAtomicCsv(options.failedOut, header, options.format)
+    : undefined;
   const pending = new Map<number, { cells: readonly string[]; outcome: Outcome }>();
   const counts: WrittenCounts = { rows: 0, failedRows: 0, byStatus: {}, byError: new Map() };
   const known: Record<string, number> = {};
@@ -104,7 +106,8 @@ export function createResultsWriter(options: {
     counts,
     known,
     async commit() {
-      if (pending.size > 0) throw new Error(`${pending.size} rows were never written (first: ${[...pending.keys()][0]})`);
+      if (pending.size > 0)
+        throw new Error(`${pending.size} rows were never written (first: ${[...pending.keys()][0]})`);
       await results.commit();
       await failed?.commit();
     },

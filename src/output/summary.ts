@@ -40,7 +40,9 @@ const STATUS_ORDER = ["confirmed", "skipped", "valid", "invalid", "rejected", "f
 export function exitCodeOf(report: RunReport): number {
   if (report.stop?.kind === "interrupted") return 130;
   if (report.stop) return 3;
-  return Object.entries(report.counts.byStatus).some(([s, n]) => n > 0 && FAILED_STATUSES.has(s as Status)) ? 1 : 0;
+  return Object.entries(report.counts.byStatus).some(([s, n]) => n > 0 && FAILED_STATUSES.has(s as Status))
+    ? 1
+    : 0;
 }
 
 /** Quotes a word for a POSIX shell only when it needs it. */
@@ -76,7 +78,11 @@ export function summarize(report: RunReport, commands: { rerun?: string[]; resum
   // Most frequent first; ties by code, so the same run prints the same summary.
   const errors = [...report.counts.byError.entries()]
     .sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1))
-    .map(([code, e]) => ({ code, rows: e.count, meaning: ERROR_MEANINGS[code] ?? (e.message || "see the errorMessage column") }));
+    .map(([code, e]) => ({
+      code,
+      rows: e.count,
+      meaning: ERROR_MEANINGS[code] ?? (e.message || "see the errorMessage column"),
+    }));
   const seconds = report.elapsedMs / 1000;
   const hasFailed = report.counts.failedRows > 0 && c.command === "run";
   return {
@@ -91,11 +97,16 @@ export function summarize(report: RunReport, commands: { rerun?: string[]; resum
     requests: report.requests,
     throttled: report.throttled,
     templateId: report.templateId ?? null,
-    files: { results: c.out, failed: c.command === "run" ? c.failedOut : null, log: c.command === "run" ? c.logFile : null },
+    files: {
+      results: c.out,
+      failed: c.command === "run" ? c.failedOut : null,
+      log: c.command === "run" ? c.logFile : null,
+    },
     stopped: report.stop ? { reason: report.stop.kind, message: report.stop.message } : null,
     // While the run can be resumed, resuming is the next step; re-running the failed file
     // as well would send the not-run rows twice over.
-    rerunCommand: hasFailed && !report.resumable && commands.rerun ? commands.rerun.map(shellQuote).join(" ") : null,
+    rerunCommand:
+      hasFailed && !report.resumable && commands.rerun ? commands.rerun.map(shellQuote).join(" ") : null,
     resumeCommand: report.resumable && commands.resume ? commands.resume.map(shellQuote).join(" ") : null,
     exitCode: exitCodeOf(report),
   };
@@ -121,14 +132,20 @@ export function formatSummary(s: SummaryJson): string {
   else lines.push(`${s.input}: ${rows}; this run finished ${s.finishedThisRun} of them in ${rate}.`);
   const width = Math.max(...Object.keys(s.statuses).map((k) => k.length), 6);
   for (const [status, n] of Object.entries(s.statuses)) lines.push(`  ${status.padEnd(width)}  ${n}`);
-  if (s.command === "run") lines.push(`  requests sent ${s.requests}, answered 429 (throttled) ${s.throttled}`);
+  if (s.command === "run")
+    lines.push(`  requests sent ${s.requests}, answered 429 (throttled) ${s.throttled}`);
   if (s.errors.length > 0) {
     lines.push("Most frequent problems:");
-    for (const e of s.errors.slice(0, TEXT_ERRORS)) lines.push(`  ${e.code.padEnd(20)} ${String(e.rows).padStart(6)} ${plural(e.rows, "row")} ${e.meaning}`);
+    for (const e of s.errors.slice(0, TEXT_ERRORS))
+      lines.push(
+        `  ${e.code.padEnd(20)} ${String(e.rows).padStart(6)} ${plural(e.rows, "row")} ${e.meaning}`,
+      );
     const more = s.errors.slice(TEXT_ERRORS);
     if (more.length > 0) {
       const rows = more.reduce((n, e) => n + e.rows, 0);
-      lines.push(`  … ${more.length} more ${plural(more.length, "code").trim()} on ${rows} ${plural(rows, "row").trim()} (see the errorCode column)`);
+      lines.push(
+        `  … ${more.length} more ${plural(more.length, "code").trim()} on ${rows} ${plural(rows, "row").trim()} (see the errorCode column)`,
+      );
     }
   }
   if (s.stopped) lines.push(`The run stopped early: ${s.stopped.message}`);

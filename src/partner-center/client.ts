@@ -67,7 +67,12 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
     },
   });
 
-  async function send(method: "GET" | "POST", url: string, ids: RequestIds, json?: unknown): Promise<Attempt> {
+  async function send(
+    method: "GET" | "POST",
+    url: string,
+    ids: RequestIds,
+    json?: unknown,
+  ): Promise<Attempt> {
     const started = performance.now();
     const token = await o.tokens.getToken();
     try {
@@ -106,7 +111,8 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
   }
 
   return {
-    getAgreementMetadata: (type, ids) => send("GET", `v1/agreements?agreementType=${encodeURIComponent(type)}`, ids),
+    getAgreementMetadata: (type, ids) =>
+      send("GET", `v1/agreements?agreementType=${encodeURIComponent(type)}`, ids),
     confirm: (a, templateId, type, ids) =>
       send("POST", `v1/customers/${encodeURIComponent(a.customerTenantId)}/agreements`, ids, {
         primaryContact: {
@@ -120,7 +126,11 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
         type,
       }),
     listAgreements: (customerId, type, ids) =>
-      send("GET", `v1/customers/${encodeURIComponent(customerId)}/agreements?agreementType=${encodeURIComponent(type)}`, ids),
+      send(
+        "GET",
+        `v1/customers/${encodeURIComponent(customerId)}/agreements?agreementType=${encodeURIComponent(type)}`,
+        ids,
+      ),
     close() {
       agent.http.destroy();
       agent.https.destroy();

@@ -33,8 +33,11 @@ export function parseErrorBody(status: number, body: string): ApiErrorInfo {
   if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
     const o = parsed as Record<string, unknown>;
     const code = asText(o.code);
-    const text = asText(o.description) ?? asText(o.message) ?? asText(o.errorMessageExtended) ?? `HTTP ${status}`;
+    const text =
+      asText(o.description) ?? asText(o.message) ?? asText(o.errorMessageExtended) ?? `HTTP ${status}`;
     return { code, errorName: asText(o.errorName), message: oneLine(text) };
   }
-  return { message: body.trim() === "" ? `HTTP ${status} with an empty body` : oneLine(`HTTP ${status}: ${body}`) };
+  return {
+    message: body.trim() === "" ? `HTTP ${status} with an empty body` : oneLine(`HTTP ${status}: ${body}`),
+  };
 }

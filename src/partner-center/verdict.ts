@@ -4,8 +4,19 @@ import { isRetryableNoResponse, parseRetryAfter, RETRYABLE_STATUSES } from "../r
 
 /** What one attempt means for its row and for the run. */
 export type Verdict =
-  | { readonly kind: "ok"; readonly httpStatus: number; readonly body: string; readonly code?: string; readonly message?: string }
-  | { readonly kind: "rejected"; readonly httpStatus: number; readonly code?: string; readonly message: string }
+  | {
+      readonly kind: "ok";
+      readonly httpStatus: number;
+      readonly body: string;
+      readonly code?: string;
+      readonly message?: string;
+    }
+  | {
+      readonly kind: "rejected";
+      readonly httpStatus: number;
+      readonly code?: string;
+      readonly message: string;
+    }
   | {
       readonly kind: "retryable";
       readonly httpStatus?: number;
@@ -49,7 +60,13 @@ export function verdictOf(a: Attempt, now: number = Date.now()): Verdict {
     return { kind: "ok", httpStatus: s, body: "", code: info.code, message: info.message };
   }
   if (s === 401) {
-    return { kind: "auth", httpStatus: s, code: info.code, message: info.message, renewable: info.code !== MFA_REQUIRED };
+    return {
+      kind: "auth",
+      httpStatus: s,
+      code: info.code,
+      message: info.message,
+      renewable: info.code !== MFA_REQUIRED,
+    };
   }
   if (s === 403 && info.code !== undefined && FORBIDDEN_FOR_RUN.has(info.code)) {
     return { kind: "auth", httpStatus: s, code: info.code, message: info.message, renewable: false };

@@ -131,8 +131,13 @@ export async function callWithRetries(
     last = v;
     const key = a.kind === "response" ? String(a.status) : a.reason;
     s.stats.responses[key] = (s.stats.responses[key] ?? 0) + 1;
-    s.rate.onAnswer(v.kind === "retryable" && v.throttled, v.kind === "retryable" ? v.retryAfterMs : undefined, startedAt);
-    const fault = v.kind === "retryable" && !v.throttled && (v.httpStatus === undefined || v.httpStatus >= 500);
+    s.rate.onAnswer(
+      v.kind === "retryable" && v.throttled,
+      v.kind === "retryable" ? v.retryAfterMs : undefined,
+      startedAt,
+    );
+    const fault =
+      v.kind === "retryable" && !v.throttled && (v.httpStatus === undefined || v.httpStatus >= 500);
     s.breaker.record(fault, isProbe);
     if (a.kind === "response") answered = { requestId: a.requestId, correlationId: a.correlationId };
 
@@ -165,7 +170,11 @@ export async function callWithRetries(
           answeredIds = true;
           continue;
         }
-        return done({ end: "fatal", error: new RunStoppedError(fatalMessage(v, renewed), "auth-failed"), verdict: v });
+        return done({
+          end: "fatal",
+          error: new RunStoppedError(fatalMessage(v, renewed), "auth-failed"),
+          verdict: v,
+        });
       case "retryable":
         if (delayMs === undefined) return done({ end: "failed", verdict: v });
         if (a.kind === "response") answeredIds = true;

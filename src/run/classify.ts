@@ -11,7 +11,10 @@ export type Classified = { readonly outcome: Outcome } | { readonly acceptance: 
  * A later row with a customer id seen earlier is skipped; invalid rows are reported as invalid
  * first (their data needs fixing either way), but their id still counts as seen.
  */
-export function createClassifier(options: { dateFormat?: DateFormat; now?: () => number }): (row: InputRow) => Classified {
+export function createClassifier(options: {
+  dateFormat?: DateFormat;
+  now?: () => number;
+}): (row: InputRow) => Classified {
   const validate = createValidator(options);
   // Typed-array set: a plain Set<string> of 500k ids held ~40 MB of V8 heap, which the old
   // generation's growth slack turned into ~150 MB of RSS (bench scenarios a and f).

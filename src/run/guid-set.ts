@@ -41,7 +41,13 @@ export class GuidSet {
     if (w === undefined) return this.other.has(id);
     for (let i = hash(w[0], w[1], w[2], w[3]) & this.mask; this.used[i]; i = (i + 1) & this.mask) {
       const k = i * 4;
-      if (this.keys[k] === w[0] && this.keys[k + 1] === w[1] && this.keys[k + 2] === w[2] && this.keys[k + 3] === w[3]) return true;
+      if (
+        this.keys[k] === w[0] &&
+        this.keys[k + 1] === w[1] &&
+        this.keys[k + 2] === w[2] &&
+        this.keys[k + 3] === w[3]
+      )
+        return true;
     }
     return false;
   }
@@ -88,7 +94,13 @@ function hexDigit(c: number): number {
 
 /** `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (lower-case hex) → four uint32 words (shared array), else undefined. */
 function parse(id: string): readonly [number, number, number, number] | undefined {
-  if (id.length !== 36 || id.charCodeAt(8) !== 45 || id.charCodeAt(13) !== 45 || id.charCodeAt(18) !== 45 || id.charCodeAt(23) !== 45) {
+  if (
+    id.length !== 36 ||
+    id.charCodeAt(8) !== 45 ||
+    id.charCodeAt(13) !== 45 ||
+    id.charCodeAt(18) !== 45 ||
+    id.charCodeAt(23) !== 45
+  ) {
     return undefined;
   }
   let word = 0;

@@ -26,7 +26,9 @@ export function lockOutputs(out: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       const pid = Number(fs.readFileSync(lock, "utf8").trim());
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-        throw new UsageError(`another run (process ${pid}) is writing ${out}; wait for it to end, or use --out for another file`);
+        throw new UsageError(
+          `another run (process ${pid}) is writing ${out}; wait for it to end, or use --out for another file`,
+        );
       }
       fs.rmSync(lock, { force: true });
     }

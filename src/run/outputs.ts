@@ -18,11 +18,14 @@ export function checkOutputs(config: RunConfig): JournalState | undefined {
   if (config.resume) {
     if (unfinished) {
       const state = readJournal(journal);
-      if (!state) throw new UsageError(`${journal} is not a journal this tool can read; start again with --overwrite`);
+      if (!state)
+        throw new UsageError(`${journal} is not a journal this tool can read; start again with --overwrite`);
       return state;
     }
     if (finished) {
-      throw new UsageError(`${config.out} holds a finished run: there is nothing to resume. Use --overwrite to run again into it, or --out for a new file.`);
+      throw new UsageError(
+        `${config.out} holds a finished run: there is nothing to resume. Use --overwrite to run again into it, or --out for a new file.`,
+      );
     }
     return undefined; // nothing to resume: a normal first run
   }
@@ -32,7 +35,9 @@ export function checkOutputs(config: RunConfig): JournalState | undefined {
     );
   }
   if (finished) {
-    throw new UsageError(`${config.out} already exists. Use --overwrite to replace it, or --out to write elsewhere.`);
+    throw new UsageError(
+      `${config.out} already exists. Use --overwrite to replace it, or --out to write elsewhere.`,
+    );
   }
   return undefined;
 }

@@ -107,7 +107,10 @@ export function startRun(deps: RunDeps): RunHandle {
   let breakerOpen = () => false;
   let total = 0;
   let requestsSoFar = () => 0;
-  let countsSoFar: () => { done: number; byStatus: Record<string, number> } = () => ({ done: 0, byStatus: {} });
+  let countsSoFar: () => { done: number; byStatus: Record<string, number> } = () => ({
+    done: 0,
+    byStatus: {},
+  });
 
   function stopRun(kind: NonNullable<RunReport["stop"]>["kind"], message: string): void {
     if (stop) return;
@@ -116,11 +119,19 @@ export function startRun(deps: RunDeps): RunHandle {
     stopController.abort();
   }
 
-  function notRun(rowNumber: number, unfinished?: { attempts: number; ids: { requestId: string; correlationId: string } }): Outcome {
+  function notRun(
+    rowNumber: number,
+    unfinished?: { attempts: number; ids: { requestId: string; correlationId: string } },
+  ): Outcome {
     return {
       rowNumber,
       status: "not-run",
-      errorCode: stop?.kind === "interrupted" ? "interrupted" : stop?.kind === "auth-failed" ? "auth-failed" : undefined,
+      errorCode:
+        stop?.kind === "interrupted"
+          ? "interrupted"
+          : stop?.kind === "auth-failed"
+            ? "auth-failed"
+            : undefined,
       errorMessage: stop?.message ?? "the run stopped before this row was sent",
       attempts: unfinished?.attempts ?? 0,
       requestId: unfinished && unfinished.attempts > 0 ? unfinished.ids.requestId : undefined,
@@ -186,7 +197,12 @@ export function startRun(deps: RunDeps): RunHandle {
       tokenSource: tokens.description,
     });
 
-    const client = createClient({ baseUrl: config.baseUrl, tokens, timeoutMs: config.timeoutMs, maxSockets: config.concurrency });
+    const client = createClient({
+      baseUrl: config.baseUrl,
+      tokens,
+      timeoutMs: config.timeoutMs,
+      maxSockets: config.concurrency,
+    });
     rate = createRateController({ clock, maxRpm: config.maxRpm });
     const breaker = createBreaker({ clock, outageTimeoutMs: config.outageTimeoutMs });
     breakerOpen = () => breaker.open;
@@ -196,7 +212,13 @@ export function startRun(deps: RunDeps): RunHandle {
     const jPath = journalPath(config.out);
     const j = resumeState
       ? openJournal(jPath)
-      : openJournal(jPath, { v: 1, fingerprint, input: config.input, startedAt: new Date(clock.now()).toISOString(), settings: readAs });
+      : openJournal(jPath, {
+          v: 1,
+          fingerprint,
+          input: config.input,
+          startedAt: new Date(clock.now()).toISOString(),
+          settings: readAs,
+        });
     journal = j;
     const limit = pLimit(config.concurrency);
     let demand = 0;
@@ -247,7 +269,12 @@ export function startRun(deps: RunDeps): RunHandle {
     }
 
     const input = await openInput(config.input, { map: config.map });
-    const results = createResultsWriter({ out: config.out, failedOut: config.failedOut, columns: input.header.columns, format: input.header });
+    const results = createResultsWriter({
+      out: config.out,
+      failedOut: config.failedOut,
+      columns: input.header.columns,
+      format: input.header,
+    });
     countsSoFar = () => ({ done: results.counts.rows + results.held, byStatus: results.known });
     const classify = createClassifier({ dateFormat: config.dateFormat, now: deps.now });
     const window = windowSize(config.concurrency);
@@ -255,7 +282,11 @@ export function startRun(deps: RunDeps): RunHandle {
     let drain: Promise<void> | undefined;
     let read = 0;
     let finishedNow = 0;
-    const settings = { templateId: templateId ?? "", agreementType: config.agreementType, skipConfirmed: config.skipConfirmed };
+    const settings = {
+      templateId: templateId ?? "",
+      agreementType: config.agreementType,
+      skipConfirmed: config.skipConfirmed,
+    };
 
     const finish = (rowNumber: number, cells: readonly string[], r: RowResult) => {
       let outcome: Outcome;
@@ -299,11 +330,18 @@ export function startRun(deps: RunDeps): RunHandle {
           // window has room, so neither p-limit's queue nor the writer grows with the file.
           // Bounded: every pass waits for a row to finish, and in-flight rows finish.
           // Rows sleeping before a retry hold no request slot, so the next row may start.
-          while (!writeFailure && (demand >= config.concurrency || row.rowNumber - results.nextRow >= window)) {
+          while (
+            !writeFailure &&
+            (demand >= config.concurrency || row.rowNumber - results.nextRow >= window)
+          ) {
             await changed();
           }
           if (writeFailure) throw writeFailure;
-          const job = { rowNumber: row.rowNumber, acceptance: c.acceptance, resumeIds: resumeState?.intents.get(row.rowNumber) };
+          const job = {
+            rowNumber: row.rowNumber,
+            acceptance: c.acceptance,
+            resumeIds: resumeState?.intents.get(row.rowNumber),
+          };
           inFlight++;
           void submitRow(session, settings, job)
             .catch((err: unknown): RowResult => {
@@ -335,7 +373,9 @@ export function startRun(deps: RunDeps): RunHandle {
       j.flush();
       if (changedSince(inputStat)) throw inputChanged("during the run");
       if (read !== total || results.counts.rows !== total) {
-        throw new Error(`internal check failed: ${total} rows in the file, ${read} read, ${results.counts.rows} written`);
+        throw new Error(
+          `internal check failed: ${total} rows in the file, ${read} read, ${results.counts.rows} written`,
+        );
       }
       await results.commit();
     } catch (err) {
@@ -387,7 +427,10 @@ export function startRun(deps: RunDeps): RunHandle {
 
   return {
     interrupt: (signal = "SIGINT") =>
-      stopRun("interrupted", `interrupted (${signal === "SIGINT" ? "Ctrl-C" : signal}); continue with --resume`),
+      stopRun(
+        "interrupted",
+        `interrupted (${signal === "SIGINT" ? "Ctrl-C" : signal}); continue with --resume`,
+      ),
     flushNow: () => journal?.flush(),
     snapshot: () => {
       const c = countsSoFar();

@@ -111,7 +111,9 @@ export function createRateController(options: { clock: Clock; maxRpm?: number })
     if (adaptive !== Infinity && now > lastAdjust) {
       // Grow only while demand exceeds the pace: an idle run must not bank a burst.
       if (now - lastHeldAt < 1_000) {
-        const grown = slowStart ? adaptive * 2 ** ((now - lastAdjust) / 1000) : adaptive + (step * (now - lastAdjust)) / 1000;
+        const grown = slowStart
+          ? adaptive * 2 ** ((now - lastAdjust) / 1000)
+          : adaptive + (step * (now - lastAdjust)) / 1000;
         adaptive = Math.min(grown, Math.max(ceiling, MIN_RATE));
       }
       lastAdjust = now;

@@ -5,14 +5,35 @@ import type { Outcome, Status } from "../types.js";
 // strings in a Map they cost ~300 bytes a row (150 MB); packed, a confirmed row is ~70 bytes
 // (three GUIDs as 16 bytes each, the date as a double) and the index 8 bytes.
 
-const STATUSES: readonly Status[] = ["confirmed", "skipped", "invalid", "rejected", "failed", "not-run", "valid"];
+const STATUSES: readonly Status[] = [
+  "confirmed",
+  "skipped",
+  "invalid",
+  "rejected",
+  "failed",
+  "not-run",
+  "valid",
+];
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const CHUNK = 1 << 20;
 // Field tags: absent, GUID (16 bytes), UTF-8 text (u32 length), uint16 number, ISO date (f64).
-const NONE = 0, GUID_T = 1, TEXT = 2, NUM = 3, DATE = 4;
+const NONE = 0,
+  GUID_T = 1,
+  TEXT = 2,
+  NUM = 3,
+  DATE = 4;
 
 type Field = string | number | undefined;
-const FIELDS = ["userId", "httpStatus", "errorCode", "errorMessage", "attempts", "requestId", "correlationId", "completedAt"] as const;
+const FIELDS = [
+  "userId",
+  "httpStatus",
+  "errorCode",
+  "errorMessage",
+  "attempts",
+  "requestId",
+  "correlationId",
+  "completedAt",
+] as const;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 /** Text stored as is: "$" for a string, "#" for a number outside uint16 (keeps its type). */

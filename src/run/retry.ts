@@ -38,7 +38,13 @@ export function retryDelay(
  * request; re-sending the same MS-RequestId makes that safe) and timeouts. Anything else, such as
  * a refused connection, an unknown host or a TLS error, fails the same way on every attempt.
  */
-export const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "ETIMEDOUT", "ESOCKETTIMEDOUT"]);
+export const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "ESOCKETTIMEDOUT",
+]);
 
 export function isRetryableNoResponse(reason: "timeout" | "network", code: string | undefined): boolean {
   return reason === "timeout" || (code !== undefined && RETRYABLE_NETWORK_CODES.has(code));

@@ -83,9 +83,25 @@ function outcomeOf(rowNumber: number, call: CallResult, now: () => number): RowR
         },
       };
     case "rejected":
-      return { outcome: { ...base, status: "rejected", httpStatus: r.verdict.httpStatus, errorCode: r.verdict.code, errorMessage: r.verdict.message } };
+      return {
+        outcome: {
+          ...base,
+          status: "rejected",
+          httpStatus: r.verdict.httpStatus,
+          errorCode: r.verdict.code,
+          errorMessage: r.verdict.message,
+        },
+      };
     case "failed":
-      return { outcome: { ...base, status: "failed", httpStatus: r.verdict.httpStatus, errorCode: r.verdict.code, errorMessage: r.verdict.message } };
+      return {
+        outcome: {
+          ...base,
+          status: "failed",
+          httpStatus: r.verdict.httpStatus,
+          errorCode: r.verdict.code,
+          errorMessage: r.verdict.message,
+        },
+      };
     case "fatal":
       return { unfinished: { attempts: call.attempts, ids: call.ids }, fatal: r.error };
     case "stopped":

@@ -26,7 +26,8 @@ export function pickTemplate(body: string, agreementType: string): string | unde
     return undefined;
   }
   const wanted = agreementType.toLowerCase();
-  const rank = (i: TemplateItem) => (typeof i.versionRank === "number" ? i.versionRank : Number.MAX_SAFE_INTEGER);
+  const rank = (i: TemplateItem) =>
+    typeof i.versionRank === "number" ? i.versionRank : Number.MAX_SAFE_INTEGER;
   const best = items
     .filter((i) => typeOf(i).toLowerCase() === wanted)
     .filter((i) => typeof i.templateId === "string" && /^[0-9a-f-]{36}$/i.test(i.templateId))
@@ -36,7 +37,9 @@ export function pickTemplate(body: string, agreementType: string): string | unde
 
 /** Looks the templateId up once, retrying transient errors; RunStoppedError when it cannot. */
 export async function resolveTemplateId(s: Session, agreementType: string): Promise<string> {
-  const { result } = await callWithRetries(s, { what: "metadata" }, (ids) => s.client.getAgreementMetadata(agreementType, ids));
+  const { result } = await callWithRetries(s, { what: "metadata" }, (ids) =>
+    s.client.getAgreementMetadata(agreementType, ids),
+  );
   if (result.end === "fatal") throw result.error;
   if (result.end === "ok") {
     const id = pickTemplate(result.verdict.body, agreementType);
@@ -47,7 +50,9 @@ export async function resolveTemplateId(s: Session, agreementType: string): Prom
     );
   }
   const v = result.verdict;
-  const why = v ? ` (${v.kind === "retryable" && !v.httpStatus ? v.code : `HTTP ${v.httpStatus}`}: ${v.message})` : "";
+  const why = v
+    ? ` (${v.kind === "retryable" && !v.httpStatus ? v.code : `HTTP ${v.httpStatus}`}: ${v.message})`
+    : "";
   throw new RunStoppedError(
     `The ${agreementType} templateId could not be looked up${why}; nothing was sent. Try again later, or pass --template-id.`,
     "template-unresolved",

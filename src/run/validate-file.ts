@@ -7,18 +7,28 @@ import { createClassifier } from "./classify.js";
 import type { RunReport } from "./pipeline.js";
 
 /** `validate`: the run's parsing and checks, no network; every row `valid`, `invalid` or `skipped`. */
-export async function validateFile(deps: { config: RunConfig; logger: Logger; clock: Clock; now?: () => number }): Promise<RunReport> {
+export async function validateFile(deps: {
+  config: RunConfig;
+  logger: Logger;
+  clock: Clock;
+  now?: () => number;
+}): Promise<RunReport> {
   const { config, clock } = deps;
   const started = clock.now();
   const input = await openInput(config.input, { map: config.map });
-  const writer = createResultsWriter({ out: config.out, columns: input.header.columns, format: input.header });
+  const writer = createResultsWriter({
+    out: config.out,
+    columns: input.header.columns,
+    format: input.header,
+  });
   const classify = createClassifier({ dateFormat: config.dateFormat, now: deps.now });
   let total = 0;
   try {
     for await (const row of input.rows()) {
       total++;
       const c = classify(row);
-      const outcome = "outcome" in c ? c.outcome : { rowNumber: row.rowNumber, status: "valid" as const, attempts: 0 };
+      const outcome =
+        "outcome" in c ? c.outcome : { rowNumber: row.rowNumber, status: "valid" as const, attempts: 0 };
       const wait = writer.put(row.rowNumber, row.cells, outcome);
       if (wait) await wait;
     }

@@ -21,7 +21,11 @@ const FUTURE_DATE: Answer = {
 };
 const ALREADY_EXISTS: Answer = {
   status: 400,
-  body: newError(600061, "A partner confirmed agreement already exists with the same details", "PartnerConfirmedAgreementAlreadyExists"),
+  body: newError(
+    600061,
+    "A partner confirmed agreement already exists with the same details",
+    "PartnerConfirmedAgreementAlreadyExists",
+  ),
 };
 
 function str(v: unknown): string | undefined {
@@ -37,7 +41,8 @@ export function parseUtc(s: unknown): number | undefined {
   if (Number.isNaN(ms)) return undefined;
   // Date.parse rolls 2024-02-30 over to March: compare the calendar part back.
   const d = new Date(ms);
-  if (d.getUTCFullYear() !== +m[1] || d.getUTCMonth() + 1 !== +m[2] || d.getUTCDate() !== +m[3]) return undefined;
+  if (d.getUTCFullYear() !== +m[1] || d.getUTCMonth() + 1 !== +m[2] || d.getUTCDate() !== +m[3])
+    return undefined;
   return ms;
 }
 
@@ -50,11 +55,14 @@ export function decide(
 ): Answer {
   if (typeof body !== "object" || body === null) return invalid("The request body is not a valid agreement");
   const b = body as Record<string, unknown>;
-  const pc = (typeof b.primaryContact === "object" && b.primaryContact !== null ? b.primaryContact : {}) as Record<string, unknown>;
+  const pc = (
+    typeof b.primaryContact === "object" && b.primaryContact !== null ? b.primaryContact : {}
+  ) as Record<string, unknown>;
   const firstName = str(pc.firstName);
   const lastName = str(pc.lastName);
   const email = str(pc.email);
-  if (!firstName || !lastName || !email) return invalid("primaryContact requires firstName, lastName and email");
+  if (!firstName || !lastName || !email)
+    return invalid("primaryContact requires firstName, lastName and email");
   if (pc.phoneNumber !== undefined && pc.phoneNumber !== null && typeof pc.phoneNumber !== "string") {
     return invalid("primaryContact.phoneNumber must be a string");
   }

@@ -83,17 +83,71 @@ export interface IdentityServer {
 }
 
 const CANNED: Record<IdentityErrorKind, AadErrorAnswer> = {
-  "refresh-token-expired": { status: 400, error: "invalid_grant", code: 700082, description: "The refresh token has expired due to inactivity. The token was issued on 2024-01-01T00:00:00Z and was inactive for 90.00:00:00." },
-  "invalid-client-secret": { status: 401, error: "invalid_client", code: 7000215, description: "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID." },
-  "app-not-found": { status: 400, error: "unauthorized_client", code: 700016, description: "Application with identifier was not found in the directory. This can happen if the application has not been installed by the administrator of the tenant." },
-  "tenant-not-found": { status: 400, error: "invalid_request", code: 90002, description: "Tenant not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud." },
-  "mfa-required": { status: 400, error: "invalid_grant", code: 50076, suberror: "basic_action", description: "Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access the resource." },
-  "mfa-enrollment-required": { status: 400, error: "invalid_grant", code: 50079, suberror: "basic_action", description: "Due to a configuration change made by your administrator, or because you moved to a new location, you must enroll in multi-factor authentication to access the resource." },
-  "consent-required": { status: 400, error: "invalid_grant", code: 65001, suberror: "consent_required", description: "The user or administrator has not consented to use the application. Send an interactive authorization request for this user and resource." },
-  unavailable: { status: 503, error: "temporarily_unavailable", code: 90033, description: "A transient error has occurred. Please try again." },
+  "refresh-token-expired": {
+    status: 400,
+    error: "invalid_grant",
+    code: 700082,
+    description:
+      "The refresh token has expired due to inactivity. The token was issued on 2024-01-01T00:00:00Z and was inactive for 90.00:00:00.",
+  },
+  "invalid-client-secret": {
+    status: 401,
+    error: "invalid_client",
+    code: 7000215,
+    description:
+      "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.",
+  },
+  "app-not-found": {
+    status: 400,
+    error: "unauthorized_client",
+    code: 700016,
+    description:
+      "Application with identifier was not found in the directory. This can happen if the application has not been installed by the administrator of the tenant.",
+  },
+  "tenant-not-found": {
+    status: 400,
+    error: "invalid_request",
+    code: 90002,
+    description:
+      "Tenant not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.",
+  },
+  "mfa-required": {
+    status: 400,
+    error: "invalid_grant",
+    code: 50076,
+    suberror: "basic_action",
+    description:
+      "Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access the resource.",
+  },
+  "mfa-enrollment-required": {
+    status: 400,
+    error: "invalid_grant",
+    code: 50079,
+    suberror: "basic_action",
+    description:
+      "Due to a configuration change made by your administrator, or because you moved to a new location, you must enroll in multi-factor authentication to access the resource.",
+  },
+  "consent-required": {
+    status: 400,
+    error: "invalid_grant",
+    code: 65001,
+    suberror: "consent_required",
+    description:
+      "The user or administrator has not consented to use the application. Send an interactive authorization request for this user and resource.",
+  },
+  unavailable: {
+    status: 503,
+    error: "temporarily_unavailable",
+    code: 90033,
+    description: "A transient error has occurred. Please try again.",
+  },
 };
 
-const DEFAULT_USER: IdentityUser = { username: "admin@partner.example", name: "Partner Admin", oid: "6f1f0e5e-4a0b-4c55-9d1e-2a6f3c1b7e01" };
+const DEFAULT_USER: IdentityUser = {
+  username: "admin@partner.example",
+  name: "Partner Admin",
+  oid: "6f1f0e5e-4a0b-4c55-9d1e-2a6f3c1b7e01",
+};
 /** The tenant GUID used in tokens when the authority names a domain rather than an ID. */
 const DEFAULT_TENANT_ID = "9a1c3f5e-0b2d-4e6f-8a1c-3f5e0b2d4e6f";
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -118,7 +172,13 @@ export async function startIdentityServer(options: IdentityServerOptions = {}): 
   const accessTokens = new Map<string, number>(); // token → expiry (epoch ms)
   const refreshTokens = new Map<string, { oid: string }>();
   const deviceCodes = new Map<string, { pendingLeft: number; expires: number }>();
-  const stats: IdentityStats = { tokenRequests: 0, refreshGrants: 0, deviceCodeGrants: 0, discoveryRequests: 0, accessTokensIssued: 0 };
+  const stats: IdentityStats = {
+    tokenRequests: 0,
+    refreshGrants: 0,
+    deviceCodeGrants: 0,
+    discoveryRequests: 0,
+    accessTokensIssued: 0,
+  };
 
   const pems = await generate([{ name: "commonName", value: "127.0.0.1" }], {
     keyType: "ec",
@@ -128,17 +188,28 @@ export async function startIdentityServer(options: IdentityServerOptions = {}): 
       { name: "basicConstraints", cA: true },
       { name: "keyUsage", digitalSignature: true, keyCertSign: true },
       { name: "extKeyUsage", serverAuth: true },
-      { name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }, { type: 2, value: "localhost" }] },
+      {
+        name: "subjectAltName",
+        altNames: [
+          { type: 7, ip: "127.0.0.1" },
+          { type: 2, value: "localhost" },
+        ],
+      },
     ],
   });
 
   let origin = "";
-  const tenantOk = (t: string) => !options.tenants || options.tenants.some((k) => k.toLowerCase() === t.toLowerCase());
+  const tenantOk = (t: string) =>
+    !options.tenants || options.tenants.some((k) => k.toLowerCase() === t.toLowerCase());
   const tenantId = (t: string) => (GUID.test(t) ? t.toLowerCase() : DEFAULT_TENANT_ID);
 
   function sendJson(res: ServerResponse, status: number, body: unknown): void {
     const text = JSON.stringify(body);
-    res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), "cache-control": "no-store" });
+    res.writeHead(status, {
+      "content-type": "application/json; charset=utf-8",
+      "content-length": Buffer.byteLength(text),
+      "cache-control": "no-store",
+    });
     res.end(text);
   }
 
@@ -146,7 +217,10 @@ export async function startIdentityServer(options: IdentityServerOptions = {}): 
   function sendAadError(res: ServerResponse, a: AadErrorAnswer): void {
     const trace = randomUUID();
     const correlation = randomUUID();
-    const timestamp = new Date(now()).toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
+    const timestamp = new Date(now())
+      .toISOString()
+      .replace("T", " ")
+      .replace(/\.\d+Z$/, "Z");
     sendJson(res, a.status, {
       error: a.error,
       error_description: `AADSTS${a.code}: ${a.description} Trace ID: ${trace} Correlation ID: ${correlation} Timestamp: ${timestamp}`,
@@ -172,7 +246,19 @@ export async function startIdentityServer(options: IdentityServerOptions = {}): 
     remember(refreshTokens, refreshToken, { oid: user.oid });
     stats.accessTokensIssued++;
     const iat = Math.floor(issuedAt / 1000);
-    const claims = { aud: clientId, iss: `${origin}/${tid}/v2.0`, iat, nbf: iat, exp: iat + 3600, name: user.name, preferred_username: user.username, oid: user.oid, sub: b64url(`${user.oid}:${clientId}`), tid, ver: "2.0" };
+    const claims = {
+      aud: clientId,
+      iss: `${origin}/${tid}/v2.0`,
+      iat,
+      nbf: iat,
+      exp: iat + 3600,
+      name: user.name,
+      preferred_username: user.username,
+      oid: user.oid,
+      sub: b64url(`${user.oid}:${clientId}`),
+      tid,
+      ver: "2.0",
+    };
     const resourceScopes = scope.split(" ").filter((s) => s && !OIDC_SCOPES.has(s));
     sendJson(res, 200, {
       token_type: "Bearer",
@@ -196,9 +282,11 @@ export async function startIdentityServer(options: IdentityServerOptions = {}): 
     if (isDeviceCode) stats.deviceCodeGrants++;
     const clientId = form.get("client_id") ?? "";
     if (!tenantOk(tenant)) return sendAadError(res, CANNED["tenant-not-found"]);
-    if (options.clientIds && !options.clientIds.includes(clientId)) return sendAadError(res, CANNED["app-not-found"]);
+    if (options.clientIds && !options.clientIds.includes(clientId))
+      return sendAadError(res, CANNED["app-not-found"]);
     const sentSecret = form.get("client_secret");
-    if (options.clientSecret && sentSecret !== null && sentSecret !== options.clientSecret) return sendAadError(res, CANNED["invalid-client-secret"]);
+    if (options.clientSecret && sentSecret !== null && sentSecret !== options.clientSecret)
+      return sendAadError(res, CANNED["invalid-client-secret"]);
     if (error) {
       const answer = error.answer;
       if (--error.times <= 0) error = undefined;
@@ -207,31 +295,57 @@ export async function startIdentityServer(options: IdentityServerOptions = {}): 
     const scope = form.get("scope") ?? "";
     if (grant === "refresh_token") {
       const rt = form.get("refresh_token") ?? "";
-      if (!refreshTokens.has(rt)) return sendAadError(res, { status: 400, error: "invalid_grant", code: 9002313, description: "Invalid request. Request is malformed or invalid." });
+      if (!refreshTokens.has(rt))
+        return sendAadError(res, {
+          status: 400,
+          error: "invalid_grant",
+          code: 9002313,
+          description: "Invalid request. Request is malformed or invalid.",
+        });
       return issueTokens(res, tenant, clientId, scope);
     }
     if (isDeviceCode) {
       const code = form.get("device_code") ?? "";
       const entry = deviceCodes.get(code);
-      if (!entry || entry.expires < now()) return sendAadError(res, { status: 400, error: "expired_token", code: 70019, description: "Verification code expired." });
+      if (!entry || entry.expires < now())
+        return sendAadError(res, {
+          status: 400,
+          error: "expired_token",
+          code: 70019,
+          description: "Verification code expired.",
+        });
       if (entry.pendingLeft > 0) {
         entry.pendingLeft--;
-        return sendAadError(res, { status: 400, error: "authorization_pending", code: 70016, description: "OAuth 2.0 device flow error. Authorization is pending. Continue polling." });
+        return sendAadError(res, {
+          status: 400,
+          error: "authorization_pending",
+          code: 70016,
+          description: "OAuth 2.0 device flow error. Authorization is pending. Continue polling.",
+        });
       }
       deviceCodes.delete(code);
       return issueTokens(res, tenant, clientId, scope);
     }
-    return sendAadError(res, { status: 400, error: "unsupported_grant_type", code: 70003, description: "The app requested an unsupported grant type." });
+    return sendAadError(res, {
+      status: 400,
+      error: "unsupported_grant_type",
+      code: 70003,
+      description: "The app requested an unsupported grant type.",
+    });
   }
 
   function deviceCode(res: ServerResponse, tenant: string, form: URLSearchParams): void {
     if (!tenantOk(tenant)) return sendAadError(res, CANNED["tenant-not-found"]);
     const clientId = form.get("client_id") ?? "";
-    if (options.clientIds && !options.clientIds.includes(clientId)) return sendAadError(res, CANNED["app-not-found"]);
+    if (options.clientIds && !options.clientIds.includes(clientId))
+      return sendAadError(res, CANNED["app-not-found"]);
     const code = secret("sim-dc");
     const userCode = randomBytes(5).toString("hex").toUpperCase().slice(0, 9);
     const expiresIn = 900;
-    remember(deviceCodes, code, { pendingLeft: options.deviceCodePendingPolls ?? 1, expires: now() + expiresIn * 1000 });
+    remember(deviceCodes, code, {
+      pendingLeft: options.deviceCodePendingPolls ?? 1,
+      expires: now() + expiresIn * 1000,
+    });
     const verification = `${origin}/devicelogin`;
     sendJson(res, 200, {
       user_code: userCode,
@@ -246,7 +360,12 @@ export async function startIdentityServer(options: IdentityServerOptions = {}): 
   function discovery(res: ServerResponse, tenant: string): void {
     stats.discoveryRequests++;
     if (!tenantOk(tenant)) {
-      return sendAadError(res, { status: 400, error: "invalid_tenant", code: 90002, description: `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.` });
+      return sendAadError(res, {
+        status: 400,
+        error: "invalid_tenant",
+        code: 90002,
+        description: `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+      });
     }
     const base = `${origin}/${tenant}`;
     sendJson(res, 200, {
@@ -282,19 +401,25 @@ export async function startIdentityServer(options: IdentityServerOptions = {}): 
     const parts = url.pathname.split("/").filter(Boolean);
     const tenant = decodeURIComponent(parts[0] ?? "");
     const rest = parts.slice(1).join("/");
-    if (req.method === "GET" && rest === "v2.0/.well-known/openid-configuration") return discovery(res, tenant);
+    if (req.method === "GET" && rest === "v2.0/.well-known/openid-configuration")
+      return discovery(res, tenant);
     if (req.method === "GET" && rest === "discovery/v2.0/keys") return sendJson(res, 200, { keys: [] });
     if (req.method === "POST" && (rest === "oauth2/v2.0/token" || rest === "oauth2/v2.0/devicecode")) {
       const form = await readForm(req);
-      if (!form) return sendJson(res, 413, { error: "invalid_request", error_description: "request too large" });
+      if (!form)
+        return sendJson(res, 413, { error: "invalid_request", error_description: "request too large" });
       return rest.endsWith("token") ? token(res, tenant, form) : deviceCode(res, tenant, form);
     }
-    sendJson(res, 404, { error: "not_found", error_description: `No such endpoint: ${req.method} ${url.pathname}` });
+    sendJson(res, 404, {
+      error: "not_found",
+      error_description: `No such endpoint: ${req.method} ${url.pathname}`,
+    });
   }
 
   const server: Server = createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
     handle(req, res).catch(() => {
-      if (!res.headersSent) sendJson(res, 500, { error: "server_error", error_description: "simulator failure" });
+      if (!res.headersSent)
+        sendJson(res, 500, { error: "server_error", error_description: "simulator failure" });
       else res.destroy();
     });
   });
@@ -319,7 +444,10 @@ export async function startIdentityServer(options: IdentityServerOptions = {}): 
       return rt;
     },
     setError(e, o) {
-      error = e === undefined ? undefined : { answer: typeof e === "string" ? CANNED[e] : e, times: o?.times ?? Number.POSITIVE_INFINITY };
+      error =
+        e === undefined
+          ? undefined
+          : { answer: typeof e === "string" ? CANNED[e] : e, times: o?.times ?? Number.POSITIVE_INFINITY };
     },
     setAccessTokenLifetime(seconds: number) {
       lifetimeSeconds = seconds;

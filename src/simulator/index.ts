@@ -195,12 +195,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (t?.kind === "error") {
       // 404 in the older shape, the others in the newer one: both reach the client's parser.
       const body =
-        t.status === 404 ? R.oldError(t.code, t.description) : R.newError(t.code, t.description, t.status === 403 ? "Forbidden" : "InvalidCustomerId");
+        t.status === 404
+          ? R.oldError(t.code, t.description)
+          : R.newError(t.code, t.description, t.status === 403 ? "Forbidden" : "InvalidCustomerId");
       R.send(res, t.status, body, trace);
       return true;
     }
     if (t?.kind === "unavailable") {
-      R.send(res, 503, R.newError(503, "The service is temporarily unavailable", "ServiceUnavailable", true), trace);
+      R.send(
+        res,
+        503,
+        R.newError(503, "The service is temporarily unavailable", "ServiceUnavailable", true),
+        trace,
+      );
       return true;
     }
     if (t?.kind === "throttled") {
@@ -218,24 +225,42 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   function handle(req: IncomingMessage, res: ServerResponse, r: Route, query: string, trace: R.Trace): void {
     if (closed || res.destroyed) return;
     const authError = faults.authError;
-    if (authError) return R.send(res, authError.status, R.authErrorBody(authError.code, authError.message), trace);
+    if (authError)
+      return R.send(res, authError.status, R.authErrorBody(authError.code, authError.message), trace);
     const token = BEARER.exec(header(req, "authorization") ?? "")?.[1]?.trim();
-    if (!token || !acceptToken(token)) return R.send(res, 401, R.MISSING_TOKEN, trace, { "www-authenticate": "Bearer" });
-    if (header(req, "ms-contract-version") !== "v1") return R.send(res, 400, R.MISSING_CONTRACT_VERSION, trace);
+    if (!token || !acceptToken(token))
+      return R.send(res, 401, R.MISSING_TOKEN, trace, { "www-authenticate": "Bearer" });
+    if (header(req, "ms-contract-version") !== "v1")
+      return R.send(res, 400, R.MISSING_CONTRACT_VERSION, trace);
     // Without the parameter Partner Center answers for the Cloud Agreement (PARTNER-CENTER.md).
     const agreementType = () => (query ? new URLSearchParams(query).get("agreementType") : null) || CLOUD;
 
     if (r.kind === "metadata") {
       if (faults.metadataStatus) {
-        return R.send(res, faults.metadataStatus, R.oldError(faults.metadataStatus, "Agreement metadata is not available"), trace);
+        return R.send(
+          res,
+          faults.metadataStatus,
+          R.oldError(faults.metadataStatus, "Agreement metadata is not available"),
+          trace,
+        );
       }
       const items = catalog.ofType(agreementType());
-      return R.sendJson(res, 200, { totalCount: items.length, items, attributes: { objectType: "Collection" } }, trace);
+      return R.sendJson(
+        res,
+        200,
+        { totalCount: items.length, items, attributes: { objectType: "Collection" } },
+        trace,
+      );
     }
     if (customerGate(res, r.customerId, trace)) return;
     if (r.kind === "list") {
       const items = store.list(r.customerId, agreementType());
-      return R.sendJson(res, 200, { totalCount: items.length, items, attributes: { objectType: "Collection" } }, trace);
+      return R.sendJson(
+        res,
+        200,
+        { totalCount: items.length, items, attributes: { objectType: "Collection" } },
+        trace,
+      );
     }
     void confirm(req, res, r.customerId, trace);
   }
@@ -298,7 +323,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     seedConfirmation(customerId, contact, dateAgreed) {
       const tpl = catalog.currentIndexOfType(MCA);
       if (tpl === undefined) throw new Error("No current MicrosoftCustomerAgreement template to seed with");
-      const date = dateAgreed === undefined ? now() : parseUtc(dateAgreed) ?? Date.parse(dateAgreed);
+      const date = dateAgreed === undefined ? now() : (parseUtc(dateAgreed) ?? Date.parse(dateAgreed));
       if (Number.isNaN(date)) throw new Error(`Not a date: ${dateAgreed}`);
       const id = customerId.toLowerCase();
       const key = contactKey(contact);

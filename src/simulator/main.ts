@@ -21,22 +21,22 @@ function fail(message: string): never {
 let parsed;
 try {
   parsed = parseArgs({
-  options: {
-    port: { type: "string", default: "0" },
-    host: { type: "string", default: "127.0.0.1" },
-    latency: { type: "string", default: "0" },
-    "rate-limit": { type: "string" },
-    burst: { type: "string" },
-    "error-rate": { type: "string", default: "0" },
-    "reset-before-rate": { type: "string", default: "0" },
-    "reset-after-rate": { type: "string", default: "0" },
-    "hang-rate": { type: "string", default: "0" },
-    "timeout-rate": { type: "string", default: "0" },
-    seed: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  },
-  strict: true,
-});
+    options: {
+      port: { type: "string", default: "0" },
+      host: { type: "string", default: "127.0.0.1" },
+      latency: { type: "string", default: "0" },
+      "rate-limit": { type: "string" },
+      burst: { type: "string" },
+      "error-rate": { type: "string", default: "0" },
+      "reset-before-rate": { type: "string", default: "0" },
+      "reset-after-rate": { type: "string", default: "0" },
+      "hang-rate": { type: "string", default: "0" },
+      "timeout-rate": { type: "string", default: "0" },
+      seed: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
 } catch (err) {
   fail((err as Error).message);
 }

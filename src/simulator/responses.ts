@@ -13,7 +13,14 @@ export interface Trace {
   correlationId: string;
 }
 
-export function send(res: ServerResponse, status: number, body: string, trace: Trace, extra?: Record<string, string>, text = false): void {
+export function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  trace: Trace,
+  extra?: Record<string, string>,
+  text = false,
+): void {
   if (res.destroyed || res.headersSent) return;
   res.writeHead(status, {
     "content-type": text ? TEXT_TYPE : JSON_TYPE,
@@ -25,7 +32,13 @@ export function send(res: ServerResponse, status: number, body: string, trace: T
   res.end(body);
 }
 
-export function sendJson(res: ServerResponse, status: number, value: unknown, trace: Trace, extra?: Record<string, string>): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  trace: Trace,
+  extra?: Record<string, string>,
+): void {
   send(res, status, JSON.stringify(value), trace, extra);
 }
 
@@ -34,16 +47,31 @@ export function oldError(code: number, description: string): string {
 }
 
 export function newError(code: number, description: string, errorName: string, isRetryable = false): string {
-  return JSON.stringify({ code, description, message: description, errorName, isRetryable, data: [], source: "PartnerFD" });
+  return JSON.stringify({
+    code,
+    description,
+    message: description,
+    errorName,
+    isRetryable,
+    data: [],
+    source: "PartnerFD",
+  });
 }
 
 /** The gateway's 429: a different body shape from every other error. */
 export function throttledBody(seconds: number): string {
-  return JSON.stringify({ statusCode: 429, message: `Rate limit is exceeded. Try again in ${seconds} seconds.` });
+  return JSON.stringify({
+    statusCode: 429,
+    message: `Rate limit is exceeded. Try again in ${seconds} seconds.`,
+  });
 }
 
 export const MISSING_TOKEN = oldError(800001, "Authorization token is missing or invalid");
-export const MISSING_CONTRACT_VERSION = newError(800002, "MS-Contract-Version header is missing or invalid", "InvalidInput");
+export const MISSING_CONTRACT_VERSION = newError(
+  800002,
+  "MS-Contract-Version header is missing or invalid",
+  "InvalidInput",
+);
 
 const AUTH_MESSAGES: Record<number, string> = {
   900421: "Multi-factor authentication is required for this request",
@@ -58,9 +86,17 @@ export function authErrorBody(code: number, message?: string): string {
 }
 
 /** A 500/503 answer; `plain` picks the non-JSON form some gateways return. */
-export function serverError(status: 500 | 503, plain: boolean): { status: number; body: string; text: boolean } {
-  if (plain) return { status, body: status === 503 ? "Service Unavailable" : "Internal Server Error", text: true };
+export function serverError(
+  status: 500 | 503,
+  plain: boolean,
+): { status: number; body: string; text: boolean } {
+  if (plain)
+    return { status, body: status === 503 ? "Service Unavailable" : "Internal Server Error", text: true };
   return status === 503
-    ? { status, body: newError(503, "The service is temporarily unavailable", "ServiceUnavailable", true), text: false }
+    ? {
+        status,
+        body: newError(503, "The service is temporarily unavailable", "ServiceUnavailable", true),
+        text: false,
+      }
     : { status, body: oldError(500, "An internal error occurred"), text: false };
 }

@@ -67,9 +67,9 @@ export class Store {
   /** The existing record of this contact for this agreement type, if any. */
   find(customerId: string, contact: string, tpl: number): Rec | undefined {
     const type = typeOf(this.catalog.all[tpl]);
-    return this.customers.get(customerId)?.recs?.find(
-      (r) => r.contact === contact && typeOf(this.catalog.all[r.tpl]) === type,
-    );
+    return this.customers
+      .get(customerId)
+      ?.recs?.find((r) => r.contact === contact && typeOf(this.catalog.all[r.tpl]) === type);
   }
 
   add(customerId: string, contact: string, tpl: number, date: number): Rec {
@@ -96,7 +96,9 @@ export class Store {
     const [firstName, lastName, email, phoneNumber] = JSON.parse(r.contact) as string[];
     const t = this.catalog.all[r.tpl];
     return {
-      primaryContact: phoneNumber ? { firstName, lastName, email, phoneNumber } : { firstName, lastName, email },
+      primaryContact: phoneNumber
+        ? { firstName, lastName, email, phoneNumber }
+        : { firstName, lastName, email },
       templateId: t.templateId,
       dateAgreed: new Date(r.date).toISOString(),
       type: typeOf(t),

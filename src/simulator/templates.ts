@@ -21,7 +21,12 @@ export const CURRENT_MCA_TEMPLATE_ID = "117a77b0-9360-443b-8795-c6dedc750cf9";
  * client that reads only `agreementType` ends up on the old template and every row fails loudly.
  */
 export const DEFAULT_TEMPLATES: readonly AgreementTemplate[] = [
-  { templateId: CURRENT_MCA_TEMPLATE_ID, type: MCA, agreementLink: "https://aka.ms/customeragreement", versionRank: 0 },
+  {
+    templateId: CURRENT_MCA_TEMPLATE_ID,
+    type: MCA,
+    agreementLink: "https://aka.ms/customeragreement",
+    versionRank: 0,
+  },
   {
     templateId: "0b6a2e9c-4f1d-4c3a-9d57-2a6e8f0c1b44",
     agreementType: MCA,

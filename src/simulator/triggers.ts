@@ -34,6 +34,7 @@ const TRIGGERS: ReadonlyMap<string, Trigger> = new Map<string, Trigger>([
 /** The trigger for a (lower-case) customer id, if its first group is one of the table above. */
 export function triggerFor(customerId: string): Trigger | undefined {
   // Cheap on the hot path: only ids whose first group is all zeros-and-digits can match.
-  if (customerId.charCodeAt(0) !== 48 /* '0' */ || customerId.charCodeAt(8) !== 45 /* '-' */) return undefined;
+  if (customerId.charCodeAt(0) !== 48 /* '0' */ || customerId.charCodeAt(8) !== 45 /* '-' */)
+    return undefined;
   return TRIGGERS.get(customerId.slice(0, 8));
 }

@@ -47,7 +47,11 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
     else env[k] = v;
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     let timedOut = false;
@@ -77,7 +81,12 @@ export function readCsv(file: string, delimiter?: string): Record<string, string
   const header = text.replace(/^\uFEFF/, "").split(/\r?\n/, 1)[0] ?? "";
   const count = (d: string) => header.split(d).length;
   const sep = delimiter ?? [",", ";", "\t"].reduce((a, b) => (count(b) > count(a) ? b : a));
-  return parse<Record<string, string>>(text, { columns: true, bom: true, delimiter: sep, skip_empty_lines: true });
+  return parse<Record<string, string>>(text, {
+    columns: true,
+    bom: true,
+    delimiter: sep,
+    skip_empty_lines: true,
+  });
 }
 
 const dirs: string[] = [];
