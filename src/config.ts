@@ -1,4 +1,3 @@
-import fs from "node:fs";
 import path from "node:path";
 import { UsageError } from "./errors.js";
 import { parseMap } from "./input/headers.js";
@@ -165,40 +164,6 @@ export function checkBaseUrl(raw: string, source: string): string {
   if (url.username || url.password)
     throw new UsageError(`${source} must not contain a user name or password`);
   return url.toString().replace(/\/+$/, "");
-}
-
-/**
- * Every file a run writes must be distinct, must not be the input, and must go to an existing,
- * writable folder: found out here, before anything is sent, not as an internal error mid-run.
- */
-export function checkOutputPaths(config: RunConfig): void {
-  const outputs: [string, string][] = [["--out", config.out]];
-  if (config.command === "run") {
-    outputs.push(
-      ["--failed-out", config.failedOut],
-      ["--log-file", config.logFile],
-      ["the journal", `${config.out}.journal`],
-    );
-  }
-  const input = config.input;
-  const seen = new Map<string, string>([[path.resolve(input), "the input file"]]);
-  for (const [what, file] of outputs) {
-    const abs = path.resolve(file);
-    const clash = seen.get(abs) ?? seen.get(`${abs}.tmp`);
-    if (clash) throw new UsageError(`${what} (${file}) must not be the same file as ${clash}`);
-    seen.set(abs, what);
-    const dir = path.dirname(abs);
-    try {
-      // Creating a file is the only test that holds for read-only mounts and for root.
-      const probe = path.join(dir, `.mca-confirm-write-check-${process.pid}`);
-      fs.writeFileSync(probe, "");
-      fs.rmSync(probe);
-    } catch {
-      throw new UsageError(`${what} (${file}): the folder ${dir} does not exist or is not writable`);
-    }
-    if (fs.existsSync(abs) && fs.statSync(abs).isDirectory())
-      throw new UsageError(`${what} (${file}) is a folder`);
-  }
 }
 
 /** Flags + environment → one resolved, readonly config. Everything invalid is refused here. */

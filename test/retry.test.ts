@@ -3,13 +3,22 @@
 // how long it waits, and which MS-RequestId / MS-CorrelationId each attempt carries.
 import { describe, expect, it } from "vitest";
 import type { Attempt, RequestIds } from "../src/partner-center/client.js";
-import { verdictOf } from "../src/partner-center/verdict.js";
+import {
+  isRetryableNoResponse,
+  parseRetryAfter,
+  verdictOf as verdictAt,
+} from "../src/partner-center/verdict.js";
 import { createBreaker } from "../src/run/breaker.js";
-import { callWithRetries, type Session } from "../src/run/call.js";
+import { callWithRetries, type CallContext } from "../src/run/call.js";
+import { createGate } from "../src/run/gate.js";
+import { createRunStop } from "../src/run/stop.js";
 import type { Clock } from "../src/run/clock.js";
 import { createRateController } from "../src/run/rate.js";
-import { isRetryableNoResponse, parseRetryAfter, retryDelay, type RetryPolicy } from "../src/run/retry.js";
+import { retryDelay, type RetryPolicy } from "../src/run/retry.js";
 import { silentLogger } from "../src/log.js";
+
+/** An attempt's verdict now (the time matters only for a Retry-After given as a date). */
+const verdictOf = (attempt: Attempt, now = Date.now()) => verdictAt(attempt, now);
 
 const answer = (status: number, body: unknown = {}, retryAfter?: string): Attempt => ({
   kind: "response",
@@ -122,25 +131,35 @@ function harness(script: Attempt[], maxAttempts = 6) {
     },
   };
   const sent: RequestIds[] = [];
-  const session: Session = {
-    client: undefined as never,
-    slot: (fn) => fn(),
-    demand: () => {},
-    rate: createRateController({ clock }),
+  const stop = createRunStop(silentLogger);
+  const gate = createGate({
     breaker: createBreaker({ clock, outageTimeoutMs: 600_000 }),
+    slot: (task) => task(),
+    rate: createRateController({ clock }),
+    demand: () => {},
+    clock,
+    stop,
+    stats: { requests: 0, responses: {} },
+  });
+  const context: CallContext = {
+    gate,
     policy: { maxAttempts, baseMs: 1_000, capMs: 60_000 },
     clock,
     logger: silentLogger,
+    stop,
     renewToken: async () => false,
-    stop: new AbortController().signal,
-    stats: { requests: 0, responses: {} },
   };
   const send = async (ids: RequestIds) => {
     sent.push(ids);
     t += 10;
     return script[sent.length - 1] ?? answer(201, { userId: "u" });
   };
-  return { call: () => callWithRetries(session, { what: "confirm", rowNumber: 1 }, send), sent, sleeps };
+  return {
+    call: () => callWithRetries(context, { what: "confirm", rowNumber: 1 }, send),
+    sent,
+    sleeps,
+    stop,
+  };
 }
 
 describe("the retry loop", () => {
@@ -204,7 +223,8 @@ describe("the retry loop", () => {
   it("renews the token once after a 401, then stops the run", async () => {
     const h = harness([answer(401, { code: 800001 }), answer(401, { code: 800001 })]);
     const r = await h.call();
-    expect(r.result.end).toBe("fatal");
-    expect(h.sent).toHaveLength(1); // renewal is refused by this session: no second attempt
+    expect(r.result.end).toBe("stopped");
+    expect(h.stop.reason?.kind).toBe("auth-failed");
+    expect(h.sent).toHaveLength(1); // renewal is refused by this context: no second attempt
   });
 });

@@ -5,7 +5,7 @@ import { resolveRunConfig } from "../src/config.js";
 import { progressLine, startProgress } from "../src/output/progress.js";
 import { exitCodeOf, formatSummary, summarize, type SummaryJson } from "../src/output/summary.js";
 import type { WrittenCounts } from "../src/output/results.js";
-import type { RunReport, Snapshot } from "../src/run/pipeline.js";
+import type { RunReport, Snapshot } from "../src/output/report.js";
 
 function report(
   byStatus: Record<string, number>,

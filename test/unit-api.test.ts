@@ -4,15 +4,18 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { parseErrorBody } from "../src/partner-center/errors.js";
-import { verdictOf } from "../src/partner-center/verdict.js";
+import { parseRetryAfter, verdictOf as verdictAt } from "../src/partner-center/verdict.js";
 import { createClient, type Attempt } from "../src/partner-center/client.js";
-import { parseRetryAfter, retryDelay, type RetryPolicy } from "../src/run/retry.js";
-import { pickTemplate } from "../src/run/template.js";
+import { retryDelay, type RetryPolicy } from "../src/run/retry.js";
+import { pickTemplate } from "../src/partner-center/answers.js";
 import { exitCodeOf } from "../src/output/summary.js";
 import { checkBaseUrl, defaultFailedPath, defaultOutPath } from "../src/config.js";
 import { UsageError } from "../src/errors.js";
-import type { RunReport } from "../src/run/pipeline.js";
+import type { RunReport } from "../src/output/report.js";
 import type { TokenProvider } from "../src/auth/types.js";
+
+/** An attempt's verdict now (the time matters only for a Retry-After given as a date). */
+const verdictOf = (attempt: Attempt, now = Date.now()) => verdictAt(attempt, now);
 
 const MCA = "MicrosoftCustomerAgreement";
 

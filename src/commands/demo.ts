@@ -7,7 +7,12 @@ import { resolveRunConfig } from "../config.js";
 import { writeGeneratedCsv } from "../demo/generate.js";
 import { startSimulator } from "../simulator/index.js";
 import type { TokenProvider } from "../auth/types.js";
-import { runCommand, type CommandIO } from "./run.js";
+import { parseCommandArgs } from "./args.js";
+import type { Command } from "./io.js";
+import { executeRun } from "./run.js";
+
+const DEMO_HELP =
+  "mca-confirm demo [--rows N] [--auth token|refresh-token]\n  Starts the bundled Partner Center simulator on 127.0.0.1 and runs samples/acceptances.csv\n  (or N generated rows) through the real run code path. Files go to a new folder in the temp directory.\n";
 
 const SAMPLE = fileURLToPath(new URL("../../samples/acceptances.csv", import.meta.url));
 
@@ -15,7 +20,16 @@ const SAMPLE = fileURLToPath(new URL("../../samples/acceptances.csv", import.met
  * `mca-confirm demo`: the bundled simulator on 127.0.0.1 (a little latency and a few random
  * 503s, so retries show) and the samples through the same runCommand a real run uses.
  */
-export async function demoCommand(options: { rows?: string; auth?: string }, io: CommandIO): Promise<number> {
+export const demoCommand: Command = async (args, io) => {
+  const { values: options } = parseCommandArgs(args, {
+    rows: { type: "string" },
+    auth: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (options.help) {
+    io.stdout.write(DEMO_HELP);
+    return 0;
+  }
   const rows = options.rows === undefined ? undefined : Number(options.rows);
   if (rows !== undefined && (!Number.isSafeInteger(rows) || rows < 1 || rows > 1_000_000)) {
     throw new UsageError(`--rows must be a whole number from 1 to 1000000 (got "${options.rows}")`);
@@ -60,7 +74,7 @@ export async function demoCommand(options: { rows?: string; auth?: string }, io:
   try {
     const argv = ["run", input, "--base-url", sim.url];
     const config = resolveRunConfig("run", input, { "base-url": sim.url }, {});
-    const code = await runCommand(config, io, argv, { tokens, noFollowUp: true });
+    const code = await executeRun(config, io, argv, { tokens, noFollowUp: true });
     io.stdout.write(
       `\nDemo finished: the simulator received ${sim.stats.requests} requests and recorded ${sim.stats.totalRecords()} confirmations.${identityNote()}\n` +
         (code === 1
@@ -74,4 +88,4 @@ export async function demoCommand(options: { rows?: string; auth?: string }, io:
     await sim.close();
     await closeIdentity();
   }
-}
+};

@@ -1,17 +1,18 @@
+import type { ParseArgsConfig } from "node:util";
 import type { TokenProvider } from "../auth/types.js";
-import { checkOutputPaths, type RunConfig } from "../config.js";
-import { createLogger } from "../log.js";
+import { RUN_OPTIONS, resolveRunConfig, type RunConfig, type RunFlags } from "../config.js";
+import { UsageError } from "../errors.js";
+import { createLogger, type Logger } from "../log.js";
 import { startProgress } from "../output/progress.js";
+import type { RunReport } from "../output/report.js";
 import { exitCodeOf, formatSummary, shellQuote, summarize } from "../output/summary.js";
 import { systemClock } from "../run/clock.js";
-import { startRun, type RunReport } from "../run/pipeline.js";
+import { checkOutputPaths } from "../run/outputs.js";
+import { startRun } from "../run/pipeline.js";
 import { validateFile } from "../run/validate-file.js";
-
-export interface CommandIO {
-  readonly stdout: NodeJS.WriteStream | NodeJS.WritableStream;
-  readonly stderr: NodeJS.WriteStream | NodeJS.WritableStream;
-  readonly env: NodeJS.ProcessEnv;
-}
+import { parseCommandArgs } from "./args.js";
+import { HELP } from "./help.js";
+import type { Command, CommandIO } from "./io.js";
 
 export interface RunCommandExtras {
   /** The demo hands in its own token source (the simulator's identity endpoint). */
@@ -22,7 +23,7 @@ export interface RunCommandExtras {
 
 /** `a b --overwrite` → the same words with --resume, for the "to continue" advice. */
 function resumeArgs(argv: string[]): string[] {
-  return [...argv.filter((a) => a !== "--overwrite" && a !== "--resume"), "--resume"];
+  return [...argv.filter((word) => word !== "--overwrite" && word !== "--resume"), "--resume"];
 }
 
 /** The rerun of the failed file keeps the options that say how to read and where to send. */
@@ -39,16 +40,43 @@ function rerunArgs(config: RunConfig, argv: string[]): string[] {
   ]);
   const out: string[] = ["run", config.failedOut];
   for (let i = 1; i < argv.length; i++) {
-    const a = argv[i];
-    const name = a.split("=")[0];
+    const word = argv[i];
+    const name = word.split("=")[0];
     if (!keep.has(name)) continue;
-    out.push(a);
-    if (!a.includes("=") && name !== "--skip-confirmed" && i + 1 < argv.length) out.push(argv[++i]);
+    out.push(word);
+    if (!word.includes("=") && name !== "--skip-confirmed" && i + 1 < argv.length) out.push(argv[++i]);
   }
   return out;
 }
 
-export async function runCommand(
+/** `run` and `validate` take the same options (one table, RUN_OPTIONS). */
+function commandOf(command: "run" | "validate"): Command {
+  return async (args, io) => {
+    const options = Object.fromEntries(
+      Object.entries(RUN_OPTIONS).map(([name, option]) => [name, { type: option.type }]),
+    ) as ParseArgsConfig["options"];
+    const { values, positionals } = parseCommandArgs(args, {
+      ...options,
+      help: { type: "boolean", short: "h" },
+    });
+    if (values.help) {
+      io.stdout.write(HELP);
+      return 0;
+    }
+    if (positionals.length !== 1)
+      throw new UsageError(
+        `${command} takes exactly one input file (got ${positionals.length}). See mca-confirm --help`,
+      );
+    const config = resolveRunConfig(command, positionals[0], values as RunFlags, io.env);
+    return executeRun(config, io, [command, ...args]);
+  };
+}
+
+export const runCommand: Command = commandOf("run");
+export const validateCommand: Command = commandOf("validate");
+
+/** Runs a resolved config (also the demo's way in) and prints the summary; returns the exit code. */
+export async function executeRun(
   config: RunConfig,
   io: CommandIO,
   argv: string[],
@@ -58,46 +86,10 @@ export async function runCommand(
   // Started through npx (inside the project folder), the follow-up commands need it too.
   const program = io.env.npm_command === "exec" ? ["npx", "mca-confirm"] : ["mca-confirm"];
   const logger = createLogger(config.command === "run" ? config.logFile : undefined, config.logLevel);
-  let report: RunReport;
-  if (config.command === "validate") {
-    report = await validateFile({ config, logger, clock: systemClock });
-  } else {
-    const tokens =
-      extras.tokens ??
-      (async () => {
-        const { resolveTokenProvider } = await import("../auth/index.js");
-        return resolveTokenProvider({ env: io.env, logger });
-      });
-    const handle = startRun({ config, logger, clock: systemClock, tokens });
-    const stderr = io.stderr as NodeJS.WriteStream;
-    const stopProgress = config.progress ? startProgress(() => handle.snapshot(), stderr) : () => {};
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      signals++;
-      stopProgress();
-      if (signals === 1) {
-        handle.interrupt(signal);
-        stderr.write(
-          `\n${signal}: starting no new rows; waiting for requests in flight (up to ${config.timeoutMs / 1000} s). Press Ctrl-C again to quit at once.\n`,
-        );
-        return;
-      }
-      handle.flushNow();
-      stderr.write(
-        `Stopped at once. Continue later with: ${[...program, ...resumeArgs(argv)].map(shellQuote).join(" ")}\n`,
-      );
-      process.exit(130);
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-    try {
-      report = await handle.done;
-    } finally {
-      stopProgress();
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    }
-  }
+  const report =
+    config.command === "validate"
+      ? await validateFile({ config, logger, clock: systemClock })
+      : await runWithSignals(config, io, logger, [...program, ...resumeArgs(argv)], extras);
   const summary = summarize(
     report,
     extras.noFollowUp
@@ -110,4 +102,47 @@ export async function runCommand(
   if (report.stop && report.stop.kind !== "interrupted" && config.json)
     io.stderr.write(`mca-confirm: ${report.stop.message}\n`);
   return exitCodeOf(report);
+}
+
+/** The run with its progress display; the first Ctrl-C stops it gently, the second at once. */
+async function runWithSignals(
+  config: RunConfig,
+  io: CommandIO,
+  logger: Logger,
+  resumeCommand: string[],
+  extras: RunCommandExtras,
+): Promise<RunReport> {
+  const tokens =
+    extras.tokens ??
+    (async () => {
+      const { resolveTokenProvider } = await import("../auth/index.js");
+      return resolveTokenProvider({ env: io.env, logger });
+    });
+  const handle = startRun({ config, logger, clock: systemClock, tokens });
+  const stderr = io.stderr as NodeJS.WriteStream;
+  const stopProgress = config.progress ? startProgress(() => handle.snapshot(), stderr) : () => {};
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    stopProgress();
+    if (signals === 1) {
+      handle.interrupt(signal);
+      stderr.write(
+        `\n${signal}: starting no new rows; waiting for requests in flight (up to ${config.timeoutMs / 1000} s). Press Ctrl-C again to quit at once.\n`,
+      );
+      return;
+    }
+    handle.flushNow();
+    stderr.write(`Stopped at once. Continue later with: ${resumeCommand.map(shellQuote).join(" ")}\n`);
+    io.exit(130);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await handle.done;
+  } finally {
+    stopProgress();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
 }

@@ -1,3 +1,5 @@
+import type { Command } from "./io.js";
+
 /** `mca-confirm template`: a header line and one example row for a new input file. */
 export function templateText(): string {
   return [
@@ -6,3 +8,8 @@ export function templateText(): string {
     "",
   ].join("\n");
 }
+
+export const templateCommand: Command = async (_args, io) => {
+  io.stdout.write(templateText());
+  return 0;
+};

@@ -1,4 +1,4 @@
-import type { Snapshot } from "../run/pipeline.js";
+import type { Snapshot } from "./report.js";
 
 /** Redraw rate on a terminal. */
 const TTY_MS = 250;

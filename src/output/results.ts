@@ -16,7 +16,10 @@ export interface WrittenCounts {
  * pipeline keeps that window bounded, so memory does not grow with the file.
  */
 export interface ResultsWriter {
-  put(rowNumber: number, cells: readonly string[], outcome: Outcome): Promise<void> | undefined;
+  /** Takes a row's outcome; it is written once every earlier row's is. */
+  put(rowNumber: number, cells: readonly string[], outcome: Outcome): void;
+  /** Resolves once the files can take more (their buffers drained); rejects if a write failed. */
+  ready(): Promise<void>;
   /** Next row number to be written: rows before it are on their way to disk. */
   readonly nextRow: number;
   /** Rows waiting for an earlier row to finish. */
@@ -28,19 +31,20 @@ export interface ResultsWriter {
   discard(): void;
 }
 
-function cellsOf(o: Outcome): string[] {
-  const v = (x: string | number | undefined) => (x === undefined ? "" : escapeFormula(String(x)));
+function cellsOf(outcome: Outcome): string[] {
+  const cell = (value: string | number | undefined) =>
+    value === undefined ? "" : escapeFormula(String(value));
   return [
-    String(o.rowNumber),
-    o.status,
-    v(o.userId),
-    v(o.httpStatus),
-    v(o.errorCode),
-    v(o.errorMessage),
-    String(o.attempts),
-    v(o.requestId),
-    v(o.correlationId),
-    v(o.completedAt),
+    String(outcome.rowNumber),
+    outcome.status,
+    cell(outcome.userId),
+    cell(outcome.httpStatus),
+    cell(outcome.errorCode),
+    cell(outcome.errorMessage),
+    String(outcome.attempts),
+    cell(outcome.requestId),
+    cell(outcome.correlationId),
+    cell(outcome.completedAt),
   ];
 }
 
@@ -60,24 +64,27 @@ export function createResultsWriter(options: {
   const counts: WrittenCounts = { rows: 0, failedRows: 0, byStatus: {}, byError: new Map() };
   const known: Record<string, number> = {};
   let nextRow = 1;
+  /** The wait for a full buffer to drain, shared by every put() that met it. */
+  let drain: Promise<void> | undefined;
 
-  function writeOne(cells: readonly string[], o: Outcome): Promise<void> | undefined {
-    const record = [...cells.map(escapeFormula), ...cellsOf(o)];
+  function writeOne(cells: readonly string[], outcome: Outcome): Promise<void> | undefined {
+    const record = [...cells.map(escapeFormula), ...cellsOf(outcome)];
     counts.rows++;
-    counts.byStatus[o.status] = (counts.byStatus[o.status] ?? 0) + 1;
+    counts.byStatus[outcome.status] = (counts.byStatus[outcome.status] ?? 0) + 1;
     // The summary's "most frequent problems" are those of rows that need another run (a
     // skipped duplicate is no problem). A row that ran out of attempts on answers without an
     // API code (429, 503) counts under its HTTP status.
-    const codes = o.errorCode || (o.httpStatus !== undefined ? `HTTP ${o.httpStatus}` : undefined);
-    if (codes && FAILED_STATUSES.has(o.status)) {
+    const codes =
+      outcome.errorCode || (outcome.httpStatus !== undefined ? `HTTP ${outcome.httpStatus}` : undefined);
+    if (codes && FAILED_STATUSES.has(outcome.status)) {
       for (const code of codes.split(";")) {
-        const e = counts.byError.get(code) ?? { count: 0, message: o.errorMessage ?? "" };
-        e.count++;
-        counts.byError.set(code, e);
+        const entry = counts.byError.get(code) ?? { count: 0, message: outcome.errorMessage ?? "" };
+        entry.count++;
+        counts.byError.set(code, entry);
       }
     }
     let wait = results.write(record);
-    if (failed && FAILED_STATUSES.has(o.status)) {
+    if (failed && FAILED_STATUSES.has(outcome.status)) {
       counts.failedRows++;
       wait = failed.write(record) ?? wait;
     }
@@ -89,13 +96,16 @@ export function createResultsWriter(options: {
       if (rowNumber < nextRow || pending.has(rowNumber)) throw new Error(`row ${rowNumber} has two outcomes`);
       pending.set(rowNumber, { cells, outcome });
       known[outcome.status] = (known[outcome.status] ?? 0) + 1;
-      let wait: Promise<void> | undefined;
-      for (let p = pending.get(nextRow); p; p = pending.get(nextRow)) {
+      for (let held = pending.get(nextRow); held; held = pending.get(nextRow)) {
         pending.delete(nextRow);
-        wait = writeOne(p.cells, p.outcome) ?? wait;
+        drain = writeOne(held.cells, held.outcome) ?? drain;
         nextRow++;
       }
-      return wait;
+    },
+    async ready() {
+      const waiting = drain;
+      drain = undefined;
+      if (waiting) await waiting;
     },
     get nextRow() {
       return nextRow;

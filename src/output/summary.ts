@@ -1,4 +1,4 @@
-import type { RunReport } from "../run/pipeline.js";
+import type { RunReport } from "./report.js";
 import { FAILED_STATUSES, type Status } from "../types.js";
 
 /** What each error code means, for the summary (PARTNER-CENTER.md "Errors", CONTRACT). */

@@ -1,7 +1,8 @@
-import type { RequestIds } from "../partner-center/client.js";
-import type { RunStoppedError } from "../errors.js";
+import type { PartnerCenterClient, RequestIds } from "../partner-center/client.js";
+import { hasConfirmation } from "../partner-center/answers.js";
 import type { Acceptance, Outcome } from "../types.js";
-import { callWithRetries, type CallResult, type Session } from "./call.js";
+import { callWithRetries, type CallContext } from "./call.js";
+import { alreadyConfirmedOutcome, callOutcome, type Unfinished } from "./outcomes.js";
 
 export interface RowJob {
   readonly rowNumber: number;
@@ -10,133 +11,42 @@ export interface RowJob {
   readonly resumeIds?: RequestIds;
 }
 
-export interface RowSettings {
+/** What every row sends alike. */
+export interface RowSender {
+  readonly context: CallContext;
+  readonly client: PartnerCenterClient;
   readonly templateId: string;
   readonly agreementType: string;
   readonly skipConfirmed: boolean;
 }
 
-/** A finished row, or one the run stopped before it finished (the pipeline marks it not-run). */
-export type RowResult =
-  | { readonly outcome: Outcome }
-  | { readonly unfinished: { attempts: number; ids: RequestIds }; readonly fatal?: RunStoppedError };
+/** A finished row, or how far it got before the run stopped (the pipeline marks it not-run). */
+export type RowResult = { readonly outcome: Outcome } | { readonly unfinished: Unfinished };
 
-function userIdOf(body: string): string | undefined {
-  try {
-    const id = (JSON.parse(body) as { userId?: unknown }).userId;
-    return typeof id === "string" ? id : undefined;
-  } catch {
-    return undefined;
-  }
+function resultOf(rowNumber: number, call: Parameters<typeof callOutcome>[1], now: number): RowResult {
+  const outcome = callOutcome(rowNumber, call, now);
+  return outcome ? { outcome } : { unfinished: { attempts: call.attempts, ids: call.ids } };
 }
 
-interface Contact {
-  firstName?: string;
-  lastName?: string;
-  email?: string;
-  phoneNumber?: string;
-}
-
-/** Whether a listing of the customer's agreements holds this exact contact. */
-export function hasConfirmation(body: string, a: Acceptance, agreementType: string): boolean {
-  let items: { primaryContact?: Contact; type?: string; agreementType?: string }[] = [];
-  try {
-    const parsed = JSON.parse(body) as { items?: typeof items };
-    items = Array.isArray(parsed.items) ? parsed.items : [];
-  } catch {
-    return false;
-  }
-  const same = (x: string | undefined, y: string | undefined) => (x ?? "").trim() === (y ?? "").trim();
-  return items.some((i) => {
-    const c = i.primaryContact ?? {};
-    const type = i.type ?? i.agreementType;
-    return (
-      (type === undefined || String(type).toLowerCase() === agreementType.toLowerCase()) &&
-      same(c.firstName, a.firstName) &&
-      same(c.lastName, a.lastName) &&
-      (c.email ?? "").trim().toLowerCase() === a.email.toLowerCase() &&
-      same(c.phoneNumber, a.phoneNumber)
+/** --skip-confirmed, then the confirmation itself. */
+export async function submitRow(sender: RowSender, job: RowJob): Promise<RowResult> {
+  const { context, client, agreementType } = sender;
+  const acceptance = job.acceptance;
+  const target = { rowNumber: job.rowNumber, customerId: acceptance.customerTenantId };
+  if (sender.skipConfirmed) {
+    const listed = await callWithRetries(context, { ...target, what: "list" }, (ids) =>
+      client.listAgreements(acceptance.customerTenantId, agreementType, ids),
     );
-  });
-}
-
-/** Turns the end of a call into the row's outcome. */
-function outcomeOf(rowNumber: number, call: CallResult, now: () => number): RowResult {
-  const r = call.result;
-  const base = {
-    rowNumber,
-    attempts: call.attempts,
-    requestId: call.answered?.requestId ?? call.ids.requestId,
-    correlationId: call.answered?.correlationId ?? call.ids.correlationId,
-    completedAt: new Date(now()).toISOString(),
-  };
-  switch (r.end) {
-    case "ok":
-      return {
-        outcome: {
-          ...base,
-          status: "confirmed",
-          userId: userIdOf(r.verdict.body),
-          httpStatus: r.verdict.httpStatus,
-          errorCode: r.verdict.code,
-          errorMessage: r.verdict.code ? `already on record: ${r.verdict.message}` : undefined,
-        },
-      };
-    case "rejected":
-      return {
-        outcome: {
-          ...base,
-          status: "rejected",
-          httpStatus: r.verdict.httpStatus,
-          errorCode: r.verdict.code,
-          errorMessage: r.verdict.message,
-        },
-      };
-    case "failed":
-      return {
-        outcome: {
-          ...base,
-          status: "failed",
-          httpStatus: r.verdict.httpStatus,
-          errorCode: r.verdict.code,
-          errorMessage: r.verdict.message,
-        },
-      };
-    case "fatal":
-      return { unfinished: { attempts: call.attempts, ids: call.ids }, fatal: r.error };
-    case "stopped":
-      return { unfinished: { attempts: call.attempts, ids: call.ids } };
-  }
-}
-
-export async function submitRow(s: Session, settings: RowSettings, job: RowJob): Promise<RowResult> {
-  const a = job.acceptance;
-  const target = { rowNumber: job.rowNumber, customerId: a.customerTenantId };
-  if (settings.skipConfirmed) {
-    const listed = await callWithRetries(s, { ...target, what: "list" }, (ids) =>
-      s.client.listAgreements(a.customerTenantId, settings.agreementType, ids),
-    );
-    if (listed.result.end !== "ok") return outcomeOf(job.rowNumber, listed, () => s.clock.now());
-    if (hasConfirmation(listed.result.verdict.body, a, settings.agreementType)) {
-      return {
-        outcome: {
-          rowNumber: job.rowNumber,
-          status: "skipped",
-          errorCode: "already-confirmed",
-          errorMessage: "the customer already has this confirmation on record",
-          attempts: 0,
-          requestId: listed.answered?.requestId ?? listed.ids.requestId,
-          correlationId: listed.ids.correlationId,
-          completedAt: new Date(s.clock.now()).toISOString(),
-        },
-      };
+    if (listed.result.end !== "ok") return resultOf(job.rowNumber, listed, context.clock.now());
+    if (hasConfirmation(listed.result.verdict.body, acceptance, agreementType)) {
+      return { outcome: alreadyConfirmedOutcome(job.rowNumber, listed, context.clock.now()) };
     }
   }
   const call = await callWithRetries(
-    s,
+    context,
     { ...target, what: "confirm" },
-    (ids) => s.client.confirm(a, settings.templateId, settings.agreementType, ids),
+    (ids) => client.confirm(acceptance, sender.templateId, agreementType, ids),
     job.resumeIds,
   );
-  return outcomeOf(job.rowNumber, call, () => s.clock.now());
+  return resultOf(job.rowNumber, call, context.clock.now());
 }

@@ -1,17 +1,17 @@
 import type { RunConfig } from "../config.js";
 import { openInput } from "../input/read.js";
 import type { Logger } from "../log.js";
+import type { RunReport } from "../output/report.js";
 import { createResultsWriter } from "../output/results.js";
 import type { Clock } from "./clock.js";
 import { createClassifier } from "./classify.js";
-import type { RunReport } from "./pipeline.js";
+import { validOutcome } from "./outcomes.js";
 
 /** `validate`: the run's parsing and checks, no network; every row `valid`, `invalid` or `skipped`. */
 export async function validateFile(deps: {
   config: RunConfig;
   logger: Logger;
   clock: Clock;
-  now?: () => number;
 }): Promise<RunReport> {
   const { config, clock } = deps;
   const started = clock.now();
@@ -21,16 +21,18 @@ export async function validateFile(deps: {
     columns: input.header.columns,
     format: input.header,
   });
-  const classify = createClassifier({ dateFormat: config.dateFormat, now: deps.now });
+  const classify = createClassifier({ dateFormat: config.dateFormat });
   let total = 0;
   try {
     for await (const row of input.rows()) {
       total++;
-      const c = classify(row);
-      const outcome =
-        "outcome" in c ? c.outcome : { rowNumber: row.rowNumber, status: "valid" as const, attempts: 0 };
-      const wait = writer.put(row.rowNumber, row.cells, outcome);
-      if (wait) await wait;
+      const classified = classify(row);
+      writer.put(
+        row.rowNumber,
+        row.cells,
+        "outcome" in classified ? classified.outcome : validOutcome(row.rowNumber),
+      );
+      await writer.ready();
     }
     await writer.commit();
   } catch (err) {

@@ -1,0 +1,35 @@
+import type { RunConfig } from "../config.js";
+import type { RunStoppedError } from "../errors.js";
+import type { WrittenCounts } from "./results.js";
+
+/** Why a run stopped early: Ctrl-C, or one of the reasons a run cannot go on. */
+export type StopKind = "interrupted" | RunStoppedError["code"];
+
+/** What a finished run (or validation) tells the summary. */
+export interface RunReport {
+  readonly config: RunConfig;
+  readonly total: number;
+  readonly counts: WrittenCounts;
+  readonly requests: number;
+  readonly throttled: number;
+  readonly elapsedMs: number;
+  readonly resumed: boolean;
+  readonly templateId?: string;
+  /** Why the run stopped early, if it did. */
+  readonly stop?: { readonly kind: StopKind; readonly message: string };
+  /** The journal was kept: --resume can continue. */
+  readonly resumable: boolean;
+  /** Rows whose outcome this run decided (not recorded by an earlier run, not left not-run). */
+  readonly finishedNow: number;
+}
+
+/** A running run as the progress display sees it. */
+export interface Snapshot {
+  readonly total: number;
+  readonly done: number;
+  readonly byStatus: Readonly<Record<string, number>>;
+  readonly requests: number;
+  readonly throttled: number;
+  readonly pausedUntil: number;
+  readonly breakerOpen: boolean;
+}

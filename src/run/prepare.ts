@@ -1,0 +1,115 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import type { RunConfig } from "../config.js";
+import { RunStoppedError, UsageError } from "../errors.js";
+import { openInput } from "../input/read.js";
+import type { JournalState } from "./journal.js";
+import { lockOutputs } from "./lock.js";
+import { checkOutputs } from "./outputs.js";
+
+/** What a run knows before it sends anything. */
+export interface Prepared {
+  /** Data rows in the input, as the pre-flight counted them. */
+  readonly total: number;
+  /** sha256 of the bytes the pre-flight parsed: --resume continues only the same file. */
+  readonly fingerprint: string;
+  /** The interrupted run this one continues (--resume). */
+  readonly resumeState?: JournalState;
+  /** The options that decide what a row sends, as the journal records them. */
+  readonly settings: Readonly<Record<string, string>>;
+  /** The error that stops the run when the input changed after it was checked. */
+  inputChanged(when: string): RunStoppedError;
+  /** Throws inputChanged(when) if the file's size or modification time moved since the pre-flight. */
+  checkInputUnchanged(when: string): void;
+  /** Releases the lock on the output files. */
+  unlock(): void;
+}
+
+/** The options that decide what a row sends, as recorded in the journal for --resume. */
+function rowSettings(config: RunConfig): Record<string, string> {
+  return {
+    "--agreement-type": config.agreementType,
+    "--map": [...config.map].map(([header, field]) => `${header}=${field}`).join(","),
+    "--date-format": config.dateFormat ?? "",
+  };
+}
+
+/** Reads the whole file once before anything is sent: broken CSV and missing columns stop here (exit 2). */
+async function preflight(config: RunConfig): Promise<{ total: number; fingerprint: string }> {
+  // The fingerprint --resume checks is the sha256 of the very bytes this pass parsed.
+  const hash = crypto.createHash("sha256");
+  const input = await openInput(config.input, { map: config.map, onBytes: (chunk) => hash.update(chunk) });
+  let total = 0;
+  try {
+    for await (const _row of input.rows()) total++;
+  } finally {
+    input.close();
+  }
+  return { total, fingerprint: `sha256:${hash.digest("hex")}` };
+}
+
+/** --resume reads and sends rows only as the interrupted run did. */
+function checkResumable(
+  config: RunConfig,
+  state: JournalState,
+  fingerprint: string,
+  settings: Record<string, string>,
+) {
+  if (state.header.fingerprint !== fingerprint) {
+    throw new UsageError(
+      `${config.input} changed since the interrupted run began (${state.header.startedAt}); --resume continues only the same file. ` +
+        `Run it with --overwrite to start again.`,
+    );
+  }
+  const recorded = state.header.settings;
+  if (!recorded) return;
+  const differ = Object.keys(settings).filter((option) => settings[option] !== recorded[option]);
+  if (differ.length === 0) return;
+  throw new UsageError(
+    `--resume must read and send rows as the interrupted run did; it used ` +
+      differ.map((option) => `${option} "${recorded[option] ?? ""}"`).join(", ") +
+      `, this run ` +
+      differ.map((option) => `"${settings[option]}"`).join(", ") +
+      `. Use the same options, or --overwrite to start again.`,
+  );
+}
+
+/**
+ * Takes the lock on the output files, decides from what is at --out whether this run may start
+ * (and what it resumes), and checks the whole input before anything is sent.
+ */
+export async function prepareRun(config: RunConfig): Promise<Prepared> {
+  const unlock = lockOutputs(config.out);
+  try {
+    const resumeState = checkOutputs(config);
+    // Taken before the pre-flight: a file edited after it was checked is not sent unchecked.
+    // (A missing file is reported by the pre-flight itself.)
+    const checkedStat = fs.statSync(config.input, { throwIfNoEntry: false });
+    const { total, fingerprint } = await preflight(config);
+    const settings = rowSettings(config);
+    if (resumeState) checkResumable(config, resumeState, fingerprint, settings);
+    const inputChanged = (when: string) =>
+      new RunStoppedError(
+        `${config.input} changed ${when}; nothing more was sent. The outcomes so far are kept in the journal: ` +
+          `put the file back as it was and continue with --resume, or start again with --overwrite.`,
+        "input-changed",
+      );
+    return {
+      total,
+      fingerprint,
+      resumeState,
+      settings,
+      inputChanged,
+      checkInputUnchanged(when) {
+        const now = fs.statSync(config.input, { throwIfNoEntry: false });
+        const same =
+          now && checkedStat && now.size === checkedStat.size && now.mtimeMs === checkedStat.mtimeMs;
+        if (!same) throw inputChanged(when);
+      },
+      unlock,
+    };
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}

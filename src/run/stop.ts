@@ -1,0 +1,34 @@
+import { setMaxListeners } from "node:events";
+import type { Logger } from "../log.js";
+import type { StopKind } from "../output/report.js";
+
+/**
+ * The one way a run stops: Ctrl-C, an answer that would fail every row, an outage that lasts
+ * too long, a file that changed or cannot be written. The first reason wins; its abort signal
+ * tells every waiting row and request not to start anything new.
+ */
+export interface RunStop {
+  readonly signal: AbortSignal;
+  /** Why the run stopped, once it has. */
+  readonly reason: { readonly kind: StopKind; readonly message: string } | undefined;
+  stop(kind: StopKind, message: string): void;
+}
+
+export function createRunStop(logger: Logger): RunStop {
+  const controller = new AbortController();
+  // Every row sleeping before a retry listens for the stop: as many as the window holds.
+  setMaxListeners(0, controller.signal);
+  let reason: RunStop["reason"];
+  return {
+    signal: controller.signal,
+    get reason() {
+      return reason;
+    },
+    stop(kind, message) {
+      if (reason) return;
+      reason = { kind, message };
+      logger.warn({ event: "run-stopping", reason: kind, message });
+      controller.abort();
+    },
+  };
+}
