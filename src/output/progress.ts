@@ -12,25 +12,27 @@ const RATE_WINDOW_MS = 10_000;
 function eta(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds <= 0) return "–";
   if (seconds < 60) return `${Math.ceil(seconds)} s`;
-  const m = Math.floor(seconds / 60);
-  return m < 60 ? `${m} min ${Math.round(seconds % 60)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+  const minutes = Math.floor(seconds / 60);
+  return minutes < 60
+    ? `${minutes} min ${Math.round(seconds % 60)} s`
+    : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
 /** One progress line. "failed" counts rows the API refused or that ran out of attempts; invalid rows are shown apart. */
-export function progressLine(s: Snapshot, rate: number, now: number): string {
-  const pct = s.total > 0 ? Math.floor((s.done / s.total) * 100) : 100;
-  const failed = (s.byStatus.failed ?? 0) + (s.byStatus.rejected ?? 0);
-  const invalid = s.byStatus.invalid ?? 0;
+export function progressLine(snapshot: Snapshot, rate: number, now: number): string {
+  const pct = snapshot.total > 0 ? Math.floor((snapshot.done / snapshot.total) * 100) : 100;
+  const failed = (snapshot.byStatus.failed ?? 0) + (snapshot.byStatus.rejected ?? 0);
+  const invalid = snapshot.byStatus.invalid ?? 0;
   const parts = [
-    `${s.done}/${s.total} rows (${pct}%)`,
-    `${s.byStatus.confirmed ?? 0} confirmed`,
+    `${snapshot.done}/${snapshot.total} rows (${pct}%)`,
+    `${snapshot.byStatus.confirmed ?? 0} confirmed`,
     `${failed} failed`,
   ];
   if (invalid > 0) parts.push(`${invalid} invalid`);
-  parts.push(`${rate.toFixed(1)} rows/s`, `ETA ${eta((s.total - s.done) / rate)}`);
-  if (s.pausedUntil > now)
-    parts.push(`waiting ${Math.ceil((s.pausedUntil - now) / 1000)} s (API throttling)`);
-  if (s.breakerOpen) parts.push("API not answering: holding requests, probing");
+  parts.push(`${rate.toFixed(1)} rows/s`, `ETA ${eta((snapshot.total - snapshot.done) / rate)}`);
+  if (snapshot.pausedUntil > now)
+    parts.push(`waiting ${Math.ceil((snapshot.pausedUntil - now) / 1000)} s (API throttling)`);
+  if (snapshot.breakerOpen) parts.push("API not answering: holding requests, probing");
   return parts.join(" · ");
 }
 
@@ -45,27 +47,27 @@ export function startProgress(
   now: () => number = Date.now,
 ): () => void {
   const tty = stream.isTTY === true;
-  const samples: { t: number; done: number }[] = [];
+  const samples: { at: number; done: number }[] = [];
   let lastPlain = now();
   let wasPaused = false;
   let stopped = false;
   const draw = () => {
-    const t = now();
-    const s = snapshot();
-    samples.push({ t, done: s.done });
-    while (samples.length > 2 && t - samples[0].t > RATE_WINDOW_MS) samples.shift();
+    const at = now();
+    const current = snapshot();
+    samples.push({ at, done: current.done });
+    while (samples.length > 2 && at - samples[0].at > RATE_WINDOW_MS) samples.shift();
     const first = samples[0];
-    const rate = t > first.t ? ((s.done - first.done) * 1000) / (t - first.t) : 0;
-    const paused = s.pausedUntil > t;
+    const rate = at > first.at ? ((current.done - first.done) * 1000) / (at - first.at) : 0;
+    const paused = current.pausedUntil > at;
     const pauseBegan = paused && !wasPaused;
     wasPaused = paused;
-    if (s.total === 0) return; // still reading the file: nothing to show yet
-    const line = progressLine(s, rate, t);
+    if (current.total === 0) return; // still reading the file: nothing to show yet
+    const line = progressLine(current, rate, at);
     if (tty) {
       const width = stream.columns && stream.columns > 1 ? stream.columns - 1 : 200;
       stream.write(`\r\x1b[2K${line.length > width ? `${line.slice(0, width - 1)}…` : line}`);
-    } else if (t - lastPlain >= PLAIN_MS || (pauseBegan && t - lastPlain >= PLAIN_PAUSE_MS)) {
-      lastPlain = t;
+    } else if (at - lastPlain >= PLAIN_MS || (pauseBegan && at - lastPlain >= PLAIN_PAUSE_MS)) {
+      lastPlain = at;
       stream.write(`${line}\n`);
     }
   };

@@ -40,7 +40,9 @@ const STATUS_ORDER = ["confirmed", "skipped", "valid", "invalid", "rejected", "f
 export function exitCodeOf(report: RunReport): number {
   if (report.stop?.kind === "interrupted") return 130;
   if (report.stop) return 3;
-  return Object.entries(report.counts.byStatus).some(([s, n]) => n > 0 && FAILED_STATUSES.has(s as Status))
+  return Object.entries(report.counts.byStatus).some(
+    ([status, count]) => count > 0 && FAILED_STATUSES.has(status as Status),
+  )
     ? 1
     : 0;
 }
@@ -72,22 +74,23 @@ export interface SummaryJson {
 
 /** The end-of-run summary as data: --json prints it, the text form is made from it. */
 export function summarize(report: RunReport, commands: { rerun?: string[]; resume?: string[] }): SummaryJson {
-  const c = report.config;
+  const config = report.config;
   const statuses: Record<string, number> = {};
-  for (const s of STATUS_ORDER) if (report.counts.byStatus[s]) statuses[s] = report.counts.byStatus[s]!;
+  for (const status of STATUS_ORDER)
+    if (report.counts.byStatus[status]) statuses[status] = report.counts.byStatus[status]!;
   // Most frequent first; ties by code, so the same run prints the same summary.
   const errors = [...report.counts.byError.entries()]
-    .sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1))
-    .map(([code, e]) => ({
+    .sort(([codeA, errorA], [codeB, errorB]) => errorB.count - errorA.count || (codeA < codeB ? -1 : 1))
+    .map(([code, error]) => ({
       code,
-      rows: e.count,
-      meaning: ERROR_MEANINGS[code] ?? (e.message || "see the errorMessage column"),
+      rows: error.count,
+      meaning: ERROR_MEANINGS[code] ?? (error.message || "see the errorMessage column"),
     }));
   const seconds = report.elapsedMs / 1000;
-  const hasFailed = report.counts.failedRows > 0 && c.command === "run";
+  const hasFailed = report.counts.failedRows > 0 && config.command === "run";
   return {
-    command: c.command,
-    input: c.input,
+    command: config.command,
+    input: config.input,
     rows: report.total,
     finishedThisRun: report.finishedNow,
     statuses,
@@ -98,9 +101,9 @@ export function summarize(report: RunReport, commands: { rerun?: string[]; resum
     throttled: report.throttled,
     templateId: report.templateId ?? null,
     files: {
-      results: c.out,
-      failed: c.command === "run" ? c.failedOut : null,
-      log: c.command === "run" ? c.logFile : null,
+      results: config.out,
+      failed: config.command === "run" ? config.failedOut : null,
+      log: config.command === "run" ? config.logFile : null,
     },
     stopped: report.stop ? { reason: report.stop.kind, message: report.stop.message } : null,
     // While the run can be resumed, resuming is the next step; re-running the failed file
@@ -113,47 +116,54 @@ export function summarize(report: RunReport, commands: { rerun?: string[]; resum
 }
 
 /** "1 row " / "2 rows": padded to one width so the meanings line up. */
-function plural(n: number, word: string): string {
-  return n === 1 ? `${word} ` : `${word}s`;
+function plural(count: number, word: string): string {
+  return count === 1 ? `${word} ` : `${word}s`;
 }
 
 function duration(seconds: number): string {
   if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const m = Math.floor(seconds / 60);
-  return m < 60 ? `${m} min ${Math.round(seconds % 60)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+  const minutes = Math.floor(seconds / 60);
+  return minutes < 60
+    ? `${minutes} min ${Math.round(seconds % 60)} s`
+    : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
-export function formatSummary(s: SummaryJson): string {
+export function formatSummary(summary: SummaryJson): string {
   const lines: string[] = [];
-  const verb = s.command === "validate" ? "Validated" : "Processed";
-  const rows = `${s.rows} ${s.rows === 1 ? "row" : "rows"}`;
-  const rate = `${duration(s.elapsedSeconds)} (${s.rowsPerSecond} rows/s)`;
-  if (s.finishedThisRun === s.rows) lines.push(`${verb} ${rows} of ${s.input} in ${rate}.`);
-  else lines.push(`${s.input}: ${rows}; this run finished ${s.finishedThisRun} of them in ${rate}.`);
-  const width = Math.max(...Object.keys(s.statuses).map((k) => k.length), 6);
-  for (const [status, n] of Object.entries(s.statuses)) lines.push(`  ${status.padEnd(width)}  ${n}`);
-  if (s.command === "run")
-    lines.push(`  requests sent ${s.requests}, answered 429 (throttled) ${s.throttled}`);
-  if (s.errors.length > 0) {
+  const verb = summary.command === "validate" ? "Validated" : "Processed";
+  const rows = `${summary.rows} ${summary.rows === 1 ? "row" : "rows"}`;
+  const rate = `${duration(summary.elapsedSeconds)} (${summary.rowsPerSecond} rows/s)`;
+  if (summary.finishedThisRun === summary.rows) lines.push(`${verb} ${rows} of ${summary.input} in ${rate}.`);
+  else
+    lines.push(`${summary.input}: ${rows}; this run finished ${summary.finishedThisRun} of them in ${rate}.`);
+  const width = Math.max(...Object.keys(summary.statuses).map((status) => status.length), 6);
+  for (const [status, count] of Object.entries(summary.statuses))
+    lines.push(`  ${status.padEnd(width)}  ${count}`);
+  if (summary.command === "run")
+    lines.push(`  requests sent ${summary.requests}, answered 429 (throttled) ${summary.throttled}`);
+  if (summary.errors.length > 0) {
     lines.push("Most frequent problems:");
-    for (const e of s.errors.slice(0, TEXT_ERRORS))
+    for (const error of summary.errors.slice(0, TEXT_ERRORS))
       lines.push(
-        `  ${e.code.padEnd(20)} ${String(e.rows).padStart(6)} ${plural(e.rows, "row")} ${e.meaning}`,
+        `  ${error.code.padEnd(20)} ${String(error.rows).padStart(6)} ${plural(error.rows, "row")} ${error.meaning}`,
       );
-    const more = s.errors.slice(TEXT_ERRORS);
+    const more = summary.errors.slice(TEXT_ERRORS);
     if (more.length > 0) {
-      const rows = more.reduce((n, e) => n + e.rows, 0);
+      const rows = more.reduce((sum, error) => sum + error.rows, 0);
       lines.push(
         `  … ${more.length} more ${plural(more.length, "code").trim()} on ${rows} ${plural(rows, "row").trim()} (see the errorCode column)`,
       );
     }
   }
-  if (s.stopped) lines.push(`The run stopped early: ${s.stopped.message}`);
-  lines.push(`Results: ${s.files.results}`);
-  const needsWork = Object.entries(s.statuses).some(([k, n]) => n > 0 && FAILED_STATUSES.has(k as Status));
-  if (s.files.failed && needsWork) lines.push(`Failed rows: ${s.files.failed}`);
-  if (s.files.log) lines.push(`Log: ${s.files.log}`);
-  if (s.resumeCommand) lines.push(`To continue this run: ${s.resumeCommand}`);
-  if (s.rerunCommand) lines.push(`To re-run the failed rows (after fixing what they say): ${s.rerunCommand}`);
+  if (summary.stopped) lines.push(`The run stopped early: ${summary.stopped.message}`);
+  lines.push(`Results: ${summary.files.results}`);
+  const needsWork = Object.entries(summary.statuses).some(
+    ([status, count]) => count > 0 && FAILED_STATUSES.has(status as Status),
+  );
+  if (summary.files.failed && needsWork) lines.push(`Failed rows: ${summary.files.failed}`);
+  if (summary.files.log) lines.push(`Log: ${summary.files.log}`);
+  if (summary.resumeCommand) lines.push(`To continue this run: ${summary.resumeCommand}`);
+  if (summary.rerunCommand)
+    lines.push(`To re-run the failed rows (after fixing what they say): ${summary.rerunCommand}`);
   return `${lines.join("\n")}\n`;
 }
