@@ -157,7 +157,7 @@ async function wire(deps: RunDeps, stop: RunStop, prepared: Prepared): Promise<R
     stop,
     clock,
     stats,
-    demand: window.demand,
+    demand: (delta) => window.demand(delta),
     slot: (task) => limit(task),
   });
   const context: CallContext = {
