@@ -138,11 +138,11 @@ function integer(
   max: number,
 ): number | undefined {
   if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+  const number = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(number) || number < min || number > max) {
     throw new UsageError(`--${flag} must be a whole number from ${min} to ${max} (got "${value}")`);
   }
-  return n;
+  return number;
 }
 
 /** The API root: https anywhere, http only on a loopback host (a token must never cross a network in clear). */

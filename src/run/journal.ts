@@ -56,9 +56,9 @@ function forEachLine(path: string, each: (line: string) => void): void {
     const decoder = new StringDecoder("utf8"); // keeps a UTF-8 sequence cut by a chunk edge whole
     let rest = "";
     for (;;) {
-      const n = fs.readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      const text = rest + decoder.write(buf.subarray(0, n));
+      const bytesRead = fs.readSync(fd, buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      const text = rest + decoder.write(buf.subarray(0, bytesRead));
       const lines = text.split("\n");
       rest = lines.pop()!;
       for (const line of lines) each(line);
@@ -103,12 +103,12 @@ export function readJournal(path: string): JournalState | undefined {
 export function openJournal(path: string, header?: JournalHeader): Journal {
   if (header) {
     const tmp = `${path}.tmp`;
-    const t = fs.openSync(tmp, "w", 0o600);
+    const tmpFd = fs.openSync(tmp, "w", 0o600);
     try {
-      fs.writeSync(t, `${JSON.stringify(header)}\n`);
-      fs.fsyncSync(t);
+      fs.writeSync(tmpFd, `${JSON.stringify(header)}\n`);
+      fs.fsyncSync(tmpFd);
     } finally {
-      fs.closeSync(t);
+      fs.closeSync(tmpFd);
     }
     fs.renameSync(tmp, path);
   }
@@ -152,14 +152,14 @@ export function openJournal(path: string, header?: JournalHeader): Journal {
   }
 
   return {
-    intent(r, q, c) {
+    intent(rowNumber, requestId, correlationId) {
       if (closed) return;
       flush(); // keep lines in order
-      fs.writeSync(fd, `${JSON.stringify({ r, q, c })}\n`);
+      fs.writeSync(fd, `${JSON.stringify({ r: rowNumber, q: requestId, c: correlationId })}\n`);
     },
-    outcome(o) {
+    outcome(outcome) {
       if (closed) return;
-      buffer.push(`${JSON.stringify({ r: o.rowNumber, o })}\n`);
+      buffer.push(`${JSON.stringify({ r: outcome.rowNumber, o: outcome })}\n`);
       if (buffer.length >= FLUSH_LINES) flush();
       else timer ??= setTimeout(flushLater, FLUSH_MS);
     },

@@ -37,67 +37,68 @@ const FIELDS = [
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 /** Text stored as is: "$" for a string, "#" for a number outside uint16 (keeps its type). */
-const textOf = (v: string | number) => (typeof v === "number" ? `#${v}` : `$${v}`);
+const textOf = (value: string | number) => (typeof value === "number" ? `#${value}` : `$${value}`);
 
-function kindOf(v: Field): number {
-  if (v === undefined) return NONE;
-  if (typeof v === "number") return Number.isInteger(v) && v >= 0 && v < 65536 ? NUM : TEXT;
-  if (GUID.test(v)) return GUID_T;
-  if (ISO.test(v) && new Date(v).toISOString() === v) return DATE;
+function kindOf(value: Field): number {
+  if (value === undefined) return NONE;
+  if (typeof value === "number") return Number.isInteger(value) && value >= 0 && value < 65536 ? NUM : TEXT;
+  if (GUID.test(value)) return GUID_T;
+  if (ISO.test(value) && new Date(value).toISOString() === value) return DATE;
   return TEXT;
 }
 
-/** Most bytes `o` can take: a chunk is chosen with that much room, then written in place. */
-function maxBytes(o: Outcome): number {
-  let n = 1;
-  for (const f of FIELDS) {
-    const v = o[f];
-    n += 17 + (v === undefined ? 0 : Buffer.byteLength(textOf(v)) + 4);
+/** Most bytes `outcome` can take: a chunk is chosen with that much room, then written in place. */
+function maxBytes(outcome: Outcome): number {
+  let bytes = 1;
+  for (const field of FIELDS) {
+    const value = outcome[field];
+    bytes += 17 + (value === undefined ? 0 : Buffer.byteLength(textOf(value)) + 4);
   }
-  return n;
+  return bytes;
 }
 
-/** Writes `o` (without its row number) at `at`; returns where it ends. */
-export function encodeOutcome(o: Outcome, b: Buffer, at: number): number {
-  b[at++] = Math.max(0, STATUSES.indexOf(o.status));
-  for (const f of FIELDS) {
-    const v = o[f];
-    const kind = kindOf(v);
-    b[at++] = kind;
-    if (kind === NUM) at = b.writeUInt16LE(v as number, at);
-    else if (kind === GUID_T) at += b.write((v as string).replace(/-/g, ""), at, "hex");
-    else if (kind === DATE) at = b.writeDoubleLE(Date.parse(v as string), at);
+/** Writes `outcome` (without its row number) at `at`; returns where it ends. */
+export function encodeOutcome(outcome: Outcome, buffer: Buffer, at: number): number {
+  buffer[at++] = Math.max(0, STATUSES.indexOf(outcome.status));
+  for (const field of FIELDS) {
+    const value = outcome[field];
+    const kind = kindOf(value);
+    buffer[at++] = kind;
+    if (kind === NUM) at = buffer.writeUInt16LE(value as number, at);
+    else if (kind === GUID_T) at += buffer.write((value as string).replace(/-/g, ""), at, "hex");
+    else if (kind === DATE) at = buffer.writeDoubleLE(Date.parse(value as string), at);
     else if (kind === TEXT) {
-      const len = b.write(textOf(v!), at + 4, "utf8");
-      b.writeUInt32LE(len, at);
+      const len = buffer.write(textOf(value!), at + 4, "utf8");
+      buffer.writeUInt32LE(len, at);
       at += 4 + len;
     }
   }
   return at;
 }
 
-export function decodeOutcome(rowNumber: number, b: Buffer, at: number): Outcome {
-  const o: Record<string, unknown> = { rowNumber, status: STATUSES[b[at++]] };
-  for (const f of FIELDS) {
-    const tag = b[at++];
+export function decodeOutcome(rowNumber: number, buffer: Buffer, at: number): Outcome {
+  const decoded: Record<string, unknown> = { rowNumber, status: STATUSES[buffer[at++]] };
+  for (const field of FIELDS) {
+    const tag = buffer[at++];
     if (tag === GUID_T) {
-      const h = b.toString("hex", at, at + 16);
-      o[f] = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+      const hex = buffer.toString("hex", at, at + 16);
+      decoded[field] =
+        `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
       at += 16;
     } else if (tag === NUM) {
-      o[f] = b.readUInt16LE(at);
+      decoded[field] = buffer.readUInt16LE(at);
       at += 2;
     } else if (tag === DATE) {
-      o[f] = new Date(b.readDoubleLE(at)).toISOString();
+      decoded[field] = new Date(buffer.readDoubleLE(at)).toISOString();
       at += 8;
     } else if (tag === TEXT) {
-      const len = b.readUInt32LE(at);
-      const text = b.toString("utf8", at + 4, at + 4 + len);
-      o[f] = text.startsWith("#") ? Number(text.slice(1)) : text.slice(1);
+      const len = buffer.readUInt32LE(at);
+      const text = buffer.toString("utf8", at + 4, at + 4 + len);
+      decoded[field] = text.startsWith("#") ? Number(text.slice(1)) : text.slice(1);
       at += 4 + len;
     }
   }
-  return o as unknown as Outcome;
+  return decoded as unknown as Outcome;
 }
 
 /** Recorded outcomes by row number. */
@@ -112,22 +113,22 @@ export class RecordedOutcomes {
     return this.count;
   }
 
-  set(o: Outcome): void {
-    const need = maxBytes(o);
+  set(outcome: Outcome): void {
+    const need = maxBytes(outcome);
     if (this.used + need > CHUNK) {
       this.chunks.push(Buffer.allocUnsafe(Math.max(CHUNK, need)));
       this.used = 0;
     }
     const chunk = this.chunks.length - 1;
     const start = this.used;
-    this.used = encodeOutcome(o, this.chunks[chunk], start);
-    while (o.rowNumber >= this.index.length) {
+    this.used = encodeOutcome(outcome, this.chunks[chunk], start);
+    while (outcome.rowNumber >= this.index.length) {
       const bigger = new Float64Array(this.index.length * 2);
       bigger.set(this.index);
       this.index = bigger;
     }
-    if (this.index[o.rowNumber] === 0) this.count++;
-    this.index[o.rowNumber] = chunk * CHUNK + start + 1;
+    if (this.index[outcome.rowNumber] === 0) this.count++;
+    this.index[outcome.rowNumber] = chunk * CHUNK + start + 1;
   }
 
   has(rowNumber: number): boolean {
