@@ -1,0 +1,148 @@
+// The whole run in this process: the real pipeline against the simulator on port 0, with the
+// virtual clock, so backoff, Retry-After and the stop route run in milliseconds and the same
+// way every time.
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { TokenProvider } from "../src/auth/types.js";
+import { resolveRunConfig, type RunFlags } from "../src/config.js";
+import { silentLogger } from "../src/log.js";
+import type { RunReport } from "../src/output/report.js";
+import { startRun, type RunHandle } from "../src/run/pipeline.js";
+import type { SimulatorOptions } from "../src/simulator/index.js";
+import { closeSimulators, readCsv, removeTempDirs, tempDir, trackedSimulator } from "./helpers/cli.js";
+import { virtualClock, type VirtualClock } from "./helpers/virtual-clock.js";
+
+afterAll(async () => {
+  await closeSimulators();
+  removeTempDirs();
+});
+
+const HEADER = "customerTenantId,firstName,lastName,email,phoneNumber,dateAgreed";
+const token: TokenProvider = {
+  description: "test token",
+  getToken: async () => "test-access-token",
+  renew: async () => undefined,
+};
+
+/** A customer id whose first group picks the simulator's answer (see src/simulator/triggers.ts). */
+function customer(prefix: string, index: number): string {
+  return `${prefix}-0000-4000-8000-${String(index).padStart(12, "0")}`;
+}
+
+function row(customerId: string, index: number): string {
+  return `${customerId},First${index},Last${index},person${index}@contoso.example,,2026-01-0${(index % 9) + 1}`;
+}
+
+function writeInput(lines: string[]): string {
+  const file = path.join(tempDir(), "acceptances.csv");
+  fs.writeFileSync(file, [HEADER, ...lines, ""].join("\n"));
+  return file;
+}
+
+async function start(input: string, flags: RunFlags, simulator: SimulatorOptions = {}) {
+  const sim = await trackedSimulator(simulator);
+  const config = resolveRunConfig("run", input, { "base-url": sim.url, ...flags }, {});
+  const clock = virtualClock();
+  const handle = startRun({ config, logger: silentLogger, clock, tokens: async () => token });
+  return { sim, config, clock, handle };
+}
+
+/** Advances virtual time while the run goes on; bounded in steps and in real time. */
+async function finish(handle: RunHandle, clock: VirtualClock): Promise<RunReport> {
+  let settled = false;
+  handle.done.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  const deadline = Date.now() + 20_000;
+  for (let step = 0; step < 200_000 && !settled && Date.now() < deadline; step++) {
+    await clock.advanceTo(clock.now() + 250);
+  }
+  return handle.done;
+}
+
+describe("a run in process", () => {
+  it("gives every row exactly one outcome, retrying by the virtual clock, and drops the journal", async () => {
+    const input = writeInput([
+      row(customer("1a2b3c4d", 1), 1),
+      row(customer("00000404", 2), 2),
+      row(customer("00000500", 3), 3),
+      row(customer("00000429", 4), 4),
+      row("not-a-guid", 5),
+      row(customer("1a2b3c4d", 1), 6),
+      row(customer("5e6f7a8b", 7), 7),
+    ]);
+    const { sim, config, clock, handle } = await start(input, { "max-attempts": "3" });
+    const report = await finish(handle, clock);
+
+    const results = readCsv(config.out);
+    expect(results.map((result) => result.rowNumber)).toEqual(["1", "2", "3", "4", "5", "6", "7"]);
+    expect(results.map((result) => result.status)).toEqual([
+      "confirmed",
+      "rejected",
+      "failed",
+      "failed",
+      "invalid",
+      "skipped",
+      "confirmed",
+    ]);
+    expect(results[2]).toMatchObject({ attempts: "3", httpStatus: "503" });
+    expect(results[3]).toMatchObject({ attempts: "3", httpStatus: "429" });
+    expect(results[5].errorCode).toBe("duplicate-customer");
+    expect(report).toMatchObject({ total: 7, finishedNow: 7, resumable: false, stop: undefined });
+    expect(report.counts.rows).toBe(7);
+    expect(sim.stats.totalRecords()).toBe(2);
+    // Retries waited in virtual time: at least the two 1 s Retry-After pauses of the 429 row.
+    expect(clock.now()).toBeGreaterThanOrEqual(2_000);
+    expect(fs.existsSync(`${config.out}.journal`)).toBe(false);
+  });
+
+  it("stops at once on an answer that would fail every row: the rest not-run, the journal kept", async () => {
+    const input = writeInput(
+      Array.from({ length: 20 }, (_, index) => row(customer("2b3c4d5e", index), index)),
+    );
+    const { sim, config, clock, handle } = await start(
+      input,
+      { "template-id": "117a1e4c-1a1e-4a6f-9f1c-6a6a6a6a6a6a" },
+      { faults: { authError: { status: 401, code: 900421, message: "MFA required" } } },
+    );
+    const report = await finish(handle, clock);
+
+    expect(report.stop?.kind).toBe("auth-failed");
+    expect(report.stop?.message).toMatch(/multi-factor authentication/);
+    expect(report.resumable).toBe(true);
+    const results = readCsv(config.out);
+    expect(results).toHaveLength(20);
+    expect(new Set(results.map((result) => result.status))).toEqual(new Set(["not-run"]));
+    expect(results.every((result) => result.errorCode === "auth-failed")).toBe(true);
+    expect(sim.stats.totalRecords()).toBe(0);
+    expect(fs.existsSync(`${config.out}.journal`)).toBe(true);
+  });
+
+  it("after interrupt() starts no new row and marks the rest not-run (interrupted)", async () => {
+    const input = writeInput(
+      Array.from({ length: 40 }, (_, index) => row(customer("3c4d5e6f", index), index)),
+    );
+    const { sim, config, clock, handle } = await start(input, { concurrency: "1" }, { latencyMs: 20 });
+    // Let a few rows go, then interrupt while the run is under way (bounded in steps and real time).
+    const deadline = Date.now() + 10_000;
+    for (let step = 0; step < 5_000 && sim.stats.totalRecords() < 3 && Date.now() < deadline; step++) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      await clock.advanceTo(clock.now() + 1);
+    }
+    handle.interrupt();
+    const report = await finish(handle, clock);
+
+    expect(report.stop?.kind).toBe("interrupted");
+    const results = readCsv(config.out);
+    expect(results).toHaveLength(40);
+    const confirmed = results.filter((result) => result.status === "confirmed").length;
+    const notRun = results.filter((result) => result.status === "not-run");
+    expect(confirmed).toBe(sim.stats.totalRecords());
+    expect(confirmed).toBeGreaterThanOrEqual(3);
+    expect(notRun.length).toBe(40 - confirmed);
+    expect(notRun.every((result) => result.errorCode === "interrupted")).toBe(true);
+    expect(report.resumable).toBe(true);
+  });
+});
