@@ -1,4 +1,4 @@
-// Row validation (CONTRACT "Input file" field table): InputRow → Acceptance or all its problems.
+// Row validation (docs/cli.md "The input file"): InputRow → Acceptance or all its problems.
 // Pure and allocation-light: it runs once per row of files with hundreds of thousands of rows.
 // Messages never quote the customer's contact data (they end up in logs).
 import { UsageError } from "./errors.js";

@@ -60,7 +60,7 @@ function expectExit(r: CliResult, code: number): void {
   expect(r.code, `exit code; stderr: ${r.stderr}`).toBe(code);
 }
 
-/** A spreadsheet would run these as formulas: written behind a `'` (CONTRACT "Results file"). */
+/** A spreadsheet would run these as formulas: written behind a `'` (docs/cli.md "The results file"). */
 const escaped = (cell: string) => (/^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell);
 
 function copyTo(dir: string, file: string, name = path.basename(file)): string {

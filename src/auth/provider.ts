@@ -2,7 +2,7 @@ import { RunStoppedError, UsageError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { TokenProvider } from "./types.js";
 
-/** Renew this long before expiry; access tokens last about an hour (PARTNER-CENTER.md). MSAL uses the same offset. */
+/** Renew this long before expiry; access tokens last about an hour (docs/partner-center-api.md "Authentication"). MSAL uses the same offset. */
 export const RENEW_EARLY_MS = 5 * 60_000;
 /** When a renewal hits an outage while the current token is still good, try again after this long. */
 const RETRY_AFTER_TRANSIENT_MS = 30_000;

@@ -2,7 +2,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { UsageError } from "../errors.js";
 
-/** The delegated (app + user) permission of the Partner Center API (PARTNER-CENTER.md "Authentication"). */
+/** The delegated (app + user) permission of the Partner Center API (docs/partner-center-api.md "Authentication"). */
 export const PARTNER_CENTER_SCOPE = "https://api.partnercenter.microsoft.com/user_impersonation";
 /** Asking for offline_access as well makes the identity platform hand back a (rolling) refresh token. */
 export const SCOPES_WITH_REFRESH = [PARTNER_CENTER_SCOPE, "offline_access"];

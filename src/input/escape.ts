@@ -1,4 +1,4 @@
-// Spreadsheet formula injection (CONTRACT "Results file"): cells starting with one of these
+// Spreadsheet formula injection (docs/cli.md "The results file"): cells starting with one of these
 // characters are run as formulas by Excel/LibreOffice, so they are written behind a `'`
 // (OWASP "CSV Injection"), and the `'` is removed again when such a file is read back.
 // escapeFormula leaves an already escaped cell (`'=1`) alone, so pass-through cells of a

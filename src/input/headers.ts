@@ -2,7 +2,7 @@
 import { UsageError } from "../errors.js";
 import { FIELDS, RESULT_COLUMNS, type Field } from "../types.js";
 
-/** Case-insensitive, ignoring whitespace, `_` and `-` (CONTRACT "Input file"). */
+/** Case-insensitive, ignoring whitespace, `_` and `-` (docs/cli.md "The input file"). */
 export function normalizeHeader(h: string): string {
   return h.toLowerCase().replace(/[\s_-]+/g, "");
 }

@@ -1,7 +1,7 @@
 import type { RunReport } from "./report.js";
 import { FAILED_STATUSES, type Status } from "../types.js";
 
-/** What each error code means, for the summary (PARTNER-CENTER.md "Errors", CONTRACT). */
+/** What each error code means, for the summary (docs/partner-center-api.md "Errors", docs/cli.md). */
 export const ERROR_MEANINGS: Readonly<Record<string, string>> = {
   "600061": "confirmation already on record (counted as confirmed)",
   "600002": "date of agreement is in the future (check time zones: dates are sent as UTC)",

@@ -36,7 +36,7 @@ export type Verdict =
       readonly renewable: boolean;
     };
 
-/** HTTP statuses worth another attempt (PARTNER-CENTER.md "Errors"); everything else is final. */
+/** HTTP statuses worth another attempt (docs/partner-center-api.md "Errors"); everything else is final. */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
 /**
@@ -71,7 +71,7 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
 
 /** Already on record with the same contact: the confirmation exists, so the row is confirmed. */
 export const ALREADY_EXISTS = "600061";
-/** Answers that would fail every row (PARTNER-CENTER.md "Errors"): stop the run. */
+/** Answers that would fail every row (docs/partner-center-api.md "Errors"): stop the run. */
 const MFA_REQUIRED = "900421";
 const FORBIDDEN_FOR_RUN = new Set(["900308", "900309"]);
 

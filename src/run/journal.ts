@@ -48,7 +48,7 @@ export function journalPath(out: string): string {
   return `${out}.journal`;
 }
 
-/** Calls `each` for every line of the file, reading it in chunks (a 500k-row journal is ~200 MB). */
+/** Calls `each` for every line of the file, reading it in chunks (a journal of a large run is hundreds of MB: docs/performance.md). */
 function forEachLine(path: string, each: (line: string) => void): void {
   const fd = fs.openSync(path, "r");
   try {

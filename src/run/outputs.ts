@@ -5,7 +5,7 @@ import type { RunConfig } from "../config.js";
 import { journalPath, readJournal, type JournalState } from "./journal.js";
 
 /**
- * What is already at --out decides whether this run may start (CONTRACT "Runs"):
+ * What is already at --out decides whether this run may start (docs/cli.md "Runs"):
  * a journal means an unfinished run (--resume or --overwrite), a results file without one a
  * finished run (--overwrite). Returns the journal to continue from, if resuming.
  */

@@ -1,9 +1,9 @@
 import type { Outcome, Status } from "../types.js";
 
 // The outcomes a resumed run takes over from its journal, packed into a few large buffers:
-// a 500k-row resume must stay within the same memory as a run (CONTRACT, < 200 MB). As JSON
-// strings in a Map they cost ~300 bytes a row (150 MB); packed, a confirmed row is ~70 bytes
-// (three GUIDs as 16 bytes each, the date as a double) and the index 8 bytes.
+// a large resume must stay within the same memory as a run (docs/performance.md). Packed, a
+// confirmed row holds its three GUIDs as 16 bytes each and the date as a double, instead of a
+// JSON string in a Map.
 
 const STATUSES: readonly Status[] = [
   "confirmed",

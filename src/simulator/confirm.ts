@@ -5,7 +5,7 @@ import { contactKey, type Answer, type Store } from "./store.js";
 import { newError } from "./responses.js";
 import { typeOf, type TemplateCatalog } from "./templates.js";
 
-// UTC only: "a classic bug is sending local time" (PARTNER-CENTER.md), so offsets are refused.
+// UTC only: "a classic bug is sending local time" (docs/partner-center-api.md), so offsets are refused.
 const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,7})?Z$/;
 
 // Refusals are shared objects: idempotency records of 4xx answers then cost a reference each.

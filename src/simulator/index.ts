@@ -1,4 +1,4 @@
-// The bundled fake Partner Center: the endpoints of /work/shared/PARTNER-CENTER.md on loopback,
+// The bundled fake Partner Center: the endpoints of docs/partner-center-api.md on loopback,
 // with switchable faults, a rate limit and latency. Used by `mca-confirm demo`, the end-to-end
 // tests and the benchmark (20k–500k requests), so the hot path does no logging and O(1) work.
 //
@@ -232,7 +232,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return R.send(res, 401, R.MISSING_TOKEN, trace, { "www-authenticate": "Bearer" });
     if (header(req, "ms-contract-version") !== "v1")
       return R.send(res, 400, R.MISSING_CONTRACT_VERSION, trace);
-    // Without the parameter Partner Center answers for the Cloud Agreement (PARTNER-CENTER.md).
+    // Without the parameter Partner Center answers for the Cloud Agreement (docs/partner-center-api.md).
     const agreementType = () => (query ? new URLSearchParams(query).get("agreementType") : null) || CLOUD;
 
     if (r.kind === "metadata") {

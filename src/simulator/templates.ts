@@ -16,7 +16,7 @@ export const CLOUD = "MicrosoftCloudAgreement";
 export const CURRENT_MCA_TEMPLATE_ID = "117a77b0-9360-443b-8795-c6dedc750cf9";
 
 /**
- * Defaults: the current MCA (the example of PARTNER-CENTER.md), an older MCA that is listed but
+ * Defaults: the current MCA (the example of docs/partner-center-api.md), an older MCA that is listed but
  * no longer accepted, and a Cloud Agreement. The CURRENT one uses the field name `type`, so a
  * client that reads only `agreementType` ends up on the old template and every row fails loudly.
  */
@@ -53,7 +53,7 @@ export class TemplateCatalog {
 
   constructor(readonly all: readonly AgreementTemplate[]) {
     // Only the lowest versionRank of each type is accepted: "old ones are answered 'no longer
-    // supported'" (PARTNER-CENTER.md), which catches clients that pick the wrong item.
+    // supported'" (docs/partner-center-api.md), which catches clients that pick the wrong item.
     const best = new Map<string, number>();
     all.forEach((t, i) => {
       const key = typeOf(t).toLowerCase();
