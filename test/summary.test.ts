@@ -251,3 +251,25 @@ describe("startProgress without a terminal", () => {
     expect(writes.slice(1)).toEqual(["\r\x1b[2K"]);
   });
 });
+
+describe("exitCodeOf", () => {
+  const report = (byStatus: Record<string, number>, stop?: RunReport["stop"]) =>
+    ({ counts: { rows: 0, failedRows: 0, byStatus, byError: new Map() }, stop }) as unknown as RunReport;
+
+  it("0 when every row is confirmed, skipped or valid", () => {
+    expect(exitCodeOf(report({ confirmed: 3, skipped: 1 }))).toBe(0);
+    expect(exitCodeOf(report({ valid: 2, skipped: 1 }))).toBe(0);
+    expect(exitCodeOf(report({}))).toBe(0);
+    expect(exitCodeOf(report({ confirmed: 1, invalid: 0 }))).toBe(0);
+  });
+  it.each(["invalid", "rejected", "failed", "not-run"])("1 when a row is %s", (status) => {
+    expect(exitCodeOf(report({ confirmed: 5, [status]: 1 }))).toBe(1);
+  });
+  it("3 when the run stopped early, 130 when interrupted", () => {
+    expect(exitCodeOf(report({ "not-run": 4 }, { kind: "auth-failed", message: "m" }))).toBe(3);
+    expect(exitCodeOf(report({ "not-run": 4 }, { kind: "template-unresolved", message: "m" }))).toBe(3);
+    expect(exitCodeOf(report({ confirmed: 1, "not-run": 4 }, { kind: "interrupted", message: "m" }))).toBe(
+      130,
+    );
+  });
+});

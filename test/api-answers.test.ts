@@ -1,18 +1,14 @@
-// Unit tests of the pure pieces of the main path: error bodies, verdicts, retry delays,
-// template choice, exit codes, file naming, the base-URL rule, and the request the client sends.
+// What the API's answers mean to the tool: error bodies in both shapes, the verdict of every
+// answer (ok, rejected, retryable, stop the run), which ones are retried, the templateId of a
+// metadata answer, and the request the client sends.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { parseErrorBody } from "../src/partner-center/errors.js";
-import { parseRetryAfter, verdictOf as verdictAt } from "../src/partner-center/verdict.js";
-import { createClient, type Attempt } from "../src/partner-center/client.js";
-import { retryDelay, type RetryPolicy } from "../src/run/retry.js";
-import { pickTemplate } from "../src/partner-center/answers.js";
-import { exitCodeOf } from "../src/output/summary.js";
-import { checkBaseUrl, defaultFailedPath, defaultOutPath } from "../src/config.js";
-import { UsageError } from "../src/errors.js";
-import type { RunReport } from "../src/output/report.js";
 import type { TokenProvider } from "../src/auth/types.js";
+import { pickTemplate } from "../src/partner-center/answers.js";
+import { createClient, type Attempt } from "../src/partner-center/client.js";
+import { parseErrorBody } from "../src/partner-center/errors.js";
+import { isRetryableNoResponse, verdictOf as verdictAt } from "../src/partner-center/verdict.js";
 
 /** An attempt's verdict now (the time matters only for a Retry-After given as a date). */
 const verdictOf = (attempt: Attempt, now = Date.now()) => verdictAt(attempt, now);
@@ -28,6 +24,28 @@ function response(status: number, body: unknown, retryAfter?: string): Attempt {
     durationMs: 1,
   };
 }
+
+const answer = (status: number, body: unknown = {}, retryAfter?: string): Attempt => ({
+  kind: "response",
+  status,
+  body: typeof body === "string" ? body : JSON.stringify(body),
+  retryAfter,
+  durationMs: 1,
+});
+const reset: Attempt = {
+  kind: "no-response",
+  reason: "network",
+  code: "ECONNRESET",
+  message: "ECONNRESET: socket hang up",
+  durationMs: 1,
+};
+const timeout: Attempt = {
+  kind: "no-response",
+  reason: "timeout",
+  code: "ETIMEDOUT",
+  message: "ETIMEDOUT",
+  durationMs: 1,
+};
 
 describe("parseErrorBody", () => {
   it("reads the older shape {code, description, data, source}", () => {
@@ -191,55 +209,41 @@ describe("verdictOf", () => {
   });
 });
 
-describe("retryDelay (full jitter)", () => {
-  const policy: RetryPolicy = { maxAttempts: 10, baseMs: 1_000, capMs: 60_000 };
-  const randoms = [0, 0.25, 0.5, 0.999_999];
+describe("which answers are retried", () => {
+  it.each([408, 429, 500, 502, 503, 504])("retries HTTP %i", (status) => {
+    expect(verdictOf(answer(status)).kind).toBe("retryable");
+  });
 
-  it("stays within [0, min(cap, base·2^(attempt-1))) for any random value", () => {
-    for (let attempt = 1; attempt < policy.maxAttempts; attempt++) {
-      const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** (attempt - 1));
-      for (const r of randoms) {
-        const d = retryDelay(attempt, undefined, policy, () => r)!;
-        expect(d).toBeGreaterThanOrEqual(0);
-        expect(d).toBeLessThan(ceiling);
-        expect(d).toBe(Math.floor(r * ceiling));
-      }
+  it.each([400, 404, 405, 409, 413, 422, 501, 505])("does not retry HTTP %i", (status) => {
+    expect(verdictOf(answer(status, { code: 800002 })).kind).toBe("rejected");
+  });
+
+  it("retries connection resets and timeouts, nothing else without an answer", () => {
+    expect(verdictOf(reset)).toMatchObject({ kind: "retryable", code: "network-error" });
+    expect(verdictOf(reset)).not.toHaveProperty("final");
+    expect(verdictOf(timeout)).toMatchObject({ kind: "retryable", code: "timeout" });
+    for (const code of ["ECONNRESET", "EPIPE", "ECONNABORTED", "ETIMEDOUT"])
+      expect(isRetryableNoResponse("network", code)).toBe(true);
+    for (const code of [
+      "ECONNREFUSED",
+      "ENOTFOUND",
+      "DEPTH_ZERO_SELF_SIGNED_CERT",
+      "CERT_HAS_EXPIRED",
+      undefined,
+    ]) {
+      expect(isRetryableNoResponse("network", code)).toBe(false);
+      expect(
+        verdictOf({ kind: "no-response", reason: "network", code, message: "x", durationMs: 1 }),
+      ).toMatchObject({ final: true });
     }
   });
 
-  it("never exceeds the cap however many attempts", () => {
-    expect(retryDelay(9, undefined, policy, () => 0.999_999)).toBeLessThan(60_000);
-    expect(retryDelay(9, undefined, policy, () => 0.999_999)).toBeGreaterThan(59_000);
-  });
-
-  it("uses Retry-After as a floor, never shortening it", () => {
-    expect(retryDelay(1, 5_000, policy, () => 0)).toBe(5_000);
-    expect(retryDelay(1, 57_000, policy, () => 0.999)).toBe(57_000);
-    expect(retryDelay(6, 100, policy, () => 0.5)).toBe(16_000); // the backoff is longer than Retry-After
-  });
-
-  it("stops when the attempts are used up", () => {
-    expect(retryDelay(10, undefined, policy, () => 0)).toBeUndefined();
-    expect(retryDelay(1, undefined, { ...policy, maxAttempts: 1 }, () => 0)).toBeUndefined();
-    expect(retryDelay(5, 1_000, { ...policy, maxAttempts: 6 }, () => 0)).toBe(1_000);
-  });
-});
-
-describe("parseRetryAfter", () => {
-  const now = Date.parse("2026-03-01T12:00:00Z");
-  it("reads seconds", () => {
-    expect(parseRetryAfter("57", now)).toBe(57_000);
-    expect(parseRetryAfter(" 1 ", now)).toBe(1_000);
-    expect(parseRetryAfter("0", now)).toBe(0);
-  });
-  it("reads an HTTP date relative to now, never negative", () => {
-    expect(parseRetryAfter("Sun, 01 Mar 2026 12:00:30 GMT", now)).toBe(30_000);
-    expect(parseRetryAfter("Sun, 01 Mar 2026 11:00:00 GMT", now)).toBe(0);
-  });
-  it("ignores absent, empty and unreadable values", () => {
-    expect(parseRetryAfter(undefined, now)).toBeUndefined();
-    expect(parseRetryAfter("", now)).toBeUndefined();
-    expect(parseRetryAfter("soon", now)).toBeUndefined();
+  it("sees 401/403 auth answers and 403 20002 apart", () => {
+    expect(verdictOf(answer(401, { code: 800001 }))).toMatchObject({ kind: "auth", renewable: true });
+    expect(verdictOf(answer(401, { code: 900421 }))).toMatchObject({ kind: "auth", renewable: false });
+    expect(verdictOf(answer(403, { code: 900308 }))).toMatchObject({ kind: "auth", renewable: false });
+    expect(verdictOf(answer(403, { code: 900309 }))).toMatchObject({ kind: "auth", renewable: false });
+    expect(verdictOf(answer(403, { code: 20002 }))).toMatchObject({ kind: "rejected", code: "20002" });
   });
 });
 
@@ -277,79 +281,6 @@ describe("pickTemplate", () => {
     expect(pickTemplate(body([]), MCA)).toBeUndefined();
     expect(pickTemplate("<html>", MCA)).toBeUndefined();
     expect(pickTemplate("{}", MCA)).toBeUndefined();
-  });
-});
-
-describe("exitCodeOf", () => {
-  const report = (byStatus: Record<string, number>, stop?: RunReport["stop"]) =>
-    ({ counts: { rows: 0, failedRows: 0, byStatus, byError: new Map() }, stop }) as unknown as RunReport;
-
-  it("0 when every row is confirmed, skipped or valid", () => {
-    expect(exitCodeOf(report({ confirmed: 3, skipped: 1 }))).toBe(0);
-    expect(exitCodeOf(report({ valid: 2, skipped: 1 }))).toBe(0);
-    expect(exitCodeOf(report({}))).toBe(0);
-    expect(exitCodeOf(report({ confirmed: 1, invalid: 0 }))).toBe(0);
-  });
-  it.each(["invalid", "rejected", "failed", "not-run"])("1 when a row is %s", (status) => {
-    expect(exitCodeOf(report({ confirmed: 5, [status]: 1 }))).toBe(1);
-  });
-  it("3 when the run stopped early, 130 when interrupted", () => {
-    expect(exitCodeOf(report({ "not-run": 4 }, { kind: "auth-failed", message: "m" }))).toBe(3);
-    expect(exitCodeOf(report({ "not-run": 4 }, { kind: "template-unresolved", message: "m" }))).toBe(3);
-    expect(exitCodeOf(report({ confirmed: 1, "not-run": 4 }, { kind: "interrupted", message: "m" }))).toBe(
-      130,
-    );
-  });
-});
-
-describe("default file names", () => {
-  it("puts results and failed files beside the input", () => {
-    expect(defaultOutPath("x.csv", "results")).toBe("x.results.csv");
-    expect(defaultFailedPath("x.results.csv")).toBe("x.failed.csv");
-    expect(defaultOutPath("dir/acceptances.csv", "validation")).toBe("dir/acceptances.validation.csv");
-    expect(defaultOutPath("dir/X.CSV", "results")).toBe("dir/X.results.csv");
-  });
-  it("keeps a tab-separated input's .tsv extension", () => {
-    expect(defaultOutPath("x.tsv", "results")).toBe("x.results.tsv");
-    expect(defaultFailedPath("x.results.tsv")).toBe("x.failed.tsv");
-  });
-  it("re-runs x.failed.csv into x.failed.results.csv", () => {
-    expect(defaultOutPath("x.failed.csv", "results")).toBe("x.failed.results.csv");
-    expect(defaultFailedPath(defaultOutPath("x.failed.csv", "results"))).toBe("x.failed.failed.csv");
-  });
-  it("gives any other --out a .failed name of its own", () => {
-    expect(defaultFailedPath("out.csv")).toBe("out.failed.csv");
-    expect(defaultFailedPath("out")).toBe("out.failed.csv");
-  });
-});
-
-describe("checkBaseUrl", () => {
-  it("accepts https anywhere and drops a trailing slash", () => {
-    expect(checkBaseUrl("https://api.partnercenter.microsoft.com/", "--base-url")).toBe(
-      "https://api.partnercenter.microsoft.com",
-    );
-  });
-  it.each(["http://127.0.0.1:8080", "http://localhost:1234/", "http://[::1]:9000", "http://127.1.2.3"])(
-    "accepts http on loopback: %s",
-    (url) => {
-      expect(() => checkBaseUrl(url, "--base-url")).not.toThrow();
-    },
-  );
-  it.each([
-    "http://example.com",
-    "http://10.0.0.1:8080",
-    "http://127.evil.example",
-    "http://localhost.evil.example",
-    "http://127.0.0.1.nip.io",
-  ])("refuses http on a non-loopback host: %s", (url) => {
-    expect(() => checkBaseUrl(url, "--base-url")).toThrow(UsageError);
-    expect(() => checkBaseUrl(url, "--base-url")).toThrow(/--base-url.*http:/);
-  });
-  it("refuses other schemes and non-URLs", () => {
-    expect(() => checkBaseUrl("ftp://127.0.0.1", "--base-url")).toThrow(UsageError);
-    expect(() => checkBaseUrl("api.partnercenter.microsoft.com", "PARTNER_CENTER_BASE_URL")).toThrow(
-      /PARTNER_CENTER_BASE_URL/,
-    );
   });
 });
 

@@ -1,13 +1,9 @@
-// The retry decision (src/run/retry.ts + src/partner-center/verdict.ts) as pure functions, and
-// the one retry loop (src/run/call.ts) driven by a scripted `send`: which answers are retried,
-// how long it waits, and which MS-RequestId / MS-CorrelationId each attempt carries.
+// How the tool retries: the pure delay maths (full jitter, Retry-After as a floor, the attempt
+// limit) and the one retry loop (src/run/call.ts) driven through the real gate by a scripted
+// `send`: how long it waits and which MS-RequestId / MS-CorrelationId each attempt carries.
 import { describe, expect, it } from "vitest";
 import type { Attempt, RequestIds } from "../src/partner-center/client.js";
-import {
-  isRetryableNoResponse,
-  parseRetryAfter,
-  verdictOf as verdictAt,
-} from "../src/partner-center/verdict.js";
+import { parseRetryAfter } from "../src/partner-center/verdict.js";
 import { createBreaker } from "../src/run/breaker.js";
 import { callWithRetries, type CallContext } from "../src/run/call.js";
 import { createGate } from "../src/run/gate.js";
@@ -16,9 +12,6 @@ import type { Clock } from "../src/run/clock.js";
 import { createRateController } from "../src/run/rate.js";
 import { retryDelay, type RetryPolicy } from "../src/run/retry.js";
 import { silentLogger } from "../src/log.js";
-
-/** An attempt's verdict now (the time matters only for a Retry-After given as a date). */
-const verdictOf = (attempt: Attempt, now = Date.now()) => verdictAt(attempt, now);
 
 const answer = (status: number, body: unknown = {}, retryAfter?: string): Attempt => ({
   kind: "response",
@@ -42,46 +35,9 @@ const timeout: Attempt = {
   durationMs: 1,
 };
 
-describe("which answers are retried", () => {
-  it.each([408, 429, 500, 502, 503, 504])("retries HTTP %i", (status) => {
-    expect(verdictOf(answer(status)).kind).toBe("retryable");
-  });
-
-  it.each([400, 404, 405, 409, 413, 422, 501, 505])("does not retry HTTP %i", (status) => {
-    expect(verdictOf(answer(status, { code: 800002 })).kind).toBe("rejected");
-  });
-
-  it("retries connection resets and timeouts, nothing else without an answer", () => {
-    expect(verdictOf(reset)).toMatchObject({ kind: "retryable", code: "network-error" });
-    expect(verdictOf(reset)).not.toHaveProperty("final");
-    expect(verdictOf(timeout)).toMatchObject({ kind: "retryable", code: "timeout" });
-    for (const code of ["ECONNRESET", "EPIPE", "ECONNABORTED", "ETIMEDOUT"])
-      expect(isRetryableNoResponse("network", code)).toBe(true);
-    for (const code of [
-      "ECONNREFUSED",
-      "ENOTFOUND",
-      "DEPTH_ZERO_SELF_SIGNED_CERT",
-      "CERT_HAS_EXPIRED",
-      undefined,
-    ]) {
-      expect(isRetryableNoResponse("network", code)).toBe(false);
-      expect(
-        verdictOf({ kind: "no-response", reason: "network", code, message: "x", durationMs: 1 }),
-      ).toMatchObject({ final: true });
-    }
-  });
-
-  it("sees 401/403 auth answers and 403 20002 apart", () => {
-    expect(verdictOf(answer(401, { code: 800001 }))).toMatchObject({ kind: "auth", renewable: true });
-    expect(verdictOf(answer(401, { code: 900421 }))).toMatchObject({ kind: "auth", renewable: false });
-    expect(verdictOf(answer(403, { code: 900308 }))).toMatchObject({ kind: "auth", renewable: false });
-    expect(verdictOf(answer(403, { code: 900309 }))).toMatchObject({ kind: "auth", renewable: false });
-    expect(verdictOf(answer(403, { code: 20002 }))).toMatchObject({ kind: "rejected", code: "20002" });
-  });
-});
-
-describe("how long it waits", () => {
-  const policy: RetryPolicy = { maxAttempts: 8, baseMs: 1_000, capMs: 60_000 };
+describe("how long it waits (full jitter, Retry-After as a floor)", () => {
+  const policy: RetryPolicy = { maxAttempts: 10, baseMs: 1_000, capMs: 60_000 };
+  const randoms = [0, 0.25, 0.5, 0.999_999];
 
   it("draws full jitter: uniform over [0, min(cap, base·2^(attempt-1)))", () => {
     let seed = 1;
@@ -98,24 +54,58 @@ describe("how long it waits", () => {
     }
   });
 
-  it("waits at least Retry-After, also when it is longer than the cap", () => {
-    expect(retryDelay(1, 57_000, policy, () => 0)).toBe(57_000);
+  it("stays within [0, min(cap, base·2^(attempt-1))) for any random value", () => {
+    for (let attempt = 1; attempt < policy.maxAttempts; attempt++) {
+      const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** (attempt - 1));
+      for (const r of randoms) {
+        const d = retryDelay(attempt, undefined, policy, () => r)!;
+        expect(d).toBeGreaterThanOrEqual(0);
+        expect(d).toBeLessThan(ceiling);
+        expect(d).toBe(Math.floor(r * ceiling));
+      }
+    }
+  });
+
+  it("never exceeds the cap however many attempts", () => {
+    expect(retryDelay(9, undefined, policy, () => 0.999_999)).toBeLessThan(60_000);
+    expect(retryDelay(9, undefined, policy, () => 0.999_999)).toBeGreaterThan(59_000);
+  });
+
+  it("uses Retry-After as a floor, never shortening it", () => {
+    expect(retryDelay(1, 5_000, policy, () => 0)).toBe(5_000);
+    expect(retryDelay(1, 57_000, policy, () => 0.999)).toBe(57_000);
+    expect(retryDelay(6, 100, policy, () => 0.5)).toBe(16_000); // the backoff is longer than Retry-After
+    // also when Retry-After is longer than the cap
     expect(retryDelay(2, 120_000, policy, () => 0.99)).toBe(120_000);
   });
 
-  it("reads Retry-After as seconds or an HTTP date; a past date means now", () => {
-    const now = Date.parse("2026-03-01T12:00:00Z");
+  it("stops when the attempts are used up", () => {
+    expect(retryDelay(10, undefined, policy, () => 0)).toBeUndefined();
+    expect(retryDelay(1, undefined, { ...policy, maxAttempts: 1 }, () => 0)).toBeUndefined();
+    expect(retryDelay(5, 1_000, { ...policy, maxAttempts: 6 }, () => 0)).toBe(1_000);
+    // --max-attempts counts the first attempt
+    expect(retryDelay(7, undefined, { ...policy, maxAttempts: 8 })).toBeDefined();
+    expect(retryDelay(8, undefined, { ...policy, maxAttempts: 8 })).toBeUndefined();
+  });
+});
+
+describe("parseRetryAfter", () => {
+  const now = Date.parse("2026-03-01T12:00:00Z");
+  it("reads seconds", () => {
     expect(parseRetryAfter("57", now)).toBe(57_000);
+    expect(parseRetryAfter(" 1 ", now)).toBe(1_000);
+    expect(parseRetryAfter("0", now)).toBe(0);
     expect(parseRetryAfter(" 0 ", now)).toBe(0);
+  });
+  it("reads an HTTP date relative to now; a past date means now", () => {
     expect(parseRetryAfter("Sun, 01 Mar 2026 12:00:30 GMT", now)).toBe(30_000);
     expect(parseRetryAfter("Sun, 01 Mar 2026 11:00:00 GMT", now)).toBe(0);
-    expect(parseRetryAfter("-5", now)).toBeUndefined();
-    expect(parseRetryAfter("soon", now)).toBeUndefined();
   });
-
-  it("gives up after --max-attempts, first attempt included", () => {
-    expect(retryDelay(7, undefined, policy)).toBeDefined();
-    expect(retryDelay(8, undefined, policy)).toBeUndefined();
+  it("ignores absent, empty and unreadable values", () => {
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
+    expect(parseRetryAfter("", now)).toBeUndefined();
+    expect(parseRetryAfter("soon", now)).toBeUndefined();
+    expect(parseRetryAfter("-5", now)).toBeUndefined(); // Date.parse would take it as a year
   });
 });
 

@@ -1,0 +1,56 @@
+// Options resolved before anything runs: the default file names beside the input, and the
+// base-URL rule (https anywhere, http only on loopback, no credentials in the URL).
+import { describe, expect, it } from "vitest";
+import { checkBaseUrl, defaultFailedPath, defaultOutPath } from "../src/config.js";
+import { UsageError } from "../src/errors.js";
+
+describe("default file names", () => {
+  it("puts results and failed files beside the input", () => {
+    expect(defaultOutPath("x.csv", "results")).toBe("x.results.csv");
+    expect(defaultFailedPath("x.results.csv")).toBe("x.failed.csv");
+    expect(defaultOutPath("dir/acceptances.csv", "validation")).toBe("dir/acceptances.validation.csv");
+    expect(defaultOutPath("dir/X.CSV", "results")).toBe("dir/X.results.csv");
+  });
+  it("keeps a tab-separated input's .tsv extension", () => {
+    expect(defaultOutPath("x.tsv", "results")).toBe("x.results.tsv");
+    expect(defaultFailedPath("x.results.tsv")).toBe("x.failed.tsv");
+  });
+  it("re-runs x.failed.csv into x.failed.results.csv", () => {
+    expect(defaultOutPath("x.failed.csv", "results")).toBe("x.failed.results.csv");
+    expect(defaultFailedPath(defaultOutPath("x.failed.csv", "results"))).toBe("x.failed.failed.csv");
+  });
+  it("gives any other --out a .failed name of its own", () => {
+    expect(defaultFailedPath("out.csv")).toBe("out.failed.csv");
+    expect(defaultFailedPath("out")).toBe("out.failed.csv");
+  });
+});
+
+describe("checkBaseUrl", () => {
+  it("accepts https anywhere and drops a trailing slash", () => {
+    expect(checkBaseUrl("https://api.partnercenter.microsoft.com/", "--base-url")).toBe(
+      "https://api.partnercenter.microsoft.com",
+    );
+  });
+  it.each(["http://127.0.0.1:8080", "http://localhost:1234/", "http://[::1]:9000", "http://127.1.2.3"])(
+    "accepts http on loopback: %s",
+    (url) => {
+      expect(() => checkBaseUrl(url, "--base-url")).not.toThrow();
+    },
+  );
+  it.each([
+    "http://example.com",
+    "http://10.0.0.1:8080",
+    "http://127.evil.example",
+    "http://localhost.evil.example",
+    "http://127.0.0.1.nip.io",
+  ])("refuses http on a non-loopback host: %s", (url) => {
+    expect(() => checkBaseUrl(url, "--base-url")).toThrow(UsageError);
+    expect(() => checkBaseUrl(url, "--base-url")).toThrow(/--base-url.*http:/);
+  });
+  it("refuses other schemes and non-URLs", () => {
+    expect(() => checkBaseUrl("ftp://127.0.0.1", "--base-url")).toThrow(UsageError);
+    expect(() => checkBaseUrl("api.partnercenter.microsoft.com", "PARTNER_CENTER_BASE_URL")).toThrow(
+      /PARTNER_CENTER_BASE_URL/,
+    );
+  });
+});
