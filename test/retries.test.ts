@@ -123,7 +123,7 @@ function harness(script: Attempt[], maxAttempts = 6) {
   const sent: RequestIds[] = [];
   const stop = createRunStop(silentLogger);
   const gate = createGate({
-    breaker: createBreaker({ clock, outageTimeoutMs: 600_000 }),
+    breaker: createBreaker({ clock, outageTimeoutMs: 600_000, stop }),
     slot: (task) => task(),
     rate: createRateController({ clock }),
     demand: () => {},

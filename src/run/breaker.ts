@@ -1,10 +1,10 @@
-import { RunStoppedError } from "../errors.js";
 import type { Clock } from "./clock.js";
+import type { RunStop } from "./stop.js";
 
 // A run-wide circuit breaker for outages. When most recent attempts failed with 5xx or no
 // answer, retrying every row --max-attempts times only burns the partner's request budget:
 // instead stop sending, wait with doubling delays, and let one probe request through.
-// If the API has not recovered after outageTimeoutMs, the run stops (exit 3).
+// If the API has not recovered after outageTimeoutMs, the run stops (exit 3, resumable).
 
 /** Attempts looked at, and the share of faults among them that opens the breaker. */
 const WINDOW = 20;
@@ -17,17 +17,20 @@ const PROBE_CAP_MS = 60_000;
 const POLL_MS = 250;
 
 export interface Breaker {
-  /** Waits while the breaker is open; throws RunStoppedError once the outage lasted too long. */
-  admit(signal?: AbortSignal): Promise<boolean>;
-  /** fault: 5xx or no answer; ok: any other answer (4xx included: the API is up). */
-  record(fault: boolean, probe?: boolean): void;
+  /**
+   * Waits while the breaker is open; true when this attempt is the probe. Once the outage
+   * lasted longer than outageTimeoutMs it stops the run (outage), which releases every waiter.
+   */
+  admit(): Promise<boolean>;
+  /** fault: 5xx or no answer; ok: any other answer (4xx included: the API is up). `probe`: admit() said so. */
+  record(fault: boolean, probe: boolean): void;
   readonly open: boolean;
   /** When the next probe may go (epoch ms), for the progress display. */
   readonly nextProbeAt: number;
 }
 
-export function createBreaker(options: { clock: Clock; outageTimeoutMs: number }): Breaker {
-  const { clock, outageTimeoutMs } = options;
+export function createBreaker(options: { clock: Clock; outageTimeoutMs: number; stop: RunStop }): Breaker {
+  const { clock, outageTimeoutMs, stop } = options;
   const recent: boolean[] = [];
   let faults = 0;
   let openedAt: number | undefined;
@@ -38,33 +41,34 @@ export function createBreaker(options: { clock: Clock; outageTimeoutMs: number }
   function stopIfTooLong(now: number): void {
     if (openedAt !== undefined && now - openedAt >= outageTimeoutMs) {
       const minutes = Math.round(outageTimeoutMs / 6000) / 10;
-      throw new RunStoppedError(
+      stop.stop(
+        "outage",
         `The API answered only with server errors or not at all for ${minutes} min; the run stopped. ` +
           `Try again later with --resume (or raise --outage-timeout).`,
-        "outage",
       );
     }
   }
 
   return {
-    async admit(signal) {
-      // Bounded by the outage timeout: after it every caller throws.
-      while (openedAt !== undefined && !signal?.aborted) {
+    async admit() {
+      // Bounded by the outage timeout: after it the run is stopped and every caller returns.
+      while (openedAt !== undefined && !stop.signal.aborted) {
         const now = clock.now();
         stopIfTooLong(now);
+        if (stop.signal.aborted) break;
         if (!probing && now >= nextProbeAt) {
           probing = true;
           return true;
         }
-        await clock.sleep(Math.max(1, Math.min(POLL_MS, nextProbeAt - now)), signal);
+        await clock.sleep(Math.max(1, Math.min(POLL_MS, nextProbeAt - now)), stop.signal);
       }
       return false;
     },
     record(fault, probe) {
       if (openedAt !== undefined) {
         // Only the probe's own answer decides; an answer to a request sent before the breaker
-        // opened says nothing new. (`probe` undefined: the caller does not tell, take it as the probe.)
-        if (!probing || probe === false) return;
+        // opened says nothing new.
+        if (!probing || !probe) return;
         probing = false;
         if (!fault) {
           openedAt = undefined;

@@ -1,4 +1,3 @@
-import { RunStoppedError } from "../errors.js";
 import type { Attempt } from "../partner-center/client.js";
 import { verdictOf, type Verdict } from "../partner-center/verdict.js";
 import type { Breaker } from "./breaker.js";
@@ -52,7 +51,7 @@ export function createGate(parts: GateParts): Gate {
     async attempt(send) {
       parts.demand(1);
       try {
-        const isProbe = await breaker.admit(stop.signal);
+        const isProbe = await breaker.admit();
         const sent = await parts.slot(async () => {
           const startedAt = await rate.acquire(stop.signal);
           if (stop.signal.aborted) return undefined;
@@ -63,11 +62,6 @@ export function createGate(parts: GateParts): Gate {
         const verdict = verdictOf(sent.attempt, parts.clock.now());
         report(sent.attempt, verdict, sent.startedAt, isProbe);
         return { attempt: sent.attempt, verdict };
-      } catch (err) {
-        // The breaker gives up once the outage lasted longer than --outage-timeout.
-        if (!(err instanceof RunStoppedError)) throw err;
-        stop.stop(err.code, err.message);
-        return undefined;
       } finally {
         parts.demand(-1);
       }

@@ -148,7 +148,7 @@ async function wire(deps: RunDeps, stop: RunStop, prepared: Prepared): Promise<R
     maxSockets: config.concurrency,
   });
   const rate = createRateController({ clock, maxRpm: config.maxRpm });
-  const breaker = createBreaker({ clock, outageTimeoutMs: config.outageTimeoutMs });
+  const breaker = createBreaker({ clock, outageTimeoutMs: config.outageTimeoutMs, stop });
   const stats: RequestStats = { requests: 0, responses: {} };
   const limit = pLimit(config.concurrency);
   const gate = createGate({

@@ -20,10 +20,16 @@ export function virtualClock(): VirtualClock {
         if (ms <= 0 || signal?.aborted) return resolve();
         const timer = { at: t + ms, seq: seq++, fire: resolve };
         timers.push(timer);
-        signal?.addEventListener("abort", () => {
-          timers.splice(timers.indexOf(timer), 1);
-          resolve();
-        });
+        signal?.addEventListener(
+          "abort",
+          () => {
+            // A timer that already fired is gone: removing at index -1 would drop another one.
+            const index = timers.indexOf(timer);
+            if (index >= 0) timers.splice(index, 1);
+            resolve();
+          },
+          { once: true },
+        );
       });
     },
     async advanceTo(ms) {
