@@ -39,7 +39,12 @@ export interface ClientOptions {
 
 export interface PartnerCenterClient {
   getAgreementMetadata(agreementType: string, ids: RequestIds): Promise<Attempt>;
-  confirm(a: Acceptance, templateId: string, agreementType: string, ids: RequestIds): Promise<Attempt>;
+  confirm(
+    acceptance: Acceptance,
+    templateId: string,
+    agreementType: string,
+    ids: RequestIds,
+  ): Promise<Attempt>;
   listAgreements(customerId: string, agreementType: string, ids: RequestIds): Promise<Attempt>;
   close(): void;
 }
@@ -113,16 +118,16 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
   return {
     getAgreementMetadata: (type, ids) =>
       send("GET", `v1/agreements?agreementType=${encodeURIComponent(type)}`, ids),
-    confirm: (a, templateId, type, ids) =>
-      send("POST", `v1/customers/${encodeURIComponent(a.customerTenantId)}/agreements`, ids, {
+    confirm: (acceptance, templateId, type, ids) =>
+      send("POST", `v1/customers/${encodeURIComponent(acceptance.customerTenantId)}/agreements`, ids, {
         primaryContact: {
-          firstName: a.firstName,
-          lastName: a.lastName,
-          email: a.email,
-          ...(a.phoneNumber ? { phoneNumber: a.phoneNumber } : {}),
+          firstName: acceptance.firstName,
+          lastName: acceptance.lastName,
+          email: acceptance.email,
+          ...(acceptance.phoneNumber ? { phoneNumber: acceptance.phoneNumber } : {}),
         },
         templateId,
-        dateAgreed: a.dateAgreed,
+        dateAgreed: acceptance.dateAgreed,
         type,
       }),
     listAgreements: (customerId, type, ids) =>
