@@ -68,14 +68,18 @@ function byAadCode(code: number, ctx: IdentityErrorContext): string | undefined 
 }
 
 function aadCodeOf(err: unknown, ctx: IdentityErrorContext): number | undefined {
-  const e = err as { errorNo?: unknown; errorCode?: unknown; message?: unknown };
-  const n =
-    typeof e.errorNo === "number" ? e.errorNo : typeof e.errorNo === "string" ? Number(e.errorNo) : NaN;
-  if (Number.isInteger(n) && n > 0) return n;
-  const m = typeof e.message === "string" ? /AADSTS(\d{4,8})/.exec(e.message) : null;
-  if (m) return Number(m[1]);
+  const details = err as { errorNo?: unknown; errorCode?: unknown; message?: unknown };
+  const number =
+    typeof details.errorNo === "number"
+      ? details.errorNo
+      : typeof details.errorNo === "string"
+        ? Number(details.errorNo)
+        : NaN;
+  if (Number.isInteger(number) && number > 0) return number;
+  const match = typeof details.message === "string" ? /AADSTS(\d{4,8})/.exec(details.message) : null;
+  if (match) return Number(match[1]);
   // Discovery failures lose the server's answer inside MSAL; the network module kept its AADSTS number.
-  const code = typeof e.errorCode === "string" ? e.errorCode : "";
+  const code = typeof details.errorCode === "string" ? details.errorCode : "";
   if (["openid_config_error", "endpoints_resolution_error", "network_error"].includes(code))
     return ctx.network?.lastErrorAnswer?.aadCode;
   return undefined;
@@ -85,8 +89,8 @@ function networkLine(ctx: IdentityErrorContext, err: AuthError): string {
   const host = ctx.authorityHost ?? DEFAULT_AUTHORITY_HOST;
   const detail = ctx.network?.lastFailure ?? err.errorMessage;
   // "Network request to <origin> failed: ECONNREFUSED (connect …)" → "ECONNREFUSED"
-  const m = /failed: (?:([A-Z][A-Z0-9_]{3,})\b|(.*))/.exec(detail);
-  const why = m?.[1] ?? m?.[2];
+  const match = /failed: (?:([A-Z][A-Z0-9_]{3,})\b|(.*))/.exec(detail);
+  const why = match?.[1] ?? match?.[2];
   const short = why ? ` (${new Secrets().scrub(why.split("\n")[0]).slice(0, 160)})` : "";
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(why ?? "")) {
     return `The sign-in service at ${host} presented a certificate this machine does not trust${short}: if a proxy inspects TLS, set NODE_EXTRA_CA_CERTS to its CA file; check ${ENV.authorityHost}.`;
@@ -122,8 +126,8 @@ export function describeIdentityError(err: unknown, ctx: IdentityErrorContext = 
       .join(", ");
     if (code === "network_error" || code === "openid_config_error" || code === "endpoints_resolution_error") {
       if (ctx.network?.lastErrorAnswer && !ctx.network.lastFailure) {
-        const a = ctx.network.lastErrorAnswer;
-        return `The sign-in service at ${ctx.authorityHost ?? DEFAULT_AUTHORITY_HOST} answered HTTP ${a.status}${a.error ? ` ${a.error}` : ""}: check ${ENV.tenantId} and ${ENV.authorityHost}.`;
+        const answer = ctx.network.lastErrorAnswer;
+        return `The sign-in service at ${ctx.authorityHost ?? DEFAULT_AUTHORITY_HOST} answered HTTP ${answer.status}${answer.error ? ` ${answer.error}` : ""}: check ${ENV.tenantId} and ${ENV.authorityHost}.`;
       }
       return networkLine(ctx, err);
     }

@@ -32,14 +32,14 @@ const NOTHING_CONFIGURED =
  * The token source of the contract, in its order: access token, refresh token, `login` cache.
  * Sources that sign in do so now, so a refused sign-in is a UsageError before any request is sent.
  */
-export async function resolveTokenProvider(o: AuthOptions): Promise<TokenProvider> {
-  const env = o.env;
+export async function resolveTokenProvider(options: AuthOptions): Promise<TokenProvider> {
+  const env = options.env;
   const accessToken = envValue(env, ENV.accessToken);
   if (accessToken) {
     const token = accessToken.replace(/^Bearer\s+/i, "");
     if (/\s/.test(token))
       throw new UsageError(`${ENV.accessToken} must be the token alone, with no spaces or line breaks.`);
-    o.logger.info({ source: ENV.accessToken }, "using a static access token (no renewal)");
+    options.logger.info({ source: ENV.accessToken }, "using a static access token (no renewal)");
     return staticTokenProvider(token, ENV.accessToken);
   }
   const refreshToken = envValue(env, ENV.refreshToken);
@@ -57,10 +57,10 @@ export async function resolveTokenProvider(o: AuthOptions): Promise<TokenProvide
     clientId: checkIdentifier(clientId, ENV.clientId),
     tenant: checkIdentifier(tenant, ENV.tenantId),
     authorityHost: authorityHostFrom(env),
-    logger: o.logger,
-    now: o.now ?? Date.now,
+    logger: options.logger,
+    now: options.now ?? Date.now,
     secrets,
-    ...(o.networkClient ? { networkClient: o.networkClient } : {}),
+    ...(options.networkClient ? { networkClient: options.networkClient } : {}),
   };
   if (refreshToken)
     return refreshTokenSource({ ...common, refreshToken, ...(clientSecret ? { clientSecret } : {}) });

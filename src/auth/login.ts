@@ -50,11 +50,12 @@ function parseArgs(args: string[]): LoginArgs {
       out.help = true;
       continue;
     }
-    const m = /^--(tenant|client-id)(?:=(.*))?$/.exec(arg);
-    if (!m) throw new UsageError(`Unknown argument "${arg}" for login; see \`mca-confirm login --help\`.`);
-    const value = m[2] ?? args[++i];
-    if (!value || value.startsWith("--")) throw new UsageError(`--${m[1]} needs a value.`);
-    if (m[1] === "tenant") out.tenant = value.trim();
+    const option = /^--(tenant|client-id)(?:=(.*))?$/.exec(arg);
+    if (!option)
+      throw new UsageError(`Unknown argument "${arg}" for login; see \`mca-confirm login --help\`.`);
+    const value = option[2] ?? args[++i];
+    if (!value || value.startsWith("--")) throw new UsageError(`--${option[1]} needs a value.`);
+    if (option[1] === "tenant") out.tenant = value.trim();
     else out.clientId = value.trim();
   }
   return out;
@@ -114,8 +115,8 @@ export async function loginCommand(
     const result = await app.acquireTokenByDeviceCode({
       scopes: SCOPES_WITH_REFRESH,
       // The message from the identity platform names the address to open and the code to enter.
-      deviceCodeCallback: (r) => {
-        io.stderr.write(`${r.message}\n`);
+      deviceCodeCallback: (deviceCode) => {
+        io.stderr.write(`${deviceCode.message}\n`);
       },
     });
     if (!result?.account) throw new Error("The sign-in returned no account");

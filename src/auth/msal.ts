@@ -20,31 +20,31 @@ export interface MsalSetup {
  * of asking login.microsoftonline.com's instance-discovery endpoint, and accepts an issuer on that host;
  * endpoints come from `${authority}/v2.0/.well-known/openid-configuration` (hard-coded for Microsoft's hosts).
  */
-export function msalConfiguration(s: MsalSetup): Configuration {
-  const level = s.logger.isLevelEnabled("trace")
+export function msalConfiguration(setup: MsalSetup): Configuration {
+  const level = setup.logger.isLevelEnabled("trace")
     ? LogLevel.Verbose
-    : s.logger.isLevelEnabled("debug")
+    : setup.logger.isLevelEnabled("debug")
       ? LogLevel.Info
       : LogLevel.Warning;
   return {
     auth: {
-      clientId: s.clientId,
-      authority: `${s.authorityHost}/${s.tenant}`,
-      knownAuthorities: [s.authorityHost],
-      ...(s.clientSecret ? { clientSecret: s.clientSecret } : {}),
+      clientId: setup.clientId,
+      authority: `${setup.authorityHost}/${setup.tenant}`,
+      knownAuthorities: [setup.authorityHost],
+      ...(setup.clientSecret ? { clientSecret: setup.clientSecret } : {}),
     },
-    ...(s.cachePlugin ? { cache: { cachePlugin: s.cachePlugin } } : {}),
+    ...(setup.cachePlugin ? { cache: { cachePlugin: setup.cachePlugin } } : {}),
     system: {
-      networkClient: s.network,
+      networkClient: setup.network,
       loggerOptions: {
         piiLoggingEnabled: false,
         logLevel: level,
         // MSAL's lines are never logged raw: PII-flagged ones are dropped, the rest scrubbed of token-like text.
         loggerCallback: (lvl, message, containsPii) => {
           if (containsPii) return;
-          const msg = s.secrets.scrub(message).slice(0, 500);
-          if (lvl <= LogLevel.Warning) s.logger.debug({ msal: msg }, "msal warning");
-          else s.logger.trace({ msal: msg }, "msal");
+          const msg = setup.secrets.scrub(message).slice(0, 500);
+          if (lvl <= LogLevel.Warning) setup.logger.debug({ msal: msg }, "msal warning");
+          else setup.logger.trace({ msal: msg }, "msal");
         },
       },
     },

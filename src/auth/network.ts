@@ -23,28 +23,28 @@ export interface HttpsNetworkOptions {
  * An MSAL network module on node:https. Failures become MSAL `AuthError("network_error")`, as MSAL's own
  * client does, so MSAL passes them through; messages name the origin and the socket error, never a body.
  */
-export function createHttpsNetworkClient(o: HttpsNetworkOptions = {}): INetworkModule {
-  const agent = new Agent({ keepAlive: false, ...(o.ca ? { ca: o.ca } : {}) });
-  const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+export function createHttpsNetworkClient(settings: HttpsNetworkOptions = {}): INetworkModule {
+  const agent = new Agent({ keepAlive: false, ...(settings.ca ? { ca: settings.ca } : {}) });
+  const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const send = <T>(url: string, method: "GET" | "POST", options?: NetworkRequestOptions, timeout?: number) =>
     new Promise<NetworkResponse<T>>((resolve, reject) => {
-      const u = new URL(url);
-      if (u.protocol !== "https:") return reject(networkError(u.origin, "refused: not https"));
-      if (o.allowOrigins && !o.allowOrigins.includes(u.origin))
-        return reject(networkError(u.origin, "refused: not an allowed origin"));
+      const target = new URL(url);
+      if (target.protocol !== "https:") return reject(networkError(target.origin, "refused: not https"));
+      if (settings.allowOrigins && !settings.allowOrigins.includes(target.origin))
+        return reject(networkError(target.origin, "refused: not an allowed origin"));
       const body = method === "POST" ? (options?.body ?? "") : undefined;
       const headers: Record<string, string | number> = { ...options?.headers };
       if (body !== undefined) headers["content-length"] = Buffer.byteLength(body);
-      const req = request(u, { method, headers, agent, timeout: timeout ?? timeoutMs }, (res) => {
+      const req = request(target, { method, headers, agent, timeout: timeout ?? timeoutMs }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
-        res.on("data", (c: Buffer) => {
-          size += c.length;
+        res.on("data", (chunk: Buffer) => {
+          size += chunk.length;
           if (size > MAX_ANSWER_BYTES)
             req.destroy(Object.assign(new Error("answer too large"), { code: "EMSGSIZE" }));
-          else chunks.push(c);
+          else chunks.push(chunk);
         });
-        res.on("error", (e) => reject(networkError(u.origin, describeSocketError(e))));
+        res.on("error", (error) => reject(networkError(target.origin, describeSocketError(error))));
         res.on("end", () => {
           const status = res.statusCode ?? 0;
           const text = Buffer.concat(chunks).toString("utf8");
@@ -52,18 +52,18 @@ export function createHttpsNetworkClient(o: HttpsNetworkOptions = {}): INetworkM
           try {
             parsed = text ? JSON.parse(text) : {};
           } catch {
-            return reject(networkError(u.origin, `HTTP ${status} answer that is not JSON`));
+            return reject(networkError(target.origin, `HTTP ${status} answer that is not JSON`));
           }
           const flat: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers))
-            if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(", ") : v;
+          for (const [name, value] of Object.entries(res.headers))
+            if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(", ") : value;
           resolve({ headers: flat, body: parsed as T, status });
         });
       });
       req.on("timeout", () =>
         req.destroy(Object.assign(new Error("no answer in time"), { code: "ETIMEDOUT" })),
       );
-      req.on("error", (e) => reject(networkError(u.origin, describeSocketError(e))));
+      req.on("error", (error) => reject(networkError(target.origin, describeSocketError(error))));
       req.end(body);
     });
   return {
@@ -72,8 +72,8 @@ export function createHttpsNetworkClient(o: HttpsNetworkOptions = {}): INetworkM
   };
 }
 
-function describeSocketError(e: Error & { code?: string }): string {
-  return e.code ? `${e.code} (${e.message})` : e.message;
+function describeSocketError(error: Error & { code?: string }): string {
+  return error.code ? `${error.code} (${error.message})` : error.message;
 }
 
 function networkError(origin: string, what: string): AuthError {
@@ -95,24 +95,30 @@ export interface ObservedNetwork extends INetworkModule {
 
 export function observeNetwork(inner: INetworkModule): ObservedNetwork {
   const observation: NetworkObservation = {};
-  const watch = async <T>(p: Promise<NetworkResponse<T>>): Promise<NetworkResponse<T>> => {
+  const watch = async <T>(pending: Promise<NetworkResponse<T>>): Promise<NetworkResponse<T>> => {
     try {
-      const r = await p;
-      if (r.status >= 400) {
-        const b = (r.body ?? {}) as { error?: unknown; error_codes?: unknown };
+      const answer = await pending;
+      if (answer.status >= 400) {
+        const body = (answer.body ?? {}) as { error?: unknown; error_codes?: unknown };
         const code =
-          Array.isArray(b.error_codes) && typeof b.error_codes[0] === "number" ? b.error_codes[0] : undefined;
+          Array.isArray(body.error_codes) && typeof body.error_codes[0] === "number"
+            ? body.error_codes[0]
+            : undefined;
         observation.lastErrorAnswer = {
-          status: r.status,
-          ...(typeof b.error === "string" ? { error: b.error } : {}),
+          status: answer.status,
+          ...(typeof body.error === "string" ? { error: body.error } : {}),
           ...(code !== undefined ? { aadCode: code } : {}),
         };
       }
-      return r;
-    } catch (e) {
+      return answer;
+    } catch (error) {
       observation.lastFailure =
-        e instanceof AuthError ? e.errorMessage : e instanceof Error ? e.message : String(e);
-      throw e;
+        error instanceof AuthError
+          ? error.errorMessage
+          : error instanceof Error
+            ? error.message
+            : String(error);
+      throw error;
     }
   };
   return {

@@ -41,22 +41,22 @@ export class RenewingTokenProvider implements TokenProvider {
   private current: Current | undefined;
   private pending: Promise<string> | undefined;
 
-  constructor(private readonly o: RenewingOptions) {
-    this.description = o.description;
+  constructor(private readonly options: RenewingOptions) {
+    this.description = options.description;
   }
 
   /** First token, before anything is sent: a refusal here is a configuration problem (exit 2). */
   async start(): Promise<void> {
     try {
-      await this.take(await this.o.acquire(false));
+      await this.take(await this.options.acquire(false));
     } catch (err) {
-      throw new UsageError(this.o.describe(err), { cause: err });
+      throw new UsageError(this.options.describe(err), { cause: err });
     }
   }
 
   async getToken(): Promise<string> {
-    const c = this.current;
-    if (c && this.o.now() < c.renewAt) return c.token;
+    const current = this.current;
+    if (current && this.options.now() < current.renewAt) return current.token;
     return this.renewal(false);
   }
 
@@ -73,47 +73,47 @@ export class RenewingTokenProvider implements TokenProvider {
 
   private async refresh(force: boolean): Promise<string> {
     try {
-      let got = await this.o.acquire(force);
+      let got = await this.options.acquire(force);
       // A cached token already at its end (clock skew between MSAL's cache and ours): ask once more, bypassing the cache.
-      if (!force && got.expiresOn <= this.o.now()) got = await this.o.acquire(true);
+      if (!force && got.expiresOn <= this.options.now()) got = await this.options.acquire(true);
       return await this.take(got);
     } catch (err) {
-      const c = this.current;
-      const now = this.o.now();
+      const current = this.current;
+      const now = this.options.now();
       if (
         !force &&
-        c &&
-        this.o.isTransient(err) &&
-        c.expiresOn - now > MIN_USEFUL_MS + RETRY_AFTER_TRANSIENT_MS
+        current &&
+        this.options.isTransient(err) &&
+        current.expiresOn - now > MIN_USEFUL_MS + RETRY_AFTER_TRANSIENT_MS
       ) {
-        this.o.logger.warn(
-          { source: this.description, problem: this.o.describe(err) },
+        this.options.logger.warn(
+          { source: this.description, problem: this.options.describe(err) },
           "token renewal failed; the current token is still valid, retrying later",
         );
-        c.renewAt = now + RETRY_AFTER_TRANSIENT_MS;
-        return c.token;
+        current.renewAt = now + RETRY_AFTER_TRANSIENT_MS;
+        return current.token;
       }
-      this.o.logger.error(
-        { source: this.description, problem: this.o.describe(err) },
+      this.options.logger.error(
+        { source: this.description, problem: this.options.describe(err) },
         "token renewal failed",
       );
-      throw new RunStoppedError(this.o.describe(err), "auth-failed", { cause: err });
+      throw new RunStoppedError(this.options.describe(err), "auth-failed", { cause: err });
     }
   }
 
   private async take(got: AcquiredToken): Promise<string> {
-    const now = this.o.now();
+    const now = this.options.now();
     if (!got.accessToken) throw new Error("The sign-in service returned no access token");
     if (got.expiresOn <= now)
       throw new Error(
         "The sign-in service returned an access token that has already expired; check this machine's clock",
       );
-    this.o.onToken?.(got.accessToken);
+    this.options.onToken?.(got.accessToken);
     const lifetime = got.expiresOn - now;
     // An hour-long token is renewed 5 minutes early; short ones (tests) half-way through their life.
     const renewAt = got.expiresOn - Math.min(RENEW_EARLY_MS, lifetime / 2);
     this.current = { token: got.accessToken, expiresOn: got.expiresOn, renewAt };
-    this.o.logger.info(
+    this.options.logger.info(
       {
         source: this.description,
         expiresOn: new Date(got.expiresOn).toISOString(),

@@ -22,7 +22,7 @@ export class Secrets {
 
   scrub(text: string): string {
     let out = text;
-    for (const s of this.known) out = out.split(s).join("[redacted]");
-    return out.replace(TOKEN_LIKE, (m) => (GUID.test(m) ? m : "[redacted]"));
+    for (const secret of this.known) out = out.split(secret).join("[redacted]");
+    return out.replace(TOKEN_LIKE, (found) => (GUID.test(found) ? found : "[redacted]"));
   }
 }

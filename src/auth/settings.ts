@@ -20,8 +20,8 @@ export const ENV = {
 
 /** Trimmed value of a variable, or undefined when unset or blank. */
 export function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const v = env[name]?.trim();
-  return v ? v : undefined;
+  const value = env[name]?.trim();
+  return value ? value : undefined;
 }
 
 /** `PARTNER_CENTER_AUTHORITY_HOST` as an https origin (MSAL only accepts https authorities). */

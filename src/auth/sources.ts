@@ -26,19 +26,24 @@ export interface MsalSourceOptions {
   secrets: Secrets;
 }
 
-function toAcquired(r: AuthenticationResult | null): AcquiredToken {
-  if (!r?.accessToken || !r.expiresOn) throw new Error("The sign-in service returned no access token");
-  return { accessToken: r.accessToken, expiresOn: r.expiresOn.getTime() };
+function toAcquired(result: AuthenticationResult | null): AcquiredToken {
+  if (!result?.accessToken || !result.expiresOn)
+    throw new Error("The sign-in service returned no access token");
+  return { accessToken: result.accessToken, expiresOn: result.expiresOn.getTime() };
 }
 
 function renewing(
-  o: MsalSourceOptions,
+  options: MsalSourceOptions,
   source: IdentityErrorContext["source"],
   description: string,
   acquire: (force: boolean) => Promise<AcquiredToken>,
   network: ReturnType<typeof observeNetwork>,
 ) {
-  const ctx: IdentityErrorContext = { source, authorityHost: o.authorityHost, network: network.observation };
+  const ctx: IdentityErrorContext = {
+    source,
+    authorityHost: options.authorityHost,
+    network: network.observation,
+  };
   return new RenewingTokenProvider({
     description,
     acquire: (force) => {
@@ -47,23 +52,23 @@ function renewing(
     },
     describe: (err) => describeIdentityError(err, ctx),
     isTransient: isTransientIdentityError,
-    onToken: (t) => o.secrets.add(t),
-    logger: o.logger,
-    now: o.now,
+    onToken: (token) => options.secrets.add(token),
+    logger: options.logger,
+    now: options.now,
   });
 }
 
 /** Source 2: a refresh token from the consent (Secure Application Model), renewed through MSAL's cache. */
 export async function refreshTokenSource(
-  o: MsalSourceOptions & { refreshToken: string; clientSecret?: string },
+  options: MsalSourceOptions & { refreshToken: string; clientSecret?: string },
 ): Promise<RenewingTokenProvider> {
-  const network = observeNetwork(o.networkClient ?? createHttpsNetworkClient());
+  const network = observeNetwork(options.networkClient ?? createHttpsNetworkClient());
   const config = msalConfiguration({
-    ...o,
+    ...options,
     network,
-    ...(o.clientSecret ? { clientSecret: o.clientSecret } : {}),
+    ...(options.clientSecret ? { clientSecret: options.clientSecret } : {}),
   });
-  const app = o.clientSecret
+  const app = options.clientSecret
     ? new ConfidentialClientApplication(config)
     : new PublicClientApplication(config);
   let account: AccountInfo | null = null;
@@ -71,43 +76,57 @@ export async function refreshTokenSource(
     if (account)
       return toAcquired(await app.acquireTokenSilent({ account, scopes: SCOPES, forceRefresh: force }));
     // forceCache keeps the answer (and the rolled refresh token) in MSAL's cache so acquireTokenSilent can renew.
-    const r = await app.acquireTokenByRefreshToken({
-      refreshToken: o.refreshToken,
+    const result = await app.acquireTokenByRefreshToken({
+      refreshToken: options.refreshToken,
       scopes: SCOPES_WITH_REFRESH,
       forceCache: true,
     });
     // Without an id_token MSAL cannot cache an account; then each renewal exchanges the original refresh token.
-    account = r?.account ?? null;
-    return toAcquired(r);
+    account = result?.account ?? null;
+    return toAcquired(result);
   };
-  const kind = o.clientSecret ? "confidential app" : "public app";
-  const p = renewing(o, "refresh-token", `PARTNER_CENTER_REFRESH_TOKEN (${kind})`, acquire, network);
-  await p.start();
-  return p;
+  const kind = options.clientSecret ? "confidential app" : "public app";
+  const provider = renewing(
+    options,
+    "refresh-token",
+    `PARTNER_CENTER_REFRESH_TOKEN (${kind})`,
+    acquire,
+    network,
+  );
+  await provider.start();
+  return provider;
 }
 
 /** Source 3: the token cache written by `mca-confirm login`. */
 export async function cacheSource(
-  o: MsalSourceOptions & { cacheFile: string },
+  options: MsalSourceOptions & { cacheFile: string },
 ): Promise<RenewingTokenProvider> {
-  if (!existsSync(o.cacheFile)) {
+  if (!existsSync(options.cacheFile)) {
     throw new UsageError(
-      `No sign-in found: ${o.cacheFile} does not exist. Run \`mca-confirm login\` first (or set PARTNER_CENTER_ACCESS_TOKEN or PARTNER_CENTER_REFRESH_TOKEN).`,
+      `No sign-in found: ${options.cacheFile} does not exist. Run \`mca-confirm login\` first (or set PARTNER_CENTER_ACCESS_TOKEN or PARTNER_CENTER_REFRESH_TOKEN).`,
     );
   }
-  const network = observeNetwork(o.networkClient ?? createHttpsNetworkClient());
+  const network = observeNetwork(options.networkClient ?? createHttpsNetworkClient());
   const app = new PublicClientApplication(
-    msalConfiguration({ ...o, network, cachePlugin: fileCachePlugin(o.cacheFile) }),
+    msalConfiguration({ ...options, network, cachePlugin: fileCachePlugin(options.cacheFile) }),
   );
   const accounts = await app.getAllAccounts();
-  const tenant = o.tenant.toLowerCase();
-  const account = accounts.find((a) => a.tenantId.toLowerCase() === tenant) ?? accounts[0];
+  const tenant = options.tenant.toLowerCase();
+  const account = accounts.find((account) => account.tenantId.toLowerCase() === tenant) ?? accounts[0];
   if (!account) {
-    throw new UsageError(`The token cache ${o.cacheFile} holds no sign-in: run \`mca-confirm login\` again.`);
+    throw new UsageError(
+      `The token cache ${options.cacheFile} holds no sign-in: run \`mca-confirm login\` again.`,
+    );
   }
   const acquire = async (force: boolean) =>
     toAcquired(await app.acquireTokenSilent({ account, scopes: SCOPES, forceRefresh: force }));
-  const p = renewing(o, "cache", `token cache of mca-confirm login (${o.cacheFile})`, acquire, network);
-  await p.start();
-  return p;
+  const provider = renewing(
+    options,
+    "cache",
+    `token cache of mca-confirm login (${options.cacheFile})`,
+    acquire,
+    network,
+  );
+  await provider.start();
+  return provider;
 }
