@@ -114,7 +114,7 @@ export function startRun(deps: RunDeps): RunHandle {
 
 /** Credentials, the journal, the input, the results writer and the API behind its gate. */
 async function wire(deps: RunDeps, stop: RunStop, prepared: Prepared): Promise<Running> {
-  const { config, logger, clock } = deps;
+  const { config, logger } = deps;
   const tokens = await deps.tokens();
   logger.info({
     event: "run-start",
@@ -124,15 +124,7 @@ async function wire(deps: RunDeps, stop: RunStop, prepared: Prepared): Promise<R
     options: { ...config, map: Object.fromEntries(config.map) },
     tokenSource: tokens.description,
   });
-  const journal = prepared.resumeState
-    ? openJournal(journalPath(config.out))
-    : openJournal(journalPath(config.out), {
-        v: 1,
-        fingerprint: prepared.fingerprint,
-        input: config.input,
-        startedAt: new Date(clock.now()).toISOString(),
-        settings: prepared.settings,
-      });
+  const journal = openRunJournal(config, prepared, deps.clock);
   const input = await openInput(config.input, { map: config.map });
   const writer = createResultsWriter({
     out: config.out,
@@ -141,6 +133,26 @@ async function wire(deps: RunDeps, stop: RunStop, prepared: Prepared): Promise<R
     format: input.header,
   });
   const window = createWindow({ concurrency: config.concurrency, nextRow: () => writer.nextRow });
+  const api = wireApi(deps, stop, tokens, window, journal);
+  const tally = { read: 0, finishedNow: 0 };
+  return { deps, stop, prepared, journal, input, writer, window, ...api, tally };
+}
+
+/** A resumed run appends to its journal; a new one starts a journal with its header. */
+function openRunJournal(config: RunConfig, prepared: Prepared, clock: Clock): Journal {
+  if (prepared.resumeState) return openJournal(journalPath(config.out));
+  return openJournal(journalPath(config.out), {
+    v: 1,
+    fingerprint: prepared.fingerprint,
+    input: config.input,
+    startedAt: new Date(clock.now()).toISOString(),
+    settings: prepared.settings,
+  });
+}
+
+/** The client, and every request through one gate: breaker → worker slot (--concurrency) → rate. */
+function wireApi(deps: RunDeps, stop: RunStop, tokens: TokenProvider, window: RowWindow, journal: Journal) {
+  const { config, clock } = deps;
   const client = createClient({
     baseUrl: config.baseUrl,
     tokens,
@@ -164,27 +176,12 @@ async function wire(deps: RunDeps, stop: RunStop, prepared: Prepared): Promise<R
     gate,
     policy: { ...DEFAULT_RETRY, maxAttempts: config.maxAttempts },
     clock,
-    logger,
+    logger: deps.logger,
     stop,
     journal,
     renewToken: shareRenewal(tokens, stop),
   };
-  const tally = { read: 0, finishedNow: 0 };
-  return {
-    deps,
-    stop,
-    prepared,
-    journal,
-    input,
-    writer,
-    window,
-    client,
-    rate,
-    breaker,
-    stats,
-    context,
-    tally,
-  };
+  return { client, rate, breaker, stats, context };
 }
 
 /** The run proper: template, rows, commit; on any failure the journal keeps what is known. */
