@@ -145,4 +145,27 @@ describe("a run in process", () => {
     expect(notRun.every((result) => result.errorCode === "interrupted")).toBe(true);
     expect(report.resumable).toBe(true);
   });
+
+  it("stops through the breaker when the API stays down past --outage-timeout, in virtual time", async () => {
+    const input = writeInput(
+      Array.from({ length: 30 }, (_, index) => row(customer("4d5e6f7a", index), index)),
+    );
+    const { sim, config, clock, handle } = await start(
+      input,
+      { concurrency: "4", "outage-timeout": "60", "template-id": "117a1e4c-1a1e-4a6f-9f1c-6a6a6a6a6a6a" },
+      { faults: { errorRate: 1 } },
+    );
+    const report = await finish(handle, clock);
+
+    expect(report.stop?.kind).toBe("outage");
+    expect(report.stop?.message).toMatch(/--outage-timeout/);
+    // A minute of outage passed in virtual time; without the breaker 30 rows × 6 attempts = 180 requests.
+    expect(clock.now()).toBeGreaterThanOrEqual(60_000);
+    expect(sim.stats.confirmRequests).toBeLessThan(40);
+    const results = readCsv(config.out);
+    expect(results).toHaveLength(30);
+    expect(results.some((result) => result.status === "not-run")).toBe(true);
+    expect(results.every((result) => ["not-run", "failed"].includes(result.status))).toBe(true);
+    expect(report.resumable).toBe(true);
+  });
 });
