@@ -1,6 +1,7 @@
 import path from "node:path";
 import { UsageError } from "./errors.js";
 import { parseMap } from "./input/headers.js";
+import { ProxySettings } from "./network/proxy.js";
 import { parseDateFormat, type DateFormat } from "./validate.js";
 import type { Field } from "./types.js";
 
@@ -18,6 +19,12 @@ export const RUN_OPTIONS = {
     arg: "url",
     help: "API root (env PARTNER_CENTER_BASE_URL); http: only for loopback",
     def: "https://api.partnercenter.microsoft.com",
+  },
+  proxy: {
+    type: "string",
+    arg: "url",
+    help: "proxy for the API and sign-in calls, e.g. http://user:password@proxy:8080; NO_PROXY still applies",
+    def: "HTTPS_PROXY or HTTP_PROXY; loopback always direct",
   },
   "agreement-type": {
     type: "string",
@@ -96,6 +103,8 @@ export interface RunConfig {
   readonly logFile: string;
   readonly logLevel: string;
   readonly baseUrl: string;
+  /** Logs as the proxy's address only: its toJSON leaves the credentials out. */
+  readonly proxy: ProxySettings;
   readonly agreementType: string;
   readonly templateId?: string;
   readonly concurrency: number;
@@ -205,6 +214,7 @@ export function resolveRunConfig(
     logFile,
     logLevel,
     baseUrl,
+    proxy: ProxySettings.from(env, flags.proxy),
     agreementType,
     templateId: templateId?.toLowerCase(),
     concurrency: integer("concurrency", flags.concurrency, 8, 1, 256)!,

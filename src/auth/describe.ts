@@ -88,13 +88,11 @@ function aadCodeOf(err: unknown, ctx: IdentityErrorContext): number | undefined 
 function networkLine(ctx: IdentityErrorContext, err: AuthError): string {
   const host = ctx.authorityHost ?? DEFAULT_AUTHORITY_HOST;
   const detail = ctx.network?.lastFailure ?? err.errorMessage;
-  // "Network request to <origin> failed: ECONNREFUSED (connect …)" → "ECONNREFUSED"
-  const match = /failed: (?:([A-Z][A-Z0-9_]{3,})\b|(.*))/.exec(detail);
-  const why = match?.[1] ?? match?.[2];
+  // The network module already said what failed, where, and what to check (network/describe.ts).
+  if (detail.startsWith("Could not reach the sign-in service: ")) return detail.split("\n")[0];
+  // MSAL's own wording: "Network request to <origin> failed: …"
+  const why = /failed: (.*)/.exec(detail)?.[1];
   const short = why ? ` (${new Secrets().scrub(why.split("\n")[0]).slice(0, 160)})` : "";
-  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(why ?? "")) {
-    return `The sign-in service at ${host} presented a certificate this machine does not trust${short}: if a proxy inspects TLS, set NODE_EXTRA_CA_CERTS to its CA file; check ${ENV.authorityHost}.`;
-  }
   return `Could not reach the sign-in service at ${host}${short}: check the network, proxy and firewall, and ${ENV.authorityHost} (default ${DEFAULT_AUTHORITY_HOST}).`;
 }
 

@@ -1,6 +1,7 @@
 import type { INetworkModule } from "@azure/msal-node";
 import { UsageError } from "../errors.js";
 import type { Logger } from "../log.js";
+import type { ProxySettings } from "../network/proxy.js";
 import { staticTokenProvider } from "./provider.js";
 import { Secrets } from "./secrets.js";
 import { authorityHostFrom, cacheFilePath, checkIdentifier, ENV, envValue } from "./settings.js";
@@ -18,6 +19,8 @@ export interface AuthOptions {
   logger: Logger;
   /** MSAL's network module; tests and the demo hand in one that trusts the identity simulator. */
   networkClient?: INetworkModule;
+  /** Proxy for the sign-in calls, the same as for the API calls. */
+  proxy?: ProxySettings;
   now?: () => number;
 }
 
@@ -61,6 +64,7 @@ export async function resolveTokenProvider(options: AuthOptions): Promise<TokenP
     now: options.now ?? Date.now,
     secrets,
     ...(options.networkClient ? { networkClient: options.networkClient } : {}),
+    ...(options.proxy ? { proxy: options.proxy } : {}),
   };
   if (refreshToken)
     return refreshTokenSource({ ...common, refreshToken, ...(clientSecret ? { clientSecret } : {}) });

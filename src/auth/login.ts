@@ -1,6 +1,7 @@
 import { PublicClientApplication, type INetworkModule } from "@azure/msal-node";
 import { UsageError } from "../errors.js";
 import { silentLogger } from "../log.js";
+import { ProxySettings } from "../network/proxy.js";
 import { fileCachePlugin } from "./cache-file.js";
 import { describeIdentityError } from "./describe.js";
 import { msalConfiguration } from "./msal.js";
@@ -15,7 +16,7 @@ import {
   SCOPES_WITH_REFRESH,
 } from "./settings.js";
 
-export const LOGIN_HELP = `Usage: mca-confirm login [--tenant <id>] [--client-id <id>]
+export const LOGIN_HELP = `Usage: mca-confirm login [--tenant <id>] [--client-id <id>] [--proxy <url>]
 
 Signs in to Partner Center with a device code: prints an address and a code; open the address
 in any browser (on any device), enter the code and sign in as a partner admin. The token cache
@@ -28,6 +29,8 @@ Options:
   --client-id <id>   application (client) ID of an app registration that allows public
                      client flows and has the Partner Center API permission user_impersonation
                                                                (default: $${ENV.clientId})
+  --proxy <url>      proxy for the sign-in calls, e.g. http://user:password@proxy:8080
+                                          (default: HTTPS_PROXY or HTTP_PROXY; NO_PROXY applies)
   -h, --help         show this help
 
 Later runs use the cache when ${ENV.clientId} and ${ENV.tenantId} are set to the same values
@@ -39,6 +42,7 @@ Exit codes: 0 signed in, 1 sign-in failed, 2 usage or configuration problem.
 interface LoginArgs {
   tenant?: string;
   clientId?: string;
+  proxy?: string;
   help: boolean;
 }
 
@@ -50,12 +54,13 @@ function parseArgs(args: string[]): LoginArgs {
       out.help = true;
       continue;
     }
-    const option = /^--(tenant|client-id)(?:=(.*))?$/.exec(arg);
+    const option = /^--(tenant|client-id|proxy)(?:=(.*))?$/.exec(arg);
     if (!option)
       throw new UsageError(`Unknown argument "${arg}" for login; see \`mca-confirm login --help\`.`);
     const value = option[2] ?? args[++i];
     if (!value || value.startsWith("--")) throw new UsageError(`--${option[1]} needs a value.`);
     if (option[1] === "tenant") out.tenant = value.trim();
+    else if (option[1] === "proxy") out.proxy = value.trim();
     else out.clientId = value.trim();
   }
   return out;
@@ -73,6 +78,7 @@ export async function loginCommand(
 ): Promise<number> {
   let parsed: LoginArgs;
   let setup: { tenant: string; clientId: string; authorityHost: string; cacheFile: string };
+  let proxy: ProxySettings;
   try {
     parsed = parseArgs(args);
     if (parsed.help) {
@@ -96,12 +102,13 @@ export async function loginCommand(
       authorityHost: authorityHostFrom(io.env),
       cacheFile: cacheFilePath(io.env),
     };
+    proxy = ProxySettings.from(io.env, parsed.proxy);
   } catch (err) {
     io.stderr.write(`mca-confirm: ${err instanceof Error ? err.message : String(err)}\n`);
     return 2;
   }
 
-  const network = observeNetwork(io.networkClient ?? createHttpsNetworkClient());
+  const network = observeNetwork(io.networkClient ?? createHttpsNetworkClient({ proxy }));
   const app = new PublicClientApplication(
     msalConfiguration({
       ...setup,

@@ -1,10 +1,13 @@
-import { Agent, request } from "node:https";
+import { request, type Agent } from "node:https";
 import {
   AuthError,
   type INetworkModule,
   type NetworkRequestOptions,
   type NetworkResponse,
 } from "@azure/msal-node";
+import { describeNetworkFailure } from "../network/describe.js";
+import { httpsAgentFor, ProxySettings, type Route } from "../network/proxy.js";
+import { ENV } from "./settings.js";
 
 /** MSAL's own client sets no timeout on token POSTs; a hung identity endpoint must not hang a run. */
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -17,6 +20,8 @@ export interface HttpsNetworkOptions {
   timeoutMs?: number;
   /** When set, requests to any other origin are refused (the simulator's client never leaves loopback). */
   allowOrigins?: string[];
+  /** `--proxy` and the *_PROXY variables, as for the API calls; default: no proxy. */
+  proxy?: ProxySettings;
 }
 
 /**
@@ -24,7 +29,18 @@ export interface HttpsNetworkOptions {
  * client does, so MSAL passes them through; messages name the origin and the socket error, never a body.
  */
 export function createHttpsNetworkClient(settings: HttpsNetworkOptions = {}): INetworkModule {
-  const agent = new Agent({ keepAlive: false, ...(settings.ca ? { ca: settings.ca } : {}) });
+  const proxy = settings.proxy ?? ProxySettings.none();
+  // Discovery and token calls all go to the authority host: in practice one route, one agent.
+  const agents = new Map<string, Agent>();
+  const agentFor = (route: Route): Agent => {
+    const key = route.kind === "proxy" ? route.proxy.href : "direct";
+    let agent = agents.get(key);
+    if (!agent) {
+      agent = httpsAgentFor(route, { keepAlive: false, ...(settings.ca ? { ca: settings.ca } : {}) });
+      agents.set(key, agent);
+    }
+    return agent;
+  };
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const send = <T>(url: string, method: "GET" | "POST", options?: NetworkRequestOptions, timeout?: number) =>
     new Promise<NetworkResponse<T>>((resolve, reject) => {
@@ -32,6 +48,14 @@ export function createHttpsNetworkClient(settings: HttpsNetworkOptions = {}): IN
       if (target.protocol !== "https:") return reject(networkError(target.origin, "refused: not https"));
       if (settings.allowOrigins && !settings.allowOrigins.includes(target.origin))
         return reject(networkError(target.origin, "refused: not an allowed origin"));
+      const route = proxy.route(target);
+      const agent = agentFor(route);
+      const socketFailure = (error: Error & { code?: string }) =>
+        new AuthError(
+          "network_error",
+          "",
+          `Could not reach the sign-in service: ${lowerFirst(describeNetworkFailure(error, { target, route, hostSetting: ENV.authorityHost }))}`,
+        );
       const body = method === "POST" ? (options?.body ?? "") : undefined;
       const headers: Record<string, string | number> = { ...options?.headers };
       if (body !== undefined) headers["content-length"] = Buffer.byteLength(body);
@@ -44,7 +68,7 @@ export function createHttpsNetworkClient(settings: HttpsNetworkOptions = {}): IN
             req.destroy(Object.assign(new Error("answer too large"), { code: "EMSGSIZE" }));
           else chunks.push(chunk);
         });
-        res.on("error", (error) => reject(networkError(target.origin, describeSocketError(error))));
+        res.on("error", (error) => reject(socketFailure(error)));
         res.on("end", () => {
           const status = res.statusCode ?? 0;
           const text = Buffer.concat(chunks).toString("utf8");
@@ -63,7 +87,7 @@ export function createHttpsNetworkClient(settings: HttpsNetworkOptions = {}): IN
       req.on("timeout", () =>
         req.destroy(Object.assign(new Error("no answer in time"), { code: "ETIMEDOUT" })),
       );
-      req.on("error", (error) => reject(networkError(target.origin, describeSocketError(error))));
+      req.on("error", (error) => reject(socketFailure(error)));
       req.end(body);
     });
   return {
@@ -72,8 +96,9 @@ export function createHttpsNetworkClient(settings: HttpsNetworkOptions = {}): IN
   };
 }
 
-function describeSocketError(error: Error & { code?: string }): string {
-  return error.code ? `${error.code} (${error.message})` : error.message;
+/** "The host name …" → "the host name …", to follow "Could not reach the sign-in service: ". */
+function lowerFirst(line: string): string {
+  return /^The /.test(line) ? `t${line.slice(1)}` : line;
 }
 
 function networkError(origin: string, what: string): AuthError {

@@ -8,6 +8,7 @@ import {
 } from "@azure/msal-node";
 import { UsageError } from "../errors.js";
 import type { Logger } from "../log.js";
+import type { ProxySettings } from "../network/proxy.js";
 import { fileCachePlugin } from "./cache-file.js";
 import { describeIdentityError, isTransientIdentityError, type IdentityErrorContext } from "./describe.js";
 import { msalConfiguration } from "./msal.js";
@@ -22,6 +23,7 @@ export interface MsalSourceOptions {
   authorityHost: string;
   logger: Logger;
   networkClient?: INetworkModule;
+  proxy?: ProxySettings;
   now: () => number;
   secrets: Secrets;
 }
@@ -62,7 +64,7 @@ function renewing(
 export async function refreshTokenSource(
   options: MsalSourceOptions & { refreshToken: string; clientSecret?: string },
 ): Promise<RenewingTokenProvider> {
-  const network = observeNetwork(options.networkClient ?? createHttpsNetworkClient());
+  const network = observeNetwork(options.networkClient ?? createHttpsNetworkClient({ proxy: options.proxy }));
   const config = msalConfiguration({
     ...options,
     network,
@@ -106,7 +108,7 @@ export async function cacheSource(
       `No sign-in found: ${options.cacheFile} does not exist. Run \`mca-confirm login\` first (or set PARTNER_CENTER_ACCESS_TOKEN or PARTNER_CENTER_REFRESH_TOKEN).`,
     );
   }
-  const network = observeNetwork(options.networkClient ?? createHttpsNetworkClient());
+  const network = observeNetwork(options.networkClient ?? createHttpsNetworkClient({ proxy: options.proxy }));
   const app = new PublicClientApplication(
     msalConfiguration({ ...options, network, cachePlugin: fileCachePlugin(options.cacheFile) }),
   );

@@ -116,7 +116,7 @@ async function runWithSignals(
     extras.tokens ??
     (async () => {
       const { resolveTokenProvider } = await import("../auth/index.js");
-      return resolveTokenProvider({ env: io.env, logger });
+      return resolveTokenProvider({ env: io.env, logger, proxy: config.proxy });
     });
   const handle = startRun({ config, logger, clock: systemClock, tokens });
   const stderr = io.stderr as NodeJS.WriteStream;

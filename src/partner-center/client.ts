@@ -1,7 +1,7 @@
-import http from "node:http";
-import https from "node:https";
 import { got, type Got, RequestError } from "got";
 import type { TokenProvider } from "../auth/types.js";
+import { describeNetworkFailure } from "../network/describe.js";
+import { httpAgentFor, httpsAgentFor, ProxySettings } from "../network/proxy.js";
 import type { Acceptance } from "../types.js";
 
 /** What one HTTP attempt came back with; retry and outcome decisions are made elsewhere. */
@@ -35,6 +35,8 @@ export interface ClientOptions {
   readonly timeoutMs: number;
   /** Sockets kept per host: the run's concurrency, so no request waits for a socket. */
   readonly maxSockets: number;
+  /** `--proxy` and the *_PROXY variables; default: no proxy. */
+  readonly proxy?: ProxySettings;
 }
 
 export interface PartnerCenterClient {
@@ -56,7 +58,10 @@ function header(v: string | string[] | undefined): string | undefined {
 /** One got instance with the contract's headers; got's own retry is off because the run owns retries. */
 export function createClient(o: ClientOptions): PartnerCenterClient {
   const agentOptions = { keepAlive: true, maxSockets: o.maxSockets };
-  const agent = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
+  const target = new URL(o.baseUrl);
+  // One API root per run, so one route: a proxy (or none) chosen once for every call.
+  const route = (o.proxy ?? ProxySettings.none()).route(target);
+  const agent = { http: httpAgentFor(agentOptions), https: httpsAgentFor(route, agentOptions) };
   const api: Got = got.extend({
     prefixUrl: o.baseUrl,
     retry: { limit: 0 },
@@ -107,7 +112,15 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
           kind: "no-response",
           reason: timeout ? "timeout" : "network",
           code: err.code,
-          message: err.code ? `${err.code}: ${err.message}` : err.message,
+          message: timeout
+            ? err.code
+              ? `${err.code}: ${err.message}`
+              : err.message
+            : describeNetworkFailure(err, {
+                target,
+                route,
+                hostSetting: "--base-url (or PARTNER_CENTER_BASE_URL)",
+              }),
           durationMs,
         };
       }

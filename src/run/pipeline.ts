@@ -158,6 +158,7 @@ function wireApi(deps: RunDeps, stop: RunStop, tokens: TokenProvider, window: Ro
     tokens,
     timeoutMs: config.timeoutMs,
     maxSockets: config.concurrency,
+    proxy: config.proxy,
   });
   const rate = createRateController({ clock, maxRpm: config.maxRpm });
   const breaker = createBreaker({ clock, outageTimeoutMs: config.outageTimeoutMs, stop });

@@ -33,8 +33,12 @@ export async function resolveTemplateId(
 
 function unresolvedMessage(
   agreementType: string,
-  verdict: { kind: string; httpStatus?: number; code?: string; message?: string } | undefined,
+  verdict:
+    { kind: string; httpStatus?: number; code?: string; message?: string; final?: boolean } | undefined,
 ): string {
+  // A name that does not resolve, a refused port, a proxy or a certificate: waiting will not help.
+  if (verdict?.kind === "retryable" && verdict.final)
+    return `The ${agreementType} templateId could not be looked up, and nothing was sent. ${verdict.message}`;
   const why = verdict
     ? ` (${verdict.kind === "retryable" && !verdict.httpStatus ? verdict.code : `HTTP ${verdict.httpStatus}`}: ${verdict.message})`
     : "";

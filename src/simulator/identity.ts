@@ -6,8 +6,8 @@ import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { INetworkModule } from "@azure/msal-node";
-import { generate } from "selfsigned";
 import { createHttpsNetworkClient } from "../auth/network.js";
+import { throwawayCertificate } from "./certificate.js";
 
 export interface IdentityUser {
   username: string;
@@ -30,6 +30,11 @@ export interface IdentityServerOptions {
   /** When set, a request carrying another client_secret gets AADSTS7000215. */
   clientSecret?: string;
   user?: IdentityUser;
+  /**
+   * The name the server calls itself in its addresses and certificate (default 127.0.0.1); it still
+   * listens on 127.0.0.1 only, so another name is reachable through a test's proxy alone.
+   */
+  hostName?: string;
   now?: () => number;
 }
 
@@ -180,23 +185,7 @@ export async function startIdentityServer(options: IdentityServerOptions = {}): 
     accessTokensIssued: 0,
   };
 
-  const pems = await generate([{ name: "commonName", value: "127.0.0.1" }], {
-    keyType: "ec",
-    algorithm: "sha256",
-    notAfterDate: new Date(Date.now() + 7 * 24 * 3600_000),
-    extensions: [
-      { name: "basicConstraints", cA: true },
-      { name: "keyUsage", digitalSignature: true, keyCertSign: true },
-      { name: "extKeyUsage", serverAuth: true },
-      {
-        name: "subjectAltName",
-        altNames: [
-          { type: 7, ip: "127.0.0.1" },
-          { type: 2, value: "localhost" },
-        ],
-      },
-    ],
-  });
+  const pems = await throwawayCertificate(options.hostName ? [options.hostName] : []);
 
   let origin = "";
   const tenantOk = (t: string) =>
@@ -416,7 +405,7 @@ export async function startIdentityServer(options: IdentityServerOptions = {}): 
     });
   }
 
-  const server: Server = createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
+  const server: Server = createServer({ key: pems.key, cert: pems.cert }, (req, res) => {
     handle(req, res).catch(() => {
       if (!res.headersSent)
         sendJson(res, 500, { error: "server_error", error_description: "simulator failure" });
@@ -427,7 +416,7 @@ export async function startIdentityServer(options: IdentityServerOptions = {}): 
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
   });
-  origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = `https://${options.hostName ?? "127.0.0.1"}:${(server.address() as AddressInfo).port}`;
 
   return {
     authorityHost: origin,

@@ -12,6 +12,7 @@
 //   recording (confirm.ts) → answer stored under the MS-RequestId → reply (or reset after commit).
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { NO_FAULTS, pickFault, seededRandom, TokenBucket, type Faults, type RateLimit } from "./faults.js";
@@ -35,6 +36,8 @@ export interface SimulatorOptions {
   acceptToken?: (token: string) => boolean;
   seed?: number;
   now?: () => number;
+  /** Serve https with this certificate (see certificate.ts) instead of plain http. */
+  tls?: { readonly cert: string; readonly key: string };
 }
 
 export interface SimulatorStats {
@@ -265,7 +268,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     void confirm(req, res, r.customerId, trace);
   }
 
-  const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const trace: R.Trace = {
@@ -294,7 +297,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const query = q < 0 ? "" : url.slice(q + 1);
     if (latencyMs > 0) setTimeout(handle, latencyMs, req, res, r, query, trace).unref();
     else handle(req, res, r, query, trace);
-  });
+  };
+  const server = options.tls
+    ? createTlsServer({ keepAliveTimeout: 30_000, cert: options.tls.cert, key: options.tls.key }, onRequest)
+    : createServer({ keepAliveTimeout: 30_000 }, onRequest);
   // Benchmarks hold thousands of keep-alive sockets; a short idle timeout closing them just as
   // the client reuses one shows up as spurious ECONNRESET, so idle sockets live longer.
   server.headersTimeout = 35_000;
@@ -309,7 +315,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const { port } = server.address() as AddressInfo;
 
   return {
-    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    url: `${options.tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`,
     stats,
     setFaults(f) {
       faults = { ...faults, ...f };
