@@ -91,7 +91,9 @@ export function describeNetworkFailure(f: SocketFailure, ctx: FailureContext): s
       ? `check ${route.source}`
       : route.reason === "no-proxy"
         ? "check NO_PROXY"
-        : "if this network reaches the internet only through a proxy, set HTTPS_PROXY or --proxy";
+        : route.reason === "loopback"
+          ? "check that the service is running on this machine"
+          : "if this network reaches the internet only through a proxy, set HTTPS_PROXY or --proxy";
   if (code === "ENOTFOUND" || code === "EAI_AGAIN")
     return `The host name ${host} could not be resolved (${code}), reached ${via}: check ${ctx.hostSetting}; ${proxyHint}.`;
   if (code === "ECONNREFUSED")
