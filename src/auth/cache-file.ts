@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { chmod, mkdir, open, readFile, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { ICachePlugin, TokenCacheContext } from "@azure/msal-node";
 import { UsageError } from "../errors.js";
+import { replaceFile } from "../output/replace-file.js";
 
 /**
  * MSAL token cache persisted to one JSON file, readable by its owner only (file 0600, directory 0700):
@@ -49,7 +50,7 @@ export async function writePrivateFile(file: string, text: string): Promise<void
   }
   try {
     await chmod(tmp, 0o600);
-    await rename(tmp, file);
+    await replaceFile(tmp, file);
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;

@@ -22,7 +22,8 @@ Signs in to Partner Center with a device code: prints an address and a code; ope
 in any browser (on any device), enter the code and sign in as a partner admin. The token cache
 is then stored for later runs in
   $XDG_CONFIG_HOME/mca-confirm/token-cache.json   (default ~/.config/mca-confirm/token-cache.json)
-readable by you only (file mode 0600). It holds a refresh token: treat it like a password.
+  %APPDATA%\\mca-confirm\\token-cache.json          (on Windows)
+readable by you only (file mode 0600 where the system has modes). It holds a refresh token: treat it like a password.
 
 Options:
   --tenant <id>      the partner tenant ID or primary domain   (default: $${ENV.tenantId})

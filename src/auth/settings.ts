@@ -1,5 +1,5 @@
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { posix, win32 } from "node:path";
 import { UsageError } from "../errors.js";
 
 /** The delegated (app + user) permission of the Partner Center API (docs/partner-center-api.md "Authentication"). */
@@ -53,9 +53,21 @@ export function checkIdentifier(value: string, what: string): string {
   return value;
 }
 
-/** Where `mca-confirm login` keeps the MSAL token cache: $XDG_CONFIG_HOME/mca-confirm or ~/.config/mca-confirm. */
-export function cacheFilePath(env: NodeJS.ProcessEnv): string {
+/**
+ * Where `mca-confirm login` keeps the MSAL token cache: on Windows %APPDATA%\mca-confirm (the
+ * roaming profile, where per-user settings belong), elsewhere $XDG_CONFIG_HOME/mca-confirm or
+ * ~/.config/mca-confirm.
+ */
+export function cacheFilePath(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string {
+  if (platform === "win32") {
+    const appData = env.APPDATA?.trim();
+    const base =
+      appData && win32.isAbsolute(appData)
+        ? appData
+        : win32.join(env.USERPROFILE?.trim() || homedir(), "AppData", "Roaming");
+    return win32.join(base, "mca-confirm", "token-cache.json");
+  }
   const xdg = env.XDG_CONFIG_HOME?.trim();
-  const base = xdg && xdg.startsWith("/") ? xdg : join(env.HOME?.trim() || homedir(), ".config");
-  return join(base, "mca-confirm", "token-cache.json");
+  const base = xdg && xdg.startsWith("/") ? xdg : posix.join(env.HOME?.trim() || homedir(), ".config");
+  return posix.join(base, "mca-confirm", "token-cache.json");
 }
