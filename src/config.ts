@@ -214,7 +214,8 @@ export function resolveRunConfig(
     logFile,
     logLevel,
     baseUrl,
-    proxy: ProxySettings.from(env, flags.proxy),
+    // validate makes no network call: a proxy variable it cannot use is no reason to refuse it.
+    proxy: command === "run" ? ProxySettings.from(env, flags.proxy) : ProxySettings.none(),
     agreementType,
     templateId: templateId?.toLowerCase(),
     concurrency: integer("concurrency", flags.concurrency, 8, 1, 256)!,
