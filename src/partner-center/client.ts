@@ -1,6 +1,6 @@
 import { got, type Got, RequestError } from "got";
 import type { TokenProvider } from "../auth/types.js";
-import { describeNetworkFailure } from "../network/describe.js";
+import { describeNetworkFailure, type FailureContext } from "../network/describe.js";
 import { httpAgentFor, httpsAgentFor, ProxySettings } from "../network/proxy.js";
 import type { Acceptance } from "../types.js";
 
@@ -55,6 +55,19 @@ function header(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** A request that got no HTTP answer; anything but a timeout is described for the user (host, proxy, what to check). */
+function noResponse(err: RequestError, failure: FailureContext, durationMs: number): Attempt {
+  const timeout = err.name === "TimeoutError" || err.code === "ETIMEDOUT";
+  const raw = err.code ? `${err.code}: ${err.message}` : err.message;
+  return {
+    kind: "no-response",
+    reason: timeout ? "timeout" : "network",
+    code: err.code,
+    message: timeout ? raw : describeNetworkFailure(err, failure),
+    durationMs,
+  };
+}
+
 /** One got instance with the contract's headers; got's own retry is off because the run owns retries. */
 export function createClient(o: ClientOptions): PartnerCenterClient {
   const agentOptions = { keepAlive: true, maxSockets: o.maxSockets };
@@ -62,6 +75,7 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
   // One API root per run, so one route: a proxy (or none) chosen once for every call.
   const route = (o.proxy ?? ProxySettings.none()).route(target);
   const agent = { http: httpAgentFor(agentOptions), https: httpsAgentFor(route, agentOptions) };
+  const failure: FailureContext = { target, route, hostSetting: "--base-url (or PARTNER_CENTER_BASE_URL)" };
   const api: Got = got.extend({
     prefixUrl: o.baseUrl,
     retry: { limit: 0 },
@@ -105,25 +119,7 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
         durationMs: performance.now() - started,
       };
     } catch (err) {
-      const durationMs = performance.now() - started;
-      if (err instanceof RequestError) {
-        const timeout = err.name === "TimeoutError" || err.code === "ETIMEDOUT";
-        return {
-          kind: "no-response",
-          reason: timeout ? "timeout" : "network",
-          code: err.code,
-          message: timeout
-            ? err.code
-              ? `${err.code}: ${err.message}`
-              : err.message
-            : describeNetworkFailure(err, {
-                target,
-                route,
-                hostSetting: "--base-url (or PARTNER_CENTER_BASE_URL)",
-              }),
-          durationMs,
-        };
-      }
+      if (err instanceof RequestError) return noResponse(err, failure, performance.now() - started);
       throw err;
     }
   }
