@@ -102,6 +102,16 @@ describe("a run behind a CONNECT proxy with a TLS-inspecting root certificate", 
     expect(output(r)).not.toContain(encodeURIComponent(PROXY_PASSWORD));
   });
 
+  it("reaches a proxy given by an IPv6 address", async () => {
+    const s = await setUp(2);
+    const proxy6 = await startConnectProxy({ hosts: [API_HOST], listenOn: "::1" });
+    running.push(proxy6);
+    const env = { ...s.env, PARTNER_CENTER_ACCESS_TOKEN: "t", HTTPS_PROXY: proxy6.url };
+    const r = await runCli(["run", s.input, "--base-url", s.baseUrl, "--quiet"], { env, timeoutMs: 30_000 });
+    expect(r.code, output(r)).toBe(0);
+    expect(proxy6.tunnels(API_HOST)).toBeGreaterThan(0);
+  });
+
   it("goes direct to the hosts NO_PROXY names (with a port), and says so when the name does not resolve", async () => {
     const s = await setUp(3);
     const port = new URL(s.baseUrl).port;

@@ -132,7 +132,11 @@ export class ProxySettings {
  */
 export function httpsAgentFor(route: Route, options: https.AgentOptions): https.Agent {
   if (route.kind === "direct") return new https.Agent(options);
-  return new HttpsProxyAgent({ ...options, proxy: route.proxy });
+  const { protocol, hostname, port, username, password } = route.proxy;
+  // hpagent connects to `proxy.hostname` as it is; a URL keeps an IPv6 address in brackets,
+  // which no resolver accepts, so it gets the fields it reads with the address bare.
+  const proxy = { protocol, hostname: hostname.replace(/^\[|\]$/g, ""), port, username, password };
+  return new HttpsProxyAgent({ ...options, proxy: proxy as URL });
 }
 
 /** Plain http is allowed to loopback hosts only (see checkBaseUrl), which never use a proxy. */

@@ -10,10 +10,12 @@ export interface ConnectProxyOptions {
   readonly hosts: readonly string[];
   /** "user:password" that Proxy-Authorization must carry (Basic); default: none needed. */
   readonly credentials?: string;
+  /** Listening address; default 127.0.0.1. */
+  readonly listenOn?: "127.0.0.1" | "::1";
 }
 
 export interface ConnectProxy {
-  /** http://127.0.0.1:<port>, without credentials. */
+  /** http://127.0.0.1:<port> (or [::1]), without credentials. */
   readonly url: string;
   readonly port: number;
   /** Tunnels opened, by host name as the client asked for it. */
@@ -64,10 +66,11 @@ export async function startConnectProxy(options: ConnectProxyOptions): Promise<C
     upstream.on("close", () => sockets.delete(upstream));
     upstream.on("error", () => client.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = options.listenOn ?? "127.0.0.1";
+  await new Promise<void>((resolve) => server.listen(0, address, resolve));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${address.includes(":") ? `[${address}]` : address}:${port}`,
     port,
     tunnels: (host) => opened.get(host.toLowerCase()) ?? 0,
     get refusedForCredentials() {
