@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { commandLine, programWords } from "../src/output/command-line.js";
+import { commandLine, programWords, withoutProxyPassword } from "../src/output/command-line.js";
 
 describe("the words that start the tool again", () => {
   const clone = "/home/ops/mca-confirm";
@@ -60,5 +60,24 @@ describe("quoting a printed command for the shell of the system", () => {
     expect(commandLine(["mca-confirm", "run", "C:\\data\\a.csv"], "win32")).toBe(
       "mca-confirm run C:\\data\\a.csv",
     );
+  });
+});
+
+describe("a printed command with a proxy password in it", () => {
+  it("shows a placeholder instead of the password, in either form of the option", () => {
+    expect(
+      withoutProxyPassword(["run", "a.csv", "--proxy", "http://ops:p@ss:w0rd@proxy.corp:8080", "--resume"]),
+    ).toEqual(["run", "a.csv", "--proxy", "http://ops:<password>@proxy.corp:8080", "--resume"]);
+    expect(withoutProxyPassword(["run", "a.csv", "--proxy=ops:secret@proxy:3128"])).toEqual([
+      "run",
+      "a.csv",
+      "--proxy=ops:<password>@proxy:3128",
+    ]);
+    expect(withoutProxyPassword(["run", "a@b.csv", "--proxy", "http://proxy:8080"])).toEqual([
+      "run",
+      "a@b.csv",
+      "--proxy",
+      "http://proxy:8080",
+    ]);
   });
 });

@@ -47,3 +47,23 @@ export function quoteWord(word: string, platform: NodeJS.Platform = process.plat
 export function commandLine(words: readonly string[], platform: NodeJS.Platform = process.platform): string {
   return words.map((word) => quoteWord(word, platform)).join(" ");
 }
+
+/**
+ * The same arguments with a `--proxy` password replaced by `<password>`: a printed command must
+ * never show it, and the placeholder tells the user what to type back in.
+ */
+export function withoutProxyPassword(args: readonly string[]): string[] {
+  const hide = (value: string): string => {
+    const at = value.lastIndexOf("@");
+    const scheme = value.indexOf("://");
+    const start = scheme >= 0 ? scheme + 3 : 0;
+    if (at < start) return value;
+    const colon = value.indexOf(":", start);
+    if (colon < 0 || colon > at) return value;
+    return `${value.slice(0, colon + 1)}<password>${value.slice(at)}`;
+  };
+  return args.map((arg, i) => {
+    if (arg.startsWith("--proxy=")) return `--proxy=${hide(arg.slice("--proxy=".length))}`;
+    return i > 0 && args[i - 1] === "--proxy" ? hide(arg) : arg;
+  });
+}
