@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { loginCommand } from "../src/auth/index.js";
 import { UsageError } from "../src/errors.js";
 import { describeNetworkFailure } from "../src/network/describe.js";
 import { ProxySettings, type Route } from "../src/network/proxy.js";
@@ -124,6 +125,29 @@ describe("describing a connection that got no answer", () => {
       describeNetworkFailure({ code: "ECONNREFUSED", message: "connect ECONNREFUSED" }, ctx(viaProxy)),
     ).toBe(
       "The proxy http://proxy.corp:8080 refused the connection (ECONNREFUSED): check the host and port in HTTPS_PROXY.",
+    );
+  });
+});
+
+describe("login through a proxy", () => {
+  it("sends the sign-in through --proxy and names it when it refuses", async () => {
+    let stderr = "";
+    const sink = (write: (s: string) => void) =>
+      ({ write: (chunk: string) => (write(chunk), true) }) as unknown as NodeJS.WritableStream;
+    const code = await loginCommand(
+      ["--tenant", "contoso.example", "--client-id", "app-1", "--proxy", "http://me:hunter2@127.0.0.1:9"],
+      {
+        stdout: sink(() => {}),
+        stderr: sink((s) => (stderr += s)),
+        env: {
+          PARTNER_CENTER_AUTHORITY_HOST: "https://login.partner-proxy.test",
+          XDG_CONFIG_HOME: "/nonexistent",
+        },
+      },
+    );
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      "mca-confirm: Could not reach the sign-in service: the proxy http://127.0.0.1:9 refused the connection (ECONNREFUSED): check the host and port in --proxy.\n",
     );
   });
 });
