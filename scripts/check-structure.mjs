@@ -12,11 +12,10 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SRC = path.join(ROOT, "src");
 const MAX_FUNCTION_LINES = 80;
 // Functions over the limit that are being reworked elsewhere right now (the rate controller's
-// redesign, the simulator's new limiter shapes, the client's proxy agent, the input rules):
+// redesign, the simulator's new limiter shapes, the input rules):
 // split as part of that work. Listed here they warn instead of failing; a new one fails.
 const WAIVED = new Set([
   "src/input/read.ts openInput",
-  "src/partner-center/client.ts createClient",
   "src/run/rate.ts createRateController",
   "src/simulator/identity.ts startIdentityServer",
   "src/simulator/index.ts startSimulator",
@@ -26,7 +25,7 @@ const WAIVED = new Set([
 // path segment under src/ (a folder, or a file without its extension).
 const LAYERS = [
   ["types", "errors"],
-  ["log", "validate", "input"],
+  ["log", "validate", "input", "network", "replace-file"],
   ["config"],
   ["auth"],
   ["partner-center"],

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { cacheFilePath } from "../src/auth/settings.js";
-import { FileInUseError, replaceFile } from "../src/output/replace-file.js";
+import { FileInUseError, replaceFile } from "../src/replace-file.js";
 import {
   closeSimulators,
   readCsv,

@@ -3,7 +3,7 @@ import { chmod, mkdir, open, readFile, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { ICachePlugin, TokenCacheContext } from "@azure/msal-node";
 import { UsageError } from "../errors.js";
-import { replaceFile } from "../output/replace-file.js";
+import { replaceFile } from "../replace-file.js";
 
 /**
  * MSAL token cache persisted to one JSON file, readable by its owner only (file 0600, directory 0700):

@@ -3,7 +3,7 @@ import nodePath from "node:path";
 import { once } from "node:events";
 import { pipeline } from "node:stream";
 import { stringify, type Stringifier } from "csv-stringify";
-import { replaceFile } from "./replace-file.js";
+import { replaceFile } from "../replace-file.js";
 
 /**
  * A CSV file written to `<path>.tmp` and renamed into place on commit, so a crash never

@@ -1,7 +1,14 @@
+import type { Agent as HttpAgent } from "node:http";
+import type { Agent as HttpsAgent } from "node:https";
 import { got, type Got, RequestError } from "got";
 import type { TokenProvider } from "../auth/types.js";
 import { describeNetworkFailure, type FailureContext } from "../network/describe.js";
 import { httpAgentFor, httpsAgentFor, ProxySettings } from "../network/proxy.js";
+
+interface Agents {
+  readonly http: HttpAgent;
+  readonly https: HttpsAgent;
+}
 import type { Acceptance } from "../types.js";
 
 /** What one HTTP attempt came back with; retry and outcome decisions are made elsewhere. */
@@ -68,20 +75,14 @@ function noResponse(err: RequestError, failure: FailureContext, durationMs: numb
   };
 }
 
-/** One got instance with the contract's headers; got's own retry is off because the run owns retries. */
-export function createClient(o: ClientOptions): PartnerCenterClient {
-  const agentOptions = { keepAlive: true, maxSockets: o.maxSockets };
-  const target = new URL(o.baseUrl);
-  // One API root per run, so one route: a proxy (or none) chosen once for every call.
-  const route = (o.proxy ?? ProxySettings.none()).route(target);
-  const agent = { http: httpAgentFor(agentOptions), https: httpsAgentFor(route, agentOptions) };
-  const failure: FailureContext = { target, route, hostSetting: "--base-url (or PARTNER_CENTER_BASE_URL)" };
-  const api: Got = got.extend({
-    prefixUrl: o.baseUrl,
+/** The got instance every call goes through: the contract's headers, the run's timeout and agents. */
+function apiFor(baseUrl: string, timeoutMs: number, agent: Agents): Got {
+  return got.extend({
+    prefixUrl: baseUrl,
     retry: { limit: 0 },
     throwHttpErrors: false,
     followRedirect: false,
-    timeout: { request: o.timeoutMs },
+    timeout: { request: timeoutMs },
     agent,
     headers: {
       accept: "application/json",
@@ -90,6 +91,32 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
       "user-agent": "mca-confirm",
     },
   });
+}
+
+/** The Agreement to record (docs/partner-center-api.md): phoneNumber left out when empty. */
+function confirmationBody(acceptance: Acceptance, templateId: string, type: string) {
+  return {
+    primaryContact: {
+      firstName: acceptance.firstName,
+      lastName: acceptance.lastName,
+      email: acceptance.email,
+      ...(acceptance.phoneNumber ? { phoneNumber: acceptance.phoneNumber } : {}),
+    },
+    templateId,
+    dateAgreed: acceptance.dateAgreed,
+    type,
+  };
+}
+
+/** One got instance with the contract's headers; got's own retry is off because the run owns retries. */
+export function createClient(o: ClientOptions): PartnerCenterClient {
+  const agentOptions = { keepAlive: true, maxSockets: o.maxSockets };
+  const target = new URL(o.baseUrl);
+  // One API root per run, so one route: a proxy (or none) chosen once for every call.
+  const route = (o.proxy ?? ProxySettings.none()).route(target);
+  const agent = { http: httpAgentFor(agentOptions), https: httpsAgentFor(route, agentOptions) };
+  const failure: FailureContext = { target, route, hostSetting: "--base-url (or PARTNER_CENTER_BASE_URL)" };
+  const api = apiFor(o.baseUrl, o.timeoutMs, agent);
 
   async function send(
     method: "GET" | "POST",
@@ -128,17 +155,12 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
     getAgreementMetadata: (type, ids) =>
       send("GET", `v1/agreements?agreementType=${encodeURIComponent(type)}`, ids),
     confirm: (acceptance, templateId, type, ids) =>
-      send("POST", `v1/customers/${encodeURIComponent(acceptance.customerTenantId)}/agreements`, ids, {
-        primaryContact: {
-          firstName: acceptance.firstName,
-          lastName: acceptance.lastName,
-          email: acceptance.email,
-          ...(acceptance.phoneNumber ? { phoneNumber: acceptance.phoneNumber } : {}),
-        },
-        templateId,
-        dateAgreed: acceptance.dateAgreed,
-        type,
-      }),
+      send(
+        "POST",
+        `v1/customers/${encodeURIComponent(acceptance.customerTenantId)}/agreements`,
+        ids,
+        confirmationBody(acceptance, templateId, type),
+      ),
     listAgreements: (customerId, type, ids) =>
       send(
         "GET",
