@@ -113,7 +113,9 @@ describe("a run with --json and --log-level debug", () => {
     expect(failed.length).toBe(
       rows.filter((r) => ["invalid", "rejected", "failed", "not-run"].includes(r.status)).length,
     );
-    expect(summary.rerunCommand).toBe(`mca-confirm run ${summary.files.failed} --base-url ${sim.url}`);
+    // Started as `node <path>/dist/cli.js`, the printed command starts the same way.
+    expect(summary.rerunCommand).toMatch(/^node \S*dist\/cli\.js run /);
+    expect(summary.rerunCommand).toContain(`run ${summary.files.failed} --base-url ${sim.url}`);
     expect(summary.resumeCommand).toBeNull();
   });
 

@@ -35,7 +35,11 @@ interface Setting {
   proxyUrl: string;
 }
 
-async function setUp(rows = 12, proxyOptions: { credentials?: string } = {}): Promise<Setting> {
+async function setUp(
+  rows = 12,
+  proxyOptions: { credentials?: string } = {},
+  invalidEvery?: number,
+): Promise<Setting> {
   const certificate = await throwawayCertificate([API_HOST]);
   const sim = await startSimulator({ tls: certificate });
   running.push(sim);
@@ -48,7 +52,7 @@ async function setUp(rows = 12, proxyOptions: { credentials?: string } = {}): Pr
   // One file holding both roots, as a company bundle would.
   fs.writeFileSync(ca, `${certificate.cert}\n${demo.identity.caCert}\n`);
   const input = path.join(dir, "acceptances.csv");
-  await writeGeneratedCsv(input, rows);
+  await writeGeneratedCsv(input, rows, invalidEvery ? { invalidEvery } : {});
   const port = new URL(sim.url).port;
   const proxyUrl = `http://ops-user:${encodeURIComponent(PROXY_PASSWORD)}@127.0.0.1:${proxy.port}`;
   const env = {
@@ -90,15 +94,16 @@ describe("a run behind a CONNECT proxy with a TLS-inspecting root certificate", 
     }
   });
 
-  it("takes --proxy over the environment's proxy", async () => {
-    const s = await setUp(3, { credentials: PROXY_CREDENTIALS });
+  it("takes --proxy over the environment's proxy, and prints it in follow-up commands without the password", async () => {
+    const s = await setUp(4, { credentials: PROXY_CREDENTIALS }, 2);
     const env = { ...s.env, HTTPS_PROXY: "http://127.0.0.1:9" };
     const r = await runCli(["run", s.input, "--base-url", s.baseUrl, "--proxy", s.proxyUrl, "--quiet"], {
       env,
       timeoutMs: 30_000,
     });
-    expect(r.code, output(r)).toBe(0);
+    expect(r.code, output(r)).toBe(1);
     expect(s.proxy.tunnels(API_HOST)).toBeGreaterThan(0);
+    expect(r.stdout).toContain(`--proxy 'http://ops-user:<password>@127.0.0.1:${s.proxy.port}'`);
     expect(output(r)).not.toContain(encodeURIComponent(PROXY_PASSWORD));
   });
 
@@ -125,7 +130,21 @@ describe("a run behind a CONNECT proxy with a TLS-inspecting root certificate", 
       `The host name ${API_HOST} could not be resolved (ENOTFOUND), reached directly, since NO_PROXY matches it`,
     );
     expect(output(r)).toContain("nothing was sent");
-    expect(output(r)).not.toMatch(/try again later/i);
+    expect(output(r)).not.toMatch(/try again later|--resume/i);
+
+    // Nothing went out, so nothing is left to resume: no journal, and the same command runs again.
+    const results = path.join(s.dir, "acceptances.results.csv");
+    expect(fs.existsSync(`${results}.journal`)).toBe(false);
+    expect(readCsv(results).map((row) => row.status)).toEqual(["not-run", "not-run", "not-run"]);
+    expect(r.stdout).toMatch(
+      /Nothing was sent\. Once that is fixed, run the same command again: node \S*dist\/cli\.js run \S+acceptances\.csv --base-url/,
+    );
+    const again = await runCli(["run", s.input, "--base-url", s.baseUrl, "--quiet"], {
+      env: s.env,
+      timeoutMs: 30_000,
+    });
+    expect(again.code, output(again)).toBe(0);
+    expect(readCsv(results).map((row) => row.status)).toEqual(["confirmed", "confirmed", "confirmed"]);
   });
 
   it("a proxy that wants credentials gives one plain line for the sign-in and for the API", async () => {

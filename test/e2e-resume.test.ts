@@ -208,9 +208,8 @@ describe("crash-safe runs", () => {
     const { csv, out, journal, args } = await setup(rows);
     const first = await killWhen(startCli(args), () => outcomeLines(journal) >= 60, "60 outcomes", "SIGINT");
     expect(first.code).toBe(130);
-    expect(first.stdout).toContain(
-      `To continue this run: mca-confirm run ${csv} --base-url ${sim.url} --quiet --resume`,
-    );
+    expect(first.stdout).toMatch(/To continue this run: node \S*dist\/cli\.js run /);
+    expect(first.stdout).toContain(`run ${csv} --base-url ${sim.url} --quiet --resume`);
     const partial = readCsv(out);
     expect(partial.map((x) => Number(x.rowNumber))).toEqual(Array.from({ length: rows }, (_, i) => i + 1));
     const notRun = partial.filter((x) => x.status === "not-run");
@@ -240,9 +239,8 @@ describe("crash-safe runs", () => {
       const r = await run.exited;
       expect(Date.now() - t).toBeLessThan(800); // not the 1.5 s the requests in flight would take
       expect(r.code).toBe(130);
-      expect(r.stderr).toContain(
-        `Continue later with: mca-confirm run ${csv} --base-url ${sim.url} --quiet --resume`,
-      );
+      expect(r.stderr).toMatch(/Continue later with: node \S*dist\/cli\.js run /);
+      expect(r.stderr).toContain(`run ${csv} --base-url ${sim.url} --quiet --resume`);
     } finally {
       sim.setLatency(30);
     }

@@ -164,21 +164,34 @@ describe("what is already at --out", () => {
       ...flags,
     }) as unknown as RunConfig;
 
-  it("a finished results file needs --overwrite; --resume has nothing to continue", () => {
+  it("a finished results file needs --overwrite; --resume has nothing to continue", async () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, "a.results.csv"), "x\n");
-    expect(() => checkOutputs(config(dir))).toThrow(/--overwrite/);
-    expect(() => checkOutputs(config(dir, { resume: true }))).toThrow(/nothing to resume/);
-    expect(checkOutputs(config(dir, { overwrite: true }))).toBeUndefined();
+    await expect(checkOutputs(config(dir))).rejects.toThrow(/--overwrite/);
+    await expect(checkOutputs(config(dir, { resume: true }))).rejects.toThrow(/nothing to resume/);
+    expect(await checkOutputs(config(dir, { overwrite: true }))).toBeUndefined();
   });
 
-  it("an unfinished run needs --resume or --overwrite, and --overwrite deletes nothing before the run starts", () => {
+  it("results that record no request (a run stopped before sending) are replaced by a plain run", async () => {
+    const dir = tempDir();
+    const out = path.join(dir, "a.results.csv");
+    const header = "customerTenantId;note;rowNumber;status;errorCode;attempts";
+    fs.writeFileSync(
+      out,
+      `${header}\nx;a;1;invalid;"invalid-customer-id;invalid-email";0\ny;b;2;not-run;;0\n`,
+    );
+    expect(await checkOutputs(config(dir))).toBeUndefined();
+    fs.appendFileSync(out, "z;c;3;confirmed;;1\n");
+    await expect(checkOutputs(config(dir))).rejects.toThrow(/already exists/);
+  });
+
+  it("an unfinished run needs --resume or --overwrite, and --overwrite deletes nothing before the run starts", async () => {
     const dir = tempDir();
     const c = config(dir);
     openJournal(journalPath(c.out), HEADER).close();
-    expect(() => checkOutputs(c)).toThrow(/--resume.*--overwrite/);
-    expect(checkOutputs(config(dir, { resume: true }))?.header).toEqual(HEADER);
-    expect(checkOutputs(config(dir, { overwrite: true }))).toBeUndefined();
+    await expect(checkOutputs(c)).rejects.toThrow(/--resume.*--overwrite/);
+    expect((await checkOutputs(config(dir, { resume: true })))?.header).toEqual(HEADER);
+    expect(await checkOutputs(config(dir, { overwrite: true }))).toBeUndefined();
     expect(fs.existsSync(journalPath(c.out))).toBe(true);
   });
 });

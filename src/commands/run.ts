@@ -5,6 +5,7 @@ import { UsageError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
 import { startProgress } from "../output/progress.js";
 import type { RunReport } from "../output/report.js";
+import { programWords, withoutProxyPassword } from "../output/command-line.js";
 import { exitCodeOf, formatSummary, shellQuote, summarize } from "../output/summary.js";
 import { systemClock } from "../run/clock.js";
 import { checkOutputPaths } from "../run/outputs.js";
@@ -23,7 +24,10 @@ export interface RunCommandExtras {
 
 /** `a b --overwrite` → the same words with --resume, for the "to continue" advice. */
 function resumeArgs(argv: string[]): string[] {
-  return [...argv.filter((word) => word !== "--overwrite" && word !== "--resume"), "--resume"];
+  return [
+    ...withoutProxyPassword(argv).filter((word) => word !== "--overwrite" && word !== "--resume"),
+    "--resume",
+  ];
 }
 
 /** The rerun of the failed file keeps the options that say how to read and where to send. */
@@ -37,8 +41,10 @@ function rerunArgs(config: RunConfig, argv: string[]): string[] {
     "--concurrency",
     "--max-rpm",
     "--skip-confirmed",
+    "--proxy",
   ]);
   const out: string[] = ["run", config.failedOut];
+  argv = withoutProxyPassword(argv);
   for (let i = 1; i < argv.length; i++) {
     const word = argv[i];
     const name = word.split("=")[0];
@@ -83,8 +89,8 @@ export async function executeRun(
   extras: RunCommandExtras = {},
 ): Promise<number> {
   checkOutputPaths(config);
-  // Started through npx (inside the project folder), the follow-up commands need it too.
-  const program = io.env.npm_command === "exec" ? ["npx", "mca-confirm"] : ["mca-confirm"];
+  // Printed commands start the way this one did: installed, through npx, or node dist/cli.js.
+  const program = programWords({ script: process.argv[1] ?? "", env: io.env, cwd: process.cwd() });
   const logger = createLogger(config.command === "run" ? config.logFile : undefined, config.logLevel);
   const report =
     config.command === "validate"
@@ -94,7 +100,11 @@ export async function executeRun(
     report,
     extras.noFollowUp
       ? {}
-      : { rerun: [...program, ...rerunArgs(config, argv)], resume: [...program, ...resumeArgs(argv)] },
+      : {
+          rerun: [...program, ...rerunArgs(config, argv)],
+          resume: [...program, ...resumeArgs(argv)],
+          again: [...program, ...withoutProxyPassword(argv).filter((word) => word !== "--resume")],
+        },
   );
   await new Promise<void>((resolve) => logger.flush(() => resolve()));
   if (config.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -136,13 +146,14 @@ async function runWithSignals(
     stderr.write(`Stopped at once. Continue later with: ${resumeCommand.map(shellQuote).join(" ")}\n`);
     io.exit(130);
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  // Windows consoles send Ctrl-Break as SIGBREAK; Ctrl-C arrives as SIGINT there too.
+  const stopSignals: NodeJS.Signals[] =
+    process.platform === "win32" ? ["SIGINT", "SIGTERM", "SIGBREAK"] : ["SIGINT", "SIGTERM"];
+  for (const signal of stopSignals) process.on(signal, onSignal);
   try {
     return await handle.done;
   } finally {
     stopProgress();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    for (const signal of stopSignals) process.off(signal, onSignal);
   }
 }

@@ -19,6 +19,8 @@ export interface RunReport {
   readonly stop?: { readonly kind: StopKind; readonly message: string };
   /** The journal was kept: --resume can continue. */
   readonly resumable: boolean;
+  /** A new run that sent no confirmation: its results file may be replaced by a plain re-run. */
+  readonly nothingSent?: boolean;
   /** Rows whose outcome this run decided (not recorded by an earlier run, not left not-run). */
   readonly finishedNow: number;
 }

@@ -1,5 +1,6 @@
 import type { RunReport } from "./report.js";
 import { FAILED_STATUSES, type Status } from "../types.js";
+import { quoteWord } from "./command-line.js";
 
 /** What each error code means, for the summary (docs/partner-center-api.md "Errors", docs/cli.md). */
 export const ERROR_MEANINGS: Readonly<Record<string, string>> = {
@@ -47,9 +48,9 @@ export function exitCodeOf(report: RunReport): number {
     : 0;
 }
 
-/** Quotes a word for a POSIX shell only when it needs it. */
+/** Quotes a word, when it needs it, for the shell of this system (PowerShell on Windows, else POSIX). */
 export function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+  return quoteWord(word);
 }
 
 export interface SummaryJson {
@@ -69,11 +70,16 @@ export interface SummaryJson {
   stopped: { reason: string; message: string } | null;
   rerunCommand: string | null;
   resumeCommand: string | null;
+  /** Set when the run stopped before sending any row: the same command, once the cause is fixed. */
+  againCommand: string | null;
   exitCode: number;
 }
 
 /** The end-of-run summary as data: --json prints it, the text form is made from it. */
-export function summarize(report: RunReport, commands: { rerun?: string[]; resume?: string[] }): SummaryJson {
+export function summarize(
+  report: RunReport,
+  commands: { rerun?: string[]; resume?: string[]; again?: string[] },
+): SummaryJson {
   const config = report.config;
   const statuses: Record<string, number> = {};
   for (const status of STATUS_ORDER)
@@ -88,6 +94,8 @@ export function summarize(report: RunReport, commands: { rerun?: string[]; resum
     }));
   const seconds = report.elapsedMs / 1000;
   const hasFailed = report.counts.failedRows > 0 && config.command === "run";
+  // Stopped before any row went out: nothing to resume, and the whole file is still to send.
+  const again = report.stop !== undefined && report.nothingSent === true && commands.again !== undefined;
   return {
     command: config.command,
     input: config.input,
@@ -109,8 +117,11 @@ export function summarize(report: RunReport, commands: { rerun?: string[]; resum
     // While the run can be resumed, resuming is the next step; re-running the failed file
     // as well would send the not-run rows twice over.
     rerunCommand:
-      hasFailed && !report.resumable && commands.rerun ? commands.rerun.map(shellQuote).join(" ") : null,
+      hasFailed && !report.resumable && !again && commands.rerun
+        ? commands.rerun.map(shellQuote).join(" ")
+        : null,
     resumeCommand: report.resumable && commands.resume ? commands.resume.map(shellQuote).join(" ") : null,
+    againCommand: again ? commands.again!.map(shellQuote).join(" ") : null,
     exitCode: exitCodeOf(report),
   };
 }
@@ -165,5 +176,7 @@ export function formatSummary(summary: SummaryJson): string {
   if (summary.resumeCommand) lines.push(`To continue this run: ${summary.resumeCommand}`);
   if (summary.rerunCommand)
     lines.push(`To re-run the failed rows (after fixing what they say): ${summary.rerunCommand}`);
+  if (summary.againCommand)
+    lines.push(`Nothing was sent. Once that is fixed, run the same command again: ${summary.againCommand}`);
   return `${lines.join("\n")}\n`;
 }

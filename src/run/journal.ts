@@ -38,6 +38,8 @@ export interface JournalState {
 
 export interface Journal {
   intent(rowNumber: number, requestId: string, correlationId: string): void;
+  /** Requests this run recorded as possibly sent; 0 means the API has seen nothing from it. */
+  readonly intents: number;
   outcome(o: Outcome): void;
   /** Write what is buffered, synchronously (also used on a second Ctrl-C). */
   flush(): void;
@@ -151,9 +153,14 @@ export function openJournal(path: string, header?: JournalHeader): Journal {
     }
   }
 
+  let intents = 0;
   return {
+    get intents() {
+      return intents;
+    },
     intent(rowNumber, requestId, correlationId) {
       if (closed) return;
+      intents++;
       flush(); // keep lines in order
       fs.writeSync(fd, `${JSON.stringify({ r: rowNumber, q: requestId, c: correlationId })}\n`);
     },

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { parse } from "csv-parse";
 import { UsageError } from "../errors.js";
 import type { RunConfig } from "../config.js";
 import { journalPath, readJournal, type JournalState } from "./journal.js";
@@ -9,10 +10,12 @@ import { journalPath, readJournal, type JournalState } from "./journal.js";
  * a journal means an unfinished run (--resume or --overwrite), a results file without one a
  * finished run (--overwrite). Returns the journal to continue from, if resuming.
  */
-export function checkOutputs(config: RunConfig): JournalState | undefined {
+export async function checkOutputs(config: RunConfig): Promise<JournalState | undefined> {
   const journal = journalPath(config.out);
   const unfinished = fs.existsSync(journal);
-  const finished = !unfinished && fs.existsSync(config.out);
+  // A run that stopped before sending any row left results that record no request: a plain
+  // re-run replaces them (docs/cli.md "Runs"), as nothing in them is evidence of an API call.
+  const finished = !unfinished && fs.existsSync(config.out) && !(await recordsNoRequest(config.out));
   // --overwrite leaves the old journal alone here: the new run replaces it when it starts, so
   // a run refused later (broken input, no credentials: exit 2) still leaves it resumable.
   if (config.overwrite) return undefined;
@@ -41,6 +44,48 @@ export function checkOutputs(config: RunConfig): JournalState | undefined {
     );
   }
   return undefined;
+}
+
+/** The delimiter of a results file: the one of `,` `;` tab its header line splits on most (as its input's). */
+function delimiterOf(file: string): string {
+  const fd = fs.openSync(file, "r");
+  try {
+    const head = Buffer.alloc(64 * 1024);
+    const length = fs.readSync(fd, head, 0, head.length, 0);
+    const firstLine = head.subarray(0, length).toString("utf8").split(/\r?\n/, 1)[0] ?? "";
+    const count = (delimiter: string) => firstLine.split(delimiter).length;
+    return [",", ";", "\t"].reduce((best, next) => (count(next) > count(best) ? next : best));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** True for a results file every row of which has 0 attempts; reading stops at the first other. */
+async function recordsNoRequest(file: string): Promise<boolean> {
+  const source = fs.createReadStream(file);
+  const rows = source.pipe(
+    parse({
+      columns: true,
+      bom: true,
+      delimiter: delimiterOf(file),
+      skip_empty_lines: true,
+      // Rows of the input with more cells than its header are passed through as they are.
+      relax_column_count: true,
+    }),
+  );
+  try {
+    let seen = 0;
+    for await (const row of rows as AsyncIterable<Record<string, string>>) {
+      if (row.attempts !== "0" || row.rowNumber === undefined) return false;
+      seen++;
+    }
+    return seen > 0;
+  } catch {
+    return false; // not a results file this tool can read: keep refusing to replace it
+  } finally {
+    rows.destroy();
+    source.destroy();
+  }
 }
 
 /**

@@ -299,10 +299,15 @@ async function commit(running: Running): Promise<void> {
   await writer.commit();
 }
 
-/** The journal stays only when --resume has something to do; the report tells the summary. */
+/**
+ * The journal stays only when --resume has something to do: not when every row finished, nor
+ * when a new run stopped before sending any row (a failed templateId lookup, say), which a
+ * plain re-run starts over. The report tells the summary.
+ */
 function finish(running: Running, started: number, templateId: string | undefined): RunReport {
   const { deps, stop, writer, journal, stats, rate, prepared } = running;
-  const resumable = (writer.counts.byStatus["not-run"] ?? 0) > 0;
+  const nothingSent = prepared.resumeState === undefined && journal.intents === 0;
+  const resumable = !nothingSent && (writer.counts.byStatus["not-run"] ?? 0) > 0;
   journal.close();
   if (!resumable) fs.rmSync(journalPath(deps.config.out), { force: true });
   const report: RunReport = {
@@ -316,6 +321,7 @@ function finish(running: Running, started: number, templateId: string | undefine
     templateId,
     stop: stop.reason,
     resumable,
+    nothingSent,
     finishedNow: running.tally.finishedNow,
   };
   deps.logger.info({

@@ -81,7 +81,7 @@ function checkResumable(
 export async function prepareRun(config: RunConfig): Promise<Prepared> {
   const unlock = lockOutputs(config.out);
   try {
-    const resumeState = checkOutputs(config);
+    const resumeState = await checkOutputs(config);
     // Taken before the pre-flight: a file edited after it was checked is not sent unchecked.
     // (A missing file is reported by the pre-flight itself.)
     const checkedStat = fs.statSync(config.input, { throwIfNoEntry: false });
