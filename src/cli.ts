@@ -7,6 +7,7 @@ import { demoCommand } from "./commands/demo.js";
 import { helpCommand, versionCommand } from "./commands/help.js";
 import type { Command, CommandIO } from "./commands/io.js";
 import { loginCommand } from "./commands/login.js";
+import { reportCommand } from "./commands/report.js";
 import { runCommand, validateCommand } from "./commands/run.js";
 import { templateCommand } from "./commands/template.js";
 
@@ -23,6 +24,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   demo: demoCommand,
   login: loginCommand,
   template: templateCommand,
+  report: reportCommand,
   help: helpCommand,
   "--help": helpCommand,
   "-h": helpCommand,

@@ -24,6 +24,8 @@ Usage:
   mca-confirm demo [--rows N] [--auth refresh-token]
                                               run the samples against the bundled Partner Center simulator
   mca-confirm login [--tenant T --client-id C] sign in with a device code and keep the token cache
+  mca-confirm report <results.csv> [<later results.csv> …] [--out final.csv] [--report report.html]
+                                              merge a re-run chain into one final file and an HTML report
   mca-confirm template                        print a header line and an example row for a new input file
   mca-confirm --help | --version
 

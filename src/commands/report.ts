@@ -1,0 +1,56 @@
+import path from "node:path";
+import { UsageError } from "../errors.js";
+import { finalPathFor, reportPathFor } from "../report/naming.js";
+import { writeReport } from "../report/index.js";
+import { FAILED_STATUSES, type Status } from "../types.js";
+import { parseCommandArgs } from "./args.js";
+import { VERSION } from "./help.js";
+import type { Command } from "./io.js";
+
+export const REPORT_HELP = `mca-confirm report <results.csv> [<later results.csv> …] [--out final.csv] [--report report.html]
+  Merges a re-run chain (the first run's results, then the results of each re-run of a failed
+  file, in order) by sourceRow, later files winning, into one row per original input row, and
+  writes the HTML report of the chain (with each run's log, <results>.log, where it is found).
+  --out <file>     the final file (default: <first base>.final.csv, e.g. acceptances.final.csv)
+  --report <file>  the HTML report (default: <first base>.report.html)
+  Exit code: 0 when every row is confirmed, skipped or valid; 1 when some still need work;
+  2 when a file cannot be read or the files are not one chain.
+`;
+
+export const reportCommand: Command = async (args, io) => {
+  const { values: flags, positionals: files } = parseCommandArgs(args, {
+    out: { type: "string" },
+    report: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (flags.help) {
+    io.stdout.write(REPORT_HELP);
+    return 0;
+  }
+  if (files.length === 0)
+    throw new UsageError("report needs at least one results file. See mca-confirm report --help");
+  const finalOut = flags.out ?? finalPathFor(files[0]);
+  const reportOut = flags.report ?? reportPathFor(files[0]);
+  const inputs = new Map(files.map((f) => [path.resolve(f), f]));
+  if (inputs.size !== files.length) throw new UsageError("report: a results file is named twice");
+  for (const [what, file] of [
+    ["--out", finalOut],
+    ["--report", reportOut],
+  ] as const) {
+    const clash = inputs.get(path.resolve(file));
+    if (clash) throw new UsageError(`${what} (${file}) must not be one of the results files read`);
+  }
+  if (path.resolve(finalOut) === path.resolve(reportOut))
+    throw new UsageError("--out and --report must be different files");
+  const chain = await writeReport({ results: files, finalOut, reportOut, toolVersion: VERSION });
+  const counts: Record<string, number> = {};
+  for (const r of chain.rows) counts[r.status] = (counts[r.status] ?? 0) + 1;
+  const lines = [
+    `Merged ${files.length} ${files.length === 1 ? "file" : "files"}: ${chain.rows.length} rows of the original input.`,
+    ...Object.entries(counts).map(([s, n]) => `  ${s.padEnd(9)}  ${n}`),
+    `Final: ${finalOut}`,
+    `Report: ${reportOut}`,
+  ];
+  io.stdout.write(`${lines.join("\n")}\n`);
+  return Object.keys(counts).some((s) => FAILED_STATUSES.has(s as Status)) ? 1 : 0;
+};

@@ -1,0 +1,61 @@
+// The audit report of a run or of a re-run chain: merge the results files, read the runs'
+// logs where they are, write the final CSV (for a chain) and the HTML page.
+import fs from "node:fs";
+import { HEADER_ALIASES, normalizeHeader } from "../input/headers.js";
+import type { Field } from "../types.js";
+import { mergeChain, type MergedChain } from "./merge.js";
+import { renderReport } from "./render.js";
+import { readRunLog, type RunLog } from "./run-log.js";
+
+export interface ReportOptions {
+  /** Results files, first run first. */
+  readonly results: readonly string[];
+  /** The log of each results file; default `<results>.log` where it exists. */
+  readonly logs?: readonly (string | undefined)[];
+  readonly finalOut?: string;
+  readonly reportOut: string;
+  readonly toolVersion: string;
+  readonly now?: () => number;
+}
+
+async function readLogs(options: ReportOptions): Promise<(RunLog | undefined)[]> {
+  return Promise.all(
+    options.results.map(async (file, i) => {
+      const log = options.logs?.[i] ?? `${file}.log`;
+      return fs.existsSync(log) && fs.statSync(log).isFile() ? readRunLog(log) : undefined;
+    }),
+  );
+}
+
+/** The first run's --map, as its log recorded it, so its customer id column is found. */
+function mapOf(log: RunLog | undefined): Map<string, Field> | undefined {
+  const logged = log?.metadata.map;
+  if (!logged) return undefined;
+  const map = new Map<string, Field>();
+  for (const [header, field] of Object.entries(logged)) {
+    const known = HEADER_ALIASES.get(normalizeHeader(field));
+    if (known) map.set(normalizeHeader(header), known);
+  }
+  return map;
+}
+
+/** Writes `path` whole or not at all: a reader never sees half a page. */
+function writeAtomically(path: string, text: string): void {
+  const tmp = `${path}.tmp`;
+  fs.writeFileSync(tmp, text, { mode: 0o600 });
+  fs.renameSync(tmp, path);
+}
+
+export async function writeReport(options: ReportOptions): Promise<MergedChain> {
+  const logs = await readLogs(options);
+  const chain = await mergeChain(options.results, { finalOut: options.finalOut, map: mapOf(logs[0]) });
+  const page = renderReport({
+    toolVersion: options.toolVersion,
+    generatedAt: new Date(options.now?.() ?? Date.now()).toISOString(),
+    chain,
+    logs,
+    finalFile: options.finalOut,
+  });
+  writeAtomically(options.reportOut, page);
+  return chain;
+}

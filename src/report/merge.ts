@@ -1,0 +1,175 @@
+// A re-run chain (a run, the re-run of its failed file, the re-run of that one's failed file…)
+// merged into one row per original input row, matched by sourceRow: later files win.
+// Later files are held in memory (they are the failed rows, few); the first file, one row per
+// original input row, is streamed, so the final file is written in the original order.
+import { InputFileError } from "../errors.js";
+import { escapeFormula } from "../input/escape.js";
+import { createAtomicCsv, type AtomicCsv } from "../output/atomic-csv.js";
+import type { Field } from "../types.js";
+import { cellValue, openResultsFile, type ResultsFile } from "./results-file.js";
+
+/** What the report shows of one row: no names, emails or phones. */
+export interface ReportRow {
+  readonly rowNumber: string;
+  readonly sourceRow: number;
+  readonly customerId: string;
+  readonly status: string;
+  readonly userId: string;
+  readonly dateSent: string;
+  readonly errorCode: string;
+  readonly httpStatus: string;
+  readonly errorMessage: string;
+  /** Contact values of the row, only to mask them out of its messages; never shown. */
+  readonly contact: readonly string[];
+  /** Index into the chain's files of the file that decided this row. */
+  readonly fileIndex: number;
+}
+
+export interface ChainFile {
+  readonly file: string;
+  readonly rows: number;
+  readonly byStatus: Readonly<Record<string, number>>;
+}
+
+const CONTACT_FIELDS: readonly Field[] = ["firstName", "lastName", "email", "phoneNumber"];
+
+function sourceRowOf(results: ResultsFile, cells: readonly string[], line: number, first: boolean): number {
+  const column = results.column("sourceRow");
+  const raw = column >= 0 ? cellValue(cells, column) : "";
+  // A first run wrote no sourceRow before re-run chains were tracked: its rowNumber is one.
+  const text = raw === "" && first ? cellValue(cells, results.column("rowNumber")) : raw;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InputFileError(
+      results.file,
+      text === ""
+        ? "the row has no sourceRow: it cannot be matched to a row of the original input"
+        : `sourceRow "${text}" is not a row number`,
+      line,
+      "sourceRow",
+    );
+  }
+  return n;
+}
+
+function reportRow(
+  results: ResultsFile,
+  cells: readonly string[],
+  sourceRow: number,
+  fileIndex: number,
+): ReportRow {
+  const get = (name: string) => cellValue(cells, results.column(name));
+  return {
+    rowNumber: get("rowNumber"),
+    sourceRow,
+    customerId: cellValue(cells, results.fieldColumn.customerTenantId),
+    status: get("status"),
+    userId: get("userId"),
+    dateSent: get("dateSent"),
+    errorCode: get("errorCode"),
+    httpStatus: get("httpStatus"),
+    errorMessage: get("errorMessage"),
+    contact: CONTACT_FIELDS.map((f) => cellValue(cells, results.fieldColumn[f])).filter((v) => v !== ""),
+    fileIndex,
+  };
+}
+
+/** For each column of `to`, the index of the same column in `from` (-1: absent). */
+function columnMapping(to: ResultsFile, from: ResultsFile): number[] {
+  return to.header.map((name, i) => {
+    const plain = name.trim();
+    if (to.column(plain) === i && from.column(plain) >= 0) return from.column(plain);
+    return from.header.findIndex((h) => h.trim() === plain);
+  });
+}
+
+interface Later {
+  readonly row: ReportRow;
+  readonly cells: readonly string[];
+}
+
+/** Reads the later files of a chain, last one winning, keyed by sourceRow. */
+async function readLater(
+  chain: readonly ResultsFile[],
+  files: ChainFile[],
+): Promise<Map<number, Later & { line: number; file: string }>> {
+  const later = new Map<number, Later & { line: number; file: string }>();
+  for (let f = 1; f < chain.length; f++) {
+    const results = chain[f];
+    if (results.column("sourceRow") < 0)
+      throw new InputFileError(
+        results.file,
+        "it has no sourceRow column (an older results file): its rows cannot be matched to the original input",
+        1,
+      );
+    const mapping = columnMapping(chain[0], results);
+    const byStatus: Record<string, number> = {};
+    let rows = 0;
+    for await (const { line, cells } of results.records()) {
+      const sourceRow = sourceRowOf(results, cells, line, false);
+      const row = reportRow(results, cells, sourceRow, f);
+      rows++;
+      byStatus[row.status] = (byStatus[row.status] ?? 0) + 1;
+      const mapped = mapping.map((i) => (i >= 0 ? (cells[i] ?? "") : ""));
+      later.set(sourceRow, { row, cells: mapped, line, file: results.file });
+    }
+    files[f] = { file: results.file, rows, byStatus };
+  }
+  return later;
+}
+
+export interface MergedChain {
+  readonly files: readonly ChainFile[];
+  /** One per original input row, in its order. */
+  readonly rows: readonly ReportRow[];
+}
+
+/**
+ * Merges `paths` (first run first) and, with `finalOut`, writes the final file: the first
+ * file's columns, one row per original input row, formula-escaped like a results file.
+ */
+export async function mergeChain(
+  paths: readonly string[],
+  options: { finalOut?: string; map?: ReadonlyMap<string, Field> } = {},
+): Promise<MergedChain> {
+  const chain: ResultsFile[] = [];
+  for (const p of paths) chain.push(await openResultsFile(p, options.map));
+  const files: ChainFile[] = [];
+  const later = await readLater(chain, files);
+  const first = chain[0];
+  const out: AtomicCsv | undefined = options.finalOut
+    ? createAtomicCsv(options.finalOut, first.header.map(escapeFormula), first)
+    : undefined;
+  const rows: ReportRow[] = [];
+  const seen = new Set<number>();
+  const byStatus: Record<string, number> = {};
+  try {
+    for await (const { line, cells } of first.records()) {
+      const sourceRow = sourceRowOf(first, cells, line, true);
+      if (seen.has(sourceRow))
+        throw new InputFileError(first.file, `sourceRow ${sourceRow} appears twice`, line, "sourceRow");
+      seen.add(sourceRow);
+      const own = reportRow(first, cells, sourceRow, 0);
+      byStatus[own.status] = (byStatus[own.status] ?? 0) + 1;
+      const winner = later.get(sourceRow);
+      rows.push(winner?.row ?? own);
+      const wait = out?.write((winner?.cells ?? cells).map(escapeFormula));
+      if (wait) await wait;
+    }
+    files[0] = { file: first.file, rows: rows.length, byStatus };
+    for (const [sourceRow, entry] of later) {
+      if (!seen.has(sourceRow))
+        throw new InputFileError(
+          entry.file,
+          `sourceRow ${sourceRow} is not a row of ${first.file}: the files are not one re-run chain (give the first run's results first)`,
+          entry.line,
+          "sourceRow",
+        );
+    }
+    await out?.commit();
+  } catch (err) {
+    out?.discard();
+    throw err;
+  }
+  return { files, rows };
+}

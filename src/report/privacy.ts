@@ -1,0 +1,25 @@
+// The report may travel by email and sit in a document store: it names customers by tenant id
+// only. Server messages can echo what was sent (PARTNER-CENTER.md: "Error texts are free-form
+// and may echo parts of the request"), so a message shown in it loses the row's own contact
+// values and anything shaped like an email address first.
+const EMAIL = /[^\s@<>"'(),;:]+@[^\s@<>"'(),;:]+\.[^\s@<>"'(),;:]+/g;
+/** Longer than any error text needs; a capped text stays readable in a table cell. */
+const MAX_MESSAGE = 300;
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** `message` without the row's contact values, email addresses and control characters. */
+export function maskContacts(message: string, contactValues: readonly string[]): string {
+  let text = message.replace(EMAIL, "[email]");
+  for (const value of contactValues) {
+    // Two letters ("Li") would also blank words of the message itself; a name that short
+    // identifies no one on its own.
+    if (value.trim().length < 3) continue;
+    text = text.replace(new RegExp(escapeRegExp(value.trim()), "gi"), "[contact]");
+  }
+  // eslint-disable-next-line no-control-regex
+  text = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ");
+  return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text;
+}
