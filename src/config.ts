@@ -2,6 +2,7 @@ import path from "node:path";
 import { UsageError } from "./errors.js";
 import { parseMap } from "./input/headers.js";
 import { ProxySettings } from "./network/proxy.js";
+import { failedPathFor } from "./report/naming.js";
 import { parseDateFormat, type DateFormat } from "./validate.js";
 import type { Field } from "./types.js";
 
@@ -131,12 +132,9 @@ export function defaultOutPath(input: string, suffix: "results" | "validation"):
   return `${input.slice(0, -ext.length)}.${suffix}${ext.toLowerCase()}`;
 }
 
-/** `a.results.csv` → `a.failed.csv`; any other name gets `.failed` before its extension. */
+/** `a.results.csv` → `a.failed.csv`; `a.failed.results.csv` → `a.failed2.csv` (see report/naming.ts). */
 export function defaultFailedPath(out: string): string {
-  const results = /\.results(\.(csv|tsv|txt))$/i;
-  if (results.test(out)) return out.replace(results, ".failed$1");
-  const ext = path.extname(out);
-  return `${ext ? out.slice(0, -ext.length) : out}.failed${ext || ".csv"}`;
+  return failedPathFor(out);
 }
 
 function integer(

@@ -15,9 +15,11 @@ describe("default file names", () => {
     expect(defaultOutPath("x.tsv", "results")).toBe("x.results.tsv");
     expect(defaultFailedPath("x.results.tsv")).toBe("x.failed.tsv");
   });
-  it("re-runs x.failed.csv into x.failed.results.csv", () => {
+  it("re-runs x.failed.csv into x.failed.results.csv and numbers later failed files", () => {
     expect(defaultOutPath("x.failed.csv", "results")).toBe("x.failed.results.csv");
-    expect(defaultFailedPath(defaultOutPath("x.failed.csv", "results"))).toBe("x.failed.failed.csv");
+    expect(defaultFailedPath(defaultOutPath("x.failed.csv", "results"))).toBe("x.failed2.csv");
+    expect(defaultFailedPath(defaultOutPath("x.failed2.csv", "results"))).toBe("x.failed3.csv");
+    expect(defaultFailedPath(defaultOutPath("x.failed9.csv", "results"))).toBe("x.failed10.csv");
   });
   it("gives any other --out a .failed name of its own", () => {
     expect(defaultFailedPath("out.csv")).toBe("out.failed.csv");
