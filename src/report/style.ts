@@ -29,7 +29,7 @@ th, td { border: 1px solid #d0d7de; padding: 3px 8px; text-align: left; vertical
 th { background: #f6f8fa; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; }
-#rows-table td.mono { white-space: nowrap; }
+#rows-table td.mono, #problems-table td.mono { white-space: nowrap; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 6px 0; }
 dl.meta dt { color: #57606a; }
 dl.meta dd { margin: 0; overflow-wrap: anywhere; }

@@ -1,0 +1,324 @@
+// The audit report and the re-run chain merge, through the real CLI: a run against the
+// simulator on 127.0.0.1, then `mca-confirm report`, its page read back with an HTML parser.
+import fs from "node:fs";
+import path from "node:path";
+import { parse as parseHtml, type HTMLElement } from "node-html-parser";
+import { afterAll, describe, expect, it } from "vitest";
+import { failedPathFor, finalPathFor, reportPathFor } from "../src/report/naming.js";
+import {
+  ROOT,
+  closeSimulators,
+  readCsv,
+  removeTempDirs,
+  runCli,
+  tempDir,
+  trackedSimulator,
+  type CliResult,
+} from "./helpers/cli.js";
+
+const SAMPLE = path.join(ROOT, "samples", "acceptances.csv");
+/** 429 on every attempt with Retry-After: 1 (src/simulator/triggers.ts). */
+const THROTTLED =
+  "00000429-0000-4000-8000-0000000000a1,Ann,Lee,ann.lee@contoso.example,+1 425 555 0142,2026-01-05,CRM-1";
+
+afterAll(async () => {
+  await closeSimulators();
+  removeTempDirs();
+});
+
+function expectExit(r: CliResult, code: number): void {
+  expect(r.timedOut, "the CLI did not finish in time").toBe(false);
+  expect(r.code, `exit code; stderr: ${r.stderr}`).toBe(code);
+}
+
+/** The sample plus an always-throttled row, run against a fresh simulator; returns the folder. */
+async function sampleRun(): Promise<string> {
+  const s = await trackedSimulator({ latencyMs: 2 });
+  const dir = tempDir();
+  fs.writeFileSync(
+    path.join(dir, "acceptances.csv"),
+    `${fs.readFileSync(SAMPLE, "utf8").trimEnd()}\n${THROTTLED}\n`,
+  );
+  const r = await runCli(["run", "acceptances.csv", "--base-url", s.url, "--quiet", "--max-attempts", "2"], {
+    cwd: dir,
+    env: { PARTNER_CENTER_ACCESS_TOKEN: "test-token" },
+    timeoutMs: 30_000,
+  });
+  expectExit(r, 1);
+  return dir;
+}
+
+function page(file: string): HTMLElement {
+  return parseHtml(fs.readFileSync(file, "utf8"));
+}
+
+/** An element's text as a reader sees it: entities decoded, runs of white space as one space. */
+const textOf = (e: HTMLElement): string => e.text.replace(/\s+/g, " ").trim();
+
+function countsOf(rows: readonly Record<string, string>[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of rows) counts[r.status] = (counts[r.status] ?? 0) + 1;
+  return counts;
+}
+
+/** Every src and href in the page: none may point anywhere (the page fetches nothing). */
+function externalReferences(root: HTMLElement): string[] {
+  return root
+    .querySelectorAll("*")
+    .flatMap((e) => ["src", "href", "xlink:href", "action", "data"].map((a) => e.getAttribute(a)))
+    .filter((v): v is string => v !== undefined && !v.startsWith("#"));
+}
+
+describe("mca-confirm report on one run", () => {
+  it("writes one self-contained page whose counts equal the results file, without contact data", async () => {
+    const dir = await sampleRun();
+    const r = await runCli(["report", "acceptances.results.csv"], { cwd: dir });
+    expectExit(r, 1); // rows still need work
+    expect(r.stdout).toContain("Report: acceptances.report.html");
+    const results = readCsv(path.join(dir, "acceptances.results.csv"));
+    const root = page(path.join(dir, "acceptances.report.html"));
+
+    const shown: Record<string, number> = {};
+    for (const tr of root.querySelectorAll("#status-counts tbody tr"))
+      shown[tr.getAttribute("data-status")!] = Number(tr.querySelectorAll("td")[1].text);
+    expect(shown).toEqual(countsOf(results));
+    expect(Number(root.querySelector("#total-rows")!.text)).toBe(results.length);
+    const rows = root.querySelectorAll("#rows-table tbody tr");
+    expect(rows.map((tr) => tr.querySelectorAll("td")[3].text)).toEqual(results.map((x) => x.status));
+    expect(rows.map((tr) => tr.querySelectorAll("td")[1].text)).toEqual(results.map((x) => x.rowNumber));
+
+    expect(root.querySelectorAll("script")).toHaveLength(0);
+    expect(root.querySelectorAll("link, img, iframe, object, embed")).toHaveLength(0);
+    expect(externalReferences(root)).toEqual([]);
+    const text = fs.readFileSync(path.join(dir, "acceptances.report.html"), "utf8");
+    for (const row of readCsv(SAMPLE)) {
+      if (row.email) expect(text).not.toContain(row.email);
+      if (row.phoneNumber) expect(text).not.toContain(row.phoneNumber);
+      expect(text).not.toContain(`${row.firstName} ${row.lastName}`);
+    }
+    expect(text).not.toContain("ann.lee@contoso.example");
+  });
+
+  it("shows the run's metadata and its requests and 429 answers over time from the log", async () => {
+    const dir = await sampleRun();
+    expectExit(await runCli(["report", "acceptances.results.csv"], { cwd: dir }), 1);
+    const root = page(path.join(dir, "acceptances.report.html"));
+    const log = fs
+      .readFileSync(path.join(dir, "acceptances.results.csv.log"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    const attempts = log.filter((l) => l.event === "attempt");
+    const throttled = attempts.filter((l) => l.httpStatus === 429).length;
+    expect(throttled).toBe(2); // the throttled row, --max-attempts 2
+
+    const svg = root.querySelector("figure.chart svg")!;
+    expect(svg.getAttribute("aria-label")).toContain(
+      `${attempts.length} requests, ${throttled} answered 429`,
+    );
+    const bars = svg.querySelectorAll("rect.req").map((b) => b.querySelector("title")!.text);
+    const sum = (re: RegExp) => bars.reduce((n, t) => n + Number(re.exec(t)![1]), 0);
+    expect(sum(/: (\d+) requests/)).toBe(attempts.length);
+    expect(sum(/, (\d+) answered 429/)).toBe(throttled);
+
+    const meta = root.querySelector("dl.meta")!.text;
+    const templateId = log.find((l) => l.event === "template").templateId as string;
+    expect(meta).toContain(templateId);
+    expect(meta).toContain("acceptances.csv");
+    expect(meta).toMatch(/base URL\s*http:\/\/127\.0\.0\.1:\d+/);
+    const problems = root.querySelectorAll("#problems-table tbody tr").map(textOf);
+    expect(problems.find((t) => t.startsWith("HTTP 429"))).toContain("lower --max-rpm");
+    expect(problems.find((t) => t.startsWith("20002"))).toContain("no commerce relationship");
+  });
+});
+
+/** A results file written as the tool writes them, with the given rows (input columns first). */
+function writeResults(file: string, header: string[], rows: string[][]): void {
+  const quote = (c: string) => (/[",\n\r]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c);
+  fs.writeFileSync(file, [header, ...rows].map((r) => r.map(quote).join(",")).join("\n") + "\n");
+}
+
+const INPUT = ["customerTenantId", "firstName", "lastName", "email", "phoneNumber", "dateAgreed", "note"];
+const RESULT = ["rowNumber", "status", "userId", "httpStatus", "errorCode", "errorMessage"];
+const guid = (n: number) => `${String(n).padStart(8, "0")}-1111-4000-8000-000000000000`;
+const contact = (n: number) => [`First${n}`, `Last${n}`, `p${n}@contoso.example`, `+1 425 555 01${n}`];
+
+describe("hostile content", () => {
+  it("shows a server message with <script> as text, masks the row's contact data, runs nothing", async () => {
+    const dir = tempDir();
+    const hostile = `<script>alert("pwned")</script> refused for Jane.Doe@contoso.example (Jane Doe, +1 425 555 0199)`;
+    writeResults(
+      path.join(dir, "x.results.csv"),
+      [...INPUT, ...RESULT],
+      [
+        [
+          guid(1),
+          ...contact(1),
+          "2026-01-01",
+          '=HYPERLINK("http://evil.example")',
+          "1",
+          "confirmed",
+          "u1",
+          "201",
+          "",
+          "",
+        ],
+        [
+          guid(2),
+          "Jane",
+          "Doe",
+          "jane.doe@contoso.example",
+          "+1 425 555 0199",
+          "2026-01-01",
+          "",
+          "2",
+          "rejected",
+          "",
+          "400",
+          "999999",
+          hostile,
+        ],
+        [
+          `<img src="https://evil.example/a.png">`,
+          ...contact(3),
+          "2026-01-01",
+          "",
+          "3",
+          `x" onmouseover="alert(1)`,
+          "",
+          "",
+          "",
+          "",
+        ],
+      ],
+    );
+    const r = await runCli(["report", "x.results.csv"], { cwd: dir });
+    expectExit(r, 1); // the rejected row needs work
+    const text = fs.readFileSync(path.join(dir, "x.report.html"), "utf8");
+    const root = parseHtml(text);
+    expect(root.querySelectorAll("script, img")).toHaveLength(0);
+    expect(externalReferences(root)).toEqual([]);
+    expect(root.querySelectorAll("[onmouseover]")).toHaveLength(0);
+    const meaning = root.querySelectorAll("#problems-table td.meaning").map(textOf);
+    expect(meaning).toContain(
+      `<script>alert("pwned")</script> refused for [email] ([contact] [contact], [contact])`,
+    );
+    expect(root.querySelectorAll("#rows-table td.mono").map((td) => td.text)).toContain(
+      `<img src="https://evil.example/a.png">`,
+    );
+    expect(root.querySelector("#rows-table tr.s-other")).not.toBeNull();
+    expect(text).not.toMatch(/jane|doe|0199|First1|p1@/i);
+    expect(text).not.toContain("HYPERLINK");
+  });
+});
+
+describe("re-run chains", () => {
+  it("names later re-runs by number instead of stacking suffixes", () => {
+    expect(failedPathFor("d/x.results.csv")).toBe("d/x.failed.csv");
+    expect(failedPathFor("d/x.failed.results.csv")).toBe("d/x.failed2.csv");
+    expect(failedPathFor("d/x.failed2.results.csv")).toBe("d/x.failed3.csv");
+    expect(finalPathFor("d/x.results.tsv")).toBe("d/x.final.tsv");
+    expect(reportPathFor("d/x.csv")).toBe("d/x.report.html");
+    expect(reportPathFor("d/x.failed2.results.csv")).toBe("d/x.failed2.report.html");
+  });
+
+  it("merges by sourceRow, later files winning, one row per original row in its order", async () => {
+    const dir = tempDir();
+    const row = (n: number, rowNumber: number, status: string, code = "", note = "", source?: number) => [
+      guid(n),
+      ...contact(n),
+      "2026-01-01",
+      note,
+      String(rowNumber),
+      status,
+      status === "confirmed" ? `u${n}` : "",
+      "",
+      code,
+      "",
+      ...(source === undefined ? [] : [String(source)]),
+    ];
+    writeResults(
+      path.join(dir, "x.results.csv"),
+      [...INPUT, ...RESULT],
+      [
+        row(1, 1, "confirmed", "", "'=1+1"),
+        row(2, 2, "failed", "timeout"),
+        row(3, 3, "rejected", "60003"),
+        row(4, 4, "failed", "HTTP 503"),
+        row(5, 5, "invalid", "invalid-email"),
+      ],
+    );
+    const chained = [...INPUT, ...RESULT, "sourceRow"];
+    writeResults(path.join(dir, "x.failed.results.csv"), chained, [
+      row(2, 1, "confirmed", "", "", 2),
+      row(3, 2, "rejected", "60003", "", 3),
+      row(4, 3, "failed", "timeout", "", 4),
+      row(5, 4, "invalid", "invalid-email", "=cmd", 5),
+    ]);
+    writeResults(path.join(dir, "x.failed2.results.csv"), chained, [
+      row(3, 1, "rejected", "60003", "", 3),
+      row(4, 2, "confirmed", "", "", 4),
+      row(5, 3, "confirmed", "", "", 5),
+    ]);
+    const r = await runCli(["report", "x.results.csv", "x.failed.results.csv", "x.failed2.results.csv"], {
+      cwd: dir,
+    });
+    expectExit(r, 1); // row 3 is still rejected
+    const final = readCsv(path.join(dir, "x.final.csv"));
+    expect(final.map((f) => [f.customerTenantId, f.status])).toEqual([
+      [guid(1), "confirmed"],
+      [guid(2), "confirmed"],
+      [guid(3), "rejected"],
+      [guid(4), "confirmed"],
+      [guid(5), "confirmed"],
+    ]);
+    // Escaped cells stay escaped once; a raw formula from a hand-edited file is escaped.
+    expect(final[0].note).toBe("'=1+1");
+    expect(fs.readFileSync(path.join(dir, "x.final.csv"), "utf8")).not.toContain(",=");
+    const root = page(path.join(dir, "x.report.html"));
+    const runs = root.querySelectorAll("#rows-table tbody tr").map((tr) => tr.querySelectorAll("td")[7].text);
+    expect(runs).toEqual(["1", "2", "3", "3", "3"]);
+    expect(root.querySelectorAll("section.run")).toHaveLength(3);
+  });
+
+  it("refuses files that are not one chain, naming the file, line and column (exit 2)", async () => {
+    const dir = tempDir();
+    writeResults(
+      path.join(dir, "x.results.csv"),
+      [...INPUT, ...RESULT],
+      [[guid(1), ...contact(1), "2026-01-01", "", "1", "failed", "", "", "", ""]],
+    );
+    writeResults(
+      path.join(dir, "old.results.csv"),
+      [...INPUT, ...RESULT],
+      [[guid(1), ...contact(1), "2026-01-01", "", "1", "confirmed", "", "", "", ""]],
+    );
+    writeResults(
+      path.join(dir, "other.results.csv"),
+      [...INPUT, ...RESULT, "sourceRow"],
+      [[guid(9), ...contact(9), "2026-01-01", "", "1", "confirmed", "", "", "", "", "7"]],
+    );
+    fs.writeFileSync(path.join(dir, "plain.csv"), "a,b\n1,2\n");
+    const cases: [string[], RegExp][] = [
+      [["x.results.csv", "old.results.csv"], /old\.results\.csv:1: it has no sourceRow column/],
+      [
+        ["x.results.csv", "other.results.csv"],
+        /other\.results\.csv:2: sourceRow 7 is not a row of x\.results\.csv.*\(column "sourceRow"\)/,
+      ],
+      [["plain.csv"], /plain\.csv:1: this is not a results file of mca-confirm/],
+      [["missing.csv"], /missing\.csv: no such file/],
+      [
+        ["x.results.csv", "--out", "x.results.csv"],
+        /--out \(x\.results\.csv\) must not be one of the results files/,
+      ],
+      [[], /report needs at least one results file/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(["report", ...args], { cwd: dir });
+      expectExit(r, 2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+    expect(fs.readdirSync(dir).filter((f) => f.includes("final") || f.endsWith(".tmp"))).toEqual([]);
+  });
+});
