@@ -132,7 +132,7 @@ export function defaultOutPath(input: string, suffix: "results" | "validation"):
   return `${input.slice(0, -ext.length)}.${suffix}${ext.toLowerCase()}`;
 }
 
-/** `a.results.csv` → `a.failed.csv`; `a.failed.results.csv` → `a.failed2.csv` (see report/naming.ts). */
+/** `a.results.csv` → `a.failed.csv`; `a.failed.results.csv` → `a.failed-2.csv` (see report/naming.ts). */
 export function defaultFailedPath(out: string): string {
   return failedPathFor(out);
 }

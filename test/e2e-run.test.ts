@@ -240,8 +240,8 @@ describe("run samples/acceptances.csv", () => {
     );
     expect(rerun.map((r) => r.crmAccount)).toEqual(FAILED_ROWS.map((n) => input[n - 1].crmAccount));
     expect(s.stats.confirmRequests - before).toBe(4); // Gregor and the three rejected rows
-    expect(fs.existsSync(path.join(dir, "acceptances.failed2.csv"))).toBe(true);
-    expect(readCsv(path.join(dir, "acceptances.failed2.csv"))).toHaveLength(7);
+    expect(fs.existsSync(path.join(dir, "acceptances.failed-2.csv"))).toBe(true);
+    expect(readCsv(path.join(dir, "acceptances.failed-2.csv"))).toHaveLength(7);
   });
 
   it("refuses to replace the finished results file (exit 2, with advice), and --overwrite replaces it", async () => {

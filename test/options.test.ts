@@ -17,9 +17,9 @@ describe("default file names", () => {
   });
   it("re-runs x.failed.csv into x.failed.results.csv and numbers later failed files", () => {
     expect(defaultOutPath("x.failed.csv", "results")).toBe("x.failed.results.csv");
-    expect(defaultFailedPath(defaultOutPath("x.failed.csv", "results"))).toBe("x.failed2.csv");
-    expect(defaultFailedPath(defaultOutPath("x.failed2.csv", "results"))).toBe("x.failed3.csv");
-    expect(defaultFailedPath(defaultOutPath("x.failed9.csv", "results"))).toBe("x.failed10.csv");
+    expect(defaultFailedPath(defaultOutPath("x.failed.csv", "results"))).toBe("x.failed-2.csv");
+    expect(defaultFailedPath(defaultOutPath("x.failed-2.csv", "results"))).toBe("x.failed-3.csv");
+    expect(defaultFailedPath(defaultOutPath("x.failed-9.csv", "results"))).toBe("x.failed-10.csv");
   });
   it("gives any other --out a .failed name of its own", () => {
     expect(defaultFailedPath("out.csv")).toBe("out.failed.csv");

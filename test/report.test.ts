@@ -215,11 +215,11 @@ describe("hostile content", () => {
 describe("re-run chains", () => {
   it("names later re-runs by number instead of stacking suffixes", () => {
     expect(failedPathFor("d/x.results.csv")).toBe("d/x.failed.csv");
-    expect(failedPathFor("d/x.failed.results.csv")).toBe("d/x.failed2.csv");
-    expect(failedPathFor("d/x.failed2.results.csv")).toBe("d/x.failed3.csv");
+    expect(failedPathFor("d/x.failed.results.csv")).toBe("d/x.failed-2.csv");
+    expect(failedPathFor("d/x.failed-2.results.csv")).toBe("d/x.failed-3.csv");
     expect(finalPathFor("d/x.results.tsv")).toBe("d/x.final.tsv");
     expect(reportPathFor("d/x.csv")).toBe("d/x.report.html");
-    expect(reportPathFor("d/x.failed2.results.csv")).toBe("d/x.failed2.report.html");
+    expect(reportPathFor("d/x.failed-2.results.csv")).toBe("d/x.failed-2.report.html");
   });
 
   it("merges by sourceRow, later files winning, one row per original row in its order", async () => {
@@ -255,12 +255,12 @@ describe("re-run chains", () => {
       row(4, 3, "failed", "timeout", "", 4),
       row(5, 4, "invalid", "invalid-email", "=cmd", 5),
     ]);
-    writeResults(path.join(dir, "x.failed2.results.csv"), chained, [
+    writeResults(path.join(dir, "x.failed-2.results.csv"), chained, [
       row(3, 1, "rejected", "60003", "", 3),
       row(4, 2, "confirmed", "", "", 4),
       row(5, 3, "confirmed", "", "", 5),
     ]);
-    const r = await runCli(["report", "x.results.csv", "x.failed.results.csv", "x.failed2.results.csv"], {
+    const r = await runCli(["report", "x.results.csv", "x.failed.results.csv", "x.failed-2.results.csv"], {
       cwd: dir,
     });
     expectExit(r, 1); // row 3 is still rejected
