@@ -1,8 +1,8 @@
 import path from "node:path";
 import { UsageError } from "./errors.js";
 import { parseMap } from "./input/headers.js";
+import { failedPathFor } from "./file-names.js";
 import { ProxySettings } from "./network/proxy.js";
-import { failedPathFor } from "./report/naming.js";
 import { parseDateFormat, type DateFormat } from "./validate.js";
 import type { Field } from "./types.js";
 
@@ -132,7 +132,7 @@ export function defaultOutPath(input: string, suffix: "results" | "validation"):
   return `${input.slice(0, -ext.length)}.${suffix}${ext.toLowerCase()}`;
 }
 
-/** `a.results.csv` → `a.failed.csv`; `a.failed.results.csv` → `a.failed-2.csv` (see report/naming.ts). */
+/** `a.results.csv` → `a.failed.csv`; `a.failed.results.csv` → `a.failed-2.csv` (see file-names.ts). */
 export function defaultFailedPath(out: string): string {
   return failedPathFor(out);
 }

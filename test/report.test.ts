@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parse as parseHtml, type HTMLElement } from "node-html-parser";
 import { afterAll, describe, expect, it } from "vitest";
-import { failedPathFor, finalPathFor, reportPathFor } from "../src/report/naming.js";
+import { failedPathFor, finalPathFor, reportPathFor } from "../src/file-names.js";
 import {
   ROOT,
   closeSimulators,

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { UsageError } from "../errors.js";
-import { finalPathFor, reportPathFor } from "../report/naming.js";
+import { finalPathFor, reportPathFor } from "../file-names.js";
 import { writeReport } from "../report/index.js";
 import { FAILED_STATUSES, type Status } from "../types.js";
 import { parseCommandArgs } from "./args.js";

@@ -1,0 +1,50 @@
+// A --date-format that reads day and month the wrong way round goes unnoticed while every day
+// is 12 or less: `12/01/2025` read as MM/DD/YYYY is sent as 1 December. The rows that give it
+// away are the invalid-date ones: `13/01/2025` is no date as MM/DD/YYYY but a real one as
+// DD/MM/YYYY. When such rows exist and no accepted date proves the chosen order (a part above 12
+// where the format expects the day), the summary and the report say "check --date-format".
+import type { DateFormat } from "../validate.js";
+
+const DAY_MONTH = /^\s*(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?:[ T].*)?$/;
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+const realDate = (day: number, month: number) =>
+  month >= 1 && month <= 12 && day >= 1 && day <= DAYS_IN_MONTH[month - 1];
+
+export interface DatedRow {
+  readonly dateAgreed: string;
+  readonly errorCode: string;
+}
+
+/** The warning for rows read with `format`, or undefined when nothing looks wrong. */
+export function dateFormatWarning(
+  rows: Iterable<DatedRow>,
+  format: DateFormat | undefined,
+): string | undefined {
+  if (format === undefined || format === "YYYY/MM/DD") return undefined;
+  const dayFirst = format.startsWith("DD");
+  let readableOtherWay = 0;
+  let proving = 0;
+  let accepted = 0;
+  for (const row of rows) {
+    const parts = DAY_MONTH.exec(row.dateAgreed);
+    if (!parts) continue;
+    const first = Number(parts[1]);
+    const second = Number(parts[3]);
+    const [day, month] = dayFirst ? [first, second] : [second, first];
+    if (row.errorCode.split(";").includes("invalid-date")) {
+      if (!realDate(day, month) && realDate(month, day)) readableOtherWay++;
+    } else if (realDate(day, month)) {
+      accepted++;
+      if (day > 12) proving++;
+    }
+  }
+  if (readableOtherWay === 0 || proving > 0) return undefined;
+  const separator = format[2];
+  const other = dayFirst ? `MM${separator}DD${separator}YYYY` : `DD${separator}MM${separator}YYYY`;
+  return (
+    `check --date-format: ${readableOtherWay} ${readableOtherWay === 1 ? "date is" : "dates are"} invalid as ${format} ` +
+    `but real as ${other}, and none of the ${accepted} accepted dates has a day above 12, so they may have been ` +
+    `read the wrong way round (see the dateSent column)`
+  );
+}

@@ -1,0 +1,87 @@
+// The pieces of the audit evidence that need no network: the date-format check, the partner
+// tenant from the token, and keeping an earlier run's files aside before --overwrite.
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { tenantIdOfToken } from "../src/auth/claims.js";
+import { keepPrevious } from "../src/output/keep-previous.js";
+import { dateFormatWarning } from "../src/report/date-format-check.js";
+import { removeTempDirs, tempDir } from "./helpers/cli.js";
+
+afterAll(() => removeTempDirs());
+
+const row = (dateAgreed: string, errorCode = "") => ({ dateAgreed, errorCode });
+
+describe("the --date-format check", () => {
+  it("warns when invalid dates read the other way round and no accepted day is above 12", () => {
+    const rows = [
+      row("12/01/2025"),
+      row("03/04/2025"),
+      row("13/01/2025", "invalid-date"),
+      row("25/02/2025", "invalid-date"),
+    ];
+    const warning = dateFormatWarning(rows, "MM/DD/YYYY");
+    expect(warning).toMatch(
+      /^check --date-format: 2 dates are invalid as MM\/DD\/YYYY but real as DD\/MM\/YYYY/,
+    );
+    expect(warning).toContain("none of the 2 accepted dates has a day above 12");
+  });
+  it("stays quiet when an accepted date proves the order, or nothing reads the other way", () => {
+    expect(
+      dateFormatWarning([row("12/31/2025"), row("13/01/2025", "invalid-date")], "MM/DD/YYYY"),
+    ).toBeUndefined();
+    expect(
+      dateFormatWarning([row("02/30/2025", "invalid-date"), row("01/02/2025")], "MM/DD/YYYY"),
+    ).toBeUndefined();
+    expect(dateFormatWarning([row("2025-01-13")], "DD/MM/YYYY")).toBeUndefined();
+    expect(dateFormatWarning([row("13/01/2025", "invalid-date")], undefined)).toBeUndefined();
+  });
+  it("checks day-first formats the same way", () => {
+    expect(dateFormatWarning([row("01.13.2025", "invalid-date"), row("05.06.2025")], "DD.MM.YYYY")).toMatch(
+      /invalid as DD\.MM\.YYYY but real as MM\.DD\.YYYY/,
+    );
+  });
+});
+
+describe("the partner tenant of a token", () => {
+  const jwt = (claims: object) =>
+    `${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.sig`;
+  it("reads the tid claim of a JWT", () => {
+    expect(tenantIdOfToken(jwt({ tid: "AAAAAAAA-1111-4000-8000-000000000001" }))).toBe(
+      "aaaaaaaa-1111-4000-8000-000000000001",
+    );
+  });
+  it("has none for an opaque token, a broken payload or a tid that is no GUID", () => {
+    expect(tenantIdOfToken("test-token")).toBeUndefined();
+    expect(tenantIdOfToken("a.%%%.c")).toBeUndefined();
+    expect(tenantIdOfToken(jwt({ tid: "<script>" }))).toBeUndefined();
+  });
+});
+
+describe("keeping an earlier run's files before --overwrite", () => {
+  it("renames them aside with the time that run finished, never over another kept file", () => {
+    const dir = tempDir();
+    const results = path.join(dir, "x.results.csv");
+    const files = [
+      results,
+      path.join(dir, "x.failed.csv"),
+      path.join(dir, "x.report.html"),
+      path.join(dir, "absent.log"),
+    ];
+    for (const f of files.slice(0, 3)) fs.writeFileSync(f, `earlier ${path.basename(f)}`);
+    const finished = new Date("2026-10-01T09:12:05.500Z");
+    fs.utimesSync(results, finished, finished);
+    const kept = keepPrevious(results, files);
+    expect(kept.map((k) => path.basename(k.to))).toEqual([
+      "x.results.2026-10-01T09-12-05Z.csv",
+      "x.failed.2026-10-01T09-12-05Z.csv",
+      "x.report.2026-10-01T09-12-05Z.html",
+    ]);
+    for (const k of kept) expect(fs.readFileSync(k.to, "utf8")).toBe(`earlier ${path.basename(k.from)}`);
+    fs.writeFileSync(results, "again");
+    fs.utimesSync(results, finished, finished);
+    expect(keepPrevious(results, [results]).map((k) => path.basename(k.to))).toEqual([
+      "x.results.2026-10-01T09-12-05Z-2.csv",
+    ]);
+  });
+});
