@@ -59,6 +59,8 @@ export interface InputRow {
   readonly cells: readonly string[];
   /** The matched field values (formula escaping already removed), keyed by field. */
   readonly fields: Readonly<Partial<Record<Field, string>>>;
+  /** Row number in the original input of a re-run chain (undefined: a re-run row without one). */
+  readonly sourceRow?: number;
 }
 
 /** A row that passed validation: exactly what is sent. */

@@ -47,6 +47,7 @@ export async function openInput(
   let header: InputHeader | undefined;
   let keep: readonly number[] = [];
   let fieldPos: [Field, number][] = []; // field → index into the record
+  let sourceRowAt = -1; // a re-run file's sourceRow column
   let rowNumber = 0;
   let headerLength = 0;
   let lastEnd = 0; // line where the last record (or skipped blank row) ended
@@ -64,7 +65,7 @@ export async function openInput(
       lastEmpty = info.empty_lines;
       if (header === undefined) {
         headerLength = record.length;
-        ({ header, keep, fieldPos } = readHeader(file, line, record, delimiter, bom, options.map));
+        ({ header, keep, fieldPos, sourceRowAt } = readHeader(file, line, record, delimiter, bom, options.map));
         return null;
       }
       if (isBlank(record)) return null; // a row of only delimiters (spreadsheet export) is no data row
@@ -72,7 +73,8 @@ export async function openInput(
       for (let i = 0; i < keep.length; i++) cells[i] = record[keep[i]] ?? "";
       const fields: Partial<Record<Field, string>> = {};
       for (const [field, pos] of fieldPos) fields[field] = unescapeFormula(record[pos] ?? "");
-      return { rowNumber: ++rowNumber, line, cells, fields };
+      ++rowNumber;
+      return { rowNumber, line, cells, fields, sourceRow: sourceRowOf(record, sourceRowAt, rowNumber) };
     },
   };
   // on_record turns records into InputRows; the overloads only know string[] records.
@@ -136,7 +138,7 @@ function readHeader(
   delimiter: InputHeader["delimiter"],
   bom: boolean,
   map: ReadonlyMap<string, Field> | undefined,
-): { header: InputHeader; keep: number[]; fieldPos: [Field, number][] } {
+): { header: InputHeader; keep: number[]; fieldPos: [Field, number][]; sourceRowAt: number } {
   const m = matchHeader(record, map);
   if (m.conflict) {
     const [field, a, b] = m.conflict;
@@ -173,7 +175,20 @@ function readHeader(
     header: { file, delimiter, bom, columns: keep.map((i) => record[i]), fieldColumn },
     keep,
     fieldPos,
+    sourceRowAt: m.dropped.find((i) => record[i].trim() === "sourceRow") ?? -1,
   };
+}
+
+/**
+ * The row's number in the original input of a re-run chain: carried from a re-run file's
+ * sourceRow column, else this file is the original and its row number is the one. A re-run
+ * file's row without a usable sourceRow (added by hand) has none: the chain cannot place it.
+ */
+function sourceRowOf(record: readonly string[], at: number, rowNumber: number): number | undefined {
+  if (at < 0) return rowNumber;
+  const text = (record[at] ?? "").trim();
+  const n = Number(text);
+  return /^\d+$/.test(text) && Number.isSafeInteger(n) && n >= 1 ? n : undefined;
 }
 
 const list = (record: readonly string[]): string => record.map((h) => `"${h}"`).join(", ");
