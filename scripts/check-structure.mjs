@@ -26,10 +26,11 @@ const WAIVED = new Set([
 const LAYERS = [
   ["types", "errors"],
   ["log", "validate", "input", "network", "replace-file"],
-  ["config"],
+  ["config", "file-names"],
   ["auth"],
   ["partner-center"],
   ["output"],
+  ["report"],
   ["run"],
   ["simulator", "demo"],
   ["commands"],

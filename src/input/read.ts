@@ -65,7 +65,14 @@ export async function openInput(
       lastEmpty = info.empty_lines;
       if (header === undefined) {
         headerLength = record.length;
-        ({ header, keep, fieldPos, sourceRowAt } = readHeader(file, line, record, delimiter, bom, options.map));
+        ({ header, keep, fieldPos, sourceRowAt } = readHeader(
+          file,
+          line,
+          record,
+          delimiter,
+          bom,
+          options.map,
+        ));
         return null;
       }
       if (isBlank(record)) return null; // a row of only delimiters (spreadsheet export) is no data row
