@@ -5,12 +5,24 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { tenantIdOfToken } from "../src/auth/claims.js";
 import { keepPrevious } from "../src/output/keep-previous.js";
-import { dateFormatWarning } from "../src/report/date-format-check.js";
+import { createDateFormatCheck } from "../src/report/date-format-check.js";
+import { createDigest, MAX_LISTED_ROWS } from "../src/report/digest.js";
+import type { ReportRow } from "../src/report/merge.js";
+import type { DateFormat } from "../src/validate.js";
 import { removeTempDirs, tempDir } from "./helpers/cli.js";
 
 afterAll(() => removeTempDirs());
 
 const row = (dateAgreed: string, errorCode = "") => ({ dateAgreed, errorCode });
+
+function dateFormatWarning(
+  rows: { dateAgreed: string; errorCode: string }[],
+  format: DateFormat | undefined,
+) {
+  const check = createDateFormatCheck(format);
+  for (const r of rows) check.observe(r.dateAgreed, r.errorCode);
+  return check.warning();
+}
 
 describe("the --date-format check", () => {
   it("warns when invalid dates read the other way round and no accepted day is above 12", () => {
@@ -83,5 +95,37 @@ describe("keeping an earlier run's files before --overwrite", () => {
     expect(keepPrevious(results, [results]).map((k) => path.basename(k.to))).toEqual([
       "x.results.2026-10-01T09-12-05Z-2.csv",
     ]);
+  });
+});
+
+describe("the rows a report lists", () => {
+  const reportRow = (n: number, status: string): ReportRow => ({
+    rowNumber: String(n),
+    sourceRow: n,
+    customerId: "",
+    status,
+    userId: "",
+    dateSent: "",
+    errorCode: "",
+    httpStatus: "",
+    errorMessage: "",
+    dateAgreed: "",
+    contact: [],
+    fileIndex: 0,
+  });
+  it("lists every row up to the limit, then only the rows that need attention", () => {
+    const small = createDigest(undefined);
+    for (let n = 1; n <= 10; n++) small.add(reportRow(n, n === 5 ? "failed" : "confirmed"));
+    expect(small.done().listed).toHaveLength(10);
+    expect(small.done().listNote).toBeUndefined();
+
+    const large = createDigest(undefined);
+    const total = MAX_LISTED_ROWS + 10;
+    for (let n = 1; n <= total; n++) large.add(reportRow(n, n % 1000 === 0 ? "rejected" : "confirmed"));
+    const digest = large.done();
+    expect(digest.total).toBe(total);
+    expect(digest.listed.map((r) => r.status)).toEqual(new Array(Math.floor(total / 1000)).fill("rejected"));
+    expect(digest.listNote).toContain(`${total} rows are too many for one page`);
+    expect(digest.byStatus.get("confirmed")).toBe(total - Math.floor(total / 1000));
   });
 });

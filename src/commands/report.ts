@@ -42,15 +42,14 @@ export const reportCommand: Command = async (args, io) => {
   }
   if (path.resolve(finalOut) === path.resolve(reportOut))
     throw new UsageError("--out and --report must be different files");
-  const chain = await writeReport({ results: files, finalOut, reportOut, toolVersion: VERSION });
-  const counts: Record<string, number> = {};
-  for (const r of chain.rows) counts[r.status] = (counts[r.status] ?? 0) + 1;
+  const { digest } = await writeReport({ results: files, finalOut, reportOut, toolVersion: VERSION });
   const lines = [
-    `Merged ${files.length} ${files.length === 1 ? "file" : "files"}: ${chain.rows.length} rows of the original input.`,
-    ...Object.entries(counts).map(([s, n]) => `  ${s.padEnd(9)}  ${n}`),
+    `Merged ${files.length} ${files.length === 1 ? "file" : "files"}: ${digest.total} rows of the original input.`,
+    ...[...digest.byStatus].map(([status, rows]) => `  ${status.padEnd(9)}  ${rows}`),
+    ...(digest.dateWarning ? [`Warning: ${digest.dateWarning}`] : []),
     `Final: ${finalOut}`,
     `Report: ${reportOut}`,
   ];
   io.stdout.write(`${lines.join("\n")}\n`);
-  return Object.keys(counts).some((s) => FAILED_STATUSES.has(s as Status)) ? 1 : 0;
+  return [...digest.byStatus.keys()].some((status) => FAILED_STATUSES.has(status as Status)) ? 1 : 0;
 };

@@ -11,40 +11,43 @@ const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const realDate = (day: number, month: number) =>
   month >= 1 && month <= 12 && day >= 1 && day <= DAYS_IN_MONTH[month - 1];
 
-export interface DatedRow {
-  readonly dateAgreed: string;
-  readonly errorCode: string;
+export interface DateFormatCheck {
+  /** One row's date as the input gave it, and its errorCode. */
+  observe(dateAgreed: string, errorCode: string): void;
+  /** The warning, or undefined when nothing looks wrong. */
+  warning(): string | undefined;
 }
 
-/** The warning for rows read with `format`, or undefined when nothing looks wrong. */
-export function dateFormatWarning(
-  rows: Iterable<DatedRow>,
-  format: DateFormat | undefined,
-): string | undefined {
-  if (format === undefined || format === "YYYY/MM/DD") return undefined;
-  const dayFirst = format.startsWith("DD");
+/** Counts, row by row, what tells a --date-format reading the wrong way round. */
+export function createDateFormatCheck(format: DateFormat | undefined): DateFormatCheck {
+  const dayFirst = format?.startsWith("DD") ?? false;
   let readableOtherWay = 0;
   let proving = 0;
   let accepted = 0;
-  for (const row of rows) {
-    const parts = DAY_MONTH.exec(row.dateAgreed);
-    if (!parts) continue;
-    const first = Number(parts[1]);
-    const second = Number(parts[3]);
-    const [day, month] = dayFirst ? [first, second] : [second, first];
-    if (row.errorCode.split(";").includes("invalid-date")) {
-      if (!realDate(day, month) && realDate(month, day)) readableOtherWay++;
-    } else if (realDate(day, month)) {
-      accepted++;
-      if (day > 12) proving++;
-    }
-  }
-  if (readableOtherWay === 0 || proving > 0) return undefined;
-  const separator = format[2];
-  const other = dayFirst ? `MM${separator}DD${separator}YYYY` : `DD${separator}MM${separator}YYYY`;
-  return (
-    `check --date-format: ${readableOtherWay} ${readableOtherWay === 1 ? "date is" : "dates are"} invalid as ${format} ` +
-    `but real as ${other}, and none of the ${accepted} accepted dates has a day above 12, so they may have been ` +
-    `read the wrong way round (see the dateSent column)`
-  );
+  return {
+    observe(dateAgreed, errorCode) {
+      if (format === undefined || format === "YYYY/MM/DD") return;
+      const parts = DAY_MONTH.exec(dateAgreed);
+      if (!parts) return;
+      const first = Number(parts[1]);
+      const second = Number(parts[3]);
+      const [day, month] = dayFirst ? [first, second] : [second, first];
+      if (errorCode.split(";").includes("invalid-date")) {
+        if (!realDate(day, month) && realDate(month, day)) readableOtherWay++;
+      } else if (realDate(day, month)) {
+        accepted++;
+        if (day > 12) proving++;
+      }
+    },
+    warning() {
+      if (format === undefined || readableOtherWay === 0 || proving > 0) return undefined;
+      const separator = format[2];
+      const other = dayFirst ? `MM${separator}DD${separator}YYYY` : `DD${separator}MM${separator}YYYY`;
+      return (
+        `check --date-format: ${readableOtherWay} ${readableOtherWay === 1 ? "date is" : "dates are"} invalid as ${format} ` +
+        `but real as ${other}, and none of the ${accepted} accepted dates has a day above 12, so they may have been ` +
+        `read the wrong way round (see the dateSent column)`
+      );
+    },
+  };
 }

@@ -3,17 +3,24 @@
 import fs from "node:fs";
 import { HEADER_ALIASES, normalizeHeader } from "../input/headers.js";
 import type { Field } from "../types.js";
+import { DATE_FORMATS, type DateFormat } from "../validate.js";
+import { createDigest, type Digest } from "./digest.js";
 import { mergeChain, type MergedChain } from "./merge.js";
 import { renderReport } from "./render.js";
-import { readRunLog, type RunLog } from "./run-log.js";
+import { readRunLog, type RunLog, type RunMetadata } from "./run-log.js";
 
 export interface ReportOptions {
   /** Results files, first run first. */
   readonly results: readonly string[];
   /** The log of each results file; default `<results>.log` where it exists. */
   readonly logs?: readonly (string | undefined)[];
+  /** What the run that just ended knows of itself, over what its log says (the log may be off). */
+  readonly metadata?: Partial<RunMetadata>;
+  /** How the run read dates; else as the first run's log says. */
+  readonly dateFormat?: DateFormat;
   readonly finalOut?: string;
-  readonly reportOut: string;
+  /** The HTML page; none when undefined (the digest alone, e.g. for the --date-format check). */
+  readonly reportOut?: string;
   readonly toolVersion: string;
   readonly now?: () => number;
 }
@@ -21,8 +28,8 @@ export interface ReportOptions {
 async function readLogs(options: ReportOptions): Promise<(RunLog | undefined)[]> {
   return Promise.all(
     options.results.map(async (file, i) => {
-      const log = options.logs?.[i] ?? `${file}.log`;
-      return fs.existsSync(log) && fs.statSync(log).isFile() ? readRunLog(log) : undefined;
+      const log = options.logs ? options.logs[i] : `${file}.log`;
+      return log && fs.existsSync(log) && fs.statSync(log).isFile() ? readRunLog(log) : undefined;
     }),
   );
 }
@@ -39,6 +46,11 @@ function mapOf(log: RunLog | undefined): Map<string, Field> | undefined {
   return map;
 }
 
+function dateFormatOf(options: ReportOptions, log: RunLog | undefined): DateFormat | undefined {
+  const logged = log?.metadata.options.dateFormat;
+  return options.dateFormat ?? DATE_FORMATS.find((format) => format === logged);
+}
+
 /** Writes `path` whole or not at all: a reader never sees half a page. */
 function writeAtomically(path: string, text: string): void {
   const tmp = `${path}.tmp`;
@@ -46,16 +58,29 @@ function writeAtomically(path: string, text: string): void {
   fs.renameSync(tmp, path);
 }
 
-export async function writeReport(options: ReportOptions): Promise<MergedChain> {
+export async function writeReport(options: ReportOptions): Promise<{ chain: MergedChain; digest: Digest }> {
   const logs = await readLogs(options);
-  const chain = await mergeChain(options.results, { finalOut: options.finalOut, map: mapOf(logs[0]) });
-  const page = renderReport({
-    toolVersion: options.toolVersion,
-    generatedAt: new Date(options.now?.() ?? Date.now()).toISOString(),
-    chain,
-    logs,
-    finalFile: options.finalOut,
+  if (options.metadata) {
+    const logged = logs[0]?.metadata ?? { options: {}, sessions: 0 };
+    logs[0] = { ...logs[0], metadata: { ...logged, ...options.metadata } };
+  }
+  const collect = createDigest(dateFormatOf(options, logs[0]));
+  const chain = await mergeChain(options.results, {
+    finalOut: options.finalOut,
+    map: mapOf(logs[0]),
+    onRow: (row) => collect.add(row),
   });
-  writeAtomically(options.reportOut, page);
-  return chain;
+  const digest = collect.done();
+  if (options.reportOut) {
+    const page = renderReport({
+      toolVersion: options.toolVersion,
+      generatedAt: new Date(options.now?.() ?? Date.now()).toISOString(),
+      chain,
+      digest,
+      logs,
+      finalFile: options.finalOut,
+    });
+    writeAtomically(options.reportOut, page);
+  }
+  return { chain, digest };
 }

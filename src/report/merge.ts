@@ -19,6 +19,8 @@ export interface ReportRow {
   readonly errorCode: string;
   readonly httpStatus: string;
   readonly errorMessage: string;
+  /** The date as the input gave it, for the --date-format check; never shown. */
+  readonly dateAgreed: string;
   /** Contact values of the row, only to mask them out of its messages; never shown. */
   readonly contact: readonly string[];
   /** Index into the chain's files of the file that decided this row. */
@@ -69,6 +71,7 @@ function reportRow(
     errorCode: get("errorCode"),
     httpStatus: get("httpStatus"),
     errorMessage: get("errorMessage"),
+    dateAgreed: cellValue(cells, results.fieldColumn.dateAgreed),
     contact: CONTACT_FIELDS.map((f) => cellValue(cells, results.fieldColumn[f])).filter((v) => v !== ""),
     fileIndex,
   };
@@ -120,17 +123,18 @@ async function readLater(
 
 export interface MergedChain {
   readonly files: readonly ChainFile[];
-  /** One per original input row, in its order. */
-  readonly rows: readonly ReportRow[];
+  /** Rows of the original input (the first file's rows). */
+  readonly total: number;
 }
 
 /**
  * Merges `paths` (first run first) and, with `finalOut`, writes the final file: the first
  * file's columns, one row per original input row, formula-escaped like a results file.
+ * `onRow` sees each final row in the original order, so callers summarise without holding them.
  */
 export async function mergeChain(
   paths: readonly string[],
-  options: { finalOut?: string; map?: ReadonlyMap<string, Field> } = {},
+  options: { finalOut?: string; map?: ReadonlyMap<string, Field>; onRow?: (row: ReportRow) => void } = {},
 ): Promise<MergedChain> {
   const chain: ResultsFile[] = [];
   for (const p of paths) chain.push(await openResultsFile(p, options.map));
@@ -140,7 +144,7 @@ export async function mergeChain(
   const out: AtomicCsv | undefined = options.finalOut
     ? createAtomicCsv(options.finalOut, first.header.map(escapeFormula), first)
     : undefined;
-  const rows: ReportRow[] = [];
+  let total = 0;
   const seen = new Set<number>();
   const byStatus: Record<string, number> = {};
   try {
@@ -152,11 +156,12 @@ export async function mergeChain(
       const own = reportRow(first, cells, sourceRow, 0);
       byStatus[own.status] = (byStatus[own.status] ?? 0) + 1;
       const winner = later.get(sourceRow);
-      rows.push(winner?.row ?? own);
+      total++;
+      options.onRow?.(winner?.row ?? own);
       const wait = out?.write((winner?.cells ?? cells).map(escapeFormula));
       if (wait) await wait;
     }
-    files[0] = { file: first.file, rows: rows.length, byStatus };
+    files[0] = { file: first.file, rows: total, byStatus };
     for (const [sourceRow, entry] of later) {
       if (!seen.has(sourceRow))
         throw new InputFileError(
@@ -171,5 +176,5 @@ export async function mergeChain(
     out?.discard();
     throw err;
   }
-  return { files, rows };
+  return { files, total };
 }

@@ -6,8 +6,8 @@ import { ERROR_MEANINGS } from "../output/summary.js";
 import { adviceFor } from "./advice.js";
 import { timelineChart } from "./chart.js";
 import { html, Markup } from "./html.js";
+import type { Digest } from "./digest.js";
 import type { ChainFile, MergedChain, ReportRow } from "./merge.js";
-import { maskContacts } from "./privacy.js";
 import type { RunLog, RunMetadata } from "./run-log.js";
 import { FILTER_STATUSES, STYLE } from "./style.js";
 
@@ -15,13 +15,11 @@ export interface ReportInput {
   readonly toolVersion: string;
   readonly generatedAt: string;
   readonly chain: MergedChain;
+  readonly digest: Digest;
   /** The log of each file of the chain, where one was found. */
   readonly logs: readonly (RunLog | undefined)[];
   readonly finalFile?: string;
 }
-
-/** Beyond this many rows the page lists only rows that need attention (browsers slow down). */
-export const MAX_LISTED_ROWS = 50_000;
 
 const STATUS_MEANINGS: Readonly<Record<string, string>> = {
   confirmed: "the API recorded the confirmation (or already had it)",
@@ -32,19 +30,12 @@ const STATUS_MEANINGS: Readonly<Record<string, string>> = {
   failed: "attempts used up on passing errors",
   "not-run": "the run stopped before this row",
 };
-const NEEDS_WORK = new Set(["invalid", "rejected", "failed", "not-run"]);
 
 const filterClass = (status: string) =>
   (FILTER_STATUSES as readonly string[]).includes(status) ? status : "other";
 
-function countBy(rows: readonly ReportRow[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const r of rows) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
-  return counts;
-}
-
-function statusTable(rows: readonly ReportRow[]): Markup {
-  const counts = [...countBy(rows)].sort(
+function statusTable(digest: Digest): Markup {
+  const counts = [...digest.byStatus].sort(
     (a, b) =>
       FILTER_STATUSES.indexOf(filterClass(a[0]) as never) -
       FILTER_STATUSES.indexOf(filterClass(b[0]) as never),
@@ -70,7 +61,7 @@ function statusTable(rows: readonly ReportRow[]): Markup {
     <tfoot>
       <tr>
         <th>total</th>
-        <th class="num" id="total-rows">${rows.length}</th>
+        <th class="num" id="total-rows">${digest.total}</th>
         <th></th>
       </tr>
     </tfoot>
@@ -145,32 +136,8 @@ function runsSection(input: ReportInput): Markup {
     })}`;
 }
 
-interface Problem {
-  code: string;
-  rows: number;
-  statuses: Set<string>;
-  sample: string;
-}
-
-/** Codes of the final rows, most frequent first; rows out of attempts without a code count as their HTTP status. */
-function problems(rows: readonly ReportRow[]): Problem[] {
-  const byCode = new Map<string, Problem>();
-  for (const r of rows) {
-    const codes = r.errorCode || (r.httpStatus && NEEDS_WORK.has(r.status) ? `HTTP ${r.httpStatus}` : "");
-    if (!codes) continue;
-    for (const code of codes.split(";")) {
-      const p = byCode.get(code) ?? { code, rows: 0, statuses: new Set<string>(), sample: "" };
-      p.rows++;
-      p.statuses.add(r.status);
-      if (!p.sample && r.errorMessage) p.sample = maskContacts(r.errorMessage, r.contact);
-      byCode.set(code, p);
-    }
-  }
-  return [...byCode.values()].sort((a, b) => b.rows - a.rows || (a.code < b.code ? -1 : 1));
-}
-
-function problemsSection(rows: readonly ReportRow[]): Markup {
-  const list = problems(rows);
+function problemsSection(digest: Digest): Markup {
+  const list = digest.problems;
   if (list.length === 0)
     return html`<h2 id="problems">Problems</h2>
       <p>None: no row has an error code.</p>`;
@@ -202,16 +169,6 @@ function problemsSection(rows: readonly ReportRow[]): Markup {
     </table>`;
 }
 
-function listedRows(rows: readonly ReportRow[]): { listed: readonly ReportRow[]; note?: string } {
-  if (rows.length <= MAX_LISTED_ROWS) return { listed: rows };
-  const attention = rows.filter((r) => NEEDS_WORK.has(r.status));
-  const listed = attention.slice(0, MAX_LISTED_ROWS);
-  return {
-    listed,
-    note: `${rows.length} rows are too many for one page: listed here are the ${listed.length} rows that need attention${attention.length > listed.length ? ` (the first ${listed.length} of ${attention.length})` : ""}. Every row is in the results file.`,
-  };
-}
-
 function filterControls(rows: readonly ReportRow[]): Markup {
   const counts = new Map<string, number>();
   for (const r of rows) counts.set(filterClass(r.status), (counts.get(filterClass(r.status)) ?? 0) + 1);
@@ -230,7 +187,7 @@ function filterControls(rows: readonly ReportRow[]): Markup {
 }
 
 function rowsSection(input: ReportInput): Markup {
-  const { listed, note } = listedRows(input.chain.rows);
+  const { listed, listNote: note } = input.digest;
   const chained = input.chain.files.length > 1;
   return html`<h2 id="rows">Rows</h2>
     <p class="muted">
@@ -298,8 +255,9 @@ export function renderReport(input: ReportInput): string {
           made by mca-confirm ${input.toolVersion} at
           ${input.generatedAt}.${input.finalFile ? html` Final status per row: <span class="mono">${path.basename(input.finalFile)}</span>.` : ""}
         </p>
+        ${input.digest.dateWarning ? html`<p class="warning" id="date-warning">${input.digest.dateWarning}</p>` : ""}
         <h2 id="counts">Rows per status</h2>
-        ${statusTable(input.chain.rows)} ${runsSection(input)} ${problemsSection(input.chain.rows)}
+        ${statusTable(input.digest)} ${runsSection(input)} ${problemsSection(input.digest)}
         ${rowsSection(input)}
       </body>
     </html> `.text;

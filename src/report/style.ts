@@ -24,6 +24,7 @@ h1 { font-size: 22px; margin: 0 0 4px; }
 h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid #d0d7de; padding-bottom: 4px; }
 h3 { font-size: 15px; margin: 16px 0 6px; }
 .muted { color: #57606a; }
+.warning { background: #fff8c5; border: 1px solid #d4a72c; padding: 6px 10px; }
 table { border-collapse: collapse; margin: 6px 0; }
 th, td { border: 1px solid #d0d7de; padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: #f6f8fa; }
