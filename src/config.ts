@@ -1,7 +1,7 @@
 import path from "node:path";
 import { UsageError } from "./errors.js";
 import { parseMap } from "./input/headers.js";
-import { failedPathFor } from "./file-names.js";
+import { chainBase, failedPathFor, reportPathFor } from "./file-names.js";
 import { ProxySettings } from "./network/proxy.js";
 import { parseDateFormat, type DateFormat } from "./validate.js";
 import type { Field } from "./types.js";
@@ -76,7 +76,23 @@ export const RUN_OPTIONS = {
     help: "continue an interrupted run of the same input into the same --out",
     def: "off",
   },
-  overwrite: { type: "boolean", help: "allow replacing an existing results file", def: "off" },
+  overwrite: {
+    type: "boolean",
+    help: "allow replacing an existing results file (the earlier run's files are kept under a timestamped name)",
+    def: "off",
+  },
+  "dry-run": {
+    type: "boolean",
+    help: "sign in, look the templateId up (and with --skip-confirmed read existing confirmations), send no confirmation; statuses valid, skipped, invalid",
+    def: "off",
+  },
+  report: {
+    type: "string",
+    arg: "file",
+    help: "the run's HTML report",
+    def: "<input>.report.html beside the input",
+  },
+  "no-report": { type: "boolean", help: "write no HTML report", def: "off" },
   "log-file": { type: "string", arg: "file", help: "structured JSON-lines log", def: "<results>.log" },
   "log-level": {
     type: "string",
@@ -118,6 +134,10 @@ export interface RunConfig {
   readonly skipConfirmed: boolean;
   readonly resume: boolean;
   readonly overwrite: boolean;
+  /** Sign in and look up, never confirm. */
+  readonly dryRun: boolean;
+  /** The HTML report to write (run only); undefined with --no-report. */
+  readonly report?: string;
   readonly progress: boolean;
   readonly json: boolean;
 }
@@ -126,7 +146,7 @@ export interface RunConfig {
 const TABLE_EXT = /^\.(csv|tsv|txt)$/i;
 
 /** `a.csv` → `a.results.csv`; `a.failed.csv` → `a.failed.results.csv`; `a.tsv` → `a.results.tsv`. */
-export function defaultOutPath(input: string, suffix: "results" | "validation"): string {
+export function defaultOutPath(input: string, suffix: "results" | "validation" | "dry-run"): string {
   const ext = path.extname(input);
   if (!TABLE_EXT.test(ext)) return `${input}.${suffix}.csv`;
   return `${input.slice(0, -ext.length)}.${suffix}${ext.toLowerCase()}`;
@@ -180,8 +200,16 @@ export function resolveRunConfig(
   flags: RunFlags,
   env: NodeJS.ProcessEnv,
 ): RunConfig {
-  const out = flags.out ?? defaultOutPath(input, command === "run" ? "results" : "validation");
+  const dryRun = command === "run" && (flags["dry-run"] ?? false);
+  const out =
+    flags.out ??
+    defaultOutPath(input, command === "validate" ? "validation" : dryRun ? "dry-run" : "results");
   const failedOut = flags["failed-out"] ?? defaultFailedPath(out);
+  // A dry run's report must not replace the real run's: it is named after the dry run.
+  const report =
+    command !== "run" || flags["no-report"]
+      ? undefined
+      : (flags.report ?? (dryRun ? `${chainBase(input)}.dry-run.report.html` : reportPathFor(input)));
   const logFile = flags["log-file"] ?? `${out}.log`;
 
   const logLevel = flags["log-level"] ?? "info";
@@ -204,6 +232,7 @@ export function resolveRunConfig(
     throw new UsageError(`--agreement-type must be a name such as MicrosoftCustomerAgreement`);
   if (flags.resume && flags.overwrite)
     throw new UsageError("--resume and --overwrite cannot be used together");
+  if (flags.resume && dryRun) throw new UsageError("--dry-run sends nothing: there is nothing to --resume");
   return Object.freeze({
     command,
     input,
@@ -226,6 +255,8 @@ export function resolveRunConfig(
     skipConfirmed: flags["skip-confirmed"] ?? false,
     resume: flags.resume ?? false,
     overwrite: flags.overwrite ?? false,
+    dryRun,
+    report,
     // --json keeps stdout for the summary alone; progress goes to stderr, so it stays.
     progress: !(flags.quiet || flags["no-progress"]),
     json: flags.json ?? false,

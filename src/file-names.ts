@@ -5,8 +5,8 @@
 import path from "node:path";
 
 const TABLE_EXT = /\.(csv|tsv|txt)$/i;
-/** `.results`, `.validation` or `.final` before the extension: files this tool names. */
-const OWN_SUFFIX = /\.(results|validation|final)$/i;
+/** `.results`, `.validation`, `.dry-run` or `.final` before the extension: files this tool names. */
+const OWN_SUFFIX = /\.(results|validation|dry-run|final)$/i;
 const FAILED = /\.failed(?:-(\d+))?$/i;
 
 function splitExt(file: string): { stem: string; ext: string } {

@@ -42,7 +42,11 @@ export const REDACT_PATHS = [
  * opened at the first line, so a run refused before it starts (bad input, no credentials)
  * leaves no empty log behind.
  */
-export function createLogger(file: string | undefined, level: string): Logger {
+export function createLogger(
+  file: string | undefined,
+  level: string,
+  base: Record<string, string> = {},
+): Logger {
   if (!file) return pino({ level: "silent" });
   let dest: ReturnType<typeof pino.destination> | undefined;
   // 0600: the log names customers (tenant ids) and request ids, nothing for other users of the machine.
@@ -62,7 +66,7 @@ export function createLogger(file: string | undefined, level: string): Logger {
     flushSync: () => dest?.flushSync(),
   };
   return pino(
-    { level, redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: { app: "mca-confirm" } },
+    { level, redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: { app: "mca-confirm", ...base } },
     lazy,
   );
 }

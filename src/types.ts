@@ -24,6 +24,9 @@ export const RESULT_COLUMNS = [
   "requestId",
   "correlationId",
   "completedAt",
+  "sourceRow",
+  "dateSent",
+  "templateId",
 ] as const;
 export type ResultColumn = (typeof RESULT_COLUMNS)[number];
 
@@ -79,6 +82,16 @@ export interface Problem {
 }
 
 export type Checked = { readonly ok: Acceptance } | { readonly problems: readonly Problem[] };
+
+/**
+ * What a row is and sends, beside its outcome (the last three result columns): its row in the
+ * original input of a re-run chain, and the dateAgreed and templateId sent (or that would be).
+ */
+export interface RowFacts {
+  readonly sourceRow?: number;
+  readonly dateSent?: string;
+  readonly templateId?: string;
+}
 
 /** The result of one row; exactly one per input row. */
 export interface Outcome {

@@ -28,6 +28,9 @@ const RESULT_COLUMNS = [
   "requestId",
   "correlationId",
   "completedAt",
+  "sourceRow",
+  "dateSent",
+  "templateId",
 ];
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -117,9 +120,23 @@ describe("run samples/acceptances.csv", () => {
     expect(Object.keys(results[0])).toEqual([...Object.keys(input[0]), ...RESULT_COLUMNS]);
     results.forEach((row, i) => {
       expect(row.rowNumber).toBe(String(i + 1));
+      expect(row.sourceRow).toBe(String(i + 1)); // a first run is its own original
       for (const [column, value] of Object.entries(input[i]))
         expect(row[column], `row ${i + 1} ${column}`).toBe(escaped(value));
     });
+  });
+
+  it("shows what each sent row carried: the UTC date string and the templateId", () => {
+    // Row 4 is "2026-03-15T09:30:00+02:00" in the sample: sent as UTC.
+    expect(results[3].dateSent).toBe("2026-03-15T07:30:00.000Z");
+    for (const row of results.filter((r) => r.status === "confirmed" || r.status === "rejected")) {
+      expect(row.dateSent, `row ${row.rowNumber}`).toMatch(ISO_UTC);
+      expect(row.templateId, `row ${row.rowNumber}`).toBe(CURRENT_MCA_TEMPLATE_ID);
+    }
+    for (const row of results.filter((r) => r.status === "invalid")) {
+      expect(row.dateSent).toBe("");
+      expect(row.templateId).toBe("");
+    }
   });
 
   it("gives each row the status the sample is built for", () => {

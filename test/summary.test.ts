@@ -74,6 +74,7 @@ describe("summarize", () => {
       results: "/data/monthly run/acceptances.results.csv",
       failed: "/data/monthly run/acceptances.failed.csv",
       log: "/data/monthly run/acceptances.results.csv.log",
+      report: null,
     });
     // Quoted for a POSIX shell: the path has a space.
     expect(s.rerunCommand).toBe(

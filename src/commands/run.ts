@@ -12,7 +12,8 @@ import { checkOutputPaths } from "../run/outputs.js";
 import { startRun } from "../run/pipeline.js";
 import { validateFile } from "../run/validate-file.js";
 import { parseCommandArgs } from "./args.js";
-import { HELP } from "./help.js";
+import { writeRunEvidence } from "./evidence.js";
+import { HELP, VERSION } from "./help.js";
 import type { Command, CommandIO } from "./io.js";
 
 export interface RunCommandExtras {
@@ -91,11 +92,16 @@ export async function executeRun(
   checkOutputPaths(config);
   // Printed commands start the way this one did: installed, through npx, or node dist/cli.js.
   const program = programWords({ script: process.argv[1] ?? "", env: io.env, cwd: process.cwd() });
-  const logger = createLogger(config.command === "run" ? config.logFile : undefined, config.logLevel);
+  const logger = createLogger(config.command === "run" ? config.logFile : undefined, config.logLevel, {
+    version: VERSION,
+  });
   const report =
     config.command === "validate"
       ? await validateFile({ config, logger, clock: systemClock })
       : await runWithSignals(config, io, logger, [...program, ...resumeArgs(argv)], extras);
+  // The report reads the log: every line of it on disk first.
+  await new Promise<void>((resolve) => logger.flush(() => resolve()));
+  const evidence = await writeRunEvidence(config, report);
   const summary = summarize(
     report,
     extras.noFollowUp
@@ -105,8 +111,8 @@ export async function executeRun(
           resume: [...program, ...resumeArgs(argv)],
           again: [...program, ...withoutProxyPassword(argv).filter((word) => word !== "--resume")],
         },
+    evidence,
   );
-  await new Promise<void>((resolve) => logger.flush(() => resolve()));
   if (config.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
   else io.stdout.write(formatSummary(summary));
   if (report.stop && report.stop.kind !== "interrupted" && config.json)

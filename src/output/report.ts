@@ -23,6 +23,12 @@ export interface RunReport {
   readonly nothingSent?: boolean;
   /** Rows whose outcome this run decided (not recorded by an earlier run, not left not-run). */
   readonly finishedNow: number;
+  /** When the run began (ISO), the input's sha256 and the partner tenant the token named, for its report. */
+  readonly startedAt?: string;
+  readonly fingerprint?: string;
+  readonly partnerTenantId?: string;
+  /** Files of an earlier finished run that --overwrite kept under a timestamped name. */
+  readonly kept?: readonly { readonly from: string; readonly to: string }[];
 }
 
 /** A running run as the progress display sees it. */

@@ -1,5 +1,5 @@
 import { escapeFormula } from "../input/escape.js";
-import { FAILED_STATUSES, RESULT_COLUMNS, type Outcome } from "../types.js";
+import { FAILED_STATUSES, RESULT_COLUMNS, type Outcome, type RowFacts } from "../types.js";
 import { createAtomicCsv, type AtomicCsv, type CsvFormat } from "./atomic-csv.js";
 
 /** Counts of what was written, for the summary and the "nothing lost" check. */
@@ -16,8 +16,8 @@ export interface WrittenCounts {
  * pipeline keeps that window bounded, so memory does not grow with the file.
  */
 export interface ResultsWriter {
-  /** Takes a row's outcome; it is written once every earlier row's is. */
-  put(rowNumber: number, cells: readonly string[], outcome: Outcome): void;
+  /** Takes a row's outcome (and what it sent); it is written once every earlier row's is. */
+  put(rowNumber: number, cells: readonly string[], outcome: Outcome, facts?: RowFacts): void;
   /** Resolves once the files can take more (their buffers drained); rejects if a write failed. */
   ready(): Promise<void>;
   /** Next row number to be written: rows before it are on their way to disk. */
@@ -31,7 +31,7 @@ export interface ResultsWriter {
   discard(): void;
 }
 
-function cellsOf(outcome: Outcome): string[] {
+function cellsOf(outcome: Outcome, facts: RowFacts): string[] {
   const cell = (value: string | number | undefined) =>
     value === undefined ? "" : escapeFormula(String(value));
   return [
@@ -45,6 +45,9 @@ function cellsOf(outcome: Outcome): string[] {
     cell(outcome.requestId),
     cell(outcome.correlationId),
     cell(outcome.completedAt),
+    cell(facts.sourceRow),
+    cell(facts.dateSent),
+    cell(facts.templateId),
   ];
 }
 
@@ -60,15 +63,15 @@ export function createResultsWriter(options: {
   const failed: AtomicCsv | undefined = options.failedOut
     ? createAtomicCsv(options.failedOut, header, options.format)
     : undefined;
-  const pending = new Map<number, { cells: readonly string[]; outcome: Outcome }>();
+  const pending = new Map<number, { cells: readonly string[]; outcome: Outcome; facts: RowFacts }>();
   const counts: WrittenCounts = { rows: 0, failedRows: 0, byStatus: {}, byError: new Map() };
   const known: Record<string, number> = {};
   let nextRow = 1;
   /** The wait for a full buffer to drain, shared by every put() that met it. */
   let drain: Promise<void> | undefined;
 
-  function writeOne(cells: readonly string[], outcome: Outcome): Promise<void> | undefined {
-    const record = [...cells.map(escapeFormula), ...cellsOf(outcome)];
+  function writeOne(cells: readonly string[], outcome: Outcome, facts: RowFacts): Promise<void> | undefined {
+    const record = [...cells.map(escapeFormula), ...cellsOf(outcome, facts)];
     counts.rows++;
     counts.byStatus[outcome.status] = (counts.byStatus[outcome.status] ?? 0) + 1;
     // The summary's "most frequent problems" are those of rows that need another run (a
@@ -92,13 +95,13 @@ export function createResultsWriter(options: {
   }
 
   return {
-    put(rowNumber, cells, outcome) {
+    put(rowNumber, cells, outcome, facts = {}) {
       if (rowNumber < nextRow || pending.has(rowNumber)) throw new Error(`row ${rowNumber} has two outcomes`);
-      pending.set(rowNumber, { cells, outcome });
+      pending.set(rowNumber, { cells, outcome, facts });
       known[outcome.status] = (known[outcome.status] ?? 0) + 1;
       for (let held = pending.get(nextRow); held; held = pending.get(nextRow)) {
         pending.delete(nextRow);
-        drain = writeOne(held.cells, held.outcome) ?? drain;
+        drain = writeOne(held.cells, held.outcome, held.facts) ?? drain;
         nextRow++;
       }
     },

@@ -66,7 +66,13 @@ export interface SummaryJson {
   requests: number;
   throttled: number;
   templateId: string | null;
-  files: { results: string; failed: string | null; log: string | null };
+  files: { results: string; failed: string | null; log: string | null; report: string | null };
+  /** --dry-run: nothing was confirmed. */
+  dryRun: boolean;
+  /** Things that look wrong although every row has its outcome (a --date-format read the wrong way round). */
+  warnings: string[];
+  /** Files of an earlier finished run that --overwrite kept under a timestamped name. */
+  kept: { from: string; to: string }[];
   stopped: { reason: string; message: string } | null;
   rerunCommand: string | null;
   resumeCommand: string | null;
@@ -79,6 +85,7 @@ export interface SummaryJson {
 export function summarize(
   report: RunReport,
   commands: { rerun?: string[]; resume?: string[]; again?: string[] },
+  evidence: { report?: string; warnings?: string[] } = {},
 ): SummaryJson {
   const config = report.config;
   const statuses: Record<string, number> = {};
@@ -110,9 +117,13 @@ export function summarize(
     templateId: report.templateId ?? null,
     files: {
       results: config.out,
-      failed: config.command === "run" ? config.failedOut : null,
+      failed: config.command === "run" && !config.dryRun ? config.failedOut : null,
       log: config.command === "run" ? config.logFile : null,
+      report: evidence.report ?? null,
     },
+    dryRun: config.dryRun,
+    warnings: evidence.warnings ?? [],
+    kept: (report.kept ?? []).map((file) => ({ from: file.from, to: file.to })),
     stopped: report.stop ? { reason: report.stop.kind, message: report.stop.message } : null,
     // While the run can be resumed, resuming is the next step; re-running the failed file
     // as well would send the not-run rows twice over.
@@ -167,7 +178,11 @@ export function formatSummary(summary: SummaryJson): string {
     }
   }
   if (summary.stopped) lines.push(`The run stopped early: ${summary.stopped.message}`);
+  for (const warning of summary.warnings) lines.push(`Warning: ${warning}`);
+  if (summary.dryRun) lines.push("Dry run: no confirmation was sent.");
+  for (const file of summary.kept) lines.push(`Kept the earlier run's ${file.from} as ${file.to}`);
   lines.push(`Results: ${summary.files.results}`);
+  if (summary.files.report) lines.push(`Report: ${summary.files.report}`);
   const needsWork = Object.entries(summary.statuses).some(
     ([status, count]) => count > 0 && FAILED_STATUSES.has(status as Status),
   );

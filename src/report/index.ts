@@ -51,6 +51,17 @@ function dateFormatOf(options: ReportOptions, log: RunLog | undefined): DateForm
   return options.dateFormat ?? DATE_FORMATS.find((format) => format === logged);
 }
 
+/** The log's account where it has one (it knows the first start of a resumed run), `known` elsewhere. */
+function withKnown(known: Partial<RunMetadata>, logged: RunMetadata | undefined): RunMetadata {
+  const merged: RunMetadata = { options: {}, sessions: 1, ...known };
+  for (const [key, value] of Object.entries(logged ?? {}) as [keyof RunMetadata, unknown][]) {
+    const empty =
+      value === undefined || (typeof value === "object" && Object.keys(value as object).length === 0);
+    if (!empty) (merged as unknown as Record<string, unknown>)[key] = value;
+  }
+  return merged;
+}
+
 /** Writes `path` whole or not at all: a reader never sees half a page. */
 function writeAtomically(path: string, text: string): void {
   const tmp = `${path}.tmp`;
@@ -60,10 +71,7 @@ function writeAtomically(path: string, text: string): void {
 
 export async function writeReport(options: ReportOptions): Promise<{ chain: MergedChain; digest: Digest }> {
   const logs = await readLogs(options);
-  if (options.metadata) {
-    const logged = logs[0]?.metadata ?? { options: {}, sessions: 0 };
-    logs[0] = { ...logs[0], metadata: { ...logged, ...options.metadata } };
-  }
+  if (options.metadata) logs[0] = { ...logs[0], metadata: withKnown(options.metadata, logs[0]?.metadata) };
   const collect = createDigest(dateFormatOf(options, logs[0]));
   const chain = await mergeChain(options.results, {
     finalOut: options.finalOut,

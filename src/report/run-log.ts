@@ -137,6 +137,7 @@ export async function readRunLog(file: string): Promise<RunLog> {
         if (metadata) {
           metadata.endedAt = iso(line.time);
           metadata.stop = text(line.stop);
+          metadata.partnerTenantId = text(line.partnerTenantId) ?? metadata.partnerTenantId;
         }
         break;
       case "attempt": {

@@ -95,11 +95,10 @@ async function recordsNoRequest(file: string): Promise<boolean> {
 export function checkOutputPaths(config: RunConfig): void {
   const outputs: [string, string][] = [["--out", config.out]];
   if (config.command === "run") {
-    outputs.push(
-      ["--failed-out", config.failedOut],
-      ["--log-file", config.logFile],
-      ["the journal", `${config.out}.journal`],
-    );
+    // A dry run writes no failed file: it would replace the real run's.
+    if (!config.dryRun) outputs.push(["--failed-out", config.failedOut]);
+    outputs.push(["--log-file", config.logFile], ["the journal", `${config.out}.journal`]);
+    if (config.report) outputs.push(["--report", config.report]);
   }
   const input = config.input;
   const seen = new Map<string, string>([[path.resolve(input), "the input file"]]);

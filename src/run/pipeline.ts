@@ -3,6 +3,7 @@
 // results, keep or drop the journal, report).
 import fs from "node:fs";
 import pLimit from "p-limit";
+import { withTenantClaim } from "../auth/claims.js";
 import type { TokenProvider } from "../auth/types.js";
 import type { RunConfig } from "../config.js";
 import { InputFileError } from "../errors.js";
@@ -11,10 +12,10 @@ import type { Logger } from "../log.js";
 import { createClient, type PartnerCenterClient } from "../partner-center/client.js";
 import type { RunReport, Snapshot } from "../output/report.js";
 import { createResultsWriter, type ResultsWriter } from "../output/results.js";
-import type { InputRow, Acceptance } from "../types.js";
+import type { InputRow, Acceptance, RowFacts } from "../types.js";
 import { createBreaker, type Breaker } from "./breaker.js";
 import type { CallContext } from "./call.js";
-import { createClassifier } from "./classify.js";
+import { createClassifier, type Classified } from "./classify.js";
 import type { Clock } from "./clock.js";
 import { createGate, type RequestStats } from "./gate.js";
 import { journalPath, openJournal, type Journal } from "./journal.js";
@@ -61,6 +62,8 @@ interface Running {
   readonly context: CallContext;
   /** Rows read, and rows whose outcome this run decided. */
   readonly tally: { read: number; finishedNow: number };
+  /** The credentials, noting the partner tenant their token names (for the report). */
+  readonly tokens: { readonly tenantId?: string };
 }
 
 const EMPTY_SNAPSHOT: Snapshot = {
@@ -115,10 +118,11 @@ export function startRun(deps: RunDeps): RunHandle {
 /** Credentials, the journal, the input, the results writer and the API behind its gate. */
 async function wire(deps: RunDeps, stop: RunStop, prepared: Prepared): Promise<Running> {
   const { config, logger } = deps;
-  const tokens = await deps.tokens();
+  const tokens = withTenantClaim(await deps.tokens());
   logger.info({
     event: "run-start",
     input: config.input,
+    inputSha256: prepared.fingerprint.replace(/^sha256:/, ""),
     rows: prepared.total,
     resumed: prepared.resumeState !== undefined,
     options: { ...config, map: Object.fromEntries(config.map) },
@@ -128,14 +132,14 @@ async function wire(deps: RunDeps, stop: RunStop, prepared: Prepared): Promise<R
   const input = await openInput(config.input, { map: config.map });
   const writer = createResultsWriter({
     out: config.out,
-    failedOut: config.failedOut,
+    failedOut: config.dryRun ? undefined : config.failedOut,
     columns: input.header.columns,
     format: input.header,
   });
   const window = createWindow({ concurrency: config.concurrency, nextRow: () => writer.nextRow });
   const api = wireApi(deps, stop, tokens, window, journal);
   const tally = { read: 0, finishedNow: 0 };
-  return { deps, stop, prepared, journal, input, writer, window, ...api, tally };
+  return { deps, stop, prepared, journal, input, writer, window, ...api, tally, tokens };
 }
 
 /** A resumed run appends to its journal; a new one starts a journal with its header. */
@@ -227,22 +231,29 @@ async function sendRows(running: Running, templateId: string | undefined): Promi
     tally.read++;
     const classified = classify(row);
     const recorded = prepared.resumeState?.outcomes.get(row.rowNumber);
+    const facts = factsOf(row, classified, templateId);
     await window.waitForRoom(row.rowNumber);
     if ("outcome" in classified) {
       tally.finishedNow++;
-      writer.put(row.rowNumber, row.cells, classified.outcome);
+      writer.put(row.rowNumber, row.cells, classified.outcome, facts);
     } else if (recorded !== undefined) {
-      writer.put(row.rowNumber, row.cells, recorded);
+      writer.put(row.rowNumber, row.cells, recorded, facts);
     } else if (stop.reason || !templateId) {
-      writer.put(row.rowNumber, row.cells, notRunOutcome(row.rowNumber, stop));
+      writer.put(row.rowNumber, row.cells, notRunOutcome(row.rowNumber, stop), facts);
     } else {
       await window.waitForWorker(row.rowNumber);
-      window.track(sendRow(running, templateId, row, classified.acceptance));
+      window.track(sendRow(running, templateId, row, classified.acceptance, facts));
     }
     await writer.ready();
   }
   await window.settled();
   if (window.failure !== undefined) throw window.failure;
+}
+
+/** What a row sends (or would): the dateAgreed and templateId of a row that passed the checks. */
+function factsOf(row: InputRow, classified: Classified, templateId: string | undefined): RowFacts {
+  if (!("acceptance" in classified)) return { sourceRow: row.sourceRow };
+  return { sourceRow: row.sourceRow, dateSent: classified.acceptance.dateAgreed, templateId };
 }
 
 /** One row to the API and its outcome to the journal and the results; never rejects. */
@@ -251,6 +262,7 @@ async function sendRow(
   templateId: string,
   row: InputRow,
   acceptance: Acceptance,
+  facts: RowFacts,
 ): Promise<void> {
   const { deps, stop, prepared, writer, window, journal, tally } = running;
   const sender: RowSender = {
@@ -259,6 +271,7 @@ async function sendRow(
     templateId,
     agreementType: deps.config.agreementType,
     skipConfirmed: deps.config.skipConfirmed,
+    dryRun: deps.config.dryRun,
   };
   const job = {
     rowNumber: row.rowNumber,
@@ -274,9 +287,9 @@ async function sendRow(
     if ("outcome" in result) {
       tally.finishedNow++;
       journal.outcome(result.outcome);
-      writer.put(row.rowNumber, row.cells, result.outcome);
+      writer.put(row.rowNumber, row.cells, result.outcome, facts);
     } else {
-      writer.put(row.rowNumber, row.cells, notRunOutcome(row.rowNumber, stop, result.unfinished));
+      writer.put(row.rowNumber, row.cells, notRunOutcome(row.rowNumber, stop, result.unfinished), facts);
     }
   } catch (err) {
     // A results or journal write failed (disk full): stop, and report it.
@@ -323,9 +336,14 @@ function finish(running: Running, started: number, templateId: string | undefine
     resumable,
     nothingSent,
     finishedNow: running.tally.finishedNow,
+    startedAt: new Date(started).toISOString(),
+    fingerprint: prepared.fingerprint,
+    partnerTenantId: running.tokens.tenantId,
+    kept: prepared.kept,
   };
   deps.logger.info({
     event: "run-end",
+    partnerTenantId: running.tokens.tenantId,
     rows: prepared.total,
     byStatus: writer.counts.byStatus,
     requests: stats.requests,

@@ -3,7 +3,8 @@ import fs from "node:fs";
 import type { RunConfig } from "../config.js";
 import { RunStoppedError, UsageError } from "../errors.js";
 import { openInput } from "../input/read.js";
-import type { JournalState } from "./journal.js";
+import { keepPrevious, type KeptFile } from "../output/keep-previous.js";
+import { journalPath, type JournalState } from "./journal.js";
 import { lockOutputs } from "./lock.js";
 import { checkOutputs } from "./outputs.js";
 
@@ -21,6 +22,8 @@ export interface Prepared {
   inputChanged(when: string): RunStoppedError;
   /** Throws inputChanged(when) if the file's size or modification time moved since the pre-flight. */
   checkInputUnchanged(when: string): void;
+  /** Files of an earlier finished run that --overwrite kept under a timestamped name. */
+  readonly kept: readonly KeptFile[];
   /** Releases the lock on the output files. */
   unlock(): void;
 }
@@ -75,6 +78,21 @@ function checkResumable(
 }
 
 /**
+ * --overwrite of a finished run keeps that run's evidence (docs/cli.md "Runs"): its results,
+ * failed file, report and log move aside under the time it finished, once the input has passed
+ * the pre-flight, before anything of this run is written.
+ */
+function keepEarlierRun(config: RunConfig): KeptFile[] {
+  const finished = fs.existsSync(config.out) && !fs.existsSync(journalPath(config.out));
+  if (!config.overwrite || !finished) return [];
+  const files = [config.out, config.dryRun ? undefined : config.failedOut, config.report, config.logFile];
+  return keepPrevious(
+    config.out,
+    files.filter((file): file is string => file !== undefined),
+  );
+}
+
+/**
  * Takes the lock on the output files, decides from what is at --out whether this run may start
  * (and what it resumes), and checks the whole input before anything is sent.
  */
@@ -88,6 +106,7 @@ export async function prepareRun(config: RunConfig): Promise<Prepared> {
     const { total, fingerprint } = await preflight(config);
     const settings = rowSettings(config);
     if (resumeState) checkResumable(config, resumeState, fingerprint, settings);
+    const kept = keepEarlierRun(config);
     const inputChanged = (when: string) =>
       new RunStoppedError(
         `${config.input} changed ${when}; nothing more was sent. The outcomes so far are kept in the journal: ` +
@@ -99,6 +118,7 @@ export async function prepareRun(config: RunConfig): Promise<Prepared> {
       fingerprint,
       resumeState,
       settings,
+      kept,
       inputChanged,
       checkInputUnchanged(when) {
         const now = fs.statSync(config.input, { throwIfNoEntry: false });

@@ -2,7 +2,7 @@ import type { PartnerCenterClient, RequestIds } from "../partner-center/client.j
 import { hasConfirmation } from "../partner-center/answers.js";
 import type { Acceptance, Outcome } from "../types.js";
 import { callWithRetries, type CallContext } from "./call.js";
-import { alreadyConfirmedOutcome, callOutcome, type Unfinished } from "./outcomes.js";
+import { alreadyConfirmedOutcome, callOutcome, validOutcome, type Unfinished } from "./outcomes.js";
 
 export interface RowJob {
   readonly rowNumber: number;
@@ -18,6 +18,8 @@ export interface RowSender {
   readonly templateId: string;
   readonly agreementType: string;
   readonly skipConfirmed: boolean;
+  /** --dry-run: everything up to the confirmation, which is not sent. */
+  readonly dryRun: boolean;
 }
 
 /** A finished row, or how far it got before the run stopped (the pipeline marks it not-run). */
@@ -42,6 +44,7 @@ export async function submitRow(sender: RowSender, job: RowJob): Promise<RowResu
       return { outcome: alreadyConfirmedOutcome(job.rowNumber, listed, context.clock.now()) };
     }
   }
+  if (sender.dryRun) return { outcome: validOutcome(job.rowNumber) };
   const call = await callWithRetries(
     context,
     { ...target, what: "confirm" },

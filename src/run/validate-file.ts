@@ -27,10 +27,20 @@ export async function validateFile(deps: {
     for await (const row of input.rows()) {
       total++;
       const classified = classify(row);
+      // What would be sent: the date as UTC, the templateId when --template-id names it.
+      const facts =
+        "acceptance" in classified
+          ? {
+              sourceRow: row.sourceRow,
+              dateSent: classified.acceptance.dateAgreed,
+              templateId: config.templateId,
+            }
+          : { sourceRow: row.sourceRow };
       writer.put(
         row.rowNumber,
         row.cells,
         "outcome" in classified ? classified.outcome : validOutcome(row.rowNumber),
+        facts,
       );
       await writer.ready();
     }

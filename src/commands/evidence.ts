@@ -1,0 +1,53 @@
+import type { RunConfig } from "../config.js";
+import type { RunReport } from "../output/report.js";
+import { writeReport } from "../report/index.js";
+import type { RunMetadata } from "../report/run-log.js";
+import { VERSION } from "./help.js";
+
+/** What the run's summary adds about its evidence: the report written, and any warning. */
+export interface RunEvidence {
+  readonly report?: string;
+  readonly warnings: string[];
+}
+
+/** The run's own account of itself, for its report when the log says less (--log-level warn). */
+function metadataOf(config: RunConfig, report: RunReport): Partial<RunMetadata> {
+  const options: Record<string, string> = {};
+  for (const [name, value] of Object.entries(config))
+    if (value !== undefined && typeof value !== "object") options[name] = String(value);
+  return {
+    version: VERSION,
+    startedAt: report.startedAt,
+    endedAt: new Date().toISOString(),
+    input: config.input,
+    inputSha256: report.fingerprint?.replace(/^sha256:/, ""),
+    options,
+    map: Object.fromEntries(config.map),
+    templateId: report.templateId,
+    baseUrl: config.baseUrl,
+    partnerTenantId: report.partnerTenantId,
+  };
+}
+
+/**
+ * After `run`: the HTML report (unless --no-report) from the results and the log just written;
+ * after `validate`: the same reading of the results, for the --date-format check alone. A report
+ * that cannot be written costs the run nothing: the summary says so.
+ */
+export async function writeRunEvidence(config: RunConfig, report: RunReport): Promise<RunEvidence> {
+  const reportOut = config.command === "run" ? config.report : undefined;
+  try {
+    const { digest } = await writeReport({
+      results: [config.out],
+      logs: [config.command === "run" ? config.logFile : undefined],
+      metadata: metadataOf(config, report),
+      dateFormat: config.dateFormat,
+      reportOut,
+      toolVersion: VERSION,
+    });
+    return { report: reportOut, warnings: digest.dateWarning ? [digest.dateWarning] : [] };
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return { warnings: [`the report could not be written: ${why}`] };
+  }
+}
