@@ -179,7 +179,26 @@ describe("openInput", () => {
         phoneNumber: "",
         dateAgreed: "2024-03-02T10:15:00Z",
       },
+      sourceRow: 2, // a first input is its own original
     });
+  });
+
+  it("carries a re-run file's sourceRow, and drops the column with the other result columns", async () => {
+    const file = write(
+      "x.failed.csv",
+      "customerTenantId,firstName,lastName,email,dateAgreed,rowNumber,status,sourceRow\n" +
+        "t,A,B,a@b.example,2026-01-01,1,failed,29\n" +
+        "t,A,B,a@b.example,2026-01-01,2,failed,\n" +
+        "t,A,B,a@b.example,2026-01-01,3,failed,x7\n",
+    );
+    const { header, rows } = await readAll(file);
+    expect(header.columns).toEqual(["customerTenantId", "firstName", "lastName", "email", "dateAgreed"]);
+    // A row added by hand (or spoiled) has no original row: the chain cannot place it.
+    expect(rows.map((row) => [row.rowNumber, row.sourceRow])).toEqual([
+      [1, 29],
+      [2, undefined],
+      [3, undefined],
+    ]);
   });
 
   it("detects semicolons and matches aliases", async () => {
