@@ -24,6 +24,12 @@ const SCREENSHOT = path.join(ROOT, "docs", "report.png");
 const THROTTLED =
   "00000429-0000-4000-8000-0000000000a1,Ann,Lee,ann.lee@contoso.example,+1 425 555 0142,2026-01-05,CRM-1";
 
+/** A JWT-shaped token naming a partner tenant, as Entra ID's do; the simulator takes any token. */
+const TOKEN =
+  [{ alg: "none" }, { tid: "4f1c2a9e-7b3d-4c8e-9a1f-2d3e4f5a6b7c" }]
+    .map((part) => Buffer.from(JSON.stringify(part)).toString("base64url"))
+    .join(".") + ".signature";
+
 let context: BrowserContext;
 let profile: string;
 let dir: string;
@@ -39,7 +45,7 @@ beforeAll(async () => {
   const s = await trackedSimulator({ latencyMs: 5 });
   const run = await runCli(
     ["run", "acceptances.csv", "--base-url", s.url, "--quiet", "--max-attempts", "3", "--concurrency", "2"],
-    { cwd: dir, env: { PARTNER_CENTER_ACCESS_TOKEN: "test-token" }, timeoutMs: 30_000 },
+    { cwd: dir, env: { PARTNER_CENTER_ACCESS_TOKEN: TOKEN }, timeoutMs: 30_000 },
   );
   expect(run.code, run.stderr).toBe(1);
   const report = await runCli(["report", "acceptances.results.csv"], { cwd: dir });
