@@ -169,6 +169,13 @@ function problemsSection(digest: Digest): Markup {
     </table>`;
 }
 
+/** One listed row, on one line: a page of tens of thousands of rows stays a few MB. */
+function rowMarkup(r: ReportRow, chained: boolean): Markup {
+  // prettier-ignore
+  return html`<tr class="${`s-${filterClass(r.status)}`}"><td class="num">${r.rowNumber}</td><td class="num">${r.sourceRow}</td><td class="mono">${r.customerId}</td><td><span class="status">${r.status}</span></td><td class="mono">${r.userId}</td><td class="mono">${r.dateSent}</td><td class="mono">${r.errorCode}</td>${chained ? html`<td class="num">${r.fileIndex + 1}</td>` : ""}</tr>
+`;
+}
+
 function filterControls(rows: readonly ReportRow[]): Markup {
   const counts = new Map<string, number>();
   for (const r of rows) counts.set(filterClass(r.status), (counts.get(filterClass(r.status)) ?? 0) + 1);
@@ -211,19 +218,7 @@ function rowsSection(input: ReportInput): Markup {
           </tr>
         </thead>
         <tbody>
-          ${listed.map(
-            (r) =>
-              html`<tr class="${`s-${filterClass(r.status)}`}">
-                <td class="num">${r.rowNumber}</td>
-                <td class="num">${r.sourceRow}</td>
-                <td class="mono">${r.customerId}</td>
-                <td><span class="status">${r.status}</span></td>
-                <td class="mono">${r.userId}</td>
-                <td class="mono">${r.dateSent}</td>
-                <td class="mono">${r.errorCode}</td>
-                ${chained ? html`<td class="num">${r.fileIndex + 1}</td>` : ""}
-              </tr> `,
-          )}
+          ${listed.map((r) => rowMarkup(r, chained))}
         </tbody>
       </table>
     </div>`;
