@@ -299,6 +299,7 @@ describe("re-run chains", () => {
       [[guid(9), ...contact(9), "2026-01-01", "", "1", "confirmed", "", "", "", "", "7"]],
     );
     fs.writeFileSync(path.join(dir, "plain.csv"), "a,b\n1,2\n");
+    fs.mkdirSync(path.join(dir, "sub"));
     const cases: [string[], RegExp][] = [
       [["x.results.csv", "old.results.csv"], /old\.results\.csv:1: it has no sourceRow column/],
       [
@@ -312,6 +313,15 @@ describe("re-run chains", () => {
         /--out \(x\.results\.csv\) must not be one of the results files/,
       ],
       [[], /report needs at least one results file/],
+      [["x.results.csv", "--out", "sub"], /--out \(sub\) exists and is not a regular file/],
+      [
+        ["x.results.csv", "--report", "gone/r.html"],
+        /--report \(gone\/r\.html\): the folder .*gone does not exist/,
+      ],
+      [
+        ["x.results.csv", "--out", "same.html", "--report", "same.html"],
+        /--out and --report must be different files/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(["report", ...args], { cwd: dir });

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import { UsageError } from "../errors.js";
 import { finalPathFor, reportPathFor } from "../file-names.js";
@@ -17,6 +18,27 @@ export const REPORT_HELP = `mca-confirm report <results.csv> [<later results.csv
   2 when a file cannot be read or the files are not one chain.
 `;
 
+/** Outputs are new or regular files in an existing folder, and none of them is read: refused before any work. */
+function checkReportOutputs(files: readonly string[], finalOut: string, reportOut: string): void {
+  const inputs = new Map(files.map((file) => [path.resolve(file), file]));
+  if (inputs.size !== files.length) throw new UsageError("report: a results file is named twice");
+  if (path.resolve(finalOut) === path.resolve(reportOut))
+    throw new UsageError("--out and --report must be different files");
+  for (const [what, file] of [
+    ["--out", finalOut],
+    ["--report", reportOut],
+  ] as const) {
+    const clash = inputs.get(path.resolve(file));
+    if (clash) throw new UsageError(`${what} (${file}) must not be one of the results files read`);
+    const folder = path.dirname(path.resolve(file));
+    if (!fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory())
+      throw new UsageError(`${what} (${file}): the folder ${folder} does not exist`);
+    const existing = fs.statSync(file, { throwIfNoEntry: false });
+    if (existing && !existing.isFile())
+      throw new UsageError(`${what} (${file}) exists and is not a regular file`);
+  }
+}
+
 export const reportCommand: Command = async (args, io) => {
   const { values: flags, positionals: files } = parseCommandArgs(args, {
     out: { type: "string" },
@@ -31,17 +53,7 @@ export const reportCommand: Command = async (args, io) => {
     throw new UsageError("report needs at least one results file. See mca-confirm report --help");
   const finalOut = flags.out ?? finalPathFor(files[0]);
   const reportOut = flags.report ?? reportPathFor(files[0]);
-  const inputs = new Map(files.map((f) => [path.resolve(f), f]));
-  if (inputs.size !== files.length) throw new UsageError("report: a results file is named twice");
-  for (const [what, file] of [
-    ["--out", finalOut],
-    ["--report", reportOut],
-  ] as const) {
-    const clash = inputs.get(path.resolve(file));
-    if (clash) throw new UsageError(`${what} (${file}) must not be one of the results files read`);
-  }
-  if (path.resolve(finalOut) === path.resolve(reportOut))
-    throw new UsageError("--out and --report must be different files");
+  checkReportOutputs(files, finalOut, reportOut);
   const { digest } = await writeReport({ results: files, finalOut, reportOut, toolVersion: VERSION });
   const lines = [
     `Merged ${files.length} ${files.length === 1 ? "file" : "files"}: ${digest.total} rows of the original input.`,
