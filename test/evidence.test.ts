@@ -7,7 +7,9 @@ import { tenantIdOfToken } from "../src/auth/claims.js";
 import { keepPrevious } from "../src/output/keep-previous.js";
 import { createDateFormatCheck } from "../src/report/date-format-check.js";
 import { createDigest, MAX_LISTED_ROWS } from "../src/report/digest.js";
+import { html } from "../src/report/html.js";
 import type { ReportRow } from "../src/report/merge.js";
+import { readRunLog } from "../src/report/run-log.js";
 import type { DateFormat } from "../src/validate.js";
 import { removeTempDirs, tempDir } from "./helpers/cli.js";
 
@@ -127,5 +129,80 @@ describe("the rows a report lists", () => {
     expect(digest.listed.map((r) => r.status)).toEqual(new Array(Math.floor(total / 1000)).fill("rejected"));
     expect(digest.listNote).toContain(`${total} rows are too many for one page`);
     expect(digest.byStatus.get("confirmed")).toBe(total - Math.floor(total / 1000));
+  });
+});
+
+describe("reading a run's log for its report", () => {
+  const line = (time: number, fields: object) =>
+    JSON.stringify({ level: 30, time, app: "mca-confirm", ...fields });
+  const t0 = Date.parse("2026-11-01T10:00:00.000Z");
+
+  it("takes the last run of a log appended to, counts its resumes, and skips a line cut by a crash", async () => {
+    const file = path.join(tempDir(), "x.results.csv.log");
+    const lines = [
+      line(t0 - 86_400_000, { event: "run-start", resumed: false, input: "old.csv", version: "0.0.9" }),
+      line(t0 - 86_400_000, { event: "attempt", httpStatus: 201 }),
+      line(t0, {
+        event: "run-start",
+        resumed: false,
+        input: "x.csv",
+        version: "0.1.0",
+        inputSha256: "ab".repeat(32),
+        options: { baseUrl: "https://api.partnercenter.microsoft.com", concurrency: 8, skipConfirmed: true },
+      }),
+      line(t0 + 100, { event: "template", templateId: "117a77b0-9360-443b-8795-c6dedc750cf9" }),
+      line(t0 + 200, { event: "attempt", httpStatus: 201 }),
+      line(t0 + 1_200, { event: "attempt", httpStatus: 429 }),
+      line(t0 + 1_300, { event: "attempt", httpStatus: 201 }),
+      line(t0 + 5_000, { event: "run-start", resumed: true, input: "x.csv" }),
+      line(t0 + 6_000, { event: "attempt", httpStatus: 201 }),
+      line(t0 + 7_000, { event: "run-end", partnerTenantId: "4f1c2a9e-7b3d-4c8e-9a1f-2d3e4f5a6b7c" }),
+      '{"level":30,"time":1,"event":"attem',
+    ];
+    fs.writeFileSync(file, `${lines.join("\n")}\n`);
+    const log = await readRunLog(file);
+    expect(log.metadata).toMatchObject({
+      version: "0.1.0",
+      input: "x.csv",
+      startedAt: "2026-11-01T10:00:00.000Z",
+      endedAt: "2026-11-01T10:00:07.000Z",
+      inputSha256: "ab".repeat(32),
+      templateId: "117a77b0-9360-443b-8795-c6dedc750cf9",
+      baseUrl: "https://api.partnercenter.microsoft.com",
+      partnerTenantId: "4f1c2a9e-7b3d-4c8e-9a1f-2d3e4f5a6b7c",
+      sessions: 2,
+    });
+    expect(log.metadata.options).toMatchObject({ concurrency: "8", skipConfirmed: "on" });
+    expect(log.timeline).toEqual({
+      startMs: t0,
+      bucketMs: 1_000,
+      requests: [1, 2, 0, 0, 0, 0, 1],
+      throttled: [0, 1, 0, 0, 0, 0, 0],
+    });
+  });
+
+  it("widens the bars of a long run to keep about 120 of them", async () => {
+    const file = path.join(tempDir(), "long.log");
+    const lines = [line(t0, { event: "run-start", resumed: false })];
+    for (let minute = 0; minute < 600; minute += 7)
+      lines.push(line(t0 + minute * 60_000, { event: "attempt" }));
+    fs.writeFileSync(file, `${lines.join("\n")}\n`);
+    const timeline = (await readRunLog(file)).timeline!;
+    expect(timeline.bucketMs).toBe(300_000);
+    expect(timeline.requests.length).toBeLessThanOrEqual(120);
+    expect(timeline.requests.reduce((a, b) => a + b, 0)).toBe(lines.length - 1);
+  });
+});
+
+describe("the report's markup", () => {
+  it("escapes every value, in text and in attributes, and inserts only markup made by html", () => {
+    const hostile = `"><script>alert('x')</script>&`;
+    const page = html`<td title="${hostile}">${hostile}${html`<b>${hostile}</b>`}${[hostile, 1]}</td>`.text;
+    expect(page).toBe(
+      '<td title="&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;">' +
+        "&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;" +
+        "<b>&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;</b>" +
+        "&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;1</td>",
+    );
   });
 });
