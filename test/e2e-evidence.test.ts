@@ -212,6 +212,20 @@ describe("--dry-run", () => {
     expect(fs.existsSync(path.join(dir, "x.report.html"))).toBe(true);
   });
 
+  it("stopped by refused credentials, offers no --resume and leaves no journal (exit 3)", async () => {
+    const s = await trackedSimulator({ latencyMs: 1, acceptToken: () => false });
+    const dir = tempDir();
+    fs.writeFileSync(
+      path.join(dir, "x.csv"),
+      `${HEADER}\n${guid(1)},Ann,One,ann@contoso.example,,2026-01-01\n`,
+    );
+    const r = await cli(s, dir, ["run", "x.csv", "--dry-run"]);
+    expectExit(r, 3);
+    expect(r.stdout).not.toContain("--resume");
+    expect(fs.existsSync(path.join(dir, "x.dry-run.csv.journal"))).toBe(false);
+    expect(readCsv(path.join(dir, "x.dry-run.csv")).map((row) => row.status)).toEqual(["not-run"]);
+  });
+
   it("refuses --dry-run with --resume (exit 2)", async () => {
     const dir = tempDir();
     fs.writeFileSync(

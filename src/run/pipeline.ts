@@ -320,7 +320,8 @@ async function commit(running: Running): Promise<void> {
 function finish(running: Running, started: number, templateId: string | undefined): RunReport {
   const { deps, stop, writer, journal, stats, rate, prepared } = running;
   const nothingSent = prepared.resumeState === undefined && journal.intents === 0;
-  const resumable = !nothingSent && (writer.counts.byStatus["not-run"] ?? 0) > 0;
+  // A dry run sent nothing to resume: doing it again is the way on.
+  const resumable = !deps.config.dryRun && !nothingSent && (writer.counts.byStatus["not-run"] ?? 0) > 0;
   journal.close();
   if (!resumable) fs.rmSync(journalPath(deps.config.out), { force: true });
   const report: RunReport = {
