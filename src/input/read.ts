@@ -262,13 +262,6 @@ function csvError(file: string, err: unknown, recordStart: number, headerLength:
   }
 }
 
-/** The delimiter and byte order mark of a CSV file, found as openInput finds them. */
-export async function sniffCsvFormat(file: string): Promise<Pick<InputHeader, "delimiter" | "bom">> {
-  const start = await readStart(file);
-  const bom = start[0] === 0xef && start[1] === 0xbb && start[2] === 0xbf;
-  return { delimiter: detectDelimiter(file, start), bom };
-}
-
 /** Reads the first bytes: refuses unreadable, binary, UTF-16 and non-UTF-8 files. */
 async function readStart(file: string): Promise<Buffer> {
   let buf: Buffer;
@@ -331,4 +324,11 @@ function detectDelimiter(file: string, start: Buffer): InputHeader["delimiter"] 
   let best = 0;
   for (let d = 1; d < DELIMITERS.length; d++) if (counts[d] > counts[best]) best = d;
   return DELIMITERS[best];
+}
+
+/** The delimiter and byte order mark of a CSV file, found as openInput finds them. */
+export async function sniffCsvFormat(file: string): Promise<Pick<InputHeader, "delimiter" | "bom">> {
+  const start = await readStart(file);
+  const bom = start[0] === 0xef && start[1] === 0xbb && start[2] === 0xbf;
+  return { delimiter: detectDelimiter(file, start), bom };
 }
