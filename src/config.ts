@@ -3,6 +3,7 @@ import { UsageError } from "./errors.js";
 import { parseMap } from "./input/headers.js";
 import { chainBase, failedPathFor, reportPathFor } from "./file-names.js";
 import { ProxySettings } from "./network/proxy.js";
+import { maskUrlPasswords } from "./partner-center/sanitize.js";
 import { parseDateFormat, type DateFormat } from "./validate.js";
 import type { Field } from "./types.js";
 
@@ -178,7 +179,7 @@ export function checkBaseUrl(raw: string, source: string): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new UsageError(`${source} is not a valid URL: "${raw}"`);
+    throw new UsageError(`${source} is not a valid URL: "${maskUrlPasswords(raw)}"`);
   }
   const loopback =
     ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
