@@ -50,7 +50,9 @@ export type LocalCode =
   | "timeout"
   | "network-error"
   | "auth-failed"
-  | "interrupted";
+  | "interrupted"
+  | "invalid-characters"
+  | "unexpected-response";
 
 /** One data row of the input, as read. */
 export interface InputRow {

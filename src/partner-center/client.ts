@@ -1,6 +1,6 @@
-import type { Agent as HttpAgent } from "node:http";
+import type { Agent as HttpAgent, ClientRequest, IncomingMessage } from "node:http";
 import type { Agent as HttpsAgent } from "node:https";
-import { got, type Got, RequestError } from "got";
+import { CancelError, got, type CancelableRequest, type Got, RequestError, type Response } from "got";
 import type { TokenProvider } from "../auth/types.js";
 import { describeNetworkFailure, type FailureContext } from "../network/describe.js";
 import { httpAgentFor, httpsAgentFor, ProxySettings } from "../network/proxy.js";
@@ -10,6 +10,17 @@ interface Agents {
   readonly https: HttpsAgent;
 }
 import type { Acceptance } from "../types.js";
+import { maskUrlPasswords, stripControls } from "./sanitize.js";
+
+/** Which API call an attempt was: each has its own shape of a good answer (verdict.ts). */
+export type CallKind = "confirm" | "list" | "metadata";
+
+/**
+ * Bodies are read up to this many bytes. An Agreement is under 1 KiB and a customer's list a
+ * few KiB; a larger answer is no answer of this API (a proxy, a wrong base URL), and holding it
+ * whole cost 3 GB for five 400 MB bodies.
+ */
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** What one HTTP attempt came back with; retry and outcome decisions are made elsewhere. */
 export type Attempt =
@@ -17,6 +28,12 @@ export type Attempt =
       readonly kind: "response";
       readonly status: number;
       readonly body: string;
+      readonly contentType?: string;
+      /** The body was larger than MAX_BODY_BYTES and was not read (`body` is empty). */
+      readonly oversized?: boolean;
+      readonly call?: CallKind;
+      /** The contact values the request carried, masked wherever the answer echoes them. */
+      readonly sentContact?: readonly string[];
       readonly retryAfter?: string;
       readonly requestId?: string;
       readonly correlationId?: string;
@@ -63,6 +80,32 @@ function header(v: string | string[] | undefined): string | undefined {
 }
 
 /** A request that got no HTTP answer; anything but a timeout is described for the user (host, proxy, what to check). */
+/** What the status line said, for an answer whose body was cut at the cap. */
+interface CutShort {
+  readonly status: number;
+  readonly contentType?: string;
+}
+
+/**
+ * got has no size limit of its own and, for promises, hands the response over only once the
+ * whole body is in memory: note the status from the socket's response as it arrives, and stop
+ * reading once the body passes MAX_BODY_BYTES (or announces that it will). Returns what the
+ * status line said, for when the read was cut.
+ */
+function capBody(request: CancelableRequest<Response<string>>): () => CutShort | undefined {
+  let seen: CutShort | undefined;
+  // on() returns the request promise itself, which the caller awaits.
+  void request.on("request", (clientRequest: ClientRequest) =>
+    clientRequest.once("response", (res: IncomingMessage) => {
+      seen = { status: res.statusCode ?? 0, contentType: header(res.headers["content-type"]) };
+    }),
+  );
+  void request.on("downloadProgress", (p: { transferred: number; total?: number }) => {
+    if (p.transferred > MAX_BODY_BYTES || (p.total ?? 0) > MAX_BODY_BYTES) request.cancel();
+  });
+  return () => seen;
+}
+
 function noResponse(err: RequestError, failure: FailureContext, durationMs: number): Attempt {
   const timeout = err.name === "TimeoutError" || err.code === "ETIMEDOUT";
   const raw = err.code ? `${err.code}: ${err.message}` : err.message;
@@ -70,7 +113,8 @@ function noResponse(err: RequestError, failure: FailureContext, durationMs: numb
     kind: "no-response",
     reason: timeout ? "timeout" : "network",
     code: err.code,
-    message: timeout ? raw : describeNetworkFailure(err, failure),
+    // Node's messages name the host and port; never a password, never a control character.
+    message: maskUrlPasswords(stripControls(timeout ? raw : describeNetworkFailure(err, failure))),
     durationMs,
   };
 }
@@ -119,15 +163,18 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
   const api = apiFor(o.baseUrl, o.timeoutMs, agent);
 
   async function send(
+    call: CallKind,
     method: "GET" | "POST",
     url: string,
     ids: RequestIds,
     json?: unknown,
+    sentContact?: readonly string[],
   ): Promise<Attempt> {
     const started = performance.now();
     const token = await o.tokens.getToken();
+    let cut: (() => CutShort | undefined) | undefined;
     try {
-      const res = await api(url, {
+      const request = api(url, {
         method,
         json,
         headers: {
@@ -136,33 +183,46 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
           "ms-correlationid": ids.correlationId,
         },
       });
+      cut = capBody(request);
+      const res = await request;
       return {
         kind: "response",
         status: res.statusCode,
         body: res.body,
+        contentType: header(res.headers["content-type"]),
+        call,
+        sentContact,
         retryAfter: header(res.headers["retry-after"]),
         requestId: header(res.headers["ms-requestid"]),
         correlationId: header(res.headers["ms-correlationid"]),
         durationMs: performance.now() - started,
       };
     } catch (err) {
-      if (err instanceof RequestError) return noResponse(err, failure, performance.now() - started);
+      const durationMs = performance.now() - started;
+      const status = cut?.();
+      if (err instanceof CancelError && status) {
+        return { kind: "response", body: "", oversized: true, call, durationMs, ...status };
+      }
+      if (err instanceof RequestError) return noResponse(err, failure, durationMs);
       throw err;
     }
   }
 
   return {
     getAgreementMetadata: (type, ids) =>
-      send("GET", `v1/agreements?agreementType=${encodeURIComponent(type)}`, ids),
+      send("metadata", "GET", `v1/agreements?agreementType=${encodeURIComponent(type)}`, ids),
     confirm: (acceptance, templateId, type, ids) =>
       send(
+        "confirm",
         "POST",
         `v1/customers/${encodeURIComponent(acceptance.customerTenantId)}/agreements`,
         ids,
         confirmationBody(acceptance, templateId, type),
+        [acceptance.firstName, acceptance.lastName, acceptance.email, acceptance.phoneNumber ?? ""],
       ),
     listAgreements: (customerId, type, ids) =>
       send(
+        "list",
         "GET",
         `v1/customers/${encodeURIComponent(customerId)}/agreements?agreementType=${encodeURIComponent(type)}`,
         ids,

@@ -1,5 +1,6 @@
-import type { Attempt } from "./client.js";
+import { MAX_BODY_BYTES, type Attempt } from "./client.js";
 import { parseErrorBody } from "./errors.js";
+import { sanitizeServerText } from "./sanitize.js";
 
 /** What one attempt means for its row and for the run. */
 export type Verdict =
@@ -74,6 +75,58 @@ export const ALREADY_EXISTS = "600061";
 /** Answers that would fail every row (docs/partner-center-api.md "Errors"): stop the run. */
 const MFA_REQUIRED = "900421";
 const FORBIDDEN_FOR_RUN = new Set(["900308", "900309"]);
+/** Local code of a 2xx that is not the answer the call expects (CONTRACT "Second round"). */
+export const UNEXPECTED_RESPONSE = "unexpected-response";
+/** How much of an unexpected body the message quotes: enough to recognise a login page. */
+const FIRST_BYTES = 80;
+const MAX_BODY_MIB = MAX_BODY_BYTES / (1024 * 1024);
+
+function parseObject(body: string): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return parsed && typeof parsed === "object" && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a 2xx is the answer this call promises (PARTNER-CENTER.md "Second round"): JSON, and
+ * for a confirmation an Agreement with its `userId` (which echoes the e-mail sent, when it
+ * says one), for a listing or the metadata a collection with `items`. A proxy's login page, a
+ * captive portal, a 204 or a wrong base URL all answer 200 too, and none of them is evidence.
+ */
+function expectedAnswer(a: Extract<Attempt, { kind: "response" }>): boolean {
+  if (a.oversized) return false;
+  if (a.contentType !== undefined && !/\bjson\b/i.test(a.contentType)) return false;
+  const body = parseObject(a.body);
+  if (!body) return false;
+  if (a.call === "list" || a.call === "metadata") return Array.isArray(body.items);
+  if (typeof body.userId !== "string" || body.userId.trim() === "") return false;
+  const contact = body.primaryContact as { email?: unknown } | undefined;
+  const sentEmail = a.sentContact?.[2];
+  const echoed = typeof contact?.email === "string" ? contact.email : undefined;
+  return echoed === undefined || sentEmail === undefined || echoed.toLowerCase() === sentEmail.toLowerCase();
+}
+
+/** Names what came back: status, content type and the first bytes, sanitised. */
+function bodySummary(a: Extract<Attempt, { kind: "response" }>): string {
+  const type = a.contentType ? sanitizeServerText(a.contentType, { maxLength: 60 }) : "no content type";
+  const what = a.oversized
+    ? `a body larger than ${MAX_BODY_MIB} MiB`
+    : a.body.trim() === ""
+      ? "an empty body"
+      : `"${sanitizeServerText(a.body, { contact: a.sentContact, maxLength: FIRST_BYTES })}"`;
+  return `HTTP ${a.status} (${type}) with ${what}`;
+}
+
+function describeUnexpected(a: Extract<Attempt, { kind: "response" }>): string {
+  const expected =
+    a.call === "list" || a.call === "metadata" ? "a JSON collection" : "a JSON Agreement with a userId";
+  return `${bodySummary(a)}, not ${expected}; check --base-url and any proxy in between`;
+}
 
 /** What `attempt` means; `now` dates a Retry-After given as an HTTP date. */
 export function verdictOf(attempt: Attempt, now: number): Verdict {
@@ -87,8 +140,22 @@ export function verdictOf(attempt: Attempt, now: number): Verdict {
     };
   }
   const status = attempt.status;
-  if (status >= 200 && status < 300) return { kind: "ok", httpStatus: status, body: attempt.body };
-  const info = parseErrorBody(status, attempt.body);
+  if (status >= 200 && status < 300) {
+    if (expectedAnswer(attempt)) return { kind: "ok", httpStatus: status, body: attempt.body };
+    // Final, not retried: the same address answers the same way again. The row is failed, so
+    // it is in the failed file, and a re-run meets 600061 if it was recorded after all.
+    return {
+      kind: "retryable",
+      httpStatus: status,
+      code: UNEXPECTED_RESPONSE,
+      message: describeUnexpected(attempt),
+      throttled: false,
+      final: true,
+    };
+  }
+  const info = attempt.oversized
+    ? { message: bodySummary(attempt), code: undefined, errorName: undefined }
+    : parseErrorBody(status, attempt.body, attempt.sentContact);
   if (status === 400 && info.code === ALREADY_EXISTS) {
     return { kind: "ok", httpStatus: status, body: "", code: info.code, message: info.message };
   }
