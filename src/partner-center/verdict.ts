@@ -57,17 +57,24 @@ export function isRetryableNoResponse(reason: "timeout" | "network", code: strin
   return reason === "timeout" || (code !== undefined && RETRYABLE_NETWORK_CODES.has(code));
 }
 
-/** Retry-After in seconds or as an HTTP date (RFC 9110 §10.2.3) → milliseconds from now. */
+/**
+ * The longest Retry-After taken literally. Node's timers overflow past 2^31-1 ms (24.8 days) and
+ * then fire at once; a week is far past any --outage-timeout (at most a day), so a longer wait
+ * still stops the run as an outage, and no timer ever overflows.
+ */
+export const MAX_RETRY_AFTER_MS = 7 * 24 * 3600 * 1000;
+
+/** Retry-After in seconds or as an HTTP date (RFC 9110 §10.2.3) → milliseconds from now, at most MAX_RETRY_AFTER_MS. */
 export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
   if (value === undefined || value.trim() === "") return undefined;
   const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (/^\d+$/.test(text)) return Math.min(MAX_RETRY_AFTER_MS, Number(text) * 1000);
   // An HTTP date names a day and month ("Sun, 01 Mar 2026 12:00:30 GMT"); Date.parse would
   // also take "-5" or "2026" as dates.
   if (!/[a-z]{3}/i.test(text)) return undefined;
   const at = Date.parse(text);
   if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now);
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, at - now));
 }
 
 /** Already on record with the same contact: the confirmation exists, so the row is confirmed. */

@@ -15,7 +15,8 @@ export const systemClock: Clock = {
         signal?.removeEventListener("abort", done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      // setTimeout fires at once past 2^31-1 ms (and warns): never ask it for more.
+      const timer = setTimeout(done, Math.min(ms, 2 ** 31 - 1));
       signal?.addEventListener("abort", done, { once: true });
     });
   },
