@@ -2,7 +2,14 @@
 // Pure and allocation-light: it runs once per row of files with hundreds of thousands of rows.
 // Messages never quote the customer's contact data (they end up in logs).
 import { UsageError } from "./errors.js";
-import type { Acceptance, Checked, InputRow, LocalCode, Problem } from "./types.js";
+import {
+  FIELDS,
+  type Acceptance,
+  type Checked,
+  type InputRow,
+  type LocalCode,
+  type Problem,
+} from "./types.js";
 
 /** Extra day-first/month-first formats `--date-format` accepts (ISO 8601 is always accepted). */
 export const DATE_FORMATS = ["MM/DD/YYYY", "DD/MM/YYYY", "DD.MM.YYYY", "DD-MM-YYYY", "YYYY/MM/DD"] as const;
@@ -29,7 +36,17 @@ export function normalizeTenantId(raw: string): string | undefined {
 
 const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;
 const PHONE = /^\+?[\d\s\-.()]+$/;
-const HAS_DIGIT = /\d/;
+/** Fewer digits than this is no reachable number (`-1`, `0`, `()`); the shortest real ones have 4-5. */
+const MIN_PHONE_DIGITS = 4;
+// C0 controls except tab, DEL and C1 controls: NUL, ESC and the like come from a broken export
+// and would reach the API and the operator's terminal; such a row is invalid, not sent.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL_CHARACTER = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
+/**
+ * An empty date cell in Excel reads as 1899-12-30/1900-01-01; no Customer Agreement predates
+ * its 2019 launch, so anything before 2000 is a mistake, not an acceptance.
+ */
+const EARLIEST_DATE_MS = Date.UTC(2000, 0, 1);
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?([Zz]|[+-]\d{2}:\d{2})?)?$/;
 /** Any d/m/y-looking date: slashed, dotted or dashed with the year last, or slashed with the year first. */
@@ -55,6 +72,12 @@ function daysFromCivil(y: number, m: number, d: number): number {
   const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
   const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
   return era * 146_097 + doe - 719_468;
+}
+
+function digitCount(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) n++;
+  return n;
 }
 
 const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
@@ -131,6 +154,13 @@ export function createValidator(
   return (row) => {
     const f = row.fields;
     const problems: Problem[] = [];
+    const withControls = FIELDS.filter((field) => CONTROL_CHARACTER.test(f[field] ?? ""));
+    if (withControls.length > 0) {
+      problems.push({
+        code: "invalid-characters",
+        message: `${withControls.join(", ")} ${withControls.length > 1 ? "contain" : "contains"} control characters (a line break, NUL, ESC, …)`,
+      });
+    }
     const rawTenant = (f.customerTenantId ?? "").trim();
     const customerTenantId = normalizeTenantId(rawTenant);
     if (customerTenantId === undefined) {
@@ -154,10 +184,10 @@ export function createValidator(
       });
     }
     const phoneNumber = (f.phoneNumber ?? "").trim();
-    if (phoneNumber !== "" && !(PHONE.test(phoneNumber) && HAS_DIGIT.test(phoneNumber))) {
+    if (phoneNumber !== "" && !(PHONE.test(phoneNumber) && digitCount(phoneNumber) >= MIN_PHONE_DIGITS)) {
       problems.push({
         code: "invalid-phone",
-        message: "phoneNumber is not a phone number (digits, optional leading +, spaces, -, ., ())",
+        message: `phoneNumber is not a phone number (at least ${MIN_PHONE_DIGITS} digits, optional leading +, spaces, -, ., ())`,
       });
     }
     const rawDate = (f.dateAgreed ?? "").trim();
@@ -168,7 +198,12 @@ export function createValidator(
       if ("code" in d) problems.push({ code: d.code, message: d.message });
       else {
         dateAgreed = new Date(d.ms).toISOString();
-        if (d.ms > now())
+        if (d.ms < EARLIEST_DATE_MS)
+          problems.push({
+            code: "invalid-date",
+            message: `dateAgreed ${dateAgreed.slice(0, 10)} is before 2000-01-01 (an empty spreadsheet date reads as 1899 or 1900)`,
+          });
+        else if (d.ms > now())
           problems.push({ code: "future-date", message: `dateAgreed ${dateAgreed} is in the future` });
       }
     }

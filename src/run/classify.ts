@@ -1,4 +1,4 @@
-import { createValidator, normalizeTenantId } from "../validate.js";
+import { createValidator } from "../validate.js";
 import type { Acceptance, InputRow, Outcome } from "../types.js";
 import type { DateFormat } from "../validate.js";
 import { GuidSet } from "./guid-set.js";
@@ -9,8 +9,8 @@ export type Classified = { readonly outcome: Outcome } | { readonly acceptance: 
 
 /**
  * Validation plus duplicate detection, identical in `validate`, the pre-flight and the run.
- * A later row with a customer id seen earlier is skipped; invalid rows are reported as invalid
- * first (their data needs fixing either way), but their id still counts as seen.
+ * A valid row whose customer id a valid row had earlier is skipped. Invalid rows never count:
+ * a bad row followed by its corrected copy sends the copy (and the bad row goes to the failed file).
  */
 export function createClassifier(options: { dateFormat?: DateFormat }): (row: InputRow) => Classified {
   const validate = createValidator(options);
@@ -19,10 +19,8 @@ export function createClassifier(options: { dateFormat?: DateFormat }): (row: In
   const seen = new GuidSet();
   return (row) => {
     const checked = validate(row);
-    const customerId = normalizeTenantId(row.fields.customerTenantId ?? "");
-    const duplicate = customerId !== undefined && seen.addOrHas(customerId);
     if ("problems" in checked) return { outcome: invalidOutcome(row.rowNumber, checked.problems) };
-    if (duplicate) return { outcome: duplicateOutcome(row.rowNumber) };
+    if (seen.addOrHas(checked.ok.customerTenantId)) return { outcome: duplicateOutcome(row.rowNumber) };
     return { acceptance: checked.ok };
   };
 }
