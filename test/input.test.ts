@@ -316,7 +316,7 @@ describe("openInput", () => {
       ["a file of blank lines", fixture("blank.csv"), /blank\.csv:1: the file is empty/],
       ["a binary file", fixture("binary.png"), /binary\.png:1: this is not a text file/],
       ["a UTF-16 file", fixture("utf16.csv"), /utf16\.csv:1: .*UTF-16/],
-      ["a non-UTF-8 file", fixture("latin1.csv"), /latin1\.csv:1: .*not UTF-8/],
+      ["a non-UTF-8 file, at the line of the bad byte", fixture("latin1.csv"), /latin1\.csv:2: .*not UTF-8/],
       [
         "missing columns",
         fixture("missing-columns.csv"),

@@ -3,9 +3,12 @@
 // (OWASP "CSV Injection"), and the `'` is removed again when such a file is read back.
 // escapeFormula leaves an already escaped cell (`'=1`) alone, so pass-through cells of a
 // results file re-run into the next results file unchanged instead of growing quotes.
-const FORMULA_START = /^[=+\-@\t\r]/;
-// Quotes then a formula character; exactly one quote is removed (`''=1` → `'=1`).
-const ESCAPED = /^'+[=+\-@\t\r]/;
+// Spreadsheets also skip leading blanks before a formula, the no-break and full-width spaces
+// included (\s covers U+00A0, U+2000–200A, U+3000, U+FEFF), and take the full-width forms
+// ＝ ＋ － ＠ (U+FF1D, U+FF0B, U+FF0D, U+FF20) for their ASCII twins.
+const FORMULA_START = /^(?:[\t\r]|\s*[=+\-@\uff1d\uff0b\uff0d\uff20])/;
+// Quotes then a formula start; exactly one quote is removed (`''=1` → `'=1`).
+const ESCAPED = /^'+(?:[\t\r]|\s*[=+\-@\uff1d\uff0b\uff0d\uff20])/;
 
 /** `=1` → `'=1`; anything not starting with a formula character is returned as is. */
 export function escapeFormula(cell: string): string {

@@ -7,6 +7,7 @@ import { InputFileError } from "../errors.js";
 import type { Field, InputRow } from "../types.js";
 import { matchHeader } from "./headers.js";
 import { unescapeFormula } from "./escape.js";
+import { utf8Check } from "./utf8.js";
 
 export interface InputHeader {
   readonly file: string;
@@ -90,8 +91,18 @@ export async function openInput(
     err instanceof InputFileError
       ? err
       : csvError(file, err, lastEnd + 1 + emptyLinesSince(err, lastEmpty), headerLength);
+  // Every byte is checked, not only the sniffed start: a bad byte anywhere stops the pre-flight.
+  const check = utf8Check(
+    ({ line, byte }) =>
+      new InputFileError(
+        file,
+        `the file is not UTF-8 text (byte 0x${byte.toString(16).toUpperCase().padStart(2, "0")} on this line); save it as CSV UTF-8`,
+        line,
+      ),
+  );
   stream.on("error", (err) => parser.destroy(err));
-  stream.pipe(parser);
+  check.on("error", (err) => parser.destroy(err));
+  stream.pipe(check).pipe(parser);
   const iterator = parser[Symbol.asyncIterator]() as AsyncIterator<InputRow>;
 
   // The header is consumed inside on_record; wait for it (or for the first data row / the end).
@@ -112,6 +123,7 @@ export async function openInput(
     header,
     close: () => {
       stream.destroy();
+      check.destroy();
       parser.destroy();
     },
     rows: () => {
@@ -131,6 +143,7 @@ export async function openInput(
           throw wrap(err);
         } finally {
           stream.destroy(); // also when the caller stops early
+          check.destroy();
           parser.destroy();
         }
       })();
@@ -262,7 +275,7 @@ function csvError(file: string, err: unknown, recordStart: number, headerLength:
   }
 }
 
-/** Reads the first bytes: refuses unreadable, binary, UTF-16 and non-UTF-8 files. */
+/** Reads the first bytes: refuses unreadable, binary and UTF-16 files. */
 async function readStart(file: string): Promise<Buffer> {
   let buf: Buffer;
   try {
@@ -281,11 +294,7 @@ async function readStart(file: string): Promise<Buffer> {
     throw new InputFileError(file, "the file is UTF-16 encoded; save it as CSV UTF-8", 1);
   }
   if (buf.includes(0)) throw new InputFileError(file, "this is not a text file (it contains NUL bytes)", 1);
-  try {
-    new TextDecoder("utf-8", { fatal: true }).decode(buf, { stream: true });
-  } catch {
-    throw new InputFileError(file, "the file is not UTF-8 text; save it as CSV UTF-8", 1);
-  }
+  // Whether it is UTF-8 is checked on every byte as it streams (utf8.ts), with the line.
   return buf;
 }
 
