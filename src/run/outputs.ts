@@ -5,6 +5,51 @@ import { UsageError } from "../errors.js";
 import type { RunConfig } from "../config.js";
 import { journalPath, readJournal, type JournalState } from "./journal.js";
 
+/** Names the tool gives its own working files: no output may take one (it would be deleted). */
+const WORKING_FILE = /\.(lock|journal|tmp)$/i;
+
+function kindOf(stat: fs.Stats): string | undefined {
+  if (stat.isFile()) return undefined;
+  if (stat.isDirectory()) return "a folder";
+  if (stat.isFIFO()) return "a fifo (named pipe)";
+  if (stat.isSocket()) return "a socket";
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return "a device";
+  return "not a regular file";
+}
+
+/**
+ * Every output, and the temporary file it is written through, is a regular file or does not
+ * exist yet: writing the results "into" /dev/null or a fifo would replace the device with a
+ * file (as root) or block forever, so these are refused even with --overwrite (exit 2).
+ */
+export function checkOutputKinds(config: RunConfig): void {
+  const outputs: [string, string][] = [["--out", config.out]];
+  if (config.command === "run") {
+    outputs.push(["--failed-out", config.failedOut], ["--log-file", config.logFile]);
+  }
+  for (const [what, file] of outputs) {
+    if (WORKING_FILE.test(file)) {
+      throw new UsageError(
+        `${what} (${file}): names ending in .lock, .journal or .tmp are the working files of a run; choose another name`,
+      );
+    }
+  }
+  const written = outputs.flatMap(([what, file]): [string, string][] => [
+    [what, file],
+    [what, `${file}.tmp`],
+  ]);
+  if (config.command === "run") written.push(["the journal", journalPath(config.out)]);
+  for (const [what, file] of written) {
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    const kind = stat && kindOf(stat);
+    if (kind) {
+      throw new UsageError(
+        `${what}: ${file} is ${kind}; results, failed file and log are only written to regular files (even with --overwrite)`,
+      );
+    }
+  }
+}
+
 /**
  * What is already at --out decides whether this run may start (docs/cli.md "Runs"):
  * a journal means an unfinished run (--resume or --overwrite), a results file without one a
@@ -119,4 +164,5 @@ export function checkOutputPaths(config: RunConfig): void {
     if (fs.existsSync(abs) && fs.statSync(abs).isDirectory())
       throw new UsageError(`${what} (${file}) is a folder`);
   }
+  checkOutputKinds(config);
 }

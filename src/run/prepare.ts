@@ -97,7 +97,7 @@ function keepEarlierRun(config: RunConfig): KeptFile[] {
  * (and what it resumes), and checks the whole input before anything is sent.
  */
 export async function prepareRun(config: RunConfig): Promise<Prepared> {
-  const unlock = lockOutputs(config.out);
+  const unlock = lockOutputs([config.out, config.failedOut, config.logFile]);
   try {
     const resumeState = await checkOutputs(config);
     // Taken before the pre-flight: a file edited after it was checked is not sent unchecked.
