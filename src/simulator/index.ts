@@ -155,7 +155,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   let closed = false;
 
   const reply = (res: ServerResponse, answer: Answer, trace: R.Trace) => {
-    if ("rec" in answer) R.sendJson(res, 201, store.agreement(answer.rec, true), trace);
+    if ("rec" in answer) R.sendJson(res, 201, store.agreement(answer.rec), trace);
     else R.send(res, answer.status, answer.body, trace);
   };
 

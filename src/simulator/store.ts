@@ -82,17 +82,17 @@ export class Store {
     return rec;
   }
 
-  /** Records of one agreement type, as list items. */
+  /** Records of one agreement type, as list items: with their userId, which ties a 600061 to its record. */
   list(customerId: string, agreementType: string): object[] {
     const wanted = agreementType.toLowerCase();
     const recs = this.customers.get(customerId)?.recs ?? [];
     return recs
       .filter((r) => typeOf(this.catalog.all[r.tpl]).toLowerCase() === wanted)
-      .map((r) => this.agreement(r, false));
+      .map((r) => this.agreement(r));
   }
 
-  /** The agreement as the API shows it; the 201 answer carries userId as well. */
-  agreement(r: Rec, withUserId: boolean): object {
+  /** The agreement as the API shows it, in a 201 answer and in a listing alike. */
+  agreement(r: Rec): object {
     const [firstName, lastName, email, phoneNumber] = JSON.parse(r.contact) as string[];
     const t = this.catalog.all[r.tpl];
     return {
@@ -103,7 +103,7 @@ export class Store {
       dateAgreed: new Date(r.date).toISOString(),
       type: typeOf(t),
       agreementLink: t.agreementLink,
-      ...(withUserId ? { userId: userIdOf(r.seq) } : {}),
+      userId: userIdOf(r.seq),
     };
   }
 
