@@ -32,7 +32,7 @@ const BEARER = /\b(bearer|basic)\s+[A-Za-z0-9\-._~+/]+=*/gi;
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?/g;
 // OAuth and credential fields as JSON, a form body or a query string spells them.
 const SECRET_FIELD =
-  /\b((?:refresh_token|access_token|id_token|client_secret|client_assertion|password|passwd|pwd|secret|api[_-]?key)["']?\s*[:=]\s*["']?)[^\s"'&,;}]+/gi;
+  /\b((?:refresh_token|access_token|id_token|client_secret|client_assertion|password|passwd|pwd|secret|api[_-]?key)["']?\s*[:=]\s*["']?)[^\s"'&,;}<]+/gi;
 // Up to the last @ before the path: a password may itself contain an unencoded @.
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]*):[^\s/]*@/gi;
 const EMAIL = /[^\s@<>()[\]"',;:]+@[^\s@<>()[\]"',;:]+\.[^\s@<>()[\]"',;:]+/g;
@@ -105,9 +105,9 @@ export function sanitizeServerText(text: string, options: SanitizeOptions = {}):
   const max = options.maxLength ?? MAX_SERVER_TEXT;
   // Work on a bounded slice: a 1 MiB body must not cost a regex pass over all of it.
   const slice = text.length > max * 8 ? text.slice(0, max * 8) : text;
-  let out = maskSecrets(stripControls(slice));
-  out = maskValues(out, options.contact ?? []);
-  out = maskPhones(out.replace(EMAIL, "[email]"));
+  // E-mails before the contact values, so a first name is not cut out of its own address.
+  let out = maskSecrets(stripControls(slice)).replace(EMAIL, "[email]");
+  out = maskPhones(maskValues(out, options.contact ?? []));
   out = out.replace(/\s+/g, " ").trim();
   return out.length > max ? `${out.slice(0, max - 1)}…` : out;
 }

@@ -1,0 +1,194 @@
+// What counts as evidence of a confirmation (src/partner-center/verdict.ts), the response-body
+// cap (src/partner-center/client.ts) against a tiny local server, and the Retry-After bound
+// (src/run/retry.ts).
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, describe, expect, it } from "vitest";
+import { createClient, MAX_BODY_BYTES, type Attempt, type CallKind } from "../src/partner-center/client.js";
+import { MAX_RETRY_AFTER_MS, parseRetryAfter, verdictOf } from "../src/partner-center/verdict.js";
+import { systemClock } from "../src/run/clock.js";
+import type { TokenProvider } from "../src/auth/types.js";
+
+const NOW = Date.UTC(2026, 2, 1);
+const SENT = ["Tania", "Carr", "tania@contoso.example", "+1 425 555 0100"];
+
+function answer(
+  status: number,
+  body: string,
+  contentType: string | undefined,
+  call: CallKind = "confirm",
+): Attempt {
+  return { kind: "response", status, body, contentType, call, sentContact: SENT, durationMs: 1 };
+}
+
+describe("a 2xx is a confirmation only when it carries the Agreement", () => {
+  it("201 with a JSON Agreement and its userId is ok", () => {
+    const body = JSON.stringify({ userId: "u-1", primaryContact: { email: "TANIA@contoso.example" } });
+    expect(verdictOf(answer(201, body, "application/json; charset=utf-8"), NOW)).toMatchObject({
+      kind: "ok",
+      httpStatus: 201,
+    });
+  });
+
+  it.each([
+    ["an HTML 200 from a proxy", 200, "<html><body>Sign in to continue</body></html>", "text/html"],
+    ["a 204 with no body", 204, "", undefined],
+    ["a text/plain 'created'", 201, "created", "text/plain"],
+    ["a 201 with broken JSON", 201, '{"userId":"u', "application/json"],
+    ["a 201 JSON without userId", 201, '{"status":"ok"}', "application/json"],
+    ["a 201 JSON array", 201, '[{"userId":"u"}]', "application/json"],
+    ["a userId under an HTML content type", 200, '{"userId":"u"}', "text/html"],
+    [
+      "an Agreement for another contact",
+      201,
+      '{"userId":"u","primaryContact":{"email":"x@y.example"}}',
+      "application/json",
+    ],
+  ])("%s is failed as unexpected-response, naming status, type and first bytes", (_, status, body, type) => {
+    const v = verdictOf(answer(status, body, type), NOW);
+    expect(v).toMatchObject({
+      kind: "retryable",
+      final: true,
+      httpStatus: status,
+      code: "unexpected-response",
+    });
+    const message = v.kind === "retryable" ? v.message : "";
+    expect(message).toContain(`HTTP ${status}`);
+    expect(message).toContain(type ?? "no content type");
+    if (body.trim() !== "") expect(message).toContain(body.slice(0, 10));
+    else expect(message).toContain("an empty body");
+  });
+
+  it("quotes the first bytes of an unexpected body sanitised: no escapes, no contact, no token", () => {
+    const body = `\x1b]0;owned\x07<p>Hello Tania, your token is Bearer abc.def</p>${"x".repeat(5000)}`;
+    const v = verdictOf(answer(200, body, "text/html"), NOW);
+    const message = v.kind === "retryable" ? v.message : "";
+    expect(message).not.toMatch(/Tania|abc\.def|owned/);
+    expect(message).not.toContain("\x1b");
+    expect(message.length).toBeLessThan(300);
+  });
+
+  it("the metadata and list calls need a JSON collection", () => {
+    for (const call of ["metadata", "list"] as const) {
+      expect(verdictOf(answer(200, '{"totalCount":0,"items":[]}', "application/json", call), NOW).kind).toBe(
+        "ok",
+      );
+      expect(verdictOf(answer(200, "<html></html>", "text/html", call), NOW)).toMatchObject({
+        code: "unexpected-response",
+      });
+      expect(verdictOf(answer(200, '{"userId":"u"}', "application/json", call), NOW)).toMatchObject({
+        code: "unexpected-response",
+      });
+    }
+  });
+});
+
+describe("the response-body cap", () => {
+  const servers: http.Server[] = [];
+  afterAll(() => {
+    for (const s of servers) {
+      s.closeAllConnections();
+      s.close();
+    }
+  });
+
+  /** A server answering every request with `status` and a body of `bytes` bytes, streamed in chunks. */
+  async function bigBodyServer(status: number, bytes: number, announce: boolean): Promise<string> {
+    const server = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(status, {
+        "content-type": "application/json",
+        ...(announce ? { "content-length": String(bytes) } : {}),
+      });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      let sent = 0;
+      const more = () => {
+        while (sent < bytes && !res.destroyed) {
+          const n = Math.min(chunk.length, bytes - sent);
+          sent += n;
+          if (!res.write(chunk.subarray(0, n))) return void res.once("drain", more);
+        }
+        res.end();
+      };
+      more();
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  const tokens: TokenProvider = {
+    description: "t",
+    getToken: async () => "tok",
+    renew: async () => undefined,
+  };
+  const ids = {
+    requestId: "11111111-1111-4111-8111-111111111111",
+    correlationId: "22222222-2222-4222-8222-222222222222",
+  };
+  const acceptance = {
+    customerTenantId: "6513270e-269e-4d37-b2a7-4de452e6b438",
+    firstName: "Tania",
+    lastName: "Carr",
+    email: "t@contoso.example",
+    dateAgreed: "2026-01-01T00:00:00.000Z",
+  };
+
+  it.each([
+    ["announced by Content-Length", true],
+    ["streamed without a length", false],
+  ])("a 201 body past 1 MiB (%s) is not read whole and is unexpected-response", async (_, announce) => {
+    const url = await bigBodyServer(201, 50 * MAX_BODY_BYTES, announce);
+    const client = createClient({ baseUrl: url, tokens, timeoutMs: 20_000, maxSockets: 1 });
+    const before = process.memoryUsage().rss;
+    try {
+      const a = await client.confirm(acceptance, "117a77b0-9360-443b-8795-c6dedc750cf9", "X", ids);
+      expect(a).toMatchObject({ kind: "response", status: 201, oversized: true, body: "" });
+      expect(verdictOf(a, NOW)).toMatchObject({ code: "unexpected-response", final: true });
+      expect(verdictOf(a, NOW).kind === "retryable" && verdictOf(a, NOW).message).toMatch(
+        /larger than 1 MiB/,
+      );
+      // 50 MiB were offered; reading stops near the cap.
+      expect(process.memoryUsage().rss - before).toBeLessThan(30 * MAX_BODY_BYTES);
+    } finally {
+      client.close();
+    }
+  });
+
+  it("a body just under the cap is read as usual", async () => {
+    const url = await bigBodyServer(500, MAX_BODY_BYTES - 1, true);
+    const client = createClient({ baseUrl: url, tokens, timeoutMs: 20_000, maxSockets: 1 });
+    try {
+      const a = await client.listAgreements(acceptance.customerTenantId, "X", ids);
+      expect(a).toMatchObject({ kind: "response", status: 500 });
+      expect(a.kind === "response" && a.body.length).toBe(MAX_BODY_BYTES - 1);
+    } finally {
+      client.close();
+    }
+  });
+});
+
+describe("Retry-After is bounded", () => {
+  const now = Date.UTC(2026, 2, 1, 12, 0, 0);
+  it("caps seconds and dates far in the future at a week", () => {
+    expect(parseRetryAfter("86400", now)).toBe(86_400_000);
+    expect(parseRetryAfter("99999999999999999999999", now)).toBe(MAX_RETRY_AFTER_MS);
+    expect(parseRetryAfter("Fri, 31 Dec 9999 23:59:59 GMT", now)).toBe(MAX_RETRY_AFTER_MS);
+    expect(MAX_RETRY_AFTER_MS).toBeLessThan(2 ** 31 - 1);
+  });
+
+  it("a sleep longer than the timer limit neither fires early nor warns", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    const stop = new AbortController();
+    let woke = false;
+    const sleeping = systemClock.sleep(Number.MAX_SAFE_INTEGER, stop.signal).then(() => (woke = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(woke).toBe(false);
+    stop.abort();
+    await sleeping;
+    process.off("warning", onWarning);
+    expect(warnings).not.toContain("TimeoutOverflowWarning");
+  });
+});
