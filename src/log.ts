@@ -52,7 +52,10 @@ export function createLogger(
   // 0600: the log names customers (tenant ids) and request ids, nothing for other users of the machine.
   const open = () => {
     if (dest) return dest;
-    dest = pino.destination({ dest: file, sync: false, mode: 0o600 });
+    // Synchronous: each line reaches the OS as it is logged, so a kill -9 loses none of them
+    // (asynchronous writing lost the last hundred attempt lines of a killed run). A line is a
+    // few hundred bytes and one write(2) per request costs microseconds.
+    dest = pino.destination({ dest: file, sync: true, mode: 0o600 });
     // A log that cannot be written (disk full, folder gone) must not end the run: say so once.
     dest.once("error", (err: Error) =>
       process.stderr.write(`mca-confirm: cannot write the log file ${file}: ${err.message}\n`),
