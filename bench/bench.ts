@@ -15,7 +15,8 @@ import os from "node:os";
 import path from "node:path";
 import { mkdtemp, rm } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { parse as parseCsv } from "csv-parse/sync";
 import { writeGeneratedCsv } from "../src/demo/generate.js";
 import { startSimulator, type Simulator } from "../src/simulator/index.js";
 import {
@@ -318,7 +319,8 @@ async function scenarioE(): Promise<void> {
   });
   sims.inProc.push(sim);
   try {
-    const res = await cli("e", runArgs("run", file, ["--base-url", sim.url, "--timeout", "2"]), 20 * MIN);
+    const args = runArgs("run", file, ["--base-url", sim.url, "--timeout", "2"]);
+    const res = await cli("e", args, 20 * MIN);
     if (!res) return;
     const st = sim.stats;
     const perRow = st.confirmRequests / rows;
@@ -344,6 +346,18 @@ async function scenarioE(): Promise<void> {
       value: `${confirmed} / ${records} of ${rows}`,
       target: `${rows} / ${rows}`,
       pass: confirmed === rows && records === rows,
+    });
+    // The results are the partner's evidence: a confirmed row must carry the record's userId,
+    // also when a lost answer made the API say 600061 ("already exists") to a later attempt.
+    const out = args[args.indexOf("--out") + 1];
+    const results = parseCsv<Record<string, string>>(readFileSync(out), { columns: true, bom: true });
+    const withoutUserId = results.filter((r) => r.status === "confirmed" && r.userId === "").length;
+    record({
+      scenario: "e",
+      figure: "confirmed rows without a userId",
+      value: String(withoutUserId),
+      target: "0",
+      pass: withoutUserId === 0,
     });
   } finally {
     await sim.close();
