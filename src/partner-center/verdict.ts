@@ -111,6 +111,8 @@ function expectedAnswer(a: Extract<Attempt, { kind: "response" }>): boolean {
   const body = parseObject(a.body);
   if (!body) return false;
   if (a.call === "list" || a.call === "metadata") return Array.isArray(body.items);
+  // A call that does not say what it was (a caller outside this client) needs a JSON object.
+  if (a.call !== "confirm") return true;
   if (typeof body.userId !== "string" || body.userId.trim() === "") return false;
   const contact = body.primaryContact as { email?: unknown } | undefined;
   const sentEmail = a.sentContact?.[2];
@@ -131,7 +133,11 @@ function bodySummary(a: Extract<Attempt, { kind: "response" }>): string {
 
 function describeUnexpected(a: Extract<Attempt, { kind: "response" }>): string {
   const expected =
-    a.call === "list" || a.call === "metadata" ? "a JSON collection" : "a JSON Agreement with a userId";
+    a.call === "confirm"
+      ? "a JSON Agreement with a userId"
+      : a.call === "list" || a.call === "metadata"
+        ? "a JSON collection"
+        : "a JSON object";
   return `${bodySummary(a)}, not ${expected}; check --base-url and any proxy in between`;
 }
 
