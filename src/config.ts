@@ -1,9 +1,8 @@
 import path from "node:path";
-import { UsageError } from "./errors.js";
+import { maskUrlPasswords, UsageError } from "./errors.js";
 import { parseMap } from "./input/headers.js";
 import { chainBase, failedPathFor, reportPathFor } from "./file-names.js";
 import { ProxySettings } from "./network/proxy.js";
-import { maskUrlPasswords } from "./partner-center/sanitize.js";
 import { parseDateFormat, type DateFormat } from "./validate.js";
 import type { Field } from "./types.js";
 

@@ -41,3 +41,14 @@ export class RunStoppedError extends Error {
     super(message, options);
   }
 }
+
+// Up to the last @ before the path: a password may itself contain an unencoded @.
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]*):[^\s/]*@/gi;
+
+/**
+ * `https://user:secret@host` → `https://user:***@host`, anywhere in a text: a URL in a message
+ * or a log line never shows a password (an option value, a proxy, an error of Node's).
+ */
+export function maskUrlPasswords(text: string): string {
+  return text.replace(URL_PASSWORD, "$1$2:***@");
+}

@@ -14,6 +14,10 @@
 /** Longest text kept: enough for any real Partner Center description, one line in a spreadsheet. */
 export const MAX_SERVER_TEXT = 300;
 
+import { maskUrlPasswords } from "../errors.js";
+
+export { maskUrlPasswords };
+
 /* eslint-disable no-control-regex -- finding control characters is what these patterns are for */
 // CSI (ESC [ … final), OSC (ESC ] … BEL or ST), other two-byte ESC sequences, then C1 controls
 // (which some terminals treat as CSI on their own), C0 controls and DEL.
@@ -33,8 +37,6 @@ const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?/g;
 // OAuth and credential fields as JSON, a form body or a query string spells them.
 const SECRET_FIELD =
   /\b((?:refresh_token|access_token|id_token|client_secret|client_assertion|password|passwd|pwd|secret|api[_-]?key)["']?\s*[:=]\s*["']?)[^\s"'&,;}<]+/gi;
-// Up to the last @ before the path: a password may itself contain an unencoded @.
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]*):[^\s/]*@/gi;
 const EMAIL = /[^\s@<>()[\]"',;:]+@[^\s@<>()[\]"',;:]+\.[^\s@<>()[\]"',;:]+/g;
 // A phone number: optional +, digits with spaces, dots, dashes and brackets between them, not
 // glued to a word or a GUID. Seven digits or more (shorter runs are counts, codes, seconds).
@@ -76,11 +78,6 @@ export function stripControls(text: string): string {
     .replace(LINE_BREAK, " ")
     .replace(CONTROL, "")
     .replace(BIDI, "");
-}
-
-/** `https://user:secret@host` → `https://user:***@host`, anywhere in a text. */
-export function maskUrlPasswords(text: string): string {
-  return text.replace(URL_PASSWORD, "$1$2:***@");
 }
 
 /** Masks credentials in a text: Authorization values, bearer/basic tokens, JWTs, OAuth fields, URL passwords. */
