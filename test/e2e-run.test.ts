@@ -327,7 +327,11 @@ describe("run, other paths", () => {
     const r = await cli(s, dir, ["run", "one.csv"]);
     expectExit(r, 0);
     const [row] = readCsv(path.join(dir, "one.results.csv"));
-    expect(row).toMatchObject({ status: "confirmed", httpStatus: "400", errorCode: "600061", userId: "" });
+    // The record it refers to is looked up: the row carries its userId and recorded date.
+    expect(row).toMatchObject({ status: "confirmed", httpStatus: "400", errorCode: "600061" });
+    expect(row.userId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(row.errorMessage).toMatch(/^already on record \(recorded dateAgreed \d{4}-\d\d-\d\dT/);
+    expect(s.stats.listRequests).toBe(1);
     expect(s.stats.recordsPerCustomer(id)).toBe(1);
   });
 

@@ -17,40 +17,66 @@ function itemsOf<Item>(body: string): Item[] {
   return parsed && Array.isArray(parsed.items) ? (parsed.items as Item[]) : [];
 }
 
+// A userId and a dateAgreed are server strings written into the results: only their shapes are
+// taken (a GUID in practice; an ISO date), never free text.
+const USER_ID = /^[\w.-]{1,100}$/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Whether a value is a userId as an Agreement carries it. */
+export function isUserId(value: unknown): value is string {
+  return typeof value === "string" && USER_ID.test(value);
+}
+
 /** The userId of an Agreement answer, when it has one. */
 export function userIdOf(body: string): string | undefined {
   const userId = (parseJson(body) as { userId?: unknown } | undefined)?.userId;
-  return typeof userId === "string" ? userId : undefined;
+  return isUserId(userId) ? userId : undefined;
 }
 
-interface Contact {
-  firstName?: string;
-  lastName?: string;
-  email?: string;
-  phoneNumber?: string;
+/** A record as the customer's listing shows it, reduced to what the results keep. */
+export interface RecordedAgreement {
+  readonly userId?: string;
+  readonly dateAgreed?: string;
 }
 
 interface AgreementItem {
-  primaryContact?: Contact;
-  type?: string;
-  agreementType?: string;
+  primaryContact?: { firstName?: unknown; lastName?: unknown; email?: unknown; phoneNumber?: unknown };
+  type?: unknown;
+  agreementType?: unknown;
+  userId?: unknown;
+  dateAgreed?: unknown;
 }
 
-/** Whether a listing of the customer's agreements holds this exact contact. */
-export function hasConfirmation(body: string, acceptance: Acceptance, agreementType: string): boolean {
-  const same = (left: string | undefined, right: string | undefined) =>
-    (left ?? "").trim() === (right ?? "").trim();
-  return itemsOf<AgreementItem>(body).some((item) => {
+const textOf = (value: unknown): string => (typeof value === "string" ? value.trim() : "");
+
+/**
+ * The customer's record of exactly this contact and agreement type in a listing, if any. The
+ * API keys "the same confirmation" on first name, last name, email and phone (docs/
+ * partner-center-api.md "Confirm acceptance"); email is compared without case, and an absent
+ * phone equals an empty one.
+ */
+export function findAgreement(
+  body: string,
+  acceptance: Acceptance,
+  agreementType: string,
+): RecordedAgreement | undefined {
+  const match = itemsOf<AgreementItem>(body).find((item) => {
     const contact = item.primaryContact ?? {};
     const type = item.type ?? item.agreementType;
     return (
-      (type === undefined || String(type).toLowerCase() === agreementType.toLowerCase()) &&
-      same(contact.firstName, acceptance.firstName) &&
-      same(contact.lastName, acceptance.lastName) &&
-      (contact.email ?? "").trim().toLowerCase() === acceptance.email.toLowerCase() &&
-      same(contact.phoneNumber, acceptance.phoneNumber)
+      (type === undefined || textOf(type).toLowerCase() === agreementType.toLowerCase()) &&
+      textOf(contact.firstName) === acceptance.firstName.trim() &&
+      textOf(contact.lastName) === acceptance.lastName.trim() &&
+      textOf(contact.email).toLowerCase() === acceptance.email.trim().toLowerCase() &&
+      textOf(contact.phoneNumber) === (acceptance.phoneNumber ?? "").trim()
     );
   });
+  if (!match) return undefined;
+  const dateAgreed = textOf(match.dateAgreed);
+  return {
+    userId: isUserId(match.userId) ? match.userId : undefined,
+    dateAgreed: ISO_DATE.test(dateAgreed) ? dateAgreed : undefined,
+  };
 }
 
 interface TemplateItem {

@@ -1,4 +1,5 @@
 import { MAX_BODY_BYTES, type Attempt } from "./client.js";
+import { isUserId } from "./answers.js";
 import { parseErrorBody } from "./errors.js";
 import { sanitizeServerText } from "./sanitize.js";
 
@@ -113,7 +114,7 @@ function expectedAnswer(a: Extract<Attempt, { kind: "response" }>): boolean {
   if (a.call === "list" || a.call === "metadata") return Array.isArray(body.items);
   // A call that does not say what it was (a caller outside this client) needs a JSON object.
   if (a.call !== "confirm") return true;
-  if (typeof body.userId !== "string" || body.userId.trim() === "") return false;
+  if (!isUserId(body.userId)) return false;
   const contact = body.primaryContact as { email?: unknown } | undefined;
   const sentEmail = a.sentContact?.[2];
   const echoed = typeof contact?.email === "string" ? contact.email : undefined;

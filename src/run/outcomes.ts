@@ -1,6 +1,6 @@
 // Every Outcome of a run is built here: one record per input row, whatever happened to it.
 import type { RequestIds } from "../partner-center/client.js";
-import { userIdOf } from "../partner-center/answers.js";
+import { userIdOf, type RecordedAgreement } from "../partner-center/answers.js";
 import type { Verdict } from "../partner-center/verdict.js";
 import type { Outcome, Problem } from "../types.js";
 import type { RunStop } from "./stop.js";
@@ -66,11 +66,17 @@ export function notRunOutcome(rowNumber: number, stop: RunStop, unfinished?: Unf
   };
 }
 
-/** --skip-confirmed found this contact on record: nothing is sent. */
-export function alreadyConfirmedOutcome(rowNumber: number, listed: CallResult, now: number): Outcome {
+/** --skip-confirmed found this contact on record: nothing is sent; the row carries the record's userId. */
+export function alreadyConfirmedOutcome(
+  rowNumber: number,
+  listed: CallResult,
+  now: number,
+  record: RecordedAgreement,
+): Outcome {
   return {
     rowNumber,
     status: "skipped",
+    userId: record.userId,
     errorCode: "already-confirmed",
     errorMessage: "the customer already has this confirmation on record",
     attempts: 0,
@@ -78,6 +84,24 @@ export function alreadyConfirmedOutcome(rowNumber: number, listed: CallResult, n
     correlationId: listed.ids.correlationId,
     completedAt: new Date(now).toISOString(),
   };
+}
+
+/**
+ * A 600061 row with the record the listing showed, or with why it could not be read: the row is
+ * confirmed either way (the API said so), but the evidence names what is missing.
+ */
+export function onRecordOutcome(
+  outcome: Outcome,
+  record: RecordedAgreement | { readonly unread: string },
+): Outcome {
+  if ("unread" in record) {
+    return {
+      ...outcome,
+      errorMessage: `already on record, but the userId could not be read: ${record.unread}`,
+    };
+  }
+  const since = record.dateAgreed ? ` (recorded dateAgreed ${record.dateAgreed})` : "";
+  return { ...outcome, userId: record.userId, errorMessage: `already on record${since}` };
 }
 
 /** The outcome of a row whose call ended; undefined when the run stopped it. */

@@ -1,8 +1,15 @@
 import type { PartnerCenterClient, RequestIds } from "../partner-center/client.js";
-import { hasConfirmation } from "../partner-center/answers.js";
+import { findAgreement } from "../partner-center/answers.js";
+import { ALREADY_EXISTS } from "../partner-center/verdict.js";
 import type { Acceptance, Outcome } from "../types.js";
-import { callWithRetries, type CallContext } from "./call.js";
-import { alreadyConfirmedOutcome, callOutcome, validOutcome, type Unfinished } from "./outcomes.js";
+import { callWithRetries, type CallContext, type CallTarget } from "./call.js";
+import {
+  alreadyConfirmedOutcome,
+  callOutcome,
+  onRecordOutcome,
+  validOutcome,
+  type Unfinished,
+} from "./outcomes.js";
 
 export interface RowJob {
   readonly rowNumber: number;
@@ -30,19 +37,45 @@ function resultOf(rowNumber: number, call: Parameters<typeof callOutcome>[1], no
   return outcome ? { outcome } : { unfinished: { attempts: call.attempts, ids: call.ids } };
 }
 
-/** --skip-confirmed, then the confirmation itself. */
+/** The customer's listing, through the same gate (breaker, slots, rate) as every request. */
+function listAgreements(sender: RowSender, target: Omit<CallTarget, "what">, acceptance: Acceptance) {
+  return callWithRetries(sender.context, { ...target, what: "list" }, (ids) =>
+    sender.client.listAgreements(acceptance.customerTenantId, sender.agreementType, ids),
+  );
+}
+
+/**
+ * After a 600061 ("already exists"): the record it refers to, so the row carries the API's
+ * userId (and the dateAgreed on record) like a 201 would. The row is confirmed either way; a
+ * lookup that fails only says so in the message.
+ */
+async function withRecord(
+  sender: RowSender,
+  target: Omit<CallTarget, "what">,
+  acceptance: Acceptance,
+  outcome: Outcome,
+): Promise<Outcome> {
+  const listed = await listAgreements(sender, target, acceptance);
+  if (listed.result.end !== "ok") {
+    const why = listed.result.verdict?.message ?? "the run stopped before the lookup";
+    return onRecordOutcome(outcome, { unread: why });
+  }
+  const record = findAgreement(listed.result.verdict.body, acceptance, sender.agreementType);
+  if (!record?.userId) return onRecordOutcome(outcome, { unread: "no listed record has this contact" });
+  return onRecordOutcome(outcome, record);
+}
+
+/** --skip-confirmed, then the confirmation itself, then (after a 600061) its record. */
 export async function submitRow(sender: RowSender, job: RowJob): Promise<RowResult> {
   const { context, client, agreementType } = sender;
   const acceptance = job.acceptance;
   const target = { rowNumber: job.rowNumber, customerId: acceptance.customerTenantId };
   if (sender.skipConfirmed) {
-    const listed = await callWithRetries(context, { ...target, what: "list" }, (ids) =>
-      client.listAgreements(acceptance.customerTenantId, agreementType, ids),
-    );
+    const listed = await listAgreements(sender, target, acceptance);
     if (listed.result.end !== "ok") return resultOf(job.rowNumber, listed, context.clock.now());
-    if (hasConfirmation(listed.result.verdict.body, acceptance, agreementType)) {
-      return { outcome: alreadyConfirmedOutcome(job.rowNumber, listed, context.clock.now()) };
-    }
+    const record = findAgreement(listed.result.verdict.body, acceptance, agreementType);
+    if (record)
+      return { outcome: alreadyConfirmedOutcome(job.rowNumber, listed, context.clock.now(), record) };
   }
   if (sender.dryRun) return { outcome: validOutcome(job.rowNumber) };
   const call = await callWithRetries(
@@ -51,5 +84,13 @@ export async function submitRow(sender: RowSender, job: RowJob): Promise<RowResu
     (ids) => client.confirm(acceptance, sender.templateId, agreementType, ids),
     job.resumeIds,
   );
-  return resultOf(job.rowNumber, call, context.clock.now());
+  const result = resultOf(job.rowNumber, call, context.clock.now());
+  if (
+    "outcome" in result &&
+    result.outcome.status === "confirmed" &&
+    result.outcome.errorCode === ALREADY_EXISTS
+  ) {
+    return { outcome: await withRecord(sender, target, acceptance, result.outcome) };
+  }
+  return result;
 }
