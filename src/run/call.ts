@@ -71,16 +71,20 @@ function logAttempt(
 
 /**
  * One API call with its retries. The only retry loop of the program: got's own retry is off.
- * MS-RequestId: the same one is re-sent after an attempt that got no answer (the API may have
- * committed it), a new one after any answer; MS-CorrelationId stays for all attempts.
+ * MS-RequestId: a new one after an answer, except that once an attempt got no answer (the API
+ * may have committed it), every later attempt re-sends that id until an answer that ends the
+ * call. A 500, 503, 408 or 429 in between says nothing about the committed request: with a new
+ * id the API would answer 600061 instead of replaying its 201 and its userId. MS-CorrelationId
+ * stays for all attempts.
  */
 export async function callWithRetries(
   context: CallContext,
   target: CallTarget,
   send: (ids: RequestIds) => Promise<Attempt>,
-  start: RequestIds = { requestId: randomUUID(), correlationId: randomUUID() },
+  /** Ids an interrupted run recorded for this row: it may have been committed unanswered. */
+  resumed?: RequestIds,
 ): Promise<CallResult> {
-  let ids = start;
+  let ids = resumed ?? { requestId: randomUUID(), correlationId: randomUUID() };
   let attempts = 0;
   let renewed = false;
   let last: Verdict | undefined;
@@ -88,6 +92,8 @@ export async function callWithRetries(
   let journaled: string | undefined;
   /** The last attempt got an answer: the next one needs a new MS-RequestId. */
   let needsNewRequestId = false;
+  /** An attempt went unanswered: its id is kept until an answer ends the call. */
+  let unanswered = resumed !== undefined;
   const done = (result: CallEnd): CallResult => ({ result, attempts, ids, answered });
 
   // Called only once the gate lets the attempt out, so a row stopped while it waits never
@@ -126,14 +132,15 @@ export async function callWithRetries(
       case "auth":
         if (verdict.renewable && !renewed && (await context.renewToken())) {
           renewed = true;
-          needsNewRequestId = true;
+          needsNewRequestId = !unanswered;
           continue;
         }
         context.stop.stop("auth-failed", fatalMessage(verdict, renewed));
         return done({ end: "stopped", verdict });
       case "retryable":
         if (delayMs === undefined) return done({ end: "failed", verdict });
-        if (attempt.kind === "response") needsNewRequestId = true;
+        if (attempt.kind === "no-response") unanswered = true;
+        else needsNewRequestId = !unanswered;
         await context.clock.sleep(delayMs, context.stop.signal);
     }
   }
