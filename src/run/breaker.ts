@@ -27,6 +27,8 @@ export interface Breaker {
   readonly open: boolean;
   /** When the next probe may go (epoch ms), for the progress display. */
   readonly nextProbeAt: number;
+  /** How long an outage may last before the run stops (--outage-timeout). */
+  readonly outageTimeoutMs: number;
 }
 
 export function createBreaker(options: { clock: Clock; outageTimeoutMs: number; stop: RunStop }): Breaker {
@@ -96,5 +98,6 @@ export function createBreaker(options: { clock: Clock; outageTimeoutMs: number; 
     get nextProbeAt() {
       return nextProbeAt;
     },
+    outageTimeoutMs,
   };
 }

@@ -1,5 +1,5 @@
 import type { Attempt } from "../partner-center/client.js";
-import { verdictOf, type Verdict } from "../partner-center/verdict.js";
+import { UNEXPECTED_RESPONSE, verdictOf, type Verdict } from "../partner-center/verdict.js";
 import type { Breaker } from "./breaker.js";
 import type { Clock } from "./clock.js";
 import type { RateController } from "./rate.js";
@@ -33,8 +33,57 @@ export interface GateParts {
   readonly stats: RequestStats;
 }
 
+/** Enough to tell a misdirected run from one odd answer; few enough that a wrong URL stops at once. */
+const FOREIGN_ANSWERS = 10;
+
+/** 90 s → "90 s", 7200 s → "2 h", 86400 s → "24 h". */
+function describeWait(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  return `${Math.round(seconds / 3600)} h`;
+}
+
+/**
+ * A Retry-After longer than --outage-timeout is an outage announced in advance: waiting it out
+ * would hold every worker for that long (a day, for Retry-After: 86400), so the run stops now,
+ * resumable, and says how long the API asked to wait.
+ */
+function stopOnLongWait(verdict: Verdict, outageTimeoutMs: number, stop: RunStop): void {
+  if (verdict.kind !== "retryable" || verdict.retryAfterMs === undefined) return;
+  if (verdict.retryAfterMs <= outageTimeoutMs) return;
+  stop.stop(
+    "outage",
+    `The API asked to wait ${describeWait(verdict.retryAfterMs)} before the next request (Retry-After, HTTP ${verdict.httpStatus ?? "?"}), ` +
+      `longer than --outage-timeout (${describeWait(outageTimeoutMs)}); the run stopped. Continue later with --resume.`,
+  );
+}
+
+/**
+ * A run whose first answers are all no answer of this API (a wrong --base-url, a proxy's login
+ * page) would meet the same on every row: it stops after FOREIGN_ANSWERS of them in a row,
+ * before any Agreement came back, instead of waiting out --outage-timeout.
+ */
+function foreignAnswerWatch(stop: RunStop): (verdict: Verdict) => void {
+  let sawAgreement = false;
+  let foreignInARow = 0;
+  return (verdict) => {
+    if (verdict.kind === "ok") sawAgreement = true;
+    if (sawAgreement) return;
+    const foreign = verdict.kind === "retryable" && verdict.code === UNEXPECTED_RESPONSE;
+    foreignInARow = foreign ? foreignInARow + 1 : 0;
+    if (foreignInARow < FOREIGN_ANSWERS) return;
+    stop.stop(
+      "outage",
+      `The first ${FOREIGN_ANSWERS} answers were not the Partner Center API's (last: ${verdict.kind === "retryable" ? verdict.message : ""}); ` +
+        `the run stopped. Check --base-url and any proxy in between, then continue with --resume.`,
+    );
+  };
+}
+
 export function createGate(parts: GateParts): Gate {
   const { breaker, rate, stop, stats } = parts;
+  const watchForeignAnswers = foreignAnswerWatch(stop);
 
   function report(attempt: Attempt, verdict: Verdict, startedAt: number, isProbe: boolean): void {
     const key = attempt.kind === "response" ? String(attempt.status) : attempt.reason;
@@ -42,9 +91,15 @@ export function createGate(parts: GateParts): Gate {
     const retryable = verdict.kind === "retryable";
     rate.onAnswer(retryable && verdict.throttled, retryable ? verdict.retryAfterMs : undefined, startedAt);
     // Faults are what an outage looks like: 5xx or no answer. A 429 or a 4xx means the API is up.
+    // A 2xx that is no answer of this API (a login page, a wrong --base-url) counts too: it
+    // would fail every row the same way, so the run stops instead of marching through the file.
     const fault =
-      retryable && !verdict.throttled && (verdict.httpStatus === undefined || verdict.httpStatus >= 500);
+      retryable &&
+      !verdict.throttled &&
+      (verdict.httpStatus === undefined || verdict.httpStatus >= 500 || verdict.code === UNEXPECTED_RESPONSE);
     breaker.record(fault, isProbe);
+    stopOnLongWait(verdict, breaker.outageTimeoutMs, stop);
+    watchForeignAnswers(verdict);
   }
 
   return {
