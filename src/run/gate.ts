@@ -1,5 +1,10 @@
 import type { Attempt } from "../partner-center/client.js";
-import { UNEXPECTED_RESPONSE, verdictOf, type Verdict } from "../partner-center/verdict.js";
+import {
+  MAX_RETRY_AFTER_MS,
+  UNEXPECTED_RESPONSE,
+  verdictOf,
+  type Verdict,
+} from "../partner-center/verdict.js";
 import type { Breaker } from "./breaker.js";
 import type { Clock } from "./clock.js";
 import type { RateController } from "./rate.js";
@@ -38,6 +43,7 @@ const FOREIGN_ANSWERS = 10;
 
 /** 90 s → "90 s", 7200 s → "2 h", 86400 s → "24 h". */
 function describeWait(ms: number): string {
+  if (ms >= MAX_RETRY_AFTER_MS) return "a week or more";
   const seconds = Math.round(ms / 1000);
   if (seconds < 120) return `${seconds} s`;
   if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
