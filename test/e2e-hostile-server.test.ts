@@ -237,3 +237,86 @@ describe("bodies far larger than any answer", () => {
     expect(rows.some((x) => x.status === "failed")).toBe(true);
   });
 });
+
+describe("a wrong base URL", () => {
+  it("answering HTML 200 to everything stops the run after a few rows (exit 3), not row by row through the file", async () => {
+    const api = await hostile((_req, res) => {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end("<html><body>Welcome to nginx!</body></html>");
+    });
+    const { file } = inputFile(300);
+    const started = Date.now();
+    const { r, rows } = await run(api.url, file, [
+      "--template-id",
+      CURRENT_MCA_TEMPLATE_ID,
+      "--concurrency",
+      "4",
+    ]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(`${r.stdout}${r.stderr}`).toMatch(
+      /answers were not the Partner Center API's .*Welcome to nginx.*--base-url/,
+    );
+    const posts = api.seen.filter((s) => s.method === "POST").length;
+    expect(posts).toBeGreaterThanOrEqual(10);
+    expect(posts).toBeLessThan(30);
+    expect(rows).toHaveLength(300);
+    expect(rows.filter((x) => x.status === "confirmed")).toEqual([]);
+    expect(rows.filter((x) => x.status === "not-run").length).toBeGreaterThan(250);
+    // Resumable: the journal is kept for --resume once the URL is fixed.
+    expect(fs.existsSync(file.replace(/\.csv$/, ".results.csv.journal"))).toBe(true);
+  });
+});
+
+describe("absurd Retry-After values", () => {
+  it.each([
+    ["a day in seconds", "86400", /asked to wait 24 h before the next request/],
+    ["an HTTP date in year 9999", "Fri, 31 Dec 9999 23:59:59 GMT", /asked to wait a week or more/],
+    ["a number past any timer", "99999999999999999999", /asked to wait a week or more/],
+  ])(
+    "%s stops the run as an outage (exit 3, resumable) instead of holding every worker",
+    async (_, value, says) => {
+      const api = await hostile((_req, res) => {
+        res.writeHead(503, { "content-type": "application/json", "retry-after": value });
+        res.end(JSON.stringify({ code: 503, description: "come back later" }));
+      });
+      const { file } = inputFile(20);
+      const started = Date.now();
+      const { r, rows } = await run(api.url, file, [
+        "--template-id",
+        CURRENT_MCA_TEMPLATE_ID,
+        "--max-attempts",
+        "6",
+      ]);
+      expect(r.code, r.stderr).toBe(3);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(`${r.stdout}${r.stderr}`).toMatch(says);
+      expect(`${r.stdout}${r.stderr}`).toMatch(/--outage-timeout \(10 min\).*--resume/);
+      expect(r.stderr).not.toMatch(/TimeoutOverflowWarning/);
+      expect(rows).toHaveLength(20);
+      expect(rows.every((x) => x.status === "not-run")).toBe(true);
+      expect(fs.existsSync(file.replace(/\.csv$/, ".results.csv.journal"))).toBe(true);
+    },
+  );
+
+  it("a Retry-After within --outage-timeout is waited out as usual", async () => {
+    let n = 0;
+    const api = await hostile((_req, res) => {
+      if (++n === 1) {
+        res.writeHead(429, { "content-type": "application/json", "retry-after": "1" });
+        return res.end(JSON.stringify({ statusCode: 429, message: "Rate limit is exceeded." }));
+      }
+      res.writeHead(201, { "content-type": "application/json" });
+      res.end(JSON.stringify({ userId: crypto.randomUUID() }));
+    });
+    const { file } = inputFile(1);
+    const { r, rows } = await run(api.url, file, [
+      "--template-id",
+      CURRENT_MCA_TEMPLATE_ID,
+      "--outage-timeout",
+      "2",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(rows[0]).toMatchObject({ status: "confirmed", httpStatus: "201", attempts: "2" });
+  });
+});
