@@ -2,7 +2,7 @@
 // refused even with --overwrite; the lock covers every written file, so two runs sharing a
 // failed file cannot destroy each other's; a lock whose pid was reused is taken over; no
 // output may take the name of a lock or journal. The built CLI as a child process.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -11,6 +11,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { writeGeneratedCsv } from "../src/demo/generate.js";
 import { processStart } from "../src/run/lock.js";
 import {
+  baseEnv,
+  CLI,
   closeSimulators,
   readCsv,
   removeTempDirs,
@@ -166,5 +168,35 @@ describe("the lock covers every written file", () => {
     expect(refused.stderr).toContain(`If no run is writing it, delete ${lock}`);
     expect(fs.readFileSync(lock, "utf8")).toBe(owner(start!));
     fs.rmSync(lock);
+  });
+});
+
+describe("the log after kill -9", () => {
+  it("holds an attempt line for every answered request but those in flight", async () => {
+    // No latency: lines are logged as fast as the run goes, which is when a buffering writer
+    // holds the most of them in memory.
+    const sim = await trackedSimulator();
+    const { csv, out } = await setup(20_000);
+    const child = spawn(
+      process.execPath,
+      [CLI, "run", csv, "--base-url", sim.url, "--quiet", "--concurrency", "4"],
+      {
+        env: { ...baseEnv(), ...ENV },
+        stdio: "ignore",
+      },
+    );
+    const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
+    // Bounded: 30 s at most, then the test fails on the count below.
+    for (let i = 0; i < 600 && sim.stats.confirmRequests < 3000; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    child.kill("SIGKILL");
+    await exited;
+    const answered = sim.stats.requests;
+    const lines = fs.readFileSync(`${out}.log`, "utf8").trim().split("\n");
+    const attempts = lines.filter((l) => (JSON.parse(l) as { event?: string }).event === "attempt").length;
+    expect(answered).toBeGreaterThanOrEqual(3000);
+    // At most the requests in flight (--concurrency) are missing from the log.
+    expect(attempts).toBeGreaterThanOrEqual(answered - 4);
+    expect(attempts).toBeLessThanOrEqual(answered);
   });
 });
