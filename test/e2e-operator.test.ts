@@ -329,6 +329,8 @@ describe("--skip-confirmed", () => {
         ["skipped", "already-confirmed"],
         ["confirmed", ""],
       ]);
+      // Every row carries the API's record: the skipped ones the userId the listing showed.
+      expect(rows.every((x) => /^[0-9a-f]{8}-[0-9a-f-]{27}$/.test(x.userId))).toBe(true);
       expect(people.map((p) => local.stats.requestsPerCustomer(p[0]))).toEqual([0, 1, 0, 1, 0, 1]);
       expect(local.stats.listRequests).toBe(6);
       expect(local.stats.confirmRequests).toBe(3);
