@@ -18,15 +18,25 @@ function kindOf(stat: fs.Stats): string | undefined {
 }
 
 /**
+ * The files a run writes, each with the option that names it (the journal sits beside --out and
+ * goes with its lock). A dry run writes no failed file: it would replace the real run's.
+ */
+export function writtenOutputs(config: RunConfig): [option: string, file: string][] {
+  const outputs: [string, string][] = [["--out", config.out]];
+  if (config.command !== "run") return outputs;
+  if (!config.dryRun) outputs.push(["--failed-out", config.failedOut]);
+  outputs.push(["--log-file", config.logFile]);
+  if (config.report) outputs.push(["--report", config.report]);
+  return outputs;
+}
+
+/**
  * Every output, and the temporary file it is written through, is a regular file or does not
  * exist yet: writing the results "into" /dev/null or a fifo would replace the device with a
  * file (as root) or block forever, so these are refused even with --overwrite (exit 2).
  */
 export function checkOutputKinds(config: RunConfig): void {
-  const outputs: [string, string][] = [["--out", config.out]];
-  if (config.command === "run") {
-    outputs.push(["--failed-out", config.failedOut], ["--log-file", config.logFile]);
-  }
+  const outputs = writtenOutputs(config);
   for (const [what, file] of outputs) {
     if (WORKING_FILE.test(file)) {
       throw new UsageError(
@@ -44,7 +54,7 @@ export function checkOutputKinds(config: RunConfig): void {
     const kind = stat && kindOf(stat);
     if (kind) {
       throw new UsageError(
-        `${what}: ${file} is ${kind}; results, failed file and log are only written to regular files (even with --overwrite)`,
+        `${what}: ${file} is ${kind}; a run writes only to regular files (even with --overwrite)`,
       );
     }
   }

@@ -6,7 +6,7 @@ import { openInput } from "../input/read.js";
 import { keepPrevious, type KeptFile } from "../output/keep-previous.js";
 import { journalPath, type JournalState } from "./journal.js";
 import { lockOutputs } from "./lock.js";
-import { checkOutputs } from "./outputs.js";
+import { checkOutputs, writtenOutputs } from "./outputs.js";
 
 /** What a run knows before it sends anything. */
 export interface Prepared {
@@ -97,7 +97,7 @@ function keepEarlierRun(config: RunConfig): KeptFile[] {
  * (and what it resumes), and checks the whole input before anything is sent.
  */
 export async function prepareRun(config: RunConfig): Promise<Prepared> {
-  const unlock = lockOutputs([config.out, config.failedOut, config.logFile]);
+  const unlock = lockOutputs(writtenOutputs(config).map(([, file]) => file));
   try {
     const resumeState = await checkOutputs(config);
     // Taken before the pre-flight: a file edited after it was checked is not sent unchecked.
