@@ -58,42 +58,5 @@ export function pickFault(f: Faults, u: number): FaultKind {
   return "none";
 }
 
-export interface RateLimit {
-  perSecond: number;
-  burst?: number;
-}
-
-/**
- * Token bucket over all API requests: refills `perSecond`, holds at most `burst` (default
- * `perSecond`). A request that finds it empty is refused and takes no token, so a client that
- * keeps retrying does not starve itself further (it still counts, as in Partner Center, as load).
- */
-export class TokenBucket {
-  private tokens: number;
-  private last: number;
-  private readonly capacity: number;
-  private readonly perMs: number;
-
-  constructor(
-    readonly limit: RateLimit,
-    private readonly clock: () => number = () => performance.now(),
-  ) {
-    if (!(limit.perSecond > 0)) throw new RangeError("rateLimit.perSecond must be > 0");
-    this.capacity = Math.max(1, limit.burst ?? limit.perSecond);
-    this.perMs = limit.perSecond / 1000;
-    this.tokens = this.capacity;
-    this.last = this.clock();
-  }
-
-  /** Takes a token and returns 0, or returns the whole seconds (≥ 1) until one is available. */
-  take(): number {
-    const now = this.clock();
-    this.tokens = Math.min(this.capacity, this.tokens + (now - this.last) * this.perMs);
-    this.last = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return 0;
-    }
-    return Math.max(1, Math.ceil((1 - this.tokens) / this.perMs / 1000));
-  }
-}
+// The rate limiters live in limiter.ts; re-exported here, where callers have always found them.
+export { TokenBucket, createLimiter, type Limiter, type RateLimit } from "./limiter.js";

@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { createServer as createTlsServer } from "node:https";
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { NO_FAULTS, pickFault, seededRandom, TokenBucket, type Faults, type RateLimit } from "./faults.js";
+import { createLimiter, NO_FAULTS, pickFault, seededRandom, type Faults, type RateLimit } from "./faults.js";
 import { decide, parseUtc } from "./confirm.js";
 import { contactKey, Store, type Answer, type Contact } from "./store.js";
 import { CLOUD, DEFAULT_TEMPLATES, MCA, TemplateCatalog, type AgreementTemplate } from "./templates.js";
@@ -31,6 +31,7 @@ export interface SimulatorOptions {
   port?: number;
   latencyMs?: number;
   faults?: Partial<Faults>;
+  /** A token bucket, fixed or sliding window, optionally changing once (see limiter.ts). */
   rateLimit?: RateLimit;
   templates?: AgreementTemplate[];
   acceptToken?: (token: string) => boolean;
@@ -150,7 +151,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const now = options.now ?? Date.now;
   const acceptToken = options.acceptToken ?? ((t: string) => t.length > 0);
   let faults: Faults = { ...NO_FAULTS, ...options.faults };
-  let bucket = options.rateLimit ? new TokenBucket(options.rateLimit) : undefined;
+  let limiter = options.rateLimit ? createLimiter(options.rateLimit) : undefined;
   let latencyMs = options.latencyMs ?? 0;
   let closed = false;
 
@@ -289,7 +290,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     res.once("close", () => stats.inFlight--);
 
     // Throttling is the gateway's job: it answers before any (simulated) processing time.
-    const wait = bucket?.take() ?? 0;
+    const wait = limiter?.take() ?? 0;
     if (wait > 0) {
       stats.throttled++;
       return R.send(res, 429, R.throttledBody(wait), trace, { "retry-after": String(wait) });
@@ -321,7 +322,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       faults = { ...faults, ...f };
     },
     setRateLimit(r) {
-      bucket = r ? new TokenBucket(r) : undefined;
+      limiter = r ? createLimiter(r) : undefined;
     },
     setLatency(ms) {
       latencyMs = ms;

@@ -1,7 +1,8 @@
 // Standalone launcher: runs the simulator as its own process, so tests can kill -9 the CLI
 // while the simulator (and what it recorded) lives on. Prints the URL as the first stdout line.
-//   node dist/simulator/main.js [--port N] [--host H] [--latency MS] [--rate-limit N] [--burst N]
-//     [--error-rate X] [--reset-before-rate X] [--reset-after-rate X] [--hang-rate X]
+//   node dist/simulator/main.js [--port N] [--host H] [--latency MS]
+//     [--rate-limit N [--burst N] [--retry-after S] | --fixed-window N/S | --sliding-window N/S]
+//     [--limit-change S:FACTOR] [--error-rate X] [--reset-before-rate X] [--reset-after-rate X] [--hang-rate X]
 //     [--timeout-rate X] [--seed N] [--tls [--tls-name NAME]]
 
 import fs from "node:fs";
@@ -9,10 +10,13 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { throwawayCertificate } from "./certificate.js";
-import { startSimulator, type Faults } from "./index.js";
+import { startSimulator, type Faults, type RateLimit } from "./index.js";
 
 const USAGE = `Usage: node dist/simulator/main.js [options]   (prints its URL, runs until Ctrl-C)
-  --port N  --host 127.0.0.1|localhost|::1  --latency MS  --rate-limit N (requests/s)  --burst N
+  --port N  --host 127.0.0.1|localhost|::1  --latency MS
+  --rate-limit N (token bucket, requests/s)  --burst N  --retry-after S (constant; default: time to the next token)
+  --fixed-window N/S  --sliding-window N/S  (N requests per S seconds; Retry-After: time until one is allowed)
+  --limit-change S:FACTOR  (after S seconds the limit is multiplied by FACTOR, e.g. 30:0.5)
   --error-rate X  --reset-before-rate X  --reset-after-rate X  --hang-rate X  --timeout-rate X  (shares 0..1)
   --seed N
   --tls              serve https with a throwaway self-signed certificate; prints where its CA file is,
@@ -34,6 +38,10 @@ try {
       latency: { type: "string", default: "0" },
       "rate-limit": { type: "string" },
       burst: { type: "string" },
+      "retry-after": { type: "string" },
+      "fixed-window": { type: "string" },
+      "sliding-window": { type: "string" },
+      "limit-change": { type: "string" },
       "error-rate": { type: "string", default: "0" },
       "reset-before-rate": { type: "string", default: "0" },
       "reset-after-rate": { type: "string", default: "0" },
@@ -72,9 +80,39 @@ const faults: Partial<Faults> = {
   hangRate: rate("hang-rate"),
   timeoutRate: rate("timeout-rate"),
 };
-const perSecond = num("rate-limit", values["rate-limit"], 1);
-const burst = num("burst", values.burst, 1);
 const seed = num("seed", values.seed);
+
+/** "N/S" → a window of N requests per S seconds. */
+function windowOf(name: "fixed-window" | "sliding-window"): RateLimit | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const [limit, seconds, ...rest] = v.split("/");
+  if (rest.length > 0 || seconds === undefined) fail(`--${name}: expected N/S (e.g. 100/5), got "${v}"`);
+  return { kind: name, limit: num(name, limit, 1)!, windowSeconds: num(name, seconds, 0.001)! };
+}
+
+function limitOf(): RateLimit | undefined {
+  const perSecond = num("rate-limit", values["rate-limit"], 0.001);
+  const burst = num("burst", values.burst, 1);
+  const retryAfterSeconds = num("retry-after", values["retry-after"], 1);
+  const shapes = [perSecond, windowOf("fixed-window"), windowOf("sliding-window")];
+  const chosen = shapes.filter((x) => x !== undefined);
+  if (chosen.length > 1) fail("choose one of --rate-limit, --fixed-window, --sliding-window");
+  const limit: RateLimit | undefined =
+    perSecond !== undefined
+      ? { perSecond, ...(burst ? { burst } : {}), ...(retryAfterSeconds ? { retryAfterSeconds } : {}) }
+      : (chosen[0] as RateLimit | undefined);
+  const change = values["limit-change"];
+  if (change === undefined) return limit;
+  if (!limit) fail("--limit-change needs a limit to change");
+  const [after, factor, ...rest] = change.split(":");
+  if (rest.length > 0 || factor === undefined) fail(`--limit-change: expected S:FACTOR, got "${change}"`);
+  return {
+    ...limit,
+    change: { afterSeconds: num("limit-change", after)!, factor: num("limit-change", factor, 0.001)! },
+  };
+}
+const rateLimit = limitOf();
 
 /** The certificate, and its CA file in a new private folder that is removed again on exit. */
 async function tlsSetUp() {
@@ -100,7 +138,7 @@ const sim = await startSimulator({
   port: num("port", values.port, 0, 65535),
   latencyMs: num("latency", values.latency),
   faults,
-  ...(perSecond ? { rateLimit: { perSecond, ...(burst ? { burst } : {}) } } : {}),
+  ...(rateLimit ? { rateLimit } : {}),
   ...(seed !== undefined ? { seed } : {}),
   ...(tls ? { tls: tls.certificate } : {}),
 }).catch((err: Error) => fail(err.message));
