@@ -1,6 +1,6 @@
 // The run-wide rate controller (src/run/rate.ts) in virtual time: a clock whose sleeps only end
 // when the test advances it, and a model of the API (the simulator's own TokenBucket) answering
-// after a latency. Minutes of traffic take a fraction of a second and give the same figures
+// after a latency. The whole-run matrix over every limiter shape is test/rate-matrix.test.ts. Minutes of traffic take a fraction of a second and give the same figures
 // every time.
 import { describe, expect, it } from "vitest";
 import { virtualClock, type VirtualClock } from "./helpers/virtual-clock.js";
@@ -62,42 +62,50 @@ function acceptedBetween(t: Traffic, fromSecond: number, toSecond: number): numb
 }
 
 describe("rate controller", () => {
-  it("does not pace at all before the first 429", async () => {
+  it("paces the opening wave: a slow start from 8/s that doubles every 100 ms", async () => {
     const clock = virtualClock();
     const rc = createRateController({ clock });
-    const starts = await Promise.all(Array.from({ length: 100 }, () => rc.acquire()));
-    expect(starts.every((s) => s === 0)).toBe(true);
-    expect(rc.ratePerSecond).toBeUndefined();
+    const starts: number[] = [];
+    for (let w = 0; w < 64; w++) void rc.acquire().then((t) => starts.push(t));
+    await clock.advanceTo(1_000);
+    expect(starts).toHaveLength(64);
+    // Not all at once (that empties a small bucket in a few ms), but all within 0.7 s.
+    expect(starts.filter((t) => t < 100).length).toBeLessThanOrEqual(3);
+    expect(Math.max(...starts)).toBeLessThan(700);
+    expect(rc.ratePerSecond).toBeGreaterThan(8);
   });
 
-  it("holds every worker until a long Retry-After has passed, then resumes", async () => {
+  it("holds every worker until the window's end once Retry-After counts down", async () => {
     const clock = virtualClock();
     const rc = createRateController({ clock });
     const first = await rc.acquire();
-    await clock.advanceTo(500);
-    rc.onAnswer(true, 57_000, first); // Partner Center has been seen to ask for 57 s
-    expect(rc.pausedUntil).toBe(57_500);
+    await clock.advanceTo(1_000);
+    rc.onAnswer(false, undefined, first);
+    // A window used up: Retry-After 57 s, then 55 s two seconds later (the same end).
+    const a = await rc.acquire();
+    rc.onAnswer(true, 57_000, a);
+    await clock.advanceTo(3_000);
+    const b = await rc.acquire();
+    rc.onAnswer(true, 55_000, b);
+    expect(rc.pausedUntil).toBe(58_000);
     const started: number[] = [];
     for (let w = 0; w < 16; w++) void rc.acquire().then((t) => started.push(t));
-    await clock.advanceTo(57_499);
+    await clock.advanceTo(57_999);
     expect(started).toEqual([]);
     await clock.advanceTo(75_000);
-    // Nothing was accepted before that 429, so nothing is known of the limit: slow start.
     expect(started).toHaveLength(16);
-    expect(Math.min(...started)).toBeGreaterThanOrEqual(57_500);
+    expect(Math.min(...started)).toBeGreaterThanOrEqual(58_000);
   });
 
-  it("lets no request start before Retry-After under load, and counts each round once", async () => {
+  it("slows down on a constant long Retry-After but keeps the run going (a bucket refills)", async () => {
     const clock = virtualClock();
     const rc = createRateController({ clock });
-    const bucket = new TokenBucket({ perSecond: 30 }, () => clock.now());
-    const t = drive({ clock, rc, bucket: () => bucket, workers: 32, latencyMs: 20, untilMs: 30_000 });
-    await clock.advanceTo(30_000);
-    // Every 429 announced a pause; no start may fall inside one that was already known.
-    for (const th of t.throttles) {
-      expect(t.starts.filter((s) => s > th.at && s < th.until)).toEqual([]);
-    }
+    const bucket = new TokenBucket({ perSecond: 30, burst: 10, retryAfterSeconds: 30 }, () => clock.now());
+    const t = drive({ clock, rc, bucket: () => bucket, workers: 32, latencyMs: 20, untilMs: 40_000 });
+    await clock.advanceTo(40_000);
     expect(t.throttles.length).toBeGreaterThan(0);
+    // Held by nobody for 30 s: every 10 s after the first has requests accepted.
+    for (const s of [10, 20, 30]) expect(acceptedBetween(t, s, s + 10)).toBeGreaterThan(30 * 10 * 0.9);
     expect(rc.throttled).toBe(t.throttled);
   });
 

@@ -1,51 +1,63 @@
 import type { Clock } from "./clock.js";
+import { createAcceptanceLog } from "./rate-estimate.js";
+import { cubic, slowStart, TOP_RATE, type Curve } from "./rate-curve.js";
 
-// Run-wide rate control. Partner Center publishes no limits and counts every request,
-// retries included, against the partner's budget, so one 429 is a signal for the whole run.
+// Run-wide rate control. Partner Center publishes no limits, its limiter may be a token bucket
+// of any burst, a fixed or a sliding window, and every request, retries included, counts
+// against the partner's budget: one 429 is a signal for the whole run (docs in README.md,
+// "Rate limits").
 //
-// Chosen: an adaptive pace on the START rate, not AIMD on concurrency. With a fast API a
-// single connection can exceed the limit, so capping requests in flight does not bound the
-// rate; pacing the starts does. The shape:
-//   - until the first 429 there is no pacing (only --concurrency and --max-rpm);
-//   - a 429 holds every worker until its Retry-After has passed (no request starts before);
-//   - the limit is estimated from what the API accepted between two throttling rounds: a
-//     token bucket is empty whenever it answers 429, so the requests it accepted from one
-//     empty moment to the next are the tokens it granted in between (its refill rate, minus
-//     what overflowed while it sat full). That holds however large its burst is, and is
-//     measured by START time, so the answers still in flight when a 429 arrives count too
-//     (429s come back at once, accepted answers after the API's latency);
-//   - after the pause the pace is BACKOFF × that estimate and grows by PROBE × it per second
-//     while workers are actually waiting for it (additive increase), so the run probes back
-//     to the limit, drains the server's burst slowly and meets the next 429 only after a
-//     long stretch just under the limit.
-//   - a round that says little (under MIN_SAMPLES accepted, or a period spent mostly paused,
-//     as when one customer's own throttling answers 429 again right after the pause) lowers
-//     a known pace by BACKOFF only; with no pace known yet it starts slow and doubles (slow start);
-//   - waiting workers queue in order and one pump releases them at the pace current at that
-//     moment, so a rising pace takes effect at once and nobody holds a stale reservation.
-// --max-rpm is a hard ceiling on the pace at all times.
-// Measured in virtual time (test/rate.test.ts, concurrency 32, 20 ms latency, 60 s): 99% of a
-// 20, 40 or 100/s limit sustained, 0.4–1.3% of requests answered 429.
+// An adaptive pace on the START rate, not a limit on concurrency: with a fast API one
+// connection can exceed the limit, so capping requests in flight does not bound the rate.
+//   - Slow start: the first wave is paced too, from START_RATE doubling every 100 ms of demand,
+//     so a small bucket is not emptied by --concurrency requests at once (TCP's slow start).
+//   - On a 429 round (a 429 to a request started after the previous round was noticed) the
+//     pace is cut to BACKOFF × what the API measurably accepted between two empty moments
+//     (rate-estimate.ts), or halved while nothing is measured yet; then it climbs along a
+//     cubic back to the pace that drew the 429 and slowly beyond (rate-curve.ts; CUBIC and
+//     AWS's adaptive retry mode): a bad first estimate is repaired within one K, a limit that
+//     rose is found by the convex part.
+//   - Retry-After is honoured by the throttled row (its retry waits at least that long). The
+//     whole run is held only when the API shows it is closed until a fixed moment: a Retry-After
+//     that counts down (a later 429, Retry-After smaller by a second or more, same end) marks a
+//     window limiter; from then on every 429 holds all workers until the window's end. For a
+//     bucket, holding everyone for a constant Retry-After (30 s, say) would throw away tokens
+//     the bucket keeps refilling; the run only slows down. 429s to probes that find nothing
+//     accepted since the last round back off (doubling) before the next request goes.
+//   - --max-rpm is a hard ceiling on the pace at all times.
+// Measured in virtual time over every limiter shape (test/rate-matrix.test.ts, bench scenario d).
 
-/** Multiplicative decrease after a 429: a little under what the API granted. */
-const BACKOFF = 0.95;
-/** Additive increase per second of waiting workers, as a share of the estimated limit. */
-const PROBE = 0.02;
-/** Shortest stretch an estimate divides by: a first 429 after a few ms of burst says little. */
-const MIN_PERIOD_MS = 1_000;
-/** Pause when a 429 comes without Retry-After. */
-const DEFAULT_PAUSE_MS = 1_000;
+/** The pace after a round, as a share of what the API measurably accepted. */
+const BACKOFF = 0.97;
+/** After a probe's 429, the pace returns to this share of the pace that drew it. */
+const PROBE_TOP = 0.99;
+/** After a probe's 429, the pace returns to at most this much above the measured rate. */
+const PROBE_OVER_ESTIMATE = 1.05;
+/** After an overshoot, the pace returns to at most this much above the measured rate. */
+const MAX_TOP_OVER_ESTIMATE = 1.25;
+/**
+ * Against a window limiter the pace stays this much above the measured rate, measured over this
+ * many windows. A window used up early costs nothing (the next one opens on time); the whole
+ * seconds of Retry-After end a hold up to a second late, which a pace 25 % above the average
+ * makes up within the next window, and against a sliding window a pace (W + 1 s) ÷ W above the
+ * average is what keeps it full.
+ */
+const WINDOW_MARGIN = 1.25;
+const WINDOW_PERIODS = 4;
+/** When nothing is measured yet (the opening burst hid the limit), the pace is halved. */
+const BLIND_BACKOFF = 0.5;
+/** A round of 429s lasts at least this long (see roundEnds). */
+const ROUND_MS = 250;
 /** Slowest pace: one request every 10 s still notices when the API lets more through. */
 const MIN_RATE = 0.1;
-/**
- * Fewer accepted requests than this between two rounds (say the very first request was a 429)
- * say too little about the limit. With no pace yet, it starts at SLOW_START_RATE and doubles
- * every second of waiting workers until the next 429 gives a real estimate (TCP's slow start).
- */
-const MIN_SAMPLES = 10;
-const SLOW_START_RATE = 1;
+/** Workers that waited within this long count as demand: the pace grows only while used. */
+const DEMAND_MS = 1_000;
 /** Longest the pump sleeps before looking at the pace again (it may have risen meanwhile). */
 const MAX_NAP_MS = 250;
+/** Retry-After is in whole seconds: ends of one countdown agree within this. */
+const SAME_END_MS = 1_100;
+/** Pause when a 429 comes without Retry-After. */
+const DEFAULT_RETRY_AFTER_MS = 1_000;
 
 export interface RateController {
   /**
@@ -53,76 +65,121 @@ export interface RateController {
    * onAnswer. Returns early when `signal` aborts.
    */
   acquire(signal?: AbortSignal): Promise<number>;
-  /** Every answered request reports here; a 429 pauses and slows the whole run. */
+  /** Every answered request reports here; a 429 slows the whole run (and may hold it). */
   onAnswer(throttled: boolean, retryAfterMs?: number, startedAt?: number): void;
   /** Until when all workers are held (epoch ms), for the progress display. */
   readonly pausedUntil: number;
-  /** Current pace in requests per second, undefined when unpaced. */
+  /** Current pace in requests per second, undefined when it is beyond mattering. */
   readonly ratePerSecond: number | undefined;
   readonly throttled: number;
-}
-
-/** Requests accepted among those started from `from` on (until the next period begins). */
-interface Period {
-  from: number;
-  ok: number;
-  /** The run's total paused time when the period began. */
-  pausedAtFrom: number;
 }
 
 export function createRateController(options: { clock: Clock; maxRpm?: number }): RateController {
   const { clock } = options;
   const ceiling = options.maxRpm !== undefined ? options.maxRpm / 60 : Infinity;
-  let adaptive = Infinity;
-  let step = 0;
-  let lastAdjust = 0;
+  const log = createAcceptanceLog();
+  let curve: Curve = slowStart();
+  /** Demand time spent on the current curve, and when it was last brought up to date. */
+  let tau = 0;
+  let lastAdvance = clock.now();
   let lastHeldAt = -Infinity;
   let pausedUntil = 0;
   let throttled = 0;
-  let current: Period | undefined;
-  let closed: { from: number; ok: number; end: number; active: number } | undefined;
-  /** Time all workers were held by Retry-After, summed over the run. */
-  let pausedTotal = 0;
-  /** When the latest throttling round was noticed; 429s to requests started before are part of it. */
-  let roundSeenAt = -Infinity;
-  let evaluate = false;
-  let slowStart = false;
+  /**
+   * 429s to requests started before this are part of the latest round: those already under way
+   * when it was noticed, and those of the next ROUND_MS, while a small bucket refills to the
+   * new pace (one cut per round, as TCP cuts once per round trip).
+   */
+  let roundEnds = -Infinity;
+  /** 429s since the last accepted answer: the hold before the next request doubles with each. */
+  let refusedInARow = 0;
+  /** The API has shown a Retry-After that counts down: a window, closed until its end. */
+  let windowLimiter = false;
+  let windowEnd = 0;
+  let lastRefusal: { retryAfterMs: number; end: number } | undefined;
 
   function pace(now: number): number {
-    if (evaluate && now >= pausedUntil && closed) {
-      evaluate = false;
-      const estimate = (closed.ok * 1000) / Math.max(MIN_PERIOD_MS, closed.end - closed.from);
-      // Informative: enough accepted requests, and the period was mostly sending, not paused.
-      if (closed.ok >= MIN_SAMPLES && closed.active * 2 >= closed.end - closed.from) {
-        slowStart = false;
-        adaptive = Math.max(MIN_RATE, Math.min(estimate, ceiling) * BACKOFF);
-        step = Math.max(MIN_RATE * PROBE, estimate * PROBE);
-      } else if (adaptive !== Infinity) {
-        // Too little sending since the last round to measure anything (one customer's own
-        // throttling hit again right after the pause, say): a gentle decrease, no collapse.
-        adaptive = Math.max(MIN_RATE, adaptive * BACKOFF);
-      } else {
-        slowStart = true;
-        adaptive = SLOW_START_RATE;
-        step = MIN_RATE * PROBE;
-      }
-      lastAdjust = now;
+    if (now > lastAdvance) {
+      // Grow only while demand exceeds the pace and nobody is held: an idle run banks nothing.
+      const from = Math.max(lastAdvance, Math.min(now, pausedUntil));
+      if (now - lastHeldAt < DEMAND_MS) tau += now - from;
+      lastAdvance = now;
     }
-    if (adaptive !== Infinity && now > lastAdjust) {
-      // Grow only while demand exceeds the pace: an idle run must not bank a burst.
-      if (now - lastHeldAt < 1_000) {
-        const grown = slowStart
-          ? adaptive * 2 ** ((now - lastAdjust) / 1000)
-          : adaptive + (step * (now - lastAdjust)) / 1000;
-        adaptive = Math.min(grown, Math.max(ceiling, MIN_RATE));
-      }
-      lastAdjust = now;
+    return Math.min(Math.max(MIN_RATE, curve.at(tau)), ceiling);
+  }
+
+  /** A new curve from `floor` back to `top`, starting now. */
+  function restart(floor: number, top: number, settled: boolean): void {
+    const low = Math.max(MIN_RATE, Math.min(floor, ceiling));
+    curve = cubic(low, Math.max(low, Math.min(top, ceiling)), settled);
+    tau = 0;
+  }
+
+  /** A 429 to a request that started after the last round was noticed: slow down. */
+  function newRound(now: number, at: number): void {
+    roundEnds = now;
+    if (log.acceptedSinceMark() === 0 && log.lastMark !== undefined) {
+      // Nothing got through since the last empty moment: still closed. Not a new measurement
+      // (marking it would stretch the span without a grant), and no reason to cut again.
+      return;
     }
-    return Math.min(adaptive, ceiling);
+    const current = pace(now);
+    log.mark(at);
+    const measured = log.estimate(windowLimiter ? WINDOW_PERIODS : 1);
+    const estimate = measured?.perSecond;
+    const settled = measured !== undefined && !measured.rough;
+    // While the limit is unknown every 429 halves the pace (the slow start overshot by an
+    // unknown factor); once it is known, one cut per ROUND_MS.
+    if (settled) roundEnds = now + ROUND_MS;
+    if (windowLimiter && estimate !== undefined) {
+      // A window used up is no sign of pacing too fast: the run holds until it ends anyway.
+      // Sending a little faster than the window's average means each new window is used up
+      // in full although the hold ends up to a second late (Retry-After is whole seconds).
+      const pace = estimate * WINDOW_MARGIN;
+      restart(pace, pace, settled);
+    } else if (estimate !== undefined && current <= estimate * MAX_TOP_OVER_ESTIMATE) {
+      // A probe found the limit. The measured rate is the limit when the bucket was empty at
+      // both ends of its span, and falls short of it when a small bucket overflowed while the
+      // run paced below the limit; the pace that drew this 429 is above it. Return to just
+      // over the measured rate, under the pace that failed, and probe on slowly from there.
+      const top = Math.min(current * PROBE_TOP, estimate * PROBE_OVER_ESTIMATE);
+      restart(top * BACKOFF, top, settled);
+    } else if (estimate !== undefined) {
+      // Far above what the API granted (the slow start's overshoot, or a limit that dropped):
+      // return to the measured rate, not to the pace that failed.
+      const top = Math.max(estimate, Math.min(current * BACKOFF, estimate * MAX_TOP_OVER_ESTIMATE));
+      restart(BACKOFF * estimate, top, settled);
+    } else restart(BLIND_BACKOFF * current, current, false);
+  }
+
+  /** A countdown: a later Retry-After, at least a second shorter, that ends at the same moment. */
+  function noticeCountdown(retryAfterMs: number, end: number): void {
+    if (
+      lastRefusal &&
+      retryAfterMs <= lastRefusal.retryAfterMs - 1_000 &&
+      Math.abs(end - lastRefusal.end) <= SAME_END_MS
+    )
+      windowLimiter = true;
+    lastRefusal = { retryAfterMs, end };
+  }
+
+  function hold(now: number, retryAfterMs: number): void {
+    const end = now + retryAfterMs;
+    if (windowLimiter) {
+      // Whole seconds round up: of several ends of the same countdown, the earliest is closest.
+      windowEnd =
+        windowEnd > now && Math.abs(end - windowEnd) <= SAME_END_MS ? Math.min(windowEnd, end) : end;
+      pausedUntil = Math.max(pausedUntil > windowEnd + SAME_END_MS ? 0 : pausedUntil, windowEnd);
+      return;
+    }
+    // A bucket keeps refilling whatever Retry-After says: wait one interval of the new pace,
+    // twice as long for each further 429 before anything is accepted again.
+    const wait = Math.min(retryAfterMs, (1000 / pace(now)) * 2 ** Math.min(20, refusedInARow - 1));
+    pausedUntil = Math.max(pausedUntil, now + wait);
   }
 
   function started(now: number): number {
-    current ??= { from: now, ok: 0, pausedAtFrom: pausedTotal };
+    log.started(now);
     return now;
   }
 
@@ -135,13 +192,12 @@ export function createRateController(options: { clock: Clock; maxRpm?: number })
   /** Takes the next start slot now if it is due; false when the caller must wait. */
   function take(now: number): boolean {
     if (now < pausedUntil) return false;
-    const rate = pace(now);
-    if (rate === Infinity) return true;
-    const interval = 1000 / rate;
+    const interval = 1000 / pace(now);
     const slot = lastStart + interval;
     if (slot > now) return false;
-    // A timer that fired a little late does not slow the pace down; a long idle banks nothing.
-    lastStart = now - slot < interval ? slot : now;
+    // A timer that fired a little late does not slow the pace down; a long idle banks nothing,
+    // and neither does a hold: the first start after it is a whole interval from the next.
+    lastStart = now - slot < interval && slot >= pausedUntil ? slot : now;
     return true;
   }
 
@@ -156,8 +212,7 @@ export function createRateController(options: { clock: Clock; maxRpm?: number })
           queue.shift()!.resolve(started(now));
           continue;
         }
-        const rate = pace(now);
-        const due = now < pausedUntil ? pausedUntil : lastStart + 1000 / rate;
+        const due = now < pausedUntil ? pausedUntil : lastStart + 1000 / pace(now);
         if (now >= pausedUntil) lastHeldAt = now;
         await clock.sleep(Math.max(1, Math.min(due - now, MAX_NAP_MS)));
       }
@@ -189,35 +244,26 @@ export function createRateController(options: { clock: Clock; maxRpm?: number })
       });
     },
     onAnswer(isThrottle, retryAfterMs, startedAt) {
-      const now = clock.now();
-      const at = startedAt ?? now;
-      const period = closed && at <= closed.end ? closed : current;
       if (!isThrottle) {
-        if (period) period.ok++;
+        refusedInARow = 0; // counted when it started
         return;
       }
+      const now = clock.now();
+      const at = startedAt ?? now;
       throttled++;
-      const until = Math.max(pausedUntil, now + (retryAfterMs ?? DEFAULT_PAUSE_MS));
-      // Requests that were already under way when the round was noticed belong to it.
-      if (at >= roundSeenAt) {
-        roundSeenAt = now;
-        const from = current?.from ?? at;
-        const end = Math.max(from, at);
-        // Earlier pauses all ended before this request started: none overlaps what follows.
-        const active = end - from - (pausedTotal - (current?.pausedAtFrom ?? pausedTotal));
-        closed = { from, ok: current?.ok ?? 0, end, active };
-        current = { from: end, ok: 0, pausedAtFrom: pausedTotal };
-        evaluate = true;
-      }
-      pausedTotal += until - Math.max(pausedUntil, now);
-      pausedUntil = until;
+      refusedInARow++;
+      log.refused(at);
+      const wait = retryAfterMs ?? DEFAULT_RETRY_AFTER_MS;
+      noticeCountdown(wait, now + wait);
+      if (at >= roundEnds) newRound(now, at);
+      hold(now, wait);
     },
     get pausedUntil() {
       return pausedUntil;
     },
     get ratePerSecond() {
-      const r = Math.min(adaptive, ceiling);
-      return r === Infinity ? undefined : r;
+      const r = pace(clock.now());
+      return r >= TOP_RATE ? undefined : r;
     },
     get throttled() {
       return throttled;

@@ -1,0 +1,53 @@
+// How the run's pace grows: slow start before the API has said anything, then a cubic curve
+// back towards the last pace that worked and slowly beyond it (CUBIC, RFC 9438; the same curve
+// that AWS SDKs' "adaptive" retry mode uses for their client-side rate).
+//
+// Time on these curves is "demand time": it runs only while workers are waiting for the pace
+// and the run is not held by a Retry-After, so an idle run banks no pace it never tried.
+
+/** The first pace: low enough that the opening wave does not empty a small bucket at once. */
+export const START_RATE = 8;
+/** Slow start doubles the pace this often (TCP doubles per round trip): 8/s to 1,000/s in 0.7 s. */
+const DOUBLING_MS = 100;
+/** Above this the pace stops mattering (the tool's own ceiling is about 2,000 requests/s). */
+export const TOP_RATE = 10_000;
+/**
+ * After a cut the pace is back at `top` (the pace that drew the 429, or the measured limit) after
+ * RETURN_MS: a bad estimate costs at most that long. Beyond `top` it grows slowly at first and
+ * doubles after K = PROBE_REQUESTS at that pace (at least MIN_K_MS, at most MAX_K_MS): probing
+ * costs one 429 round per cycle, so a cycle of at least PROBE_REQUESTS keeps 429s near 1 % at any
+ * limit, and a limit that doubles is found within K (4 s at 40/s, 30 s at 5/s).
+ */
+const RETURN_MS = 1_000;
+const PROBE_REQUESTS = 150;
+const MIN_K_MS = 2_000;
+const MAX_K_MS = 30_000;
+
+export interface Curve {
+  /** Pace (requests/s) after `tau` ms of demand time on this curve. */
+  at(tau: number): number;
+  readonly slowStart: boolean;
+}
+
+export function slowStart(from = START_RATE): Curve {
+  return {
+    at: (tau) => Math.min(TOP_RATE, from * 2 ** (tau / DOUBLING_MS)),
+    slowStart: true,
+  };
+}
+
+/**
+ * From `floor` up to `top` along a concave cubic (fast at first, flat near `top`, where the
+ * last 429 came), then convex beyond `top` (flat at first, doubling after K).
+ */
+export function cubic(floor: number, top: number, settled = true): Curve {
+  const high = Math.max(floor, top);
+  const k = settled ? Math.min(MAX_K_MS, Math.max(MIN_K_MS, (PROBE_REQUESTS * 1000) / high)) : MIN_K_MS;
+  return {
+    at(tau) {
+      if (tau < RETURN_MS) return high - (high - floor) * ((RETURN_MS - tau) / RETURN_MS) ** 3;
+      return Math.min(TOP_RATE, high * (1 + ((tau - RETURN_MS) / k) ** 3));
+    },
+    slowStart: false,
+  };
+}
