@@ -18,8 +18,8 @@ const MIN_SAMPLES = 20;
 /** Shortest span trusted: a fixed window's lump of grants must not read as a rate. */
 const MIN_SPAN_MS = 2_000;
 /** A rough figure needs at least this span and this many acceptances. */
-const ROUGH_SPAN_MS = 250;
-const ROUGH_SAMPLES = 2;
+const ROUGH_SPAN_MS = 100;
+const ROUGH_SAMPLES = 1;
 /** Moments kept: older ones say nothing about a limit that may have changed since. */
 const MAX_MARKS = 64;
 

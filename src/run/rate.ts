@@ -143,7 +143,7 @@ export function createRateController(options: { clock: Clock; maxRpm?: number })
       // run paced below the limit; the pace that drew this 429 is above it. Return to just
       // over the measured rate, under the pace that failed, and probe on slowly from there.
       const top = Math.min(current * PROBE_TOP, estimate * PROBE_OVER_ESTIMATE);
-      restart(top * BACKOFF, top, settled);
+      restart(top * PROBE_TOP, top, settled);
     } else if (estimate !== undefined) {
       // Far above what the API granted (the slow start's overshoot, or a limit that dropped):
       // return to the measured rate, not to the pace that failed.

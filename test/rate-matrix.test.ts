@@ -1,0 +1,61 @@
+// Whole runs against every limiter shape of the matrix (test/helpers/rate-matrix.ts), in virtual
+// time against the simulator's own limiter classes: share of the limit and 429 share per case.
+// RATE_FIGURES=1 prints each case's figures.
+import { describe, expect, it } from "vitest";
+import { runRateCase, type RateFigures } from "./helpers/rate-harness.js";
+import { CHANGE_AFTER_SECONDS, matrixCases, targetFor } from "./helpers/rate-matrix.js";
+
+function startsPerSecond(
+  f: RateFigures,
+  fromSecond: number,
+  toSecond: number,
+  acceptedOnly: boolean,
+): number {
+  const from = fromSecond * 1000;
+  const to = toSecond * 1000;
+  const n = f.starts.filter((s) => s.at >= from && s.at < to && (!acceptedOnly || s.accepted)).length;
+  return n / (toSecond - fromSecond);
+}
+
+describe("rate controller against every limiter shape (virtual time)", () => {
+  it.each(matrixCases().map((c) => [c.name, c] as const))("%s", async (_name, c) => {
+    const f = await runRateCase(c);
+    if (process.env.RATE_FIGURES)
+      console.log(
+        `${c.name}: share ${f.share.toFixed(3)} 429 ${(f.throttledShare * 100).toFixed(1)}% (${f.throttled}/${f.requests}) failed ${f.failedRows} elapsed ${(f.elapsedMs / 1000).toFixed(1)} ideal ${(f.idealMs / 1000).toFixed(1)}`,
+      );
+    const target = targetFor(c.limit);
+    expect(f.failedRows).toBe(0);
+    expect(f.share).toBeGreaterThanOrEqual(target.share);
+    expect(f.throttledShare).toBeLessThanOrEqual(target.throttled);
+  });
+});
+
+describe("rate controller when the limit changes in the middle of a run", () => {
+  const changing = matrixCases().filter((c) => c.limit.change && c.concurrency === 32);
+
+  it.each(changing.filter((c) => c.limit.change!.factor < 1).map((c) => [c.name, c] as const))(
+    "follows a halved limit down within one Retry-After: %s",
+    async (_name, c) => {
+      const f = await runRateCase(c);
+      const limit = c.limit;
+      const retryAfter = "perSecond" in limit ? limit.retryAfterSeconds! : limit.windowSeconds;
+      const lowered = ("perSecond" in limit ? limit.perSecond : limit.limit / limit.windowSeconds) / 2;
+      // Requests of any answer: the run no longer sends above the new limit.
+      const from = CHANGE_AFTER_SECONDS + retryAfter + 1;
+      expect(startsPerSecond(f, from, from + 10, false)).toBeLessThanOrEqual(lowered * 1.1);
+    },
+  );
+
+  it.each(changing.filter((c) => c.limit.change!.factor > 1).map((c) => [c.name, c] as const))(
+    "finds a doubled limit within 30 s: %s",
+    async (_name, c) => {
+      // Enough rows to run on for a minute after the change at the new rate.
+      const f = await runRateCase({ ...c, seconds: 150 });
+      const limit = c.limit;
+      const raised = ("perSecond" in limit ? limit.perSecond : limit.limit / limit.windowSeconds) * 2;
+      const from = CHANGE_AFTER_SECONDS + 30;
+      expect(startsPerSecond(f, from, from + 10, true)).toBeGreaterThanOrEqual(raised * 0.9);
+    },
+  );
+});
