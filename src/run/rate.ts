@@ -43,7 +43,7 @@ const MAX_TOP_OVER_ESTIMATE = 1.25;
  * average is what keeps it full.
  */
 const WINDOW_MARGIN = 1.25;
-const WINDOW_PERIODS = 4;
+const WINDOW_PERIODS = 2;
 /** When nothing is measured yet (the opening burst hid the limit), the pace is halved. */
 const BLIND_BACKOFF = 0.5;
 /** A round of 429s lasts at least this long (see roundEnds). */
