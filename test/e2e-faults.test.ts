@@ -179,23 +179,31 @@ describe("faults end to end", () => {
 });
 
 describe("Retry-After end to end", () => {
-  // Some accepted requests first, so the run knows a rate to come back at after the pause.
+  // Some accepted requests first, so the run knows a rate to come back at.
   const THROTTLED_ARRIVAL = 12;
-  /** A recording API: the 12th POST gets 429 with `retryAfter`, every other one 201. */
-  async function throttlingServer(retryAfter: () => string) {
-    const arrivals: number[] = [];
-    let throttledAt: number | undefined;
+  interface Arrival {
+    at: number;
+    correlationId: string;
+    throttled: boolean;
+  }
+  /**
+   * A recording API: `answer(n, now)` gives the Retry-After header for the n-th POST (1-based),
+   * or undefined to answer 201.
+   */
+  async function throttlingServer(answer: (n: number, now: number) => string | undefined) {
+    const arrivals: Arrival[] = [];
     const server = http.createServer((req, res) => {
       req.resume();
       req.on("end", () => {
-        arrivals.push(Date.now());
-        const n = arrivals.length;
+        const now = Date.now();
+        const correlationId = String(req.headers["ms-correlationid"] ?? "");
+        const retryAfter = answer(arrivals.length + 1, now);
+        arrivals.push({ at: now, correlationId, throttled: retryAfter !== undefined });
         res.setHeader("content-type", "application/json");
         res.setHeader("ms-requestid", String(req.headers["ms-requestid"] ?? ""));
-        res.setHeader("ms-correlationid", String(req.headers["ms-correlationid"] ?? ""));
-        if (n === THROTTLED_ARRIVAL) {
-          throttledAt = Date.now();
-          res.writeHead(429, { "retry-after": retryAfter() });
+        res.setHeader("ms-correlationid", correlationId);
+        if (retryAfter !== undefined) {
+          res.writeHead(429, { "retry-after": retryAfter });
           return res.end(JSON.stringify({ statusCode: 429, message: "Rate limit is exceeded." }));
         }
         res.writeHead(201);
@@ -205,34 +213,57 @@ describe("Retry-After end to end", () => {
     servers.push(server);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return { url, arrivals, throttledAt: () => throttledAt! };
+    return { url, arrivals };
   }
+
+  const runArgs = ["--concurrency", "8", "--template-id", CURRENT_MCA_TEMPLATE_ID];
 
   it.each([
     ["seconds", () => "2", 2_000],
     ["an HTTP date", () => new Date(Date.now() + 3_000).toUTCString(), 2_000],
   ])(
-    "starts no request anywhere in the run until Retry-After (%s) has passed",
+    "holds the throttled row until Retry-After (%s) has passed while the run goes on",
     async (_, header, minPauseMs) => {
-      const api = await throttlingServer(header);
+      const api = await throttlingServer((n) => (n === THROTTLED_ARRIVAL ? header() : undefined));
       const { file } = await inputFile(30);
-      // Latency-free server: the run would finish in well under a second without the pause.
-      const { r, rows } = await run(api.url, file, [
-        "--concurrency",
-        "8",
-        "--template-id",
-        CURRENT_MCA_TEMPLATE_ID,
-      ]);
+      const { r, rows } = await run(api.url, file, runArgs);
       expect(r.code, r.stderr).toBe(0);
       expect(rows.every((row) => row.status === "confirmed")).toBe(true);
       expect(rows.filter((row) => row.attempts === "2")).toHaveLength(1);
-      const t = api.throttledAt();
-      // Requests already on their way when the 429 was sent may arrive just after it; nothing later.
-      const late = api.arrivals.filter((a) => a > t + 50 && a < t + minPauseMs - 20);
-      expect(late).toEqual([]);
-      expect(api.arrivals.filter((a) => a >= t + minPauseMs - 20).length).toBeGreaterThan(0);
+      const throttled = api.arrivals.find((a) => a.throttled)!;
+      const retried = api.arrivals.filter((a) => a.correlationId === throttled.correlationId);
+      expect(retried).toHaveLength(2);
+      expect(retried[1].at - throttled.at).toBeGreaterThanOrEqual(minPauseMs - 20);
+      // A constant Retry-After is what a token bucket sends; it keeps refilling meanwhile, so
+      // the other rows go on (slower) instead of the whole run waiting.
+      const others = api.arrivals.filter((a) => a.at > throttled.at + 50 && a.at < throttled.at + minPauseMs);
+      expect(others.length).toBeGreaterThan(0);
     },
   );
+
+  it("holds every request once Retry-After counts down to a window's end", async () => {
+    // A window used up by the 12th POST that opens again 3 s later: every POST before then is
+    // refused with the seconds left, rounded up, as a fixed-window limiter answers.
+    let opensAt: number | undefined;
+    const api = await throttlingServer((n, now) => {
+      if (n === THROTTLED_ARRIVAL) opensAt = now + 3_000;
+      if (opensAt === undefined || now >= opensAt) return undefined;
+      return String(Math.max(1, Math.ceil((opensAt - now) / 1000)));
+    });
+    const { file } = await inputFile(30);
+    const { r, rows } = await run(api.url, file, runArgs);
+    expect(r.code, r.stderr).toBe(0);
+    expect(rows.every((row) => row.status === "confirmed")).toBe(true);
+    const refused = api.arrivals.filter((a) => a.throttled);
+    // Once a later 429 showed the countdown (same end, a second less), nothing until the end.
+    const first = refused[0];
+    const countdown = refused.find((a) => a.at >= first.at + 1_000);
+    expect(countdown, "a 429 a second or more after the first").toBeDefined();
+    const early = api.arrivals.filter((a) => a.at > countdown!.at + 50 && a.at < opensAt! - 20);
+    expect(early).toEqual([]);
+    // Probing before the countdown is known is bounded: a handful of 429s, not a stream.
+    expect(refused.length).toBeLessThanOrEqual(12);
+  });
 });
 
 describe("outages end to end", () => {
