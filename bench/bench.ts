@@ -5,7 +5,9 @@
 //   a  validate 500k rows: rows/s, peak RSS
 //   b  run 20k rows, no latency, --concurrency 32: rows/s, peak RSS
 //   c  run at 20 ms latency, default concurrency, against a sequential one-request-at-a-time loop
-//   d  rate-limited simulator (40 req/s): achieved rate / limit, share of 429 answers
+//   d  rate limits: the whole limiter matrix in virtual time (one line per case, share of the
+//      limit and 429 share, then the worst case), and real runs against the simulator's
+//      token bucket (40/s, and 20/s with burst 5): achieved rate / limit, share of 429 answers
 //   e  faulty simulator (15% faults, 3% of each kind): requests per row, duplicate records, all confirmed
 //   f  run 500k rows, no latency, --concurrency 32: peak RSS, rows/s
 //
@@ -28,6 +30,7 @@ import {
   type SimulatorProcess,
 } from "./proc.js";
 import { runSequential } from "./sequential.js";
+import { printRateMatrix } from "./rate-matrix.js";
 
 interface Summary {
   rows: number;
@@ -267,10 +270,31 @@ async function scenarioC(): Promise<void> {
 }
 
 async function scenarioD(): Promise<void> {
-  const rows = SIZES.rateRows;
-  const limit = SIZES.rateLimit;
+  const worst = await printRateMatrix((line) => process.stderr.write(`  [d] ${line}\n`));
+  record({
+    scenario: "d",
+    figure: `limiter matrix (virtual time): worst share of the limit — ${worst.share.name}`,
+    value: `${fmt(worst.share.share * 100, 1)}%`,
+    target: "≥ 95%",
+    pass: worst.share.share >= 0.95,
+  });
+  record({
+    scenario: "d",
+    figure: `limiter matrix (virtual time): worst 429 share — ${worst.throttled.name}`,
+    value: `${fmt(worst.throttled.throttledShare * 100, 1)}%`,
+    target: "≤ 5%",
+    pass: worst.throttled.throttledShare <= 0.05,
+  });
+  await rateLimitedRun(SIZES.rateLimit, undefined, SIZES.rateRows);
+  // The simulator as the issue measured it: a small burst, where an unpaced first wave hurt most.
+  await rateLimitedRun(20, 5, q(800, 200));
+}
+
+/** A real run through the CLI against the simulator's token bucket. */
+async function rateLimitedRun(limit: number, burst: number | undefined, rows: number): Promise<void> {
   const file = await dataFile(rows, 3);
-  const sim = await startSimulator({ host: "127.0.0.1", rateLimit: { perSecond: limit } });
+  const rateLimit = { perSecond: limit, ...(burst ? { burst } : {}) };
+  const sim = await startSimulator({ host: "127.0.0.1", latencyMs: 10, rateLimit });
   sims.inProc.push(sim);
   try {
     const res = await cli(
@@ -283,16 +307,17 @@ async function scenarioD(): Promise<void> {
     const accepted = st.requests - st.throttled;
     const achieved = accepted / res.r.wallSeconds;
     const share = st.requests > 0 ? st.throttled / st.requests : 0;
+    const name = `${limit}/s burst ${burst ?? limit}, ${rows} rows, ${fmt(res.r.wallSeconds, 1)} s`;
     record({
       scenario: "d",
-      figure: `achieved rate / limit (${limit}/s, ${rows} rows, ${fmt(res.r.wallSeconds, 1)} s)`,
+      figure: `real run: achieved rate / limit (${name})`,
       value: `${fmt((achieved / limit) * 100, 1)}% (${fmt(achieved, 1)} req/s)`,
-      target: "≥ 95%",
-      pass: achieved / limit >= 0.95,
+      target: "≥ 90% (whole process, start-up included)",
+      pass: achieved / limit >= 0.9,
     });
     record({
       scenario: "d",
-      figure: "requests answered 429",
+      figure: `real run: requests answered 429 (${name})`,
       value: `${fmt(share * 100, 1)}% (${st.throttled} of ${st.requests})`,
       target: "≤ 5%",
       pass: share <= 0.05,
