@@ -51,3 +51,59 @@ export function cubic(floor: number, top: number, settled = true): Curve {
     slowStart: false,
   };
 }
+
+/** The pace after a round, as a share of what the API measurably accepted. */
+const BACKOFF = 0.97;
+/** After a probe's 429, the pace returns to this share of the pace that drew it. */
+const PROBE_TOP = 0.99;
+/** After a probe's 429, the pace returns to at most this much above the measured rate. */
+const PROBE_OVER_ESTIMATE = 1.05;
+/** After an overshoot, the pace returns to at most this much above the measured rate. */
+const MAX_TOP_OVER_ESTIMATE = 1.25;
+/**
+ * Against a window limiter the pace stays this much above the measured rate. A window used up
+ * early costs nothing (the next one opens on time); the whole seconds of Retry-After end a hold
+ * up to a second late, which a pace 25 % above the average makes up within the next window, and
+ * against a sliding window a pace (W + 1 s) ÷ W above the average is what keeps it full.
+ */
+const WINDOW_MARGIN = 1.25;
+/** When nothing is measured yet (the opening burst hid the limit), the pace is halved. */
+const BLIND_BACKOFF = 0.5;
+
+export interface Cut {
+  floor: number;
+  top: number;
+  /** The limit is measured, not guessed: probe at the settled pace (see cubic). */
+  settled: boolean;
+}
+
+/**
+ * Where the pace goes after a round of 429s, from the pace that drew it (`current`) and what the
+ * API measurably accepted (`measured`, rate-estimate.ts). Pure, so each case reads on its own.
+ */
+export function cutAfterRound(
+  current: number,
+  measured: { perSecond: number; rough: boolean } | undefined,
+  windowLimiter: boolean,
+): Cut {
+  if (!measured) return { floor: BLIND_BACKOFF * current, top: current, settled: false };
+  const estimate = measured.perSecond;
+  const settled = !measured.rough;
+  if (windowLimiter) {
+    // A window used up is no sign of pacing too fast: the run holds until it ends anyway.
+    const pace = estimate * WINDOW_MARGIN;
+    return { floor: pace, top: pace, settled };
+  }
+  if (current <= estimate * MAX_TOP_OVER_ESTIMATE) {
+    // A probe found the limit. The measured rate is the limit when the bucket was empty at both
+    // ends of its span, and falls short of it when a small bucket overflowed while the run paced
+    // below the limit; the pace that drew this 429 is above it. Return to just over the
+    // measured rate, under the pace that failed, and probe on slowly from there.
+    const top = Math.min(current * PROBE_TOP, estimate * PROBE_OVER_ESTIMATE);
+    return { floor: top * PROBE_TOP, top, settled };
+  }
+  // Far above what the API granted (the slow start's overshoot, or a limit that dropped):
+  // return to the measured rate, not to the pace that failed.
+  const top = Math.max(estimate, Math.min(current * BACKOFF, estimate * MAX_TOP_OVER_ESTIMATE));
+  return { floor: BACKOFF * estimate, top, settled };
+}
