@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { virtualClock, type VirtualClock } from "./helpers/virtual-clock.js";
 import { createRateController, type RateController } from "../src/run/rate.js";
 import { TokenBucket } from "../src/simulator/faults.js";
+import { cutAfterRound } from "../src/run/rate-curve.js";
 
 interface Traffic {
   /** Accepted answers by arrival second. */
@@ -203,5 +204,29 @@ describe("rate controller and one customer's own throttling", () => {
     const after = acceptedBetween(t, 30, 60) / 30;
     expect(before).toBeGreaterThan(38);
     expect(after / before).toBeGreaterThan(0.8);
+  });
+});
+
+describe("the cut after a round of 429s", () => {
+  it("halves the pace while nothing is measured (the slow start overshot by an unknown factor)", () => {
+    expect(cutAfterRound(80, undefined, false)).toEqual({ floor: 40, top: 80, settled: false });
+  });
+
+  it("returns to just over the measured rate after a probe, under the pace that failed", () => {
+    const cut = cutAfterRound(41, { perSecond: 38, rough: false }, false);
+    expect(cut.top).toBeCloseTo(39.9, 5); // 38 × 1.05, below 41 × 0.99
+    expect(cut.floor).toBeLessThan(cut.top);
+    expect(cut.settled).toBe(true);
+  });
+
+  it("lands on the measured rate, not the pace that failed, after an overshoot", () => {
+    const cut = cutAfterRound(400, { perSecond: 5, rough: false }, false);
+    expect(cut.floor).toBeCloseTo(4.85, 5);
+    expect(cut.top).toBeCloseTo(6.25, 5);
+  });
+
+  it("keeps a window's pace above its measured average, and ignores rough figures there", () => {
+    expect(cutAfterRound(30, { perSecond: 20, rough: false }, true)).toMatchObject({ floor: 25, top: 25 });
+    expect(cutAfterRound(30, { perSecond: 0.5, rough: true }, true)).toMatchObject({ floor: 30, top: 30 });
   });
 });

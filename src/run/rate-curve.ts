@@ -90,8 +90,9 @@ export function cutAfterRound(
   const estimate = measured.perSecond;
   const settled = !measured.rough;
   if (windowLimiter) {
-    // A window used up is no sign of pacing too fast: the run holds until it ends anyway.
-    const pace = estimate * WINDOW_MARGIN;
+    // A window used up is no sign of pacing too fast: the run holds until it ends anyway. A
+    // rough figure says nothing here (a window grants in lumps: one period may hold none).
+    const pace = measured.rough ? current : estimate * WINDOW_MARGIN;
     return { floor: pace, top: pace, settled };
   }
   if (current <= estimate * MAX_TOP_OVER_ESTIMATE) {
