@@ -61,8 +61,11 @@ export function createRateController(options: { clock: Clock; maxRpm?: number })
 }
 
 class AdaptiveRate implements RateController {
-  pausedUntil = 0;
   throttled = 0;
+  /** No request starts before this (epoch ms). */
+  private heldUntil = 0;
+  /** The latest hold of a second or more, which the progress display shows as a pause. */
+  private shownUntil = 0;
   private readonly log: AcceptanceLog = createAcceptanceLog();
   private readonly gate: StartGate;
   private curve: Curve = slowStart();
@@ -90,7 +93,7 @@ class AdaptiveRate implements RateController {
     this.lastAdvance = clock.now();
     this.gate = createStartGate(clock, {
       pace: (now) => this.pace(now),
-      heldUntil: () => this.pausedUntil,
+      heldUntil: () => this.heldUntil,
       waiting: (now) => (this.lastWaitingAt = now),
       started: (now) => this.log.started(now),
     });
@@ -116,6 +119,11 @@ class AdaptiveRate implements RateController {
     this.hold(now, wait);
   }
 
+  /** Holds shorter than a second are pacing, not a pause worth a progress line. */
+  get pausedUntil(): number {
+    return this.shownUntil;
+  }
+
   get ratePerSecond(): number | undefined {
     const rate = this.pace(this.clock.now());
     return rate >= TOP_RATE ? undefined : rate;
@@ -124,7 +132,7 @@ class AdaptiveRate implements RateController {
   private pace(now: number): number {
     if (now > this.lastAdvance) {
       // Grow only while demand exceeds the pace and nobody is held: an idle run banks nothing.
-      const from = Math.max(this.lastAdvance, Math.min(now, this.pausedUntil));
+      const from = Math.max(this.lastAdvance, Math.min(now, this.heldUntil));
       if (now - this.lastWaitingAt < DEMAND_MS) this.tau += now - from;
       this.lastAdvance = now;
     }
@@ -163,14 +171,18 @@ class AdaptiveRate implements RateController {
       // Whole seconds round up: of several ends of the same countdown, the earliest is closest.
       const sameWindow = this.windowEnd > now && Math.abs(end - this.windowEnd) <= SAME_END_MS;
       this.windowEnd = sameWindow ? Math.min(this.windowEnd, end) : end;
-      const stale = this.pausedUntil > this.windowEnd + SAME_END_MS;
-      this.pausedUntil = Math.max(stale ? 0 : this.pausedUntil, this.windowEnd);
+      this.holdUntil(now, this.windowEnd);
       return;
     }
     // A bucket keeps refilling whatever Retry-After says: wait one interval of the new pace,
     // twice as long for each further 429 before anything is accepted again.
     const doubling = 2 ** Math.min(20, this.refusedInARow - 1);
     const wait = Math.min(retryAfterMs, (1000 / this.pace(now)) * doubling);
-    this.pausedUntil = Math.max(this.pausedUntil, now + wait);
+    this.holdUntil(now, Math.max(this.heldUntil, now + wait));
+  }
+
+  private holdUntil(now: number, until: number): void {
+    this.heldUntil = until;
+    if (until - now >= 1_000) this.shownUntil = until;
   }
 }
