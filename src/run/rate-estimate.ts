@@ -49,6 +49,8 @@ export interface AcceptanceLog {
    * lumps, so a span of several windows averages out where in its window each mark fell.
    */
   estimate(periods?: number): Estimate | undefined;
+  /** The highest rate of one whole period among the last `count` (for a window limiter). */
+  busiestPeriod(count: number): number | undefined;
   /** Requests started since the latest mark and not refused (so far). */
   acceptedSinceMark(): number;
   /** The latest empty moment. */
@@ -95,6 +97,17 @@ export function createAcceptanceLog(): AcceptanceLog {
       }
       if (span < ROUGH_SPAN_MS || accepted < ROUGH_SAMPLES) return undefined;
       return { perSecond: (accepted * 1000) / span, rough: true };
+    },
+    busiestPeriod(count) {
+      let best: number | undefined;
+      for (let i = periods.length - 2; i >= Math.max(0, periods.length - 1 - count); i--) {
+        const p = periods[i];
+        const span = periods[i + 1].at - p.at;
+        const accepted = p.started - p.refused;
+        if (span >= MIN_SPAN_MS && accepted >= MIN_SAMPLES)
+          best = Math.max(best ?? 0, (accepted * 1000) / span);
+      }
+      return best;
     },
     acceptedSinceMark() {
       const p = periods[periods.length - 1] ?? opening;

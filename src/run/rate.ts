@@ -147,7 +147,9 @@ class AdaptiveRate implements RateController {
     if (this.log.acceptedSinceMark() === 0 && this.log.lastMark !== undefined) return;
     const current = this.pace(now);
     this.log.mark(at);
-    const measured = this.log.estimate(this.windowLimiter ? WINDOW_PERIODS : 1);
+    let measured = this.log.estimate(this.windowLimiter ? WINDOW_PERIODS : 1);
+    const busiest = this.windowLimiter ? this.log.busiestPeriod(3) : undefined;
+    if (measured && busiest) measured = { perSecond: Math.max(busiest, measured.perSecond), rough: false };
     const cut = cutAfterRound(current, measured, this.windowLimiter);
     // While the limit is unknown every 429 halves the pace (the slow start overshot by an
     // unknown factor); once it is measured, one cut per ROUND_MS.
