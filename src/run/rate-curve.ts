@@ -57,7 +57,7 @@ const BACKOFF = 0.97;
 /** After a probe's 429, the pace returns to this share of the pace that drew it. */
 const PROBE_TOP = 0.99;
 /** After a probe's 429, the pace returns to at most this much above the measured rate. */
-const PROBE_OVER_ESTIMATE = 1.05;
+const PROBE_OVER_ESTIMATE = 1.03;
 /** After an overshoot, the pace returns to at most this much above the measured rate. */
 const MAX_TOP_OVER_ESTIMATE = 1.25;
 /**
