@@ -12,11 +12,13 @@ const DOUBLING_MS = 100;
 /** Above this the pace stops mattering (the tool's own ceiling is about 2,000 requests/s). */
 export const TOP_RATE = 10_000;
 /**
- * After a cut the pace is back at `top` (the pace that drew the 429, or the measured limit) after
- * RETURN_MS: a bad estimate costs at most that long. Beyond `top` it grows slowly at first and
- * doubles after K = PROBE_REQUESTS at that pace (at least MIN_K_MS, at most MAX_K_MS): probing
- * costs one 429 round per cycle, so a cycle of at least PROBE_REQUESTS keeps 429s near 1 % at any
- * limit, and a limit that doubles is found within K (4 s at 40/s, 30 s at 5/s).
+ * After a cut the pace is back at `top` (just over the measured limit, under the pace that drew
+ * the 429) after RETURN_MS: a bad estimate costs at most that long. Beyond `top` it grows slowly
+ * at first and doubles K later, K = PROBE_REQUESTS at that pace (at least MIN_K_MS, at most
+ * MAX_K_MS): probing costs one 429 round per cycle, so a cycle of at least PROBE_REQUESTS keeps
+ * 429s near 1 % at any limit, and a limit that doubled is found within K + 1 s (5 s at 40/s,
+ * 31 s at 5/s or below). While the limit is only roughly known (the run's first seconds) K is
+ * MIN_K_MS, so a bad first figure is left quickly.
  */
 const RETURN_MS = 1_000;
 const PROBE_REQUESTS = 150;
@@ -26,19 +28,15 @@ const MAX_K_MS = 30_000;
 export interface Curve {
   /** Pace (requests/s) after `tau` ms of demand time on this curve. */
   at(tau: number): number;
-  readonly slowStart: boolean;
 }
 
 export function slowStart(from = START_RATE): Curve {
-  return {
-    at: (tau) => Math.min(TOP_RATE, from * 2 ** (tau / DOUBLING_MS)),
-    slowStart: true,
-  };
+  return { at: (tau) => Math.min(TOP_RATE, from * 2 ** (tau / DOUBLING_MS)) };
 }
 
 /**
  * From `floor` up to `top` along a concave cubic (fast at first, flat near `top`, where the
- * last 429 came), then convex beyond `top` (flat at first, doubling after K).
+ * last 429 came), then convex beyond `top` (flat at first, doubled K later).
  */
 export function cubic(floor: number, top: number, settled = true): Curve {
   const high = Math.max(floor, top);
@@ -48,7 +46,6 @@ export function cubic(floor: number, top: number, settled = true): Curve {
       if (tau < RETURN_MS) return high - (high - floor) * ((RETURN_MS - tau) / RETURN_MS) ** 3;
       return Math.min(TOP_RATE, high * (1 + ((tau - RETURN_MS) / k) ** 3));
     },
-    slowStart: false,
   };
 }
 
