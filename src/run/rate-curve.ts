@@ -15,7 +15,7 @@ export const TOP_RATE = 10_000;
  * After a cut the pace is back at `top` (just over the measured limit, under the pace that drew
  * the 429) after RETURN_MS: a bad estimate costs at most that long. Beyond `top` it grows slowly
  * at first and doubles K later, K = PROBE_REQUESTS at that pace (at least MIN_K_MS, at most
- * MAX_K_MS): probing costs one 429 round per cycle, so a cycle of at least PROBE_REQUESTS keeps
+ * MAX_K_MS, and at least two Retry-Afters): probing costs one 429 round per cycle, so a cycle of at least PROBE_REQUESTS keeps
  * 429s near 1 % at any limit, and a limit that doubled is found within K + 1 s (5 s at 40/s,
  * 31 s at 5/s or below). While the limit is only roughly known (the run's first seconds) K is
  * MIN_K_MS, so a bad first figure is left quickly.
@@ -24,6 +24,11 @@ const RETURN_MS = 1_000;
 const PROBE_REQUESTS = 150;
 const MIN_K_MS = 2_000;
 const MAX_K_MS = 30_000;
+/**
+ * A probe's 429 makes its row wait out the Retry-After; near the end of a run that row is the
+ * last request. Probing at most once per two Retry-Afters keeps that tail short on average.
+ */
+const RETRY_AFTERS_PER_K = 2;
 
 export interface Curve {
   /** Pace (requests/s) after `tau` ms of demand time on this curve. */
@@ -38,9 +43,10 @@ export function slowStart(from = START_RATE): Curve {
  * From `floor` up to `top` along a concave cubic (fast at first, flat near `top`, where the
  * last 429 came), then convex beyond `top` (flat at first, doubled K later).
  */
-export function cubic(floor: number, top: number, settled = true): Curve {
+export function cubic(floor: number, top: number, settled = true, retryAfterMs = 0): Curve {
   const high = Math.max(floor, top);
-  const k = settled ? Math.min(MAX_K_MS, Math.max(MIN_K_MS, (PROBE_REQUESTS * 1000) / high)) : MIN_K_MS;
+  const probe = Math.min(MAX_K_MS, Math.max(MIN_K_MS, (PROBE_REQUESTS * 1000) / high));
+  const k = settled ? Math.max(probe, RETRY_AFTERS_PER_K * retryAfterMs) : MIN_K_MS;
   return {
     at(tau) {
       if (tau < RETURN_MS) return high - (high - floor) * ((RETURN_MS - tau) / RETURN_MS) ** 3;

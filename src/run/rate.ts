@@ -115,7 +115,7 @@ class AdaptiveRate implements RateController {
     this.log.refused(at);
     const wait = retryAfterMs ?? DEFAULT_RETRY_AFTER_MS;
     this.noticeCountdown(wait, now + wait);
-    if (at >= this.roundEnds) this.newRound(now, at);
+    if (at >= this.roundEnds) this.newRound(now, at, wait);
     this.hold(now, wait);
   }
 
@@ -140,7 +140,7 @@ class AdaptiveRate implements RateController {
   }
 
   /** A 429 to a request that started after the last round was noticed: slow down. */
-  private newRound(now: number, at: number): void {
+  private newRound(now: number, at: number, retryAfterMs: number): void {
     this.roundEnds = now;
     // Nothing got through since the last empty moment: still closed. Not a new measurement
     // (marking it would stretch the span without a grant), and no reason to cut again.
@@ -155,7 +155,7 @@ class AdaptiveRate implements RateController {
     // unknown factor); once it is measured, one cut per ROUND_MS.
     if (cut.settled) this.roundEnds = now + ROUND_MS;
     const floor = Math.max(MIN_RATE, Math.min(cut.floor, this.ceiling));
-    this.curve = cubic(floor, Math.max(floor, Math.min(cut.top, this.ceiling)), cut.settled);
+    this.curve = cubic(floor, Math.max(floor, Math.min(cut.top, this.ceiling)), cut.settled, retryAfterMs);
     this.tau = 0;
   }
 
