@@ -15,10 +15,11 @@ export const TOP_RATE = 10_000;
  * After a cut the pace is back at `top` (just over the measured limit, under the pace that drew
  * the 429) after RETURN_MS: a bad estimate costs at most that long. Beyond `top` it grows slowly
  * at first and doubles K later, K = PROBE_REQUESTS at that pace (at least MIN_K_MS, at most
- * MAX_K_MS, and at least two Retry-Afters): probing costs one 429 round per cycle, so a cycle of at least PROBE_REQUESTS keeps
- * 429s near 1 % at any limit, and a limit that doubled is found within K + 1 s (5 s at 40/s,
- * 31 s at 5/s or below). While the limit is only roughly known (the run's first seconds) K is
- * MIN_K_MS, so a bad first figure is left quickly.
+ * MAX_K_MS, and at least two Retry-Afters): probing costs one 429 round per cycle, so a cycle of
+ * at least PROBE_REQUESTS keeps 429s near 1 % at any limit, and a limit that doubled is found
+ * within K + 1 s (5 s at 40/s, 31 s at 5/s or below, with a 1 s Retry-After). While the limit is
+ * only roughly known (the run's first seconds) K is MIN_K_MS, so a bad first figure is left
+ * quickly.
  */
 const RETURN_MS = 1_000;
 const PROBE_REQUESTS = 150;
