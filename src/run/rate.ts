@@ -21,7 +21,8 @@ import { createStartGate, type StartGate } from "./rate-gate.js";
 //   - Retry-After is honoured by the throttled row (its retry waits at least that long). The
 //     whole run is held only when the API shows it is closed until a fixed moment: a Retry-After
 //     that counts down (a later 429, Retry-After smaller by a second or more, same end) marks a
-//     window limiter; from then on every 429 holds all workers until the window's end. For a
+//     window limiter; from then on every 429 holds all workers until the window's end, and the
+//     pace stays a quarter above the busiest recent window's rate (rate-curve.ts). For a
 //     bucket, holding everyone for a constant Retry-After (30 s, say) would throw away tokens
 //     the bucket keeps refilling; the run only slows down, and waits one interval of the new
 //     pace after a 429, twice as long for each further 429 before anything is accepted.
@@ -49,7 +50,7 @@ export interface RateController {
   acquire(signal?: AbortSignal): Promise<number>;
   /** Every answered request reports here; a 429 slows the whole run (and may hold it). */
   onAnswer(throttled: boolean, retryAfterMs?: number, startedAt?: number): void;
-  /** Until when all workers are held (epoch ms), for the progress display. */
+  /** Until when all workers are held, if for a second or more (epoch ms): the progress display. */
   readonly pausedUntil: number;
   /** Current pace in requests per second, undefined when it is beyond mattering. */
   readonly ratePerSecond: number | undefined;
