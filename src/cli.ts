@@ -3,13 +3,15 @@
 // and the only place that calls process.exit.
 import v8 from "node:v8";
 import { UsageError } from "./errors.js";
-import { demoCommand } from "./commands/demo.js";
-import { helpCommand, versionCommand } from "./commands/help.js";
+import { DEMO_SPEC, demoCommand } from "./commands/demo.js";
+import { createHelpCommand, HELP_SPEC, versionCommand } from "./commands/help.js";
 import type { Command, CommandIO } from "./commands/io.js";
-import { loginCommand } from "./commands/login.js";
-import { reportCommand } from "./commands/report.js";
-import { runCommand, validateCommand } from "./commands/run.js";
-import { templateCommand } from "./commands/template.js";
+import { LOGIN_SPEC, loginCommand } from "./commands/login.js";
+import { REPORT_SPEC, reportCommand } from "./commands/report.js";
+import { RUN_SPEC, runCommand, VALIDATE_SPEC, validateCommand } from "./commands/run.js";
+import type { CommandSpec } from "./commands/spec.js";
+import { didYouMean } from "./commands/suggest.js";
+import { TEMPLATE_SPEC, templateCommand } from "./commands/template.js";
 
 // A run's live heap is small but it allocates fast (one HTTP request per row), and V8 then lets
 // the old space grow to several times the live size between collections. V8 reads this growing
@@ -18,13 +20,17 @@ import { templateCommand } from "./commands/template.js";
 if (!process.execArgv.some((flag) => flag.includes("heap-growing-percent")))
   v8.setFlagsFromString("--heap-growing-percent=20");
 
-const COMMANDS: Readonly<Record<string, Command>> = {
-  run: runCommand,
-  validate: validateCommand,
-  demo: demoCommand,
-  login: loginCommand,
-  template: templateCommand,
-  report: reportCommand,
+/** Every command with the spec its help, `help <command>` and did-you-mean are made from. */
+const COMMANDS: readonly { spec: CommandSpec; command: Command }[] = [
+  { spec: RUN_SPEC, command: runCommand },
+  { spec: VALIDATE_SPEC, command: validateCommand },
+  { spec: DEMO_SPEC, command: demoCommand },
+  { spec: LOGIN_SPEC, command: loginCommand },
+  { spec: TEMPLATE_SPEC, command: templateCommand },
+  { spec: REPORT_SPEC, command: reportCommand },
+];
+const helpCommand = createHelpCommand([...COMMANDS.map((entry) => entry.spec), HELP_SPEC]);
+const GLOBAL: Readonly<Record<string, Command>> = {
   help: helpCommand,
   "--help": helpCommand,
   "-h": helpCommand,
@@ -42,8 +48,16 @@ async function main(argv: string[], io: CommandIO): Promise<number> {
     await helpCommand([], io);
     return 2;
   }
-  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!command) throw new UsageError(`unknown command "${name}". See mca-confirm --help`);
+  const command =
+    COMMANDS.find((entry) => entry.spec.name === name)?.command ??
+    (Object.hasOwn(GLOBAL, name) ? GLOBAL[name] : undefined);
+  if (!command) {
+    const names = [...COMMANDS.map((entry) => entry.spec.name), "help"];
+    const hint = name.startsWith("-")
+      ? `; a command comes first, its options after it (mca-confirm run <input.csv> ${name} …)`
+      : didYouMean(name, names);
+    throw new UsageError(`unknown command "${name}"${hint}. See mca-confirm --help`);
+  }
   return command(args, io);
 }
 

@@ -1,36 +1,35 @@
 import { readFileSync } from "node:fs";
 import { RUN_OPTIONS } from "../config.js";
+import { UsageError } from "../errors.js";
 import { DATE_FORMATS } from "../validate.js";
-import type { CommandIO } from "./io.js";
+import type { Command } from "./io.js";
+import { commandHelp, optionLines, type CommandSpec } from "./spec.js";
+import { didYouMean } from "./suggest.js";
 
 export const VERSION = (
   JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
 ).version;
 
-function optionHelp(): string {
-  return Object.entries(RUN_OPTIONS)
-    .map(([name, option]) => {
-      const flag = `--${name}${"arg" in option ? ` <${option.arg}>` : ""}`;
-      return `  ${flag.padEnd(28)} ${option.help} (default: ${option.def})`;
+const USAGE_WIDTH = 44;
+
+/** The general help: every command (from its spec), then every option of run with its default. */
+export function generalHelp(specs: readonly CommandSpec[]): string {
+  const commands = specs
+    .map((spec) => {
+      const usage = `mca-confirm ${spec.usage}`;
+      return usage.length < USAGE_WIDTH
+        ? `  ${usage.padEnd(USAGE_WIDTH)}${spec.brief}`
+        : `  ${usage}\n  ${" ".repeat(USAGE_WIDTH)}${spec.brief}`;
     })
     .join("\n");
-}
-
-export const HELP = `mca-confirm ${VERSION}: confirm Microsoft Customer Agreement acceptance in bulk (Partner Center API)
+  return `mca-confirm ${VERSION}: confirm Microsoft Customer Agreement acceptance in bulk (Partner Center API)
 
 Usage:
-  mca-confirm run <input.csv> [options]       check the whole file, then confirm every valid row
-  mca-confirm validate <input.csv> [options]  check only, no network; writes <input>.validation.csv
-  mca-confirm demo [--rows N] [--auth refresh-token]
-                                              run the samples against the bundled Partner Center simulator
-  mca-confirm login [--tenant T --client-id C] sign in with a device code and keep the token cache
-  mca-confirm report <results.csv> [<later results.csv> …] [--out final.csv] [--report report.html]
-                                              merge a re-run chain into one final file and an HTML report
-  mca-confirm template                        print a header line and an example row for a new input file
+${commands}
   mca-confirm --help | --version
 
 Options of run (and, where they apply, validate):
-${optionHelp()}
+${optionLines(RUN_OPTIONS)}
 
 Date formats for --date-format: ${DATE_FORMATS.join(", ")}
 
@@ -41,14 +40,38 @@ written by 'mca-confirm login'. PARTNER_CENTER_AUTHORITY_HOST points sign-in els
 Exit codes: 0 all confirmed/skipped/valid; 1 some rows need attention (see the failed file);
 2 usage or input problem, nothing sent; 3 run stopped early (authentication, templateId, outage); 130 Ctrl-C.
 `;
-
-/** `mca-confirm help` (or --help): the help on stdout, whatever follows. */
-export async function helpCommand(_args: string[], io: CommandIO): Promise<number> {
-  io.stdout.write(HELP);
-  return 0;
 }
 
-export async function versionCommand(_args: string[], io: CommandIO): Promise<number> {
+export const HELP_SPEC: CommandSpec = {
+  name: "help",
+  usage: "help [<command>]",
+  brief: "the options of one command, with examples",
+  summary: "Prints the help of one command (the same as `mca-confirm <command> --help`), or this overview.",
+  options: {},
+  examples: ["mca-confirm help run"],
+};
+
+/** `mca-confirm help [command]` (and --help): the general help, or one command's own. */
+export function createHelpCommand(specs: readonly CommandSpec[]): Command {
+  return async (args, io) => {
+    const [name] = args.filter((word) => word !== "--help" && word !== "-h");
+    if (name === undefined) {
+      io.stdout.write(generalHelp(specs));
+      return 0;
+    }
+    const spec = specs.find((candidate) => candidate.name === name);
+    if (!spec) {
+      const names = specs.map((candidate) => candidate.name);
+      throw new UsageError(
+        `there is no command "${name}"${didYouMean(name, names)}. The commands: ${names.join(", ")}`,
+      );
+    }
+    io.stdout.write(commandHelp(spec));
+    return 0;
+  };
+}
+
+export async function versionCommand(_args: string[], io: Parameters<Command>[1]): Promise<number> {
   io.stdout.write(`${VERSION}\n`);
   return 0;
 }

@@ -1,7 +1,53 @@
+import { ENV } from "../auth/settings.js";
+import { UsageError } from "../errors.js";
+import { parseCommand } from "./args.js";
 import type { Command } from "./io.js";
+import type { CommandSpec } from "./spec.js";
+
+export const LOGIN_SPEC: CommandSpec = {
+  name: "login",
+  usage: "login [--tenant <id>] [--client-id <id>]",
+  brief: "sign in with a device code and keep the token cache",
+  summary:
+    "Signs in to Partner Center with a device code: prints an address and a code; open the address\n" +
+    "in any browser, enter the code and sign in (with MFA) as a partner admin. The token cache is kept\n" +
+    "for later runs in $XDG_CONFIG_HOME/mca-confirm/token-cache.json (default ~/.config/mca-confirm/),\n" +
+    "readable by you only. It holds a refresh token: treat it like a password.",
+  options: {
+    tenant: {
+      type: "string",
+      arg: "id",
+      help: "the partner tenant ID or primary domain",
+      def: `$${ENV.tenantId}`,
+    },
+    "client-id": {
+      type: "string",
+      arg: "id",
+      help: "application (client) ID of an app that allows public client flows",
+      def: `$${ENV.clientId}`,
+    },
+  },
+  notes:
+    `Later runs use the cache when ${ENV.clientId} and ${ENV.tenantId} are set to the same values\n` +
+    `and neither ${ENV.accessToken} nor ${ENV.refreshToken} is set.\n` +
+    `${ENV.authorityHost} (default https://login.microsoftonline.com) points at another sign-in service.\n` +
+    "Exit codes: 0 signed in, 1 sign-in failed, 2 usage or configuration problem.",
+  examples: [
+    `${ENV.clientId}=<app id> ${ENV.tenantId}=<tenant id> mca-confirm login`,
+    "mca-confirm login --tenant contoso.onmicrosoft.com --client-id <app id>",
+  ],
+};
 
 /** `mca-confirm login`: the device-code sign-in; MSAL is loaded only for the commands that sign in. */
 export const loginCommand: Command = async (args, io) => {
+  // The words are checked here first, so a mistyped option gets its did-you-mean like any other.
+  const parsed = parseCommand(args, LOGIN_SPEC);
+  if ("help" in parsed) {
+    io.stdout.write(parsed.help);
+    return 0;
+  }
+  if (parsed.positionals.length > 0)
+    throw new UsageError(`login takes no file (got "${parsed.positionals[0]}"). See mca-confirm help login`);
   const { loginCommand: signIn } = await import("../auth/index.js");
   return signIn(args, io);
 };

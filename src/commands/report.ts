@@ -4,19 +4,33 @@ import { UsageError } from "../errors.js";
 import { finalPathFor, reportPathFor } from "../file-names.js";
 import { writeReport } from "../report/index.js";
 import { FAILED_STATUSES, type Status } from "../types.js";
-import { parseCommandArgs } from "./args.js";
+import { parseCommand } from "./args.js";
 import { VERSION } from "./help.js";
 import type { Command } from "./io.js";
+import type { CommandSpec } from "./spec.js";
 
-export const REPORT_HELP = `mca-confirm report <results.csv> [<later results.csv> …] [--out final.csv] [--report report.html]
-  Merges a re-run chain (the first run's results, then the results of each re-run of a failed
-  file, in order) by sourceRow, later files winning, into one row per original input row, and
-  writes the HTML report of the chain (with each run's log, <results>.log, where it is found).
-  --out <file>     the final file (default: <first base>.final.csv, e.g. acceptances.final.csv)
-  --report <file>  the HTML report (default: <first base>.report.html)
-  Exit code: 0 when every row is confirmed, skipped or valid; 1 when some still need work;
-  2 when a file cannot be read or the files are not one chain.
-`;
+export const REPORT_SPEC: CommandSpec = {
+  name: "report",
+  usage: "report <results.csv> [<later results.csv> …] [--out final.csv] [--report report.html]",
+  brief: "merge a re-run chain into one final file and an HTML report",
+  summary:
+    "Merges a re-run chain (the first run's results, then the results of each re-run of a failed\n" +
+    "file, in order) by sourceRow, later files winning, into one row per original input row, and\n" +
+    "writes the HTML report of the chain (with each run's log, <results>.log, where it is found).",
+  options: {
+    out: {
+      type: "string",
+      arg: "file",
+      help: "the final file",
+      def: "<first base>.final.csv, e.g. acceptances.final.csv",
+    },
+    report: { type: "string", arg: "file", help: "the HTML report", def: "<first base>.report.html" },
+  },
+  notes:
+    "Exit codes: 0 when every row is confirmed, skipped or valid; 1 when some still need work;\n" +
+    "2 when a file cannot be read or the files are not one chain.",
+  examples: ["mca-confirm report acceptances.results.csv acceptances.failed.results.csv"],
+};
 
 /** Outputs are new or regular files in an existing folder, and none of them is read: refused before any work. */
 function checkReportOutputs(files: readonly string[], finalOut: string, reportOut: string): void {
@@ -40,17 +54,15 @@ function checkReportOutputs(files: readonly string[], finalOut: string, reportOu
 }
 
 export const reportCommand: Command = async (args, io) => {
-  const { values: flags, positionals: files } = parseCommandArgs(args, {
-    out: { type: "string" },
-    report: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  });
-  if (flags.help) {
-    io.stdout.write(REPORT_HELP);
+  const parsed = parseCommand(args, REPORT_SPEC);
+  if ("help" in parsed) {
+    io.stdout.write(parsed.help);
     return 0;
   }
+  const files = parsed.positionals;
+  const flags = parsed.values as { out?: string; report?: string };
   if (files.length === 0)
-    throw new UsageError("report needs at least one results file. See mca-confirm report --help");
+    throw new UsageError("report needs at least one results file. See mca-confirm help report");
   const finalOut = flags.out ?? finalPathFor(files[0]);
   const reportOut = flags.report ?? reportPathFor(files[0]);
   checkReportOutputs(files, finalOut, reportOut);

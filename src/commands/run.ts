@@ -1,4 +1,3 @@
-import type { ParseArgsConfig } from "node:util";
 import type { TokenProvider } from "../auth/types.js";
 import { RUN_OPTIONS, resolveRunConfig, type RunConfig, type RunFlags } from "../config.js";
 import { UsageError } from "../errors.js";
@@ -11,10 +10,11 @@ import { systemClock } from "../run/clock.js";
 import { checkOutputPaths } from "../run/outputs.js";
 import { startRun } from "../run/pipeline.js";
 import { validateFile } from "../run/validate-file.js";
-import { parseCommandArgs } from "./args.js";
+import { parseCommand } from "./args.js";
 import { writeRunEvidence } from "./evidence.js";
-import { HELP, VERSION } from "./help.js";
+import { VERSION } from "./help.js";
 import type { Command, CommandIO } from "./io.js";
+import type { CommandSpec } from "./spec.js";
 
 export interface RunCommandExtras {
   /** The demo hands in its own token source (the simulator's identity endpoint). */
@@ -56,31 +56,67 @@ function rerunArgs(config: RunConfig, argv: string[]): string[] {
   return out;
 }
 
+export const RUN_SPEC: CommandSpec = {
+  name: "run",
+  usage: "run <input.csv> [options]",
+  brief: "check the whole file, then confirm every valid row",
+  summary:
+    "Checks the whole file first (nothing is sent if it cannot be read), looks the agreement's\n" +
+    "templateId up once, sends every valid row and writes the results, the failed rows and a log.",
+  options: RUN_OPTIONS,
+  notes:
+    "Credentials come from PARTNER_CENTER_ACCESS_TOKEN, PARTNER_CENTER_REFRESH_TOKEN (with\n" +
+    "PARTNER_CENTER_CLIENT_ID, PARTNER_CENTER_TENANT_ID) or the cache of 'mca-confirm login'.\n" +
+    "Exit codes: 0 done; 1 some rows need work (see the failed file); 2 nothing sent; 3 stopped early; 130 Ctrl-C.",
+  examples: [
+    "mca-confirm run acceptances.csv",
+    'mca-confirm run export.csv --date-format DD/MM/YYYY --map "Tenant=customerTenantId,Signed on=dateAgreed"',
+    "mca-confirm run acceptances.csv --resume",
+  ],
+};
+
+/** The options that change what validate does; it accepts the rest of run's too, so one line serves both. */
+const VALIDATE_OPTIONS = ["date-format", "map", "json"] as const;
+
+export const VALIDATE_SPEC: CommandSpec = {
+  name: "validate",
+  usage: "validate <input.csv> [options]",
+  brief: "check only, no network; writes <input>.validation.csv",
+  summary:
+    "Reads and checks the file exactly as run does, without any network call, and writes\n" +
+    "<input>.validation.csv: every row valid, invalid (with the reason) or skipped. It accepts\n" +
+    "run's other options too, so the same command line works for both; it ends with the run command.",
+  options: {
+    out: { ...RUN_OPTIONS.out, help: "the validation file", def: "<input>.validation.csv beside the input" },
+    ...Object.fromEntries(VALIDATE_OPTIONS.map((name) => [name, RUN_OPTIONS[name]])),
+  },
+  alsoAccepts: RUN_OPTIONS,
+  examples: [
+    "mca-confirm validate acceptances.csv",
+    "mca-confirm validate export.csv --date-format MM/DD/YYYY",
+  ],
+};
+
 /** `run` and `validate` take the same options (one table, RUN_OPTIONS). */
-function commandOf(command: "run" | "validate"): Command {
+function commandOf(spec: CommandSpec & { name: "run" | "validate" }): Command {
   return async (args, io) => {
-    const options = Object.fromEntries(
-      Object.entries(RUN_OPTIONS).map(([name, option]) => [name, { type: option.type }]),
-    ) as ParseArgsConfig["options"];
-    const { values, positionals } = parseCommandArgs(args, {
-      ...options,
-      help: { type: "boolean", short: "h" },
-    });
-    if (values.help) {
-      io.stdout.write(HELP);
+    const parsed = parseCommand(args, spec);
+    if ("help" in parsed) {
+      io.stdout.write(parsed.help);
       return 0;
     }
+    const { values, positionals } = parsed;
     if (positionals.length !== 1)
       throw new UsageError(
-        `${command} takes exactly one input file (got ${positionals.length}). See mca-confirm --help`,
+        `${spec.name} takes exactly one input file (got ${positionals.length}). See mca-confirm help ${spec.name}`,
       );
-    const config = resolveRunConfig(command, positionals[0], values as RunFlags, io.env);
-    return executeRun(config, io, [command, ...args]);
+    const config = resolveRunConfig(spec.name, positionals[0], values as RunFlags, io.env);
+    return executeRun(config, io, [spec.name, ...args]);
   };
 }
 
-export const runCommand: Command = commandOf("run");
-export const validateCommand: Command = commandOf("validate");
+export const runCommand: Command = commandOf({ ...RUN_SPEC, name: "run" });
+export const validateCommand: Command = commandOf({ ...VALIDATE_SPEC, name: "validate" });
 
 /** Runs a resolved config (also the demo's way in) and prints the summary; returns the exit code. */
 export async function executeRun(

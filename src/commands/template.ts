@@ -1,4 +1,18 @@
+import { UsageError } from "../errors.js";
+import { parseCommand } from "./args.js";
 import type { Command } from "./io.js";
+import type { CommandSpec } from "./spec.js";
+
+export const TEMPLATE_SPEC: CommandSpec = {
+  name: "template",
+  usage: "template",
+  brief: "print a header line and an example row for a new input file",
+  summary:
+    "Prints the header line of an input file and one example row, to fill in from the CRM.\n" +
+    "The columns may come in any order, and extra columns are kept in the results.",
+  options: {},
+  examples: ["mca-confirm template > acceptances.csv"],
+};
 
 /** `mca-confirm template`: a header line and one example row for a new input file. */
 export function templateText(): string {
@@ -9,7 +23,16 @@ export function templateText(): string {
   ].join("\n");
 }
 
-export const templateCommand: Command = async (_args, io) => {
+export const templateCommand: Command = async (args, io) => {
+  const parsed = parseCommand(args, TEMPLATE_SPEC);
+  if ("help" in parsed) {
+    io.stdout.write(parsed.help);
+    return 0;
+  }
+  if (parsed.positionals.length > 0)
+    throw new UsageError(
+      `template takes no file (got "${parsed.positionals[0]}"); it prints to stdout: mca-confirm template > acceptances.csv`,
+    );
   io.stdout.write(templateText());
   return 0;
 };
