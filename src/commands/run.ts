@@ -2,7 +2,7 @@ import type { TokenProvider } from "../auth/types.js";
 import { RUN_OPTIONS, resolveRunConfig, type RunConfig, type RunFlags } from "../config.js";
 import { UsageError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
-import { startProgress } from "../output/progress.js";
+import { canRedraw, startProgress } from "../output/progress.js";
 import type { RunReport } from "../output/report.js";
 import { programWords, withoutProxyPassword } from "../output/command-line.js";
 import { exitCodeOf, formatSummary, shellQuote, summarize } from "../output/summary.js";
@@ -29,6 +29,16 @@ function resumeArgs(argv: string[]): string[] {
     ...withoutProxyPassword(argv).filter((word) => word !== "--overwrite" && word !== "--resume"),
     "--resume",
   ];
+}
+
+/** `validate x.csv --map …` → `run x.csv --map …`: validate's --out names the validation file, not the results. */
+function runArgsAfterValidate(argv: string[]): string[] {
+  const out: string[] = ["run"];
+  for (let i = 1; i < argv.length; i++) {
+    if (argv[i] === "--out") i++;
+    else if (!argv[i].startsWith("--out=")) out.push(argv[i]);
+  }
+  return out;
 }
 
 /** The rerun of the failed file keeps the options that say how to read and where to send. */
@@ -146,6 +156,7 @@ export async function executeRun(
           rerun: [...program, ...rerunArgs(config, argv)],
           resume: [...program, ...resumeArgs(argv)],
           again: [...program, ...withoutProxyPassword(argv).filter((word) => word !== "--resume")],
+          run: [...program, ...runArgsAfterValidate(withoutProxyPassword(argv))],
         },
     evidence,
   );
@@ -172,7 +183,9 @@ async function runWithSignals(
     });
   const handle = startRun({ config, logger, clock: systemClock, tokens });
   const stderr = io.stderr as NodeJS.WriteStream;
-  const stopProgress = config.progress ? startProgress(() => handle.snapshot(), stderr) : () => {};
+  const stopProgress = config.progress
+    ? startProgress(() => handle.snapshot(), stderr, Date.now, canRedraw(stderr, io.env))
+    : () => {};
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;

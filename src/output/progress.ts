@@ -1,3 +1,4 @@
+import { formatDuration } from "./duration.js";
 import type { Snapshot } from "./report.js";
 
 /** Redraw rate on a terminal. */
@@ -6,20 +7,32 @@ const TTY_MS = 250;
 const PLAIN_MS = 30_000;
 /** …or sooner when a throttling pause begins, so a log shows why the run stalls, but not more often than this. */
 const PLAIN_PAUSE_MS = 5_000;
-/** The rate (and so the ETA) is measured over the last ~10 s, so it follows throttling. */
+/** The rate (and so the ETA) is measured over the last ~10 s, so it follows throttling… */
 const RATE_WINDOW_MS = 10_000;
+/** …and is shown once it rests on at least this much time: the first half-second says nothing. */
+const RATE_KNOWN_MS = 1_000;
 
-function eta(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds <= 0) return "–";
-  if (seconds < 60) return `${Math.ceil(seconds)} s`;
-  const minutes = Math.floor(seconds / 60);
-  return minutes < 60
-    ? `${minutes} min ${Math.round(seconds % 60)} s`
-    : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+/**
+ * Whether the progress line may be redrawn in place. A pipe or file, `TERM=dumb` (an editor's
+ * shell, some CI consoles) and `NO_COLOR` all get the same plain lines without cursor escapes.
+ */
+export function canRedraw(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
+  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== "";
+  return stream.isTTY === true && env.TERM !== "dumb" && !noColor;
 }
 
-/** One progress line. "failed" counts rows the API refused or that ran out of attempts; invalid rows are shown apart. */
-export function progressLine(snapshot: Snapshot, rate: number, now: number): string {
+/** "ETA 4 min 10 s"; "ETA —" while the rate is not known (undefined) or nothing moves. */
+function etaOf(snapshot: Snapshot, rate: number | undefined): string {
+  const left = Math.max(0, snapshot.toDecide - snapshot.decidedNow);
+  if (left === 0) return formatDuration(0);
+  return rate !== undefined && rate > 0 ? formatDuration(left / rate) : "—";
+}
+
+/**
+ * One progress line; `rate` is rows this process decided per second, undefined until known.
+ * "failed" counts rows the API refused or that ran out of attempts; invalid rows are shown apart.
+ */
+export function progressLine(snapshot: Snapshot, rate: number | undefined, now: number): string {
   const pct = snapshot.total > 0 ? Math.floor((snapshot.done / snapshot.total) * 100) : 100;
   const failed = (snapshot.byStatus.failed ?? 0) + (snapshot.byStatus.rejected ?? 0);
   const invalid = snapshot.byStatus.invalid ?? 0;
@@ -29,35 +42,43 @@ export function progressLine(snapshot: Snapshot, rate: number, now: number): str
     `${failed} failed`,
   ];
   if (invalid > 0) parts.push(`${invalid} invalid`);
-  parts.push(`${rate.toFixed(1)} rows/s`, `ETA ${eta((snapshot.total - snapshot.done) / rate)}`);
+  parts.push(`${rate === undefined ? "—" : rate.toFixed(1)} rows/s`, `ETA ${etaOf(snapshot, rate)}`);
   if (snapshot.pausedUntil > now)
     parts.push(`waiting ${Math.ceil((snapshot.pausedUntil - now) / 1000)} s (API throttling)`);
   if (snapshot.breakerOpen) parts.push("API not answering: holding requests, probing");
   return parts.join(" · ");
 }
 
+/** Rows decided per second over the samples kept; undefined while they span too little time. */
+function rateOf(samples: readonly { at: number; decided: number }[]): number | undefined {
+  const first = samples[0];
+  const last = samples[samples.length - 1];
+  if (last.at - first.at < RATE_KNOWN_MS) return undefined;
+  return ((last.decided - first.decided) * 1000) / (last.at - first.at);
+}
+
 /**
- * Progress on stderr: on a terminal one line redrawn in place (cut to the terminal's width, so
- * `\r` really returns to its start); otherwise a plain line every PLAIN_MS, and one when a
- * throttling pause begins. Returns the function that stops it and clears the line.
+ * Progress on stderr: where it can be redrawn (canRedraw), one line redrawn in place (cut to the
+ * terminal's width, so `\r` really returns to its start); otherwise a plain line every PLAIN_MS,
+ * and one when a throttling pause begins. Returns the function that stops it and clears the line.
  */
 export function startProgress(
   snapshot: () => Snapshot,
   stream: NodeJS.WriteStream,
   now: () => number = Date.now,
+  redraw: boolean = stream.isTTY === true,
 ): () => void {
-  const tty = stream.isTTY === true;
-  const samples: { at: number; done: number }[] = [];
+  const tty = redraw;
+  const samples: { at: number; decided: number }[] = [];
   let lastPlain = now();
   let wasPaused = false;
   let stopped = false;
   const draw = () => {
     const at = now();
     const current = snapshot();
-    samples.push({ at, done: current.done });
+    samples.push({ at, decided: current.decidedNow });
     while (samples.length > 2 && at - samples[0].at > RATE_WINDOW_MS) samples.shift();
-    const first = samples[0];
-    const rate = at > first.at ? ((current.done - first.done) * 1000) / (at - first.at) : 0;
+    const rate = rateOf(samples);
     const paused = current.pausedUntil > at;
     const pauseBegan = paused && !wasPaused;
     wasPaused = paused;

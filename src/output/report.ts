@@ -35,6 +35,13 @@ export interface RunReport {
 export interface Snapshot {
   readonly total: number;
   readonly done: number;
+  /**
+   * Rows this process has to decide (the total less what an interrupted run recorded), and those
+   * it decided so far: the rate and the ETA are measured on these alone, so a resume does not
+   * count the recorded rows it passes over as its own speed.
+   */
+  readonly toDecide: number;
+  readonly decidedNow: number;
   readonly byStatus: Readonly<Record<string, number>>;
   readonly requests: number;
   readonly throttled: number;

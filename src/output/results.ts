@@ -8,6 +8,8 @@ export interface WrittenCounts {
   failedRows: number;
   byStatus: Record<string, number>;
   byError: Map<string, { count: number; message: string }>;
+  /** Skipped rows by why: `duplicate-customer`, `already-confirmed`. */
+  skippedBy: Record<string, number>;
 }
 
 /**
@@ -64,7 +66,7 @@ export function createResultsWriter(options: {
     ? createAtomicCsv(options.failedOut, header, options.format)
     : undefined;
   const pending = new Map<number, { cells: readonly string[]; outcome: Outcome; facts: RowFacts }>();
-  const counts: WrittenCounts = { rows: 0, failedRows: 0, byStatus: {}, byError: new Map() };
+  const counts: WrittenCounts = { rows: 0, failedRows: 0, byStatus: {}, byError: new Map(), skippedBy: {} };
   const known: Record<string, number> = {};
   let nextRow = 1;
   /** The wait for a full buffer to drain, shared by every put() that met it. */
@@ -86,6 +88,8 @@ export function createResultsWriter(options: {
         counts.byError.set(code, entry);
       }
     }
+    if (outcome.status === "skipped" && outcome.errorCode)
+      counts.skippedBy[outcome.errorCode] = (counts.skippedBy[outcome.errorCode] ?? 0) + 1;
     let wait = results.write(record);
     if (failed && FAILED_STATUSES.has(outcome.status)) {
       counts.failedRows++;

@@ -1,3 +1,4 @@
+import { formatDuration } from "./duration.js";
 import type { RunReport } from "./report.js";
 import { FAILED_STATUSES, type Status } from "../types.js";
 import { quoteWord } from "./command-line.js";
@@ -60,6 +61,8 @@ export interface SummaryJson {
   /** Rows this run decided itself (the rest were recorded by an interrupted run, or are not-run). */
   finishedThisRun: number;
   statuses: Record<string, number>;
+  /** Skipped rows by why: `duplicate-customer`, `already-confirmed`. */
+  skippedBy: Record<string, number>;
   errors: { code: string; rows: number; meaning: string }[];
   elapsedSeconds: number;
   rowsPerSecond: number;
@@ -78,13 +81,15 @@ export interface SummaryJson {
   resumeCommand: string | null;
   /** Set when the run stopped before sending any row: the same command, once the cause is fixed. */
   againCommand: string | null;
+  /** `validate` only: the run command that sends what was validated. */
+  runCommand: string | null;
   exitCode: number;
 }
 
 /** The end-of-run summary as data: --json prints it, the text form is made from it. */
 export function summarize(
   report: RunReport,
-  commands: { rerun?: string[]; resume?: string[]; again?: string[] },
+  commands: { rerun?: string[]; resume?: string[]; again?: string[]; run?: string[] },
   evidence: { report?: string; warnings?: string[] } = {},
 ): SummaryJson {
   const config = report.config;
@@ -92,7 +97,9 @@ export function summarize(
   for (const status of STATUS_ORDER)
     if (report.counts.byStatus[status]) statuses[status] = report.counts.byStatus[status]!;
   // Most frequent first; ties by code, so the same run prints the same summary.
+  // Rows a resume will send are no problem of theirs: while resumable, "interrupted" is not listed.
   const errors = [...report.counts.byError.entries()]
+    .filter(([code]) => !(report.resumable && code === "interrupted"))
     .sort(([codeA, errorA], [codeB, errorB]) => errorB.count - errorA.count || (codeA < codeB ? -1 : 1))
     .map(([code, error]) => ({
       code,
@@ -109,6 +116,7 @@ export function summarize(
     rows: report.total,
     finishedThisRun: report.finishedNow,
     statuses,
+    skippedBy: { ...report.counts.skippedBy },
     errors,
     elapsedSeconds: Math.round(seconds * 10) / 10,
     rowsPerSecond: seconds > 0 ? Math.round((report.finishedNow / seconds) * 10) / 10 : report.finishedNow,
@@ -133,6 +141,7 @@ export function summarize(
         : null,
     resumeCommand: report.resumable && commands.resume ? commands.resume.map(shellQuote).join(" ") : null,
     againCommand: again ? commands.again!.map(shellQuote).join(" ") : null,
+    runCommand: config.command === "validate" && commands.run ? commands.run.map(shellQuote).join(" ") : null,
     exitCode: exitCodeOf(report),
   };
 }
@@ -142,56 +151,91 @@ function plural(count: number, word: string): string {
   return count === 1 ? `${word} ` : `${word}s`;
 }
 
-function duration(seconds: number): string {
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const minutes = Math.floor(seconds / 60);
-  return minutes < 60
-    ? `${minutes} min ${Math.round(seconds % 60)} s`
-    : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+/** "skipped 43 (40 duplicates, 3 already confirmed)": the two reasons need different follow-ups. */
+function skippedWhy(summary: SummaryJson): string {
+  const words: Record<string, [string, string]> = {
+    "duplicate-customer": ["duplicate", "duplicates"],
+    "already-confirmed": ["already confirmed", "already confirmed"],
+  };
+  const parts = Object.entries(summary.skippedBy)
+    .filter(([, count]) => count > 0)
+    .map(([code, count]) => `${count} ${(words[code] ?? [code, code])[count === 1 ? 0 : 1]}`);
+  return parts.length > 0 ? ` (${parts.join(", ")})` : "";
 }
 
-export function formatSummary(summary: SummaryJson): string {
-  const lines: string[] = [];
-  const verb = summary.command === "validate" ? "Validated" : "Processed";
-  const rows = `${summary.rows} ${summary.rows === 1 ? "row" : "rows"}`;
-  const rate = `${duration(summary.elapsedSeconds)} (${summary.rowsPerSecond} rows/s)`;
-  if (summary.finishedThisRun === summary.rows) lines.push(`${verb} ${rows} of ${summary.input} in ${rate}.`);
-  else
-    lines.push(`${summary.input}: ${rows}; this run finished ${summary.finishedThisRun} of them in ${rate}.`);
-  const width = Math.max(...Object.keys(summary.statuses).map((status) => status.length), 6);
-  for (const [status, count] of Object.entries(summary.statuses))
-    lines.push(`  ${status.padEnd(width)}  ${count}`);
-  if (summary.command === "run")
-    lines.push(`  requests sent ${summary.requests}, answered 429 (throttled) ${summary.throttled}`);
-  if (summary.errors.length > 0) {
-    lines.push("Most frequent problems:");
-    for (const error of summary.errors.slice(0, TEXT_ERRORS))
-      lines.push(
-        `  ${error.code.padEnd(20)} ${String(error.rows).padStart(6)} ${plural(error.rows, "row")} ${error.meaning}`,
-      );
-    const more = summary.errors.slice(TEXT_ERRORS);
-    if (more.length > 0) {
-      const rows = more.reduce((sum, error) => sum + error.rows, 0);
-      lines.push(
-        `  … ${more.length} more ${plural(more.length, "code").trim()} on ${rows} ${plural(rows, "row").trim()} (see the errorCode column)`,
-      );
-    }
+function problemLines(summary: SummaryJson): string[] {
+  if (summary.errors.length === 0) return [];
+  const lines = ["Most frequent problems:"];
+  for (const error of summary.errors.slice(0, TEXT_ERRORS))
+    lines.push(
+      `  ${error.code.padEnd(20)} ${String(error.rows).padStart(6)} ${plural(error.rows, "row")} ${error.meaning}`,
+    );
+  const more = summary.errors.slice(TEXT_ERRORS);
+  if (more.length > 0) {
+    const rows = more.reduce((sum, error) => sum + error.rows, 0);
+    lines.push(
+      `  … ${more.length} more ${plural(more.length, "code").trim()} on ${rows} ${plural(rows, "row").trim()} (see the errorCode column)`,
+    );
   }
-  if (summary.stopped) lines.push(`The run stopped early: ${summary.stopped.message}`);
-  for (const warning of summary.warnings) lines.push(`Warning: ${warning}`);
-  if (summary.dryRun) lines.push("Dry run: no confirmation was sent.");
-  for (const file of summary.kept) lines.push(`Kept the earlier run's ${file.from} as ${file.to}`);
-  lines.push(`Results: ${summary.files.results}`);
-  if (summary.files.report) lines.push(`Report: ${summary.files.report}`);
+  // Excel writes dates as 5/2/2026 in many locales; the cure is one option, said once.
+  const slashed = summary.errors.find((error) => error.code === "ambiguous-date")?.rows ?? 0;
+  if (slashed > 0)
+    lines.push(
+      `${slashed} ${slashed === 1 ? "row has a slashed date" : "rows have slashed dates"} (like 5/2/2026): pass --date-format, e.g. --date-format DD/MM/YYYY`,
+    );
+  return lines;
+}
+
+/** What to do next: the resume command alone while the run can be resumed. */
+function nextStepLines(summary: SummaryJson): string[] {
+  const lines: string[] = [];
   const needsWork = Object.entries(summary.statuses).some(
     ([status, count]) => count > 0 && FAILED_STATUSES.has(status as Status),
   );
-  if (summary.files.failed && needsWork) lines.push(`Failed rows: ${summary.files.failed}`);
+  if (summary.files.failed && needsWork && !summary.resumeCommand)
+    lines.push(`Failed rows: ${summary.files.failed}`);
   if (summary.files.log) lines.push(`Log: ${summary.files.log}`);
   if (summary.resumeCommand) lines.push(`To continue this run: ${summary.resumeCommand}`);
   if (summary.rerunCommand)
     lines.push(`To re-run the failed rows (after fixing what they say): ${summary.rerunCommand}`);
   if (summary.againCommand)
     lines.push(`Nothing was sent. Once that is fixed, run the same command again: ${summary.againCommand}`);
+  if (summary.runCommand) {
+    const valid = summary.statuses.valid ?? 0;
+    const invalid = summary.statuses.invalid ?? 0;
+    if (valid === 0) lines.push(`No row would be sent: fix the invalid rows in ${summary.input} first.`);
+    else if (invalid > 0)
+      lines.push(
+        `To send the ${valid} valid ${valid === 1 ? "row" : "rows"} (the invalid ones go to the failed file, to fix and re-run): ${summary.runCommand}`,
+      );
+    else lines.push(`To send them: ${summary.runCommand}`);
+  }
+  return lines;
+}
+
+export function formatSummary(summary: SummaryJson): string {
+  const lines: string[] = [];
+  const verb = summary.command === "validate" ? "Validated" : "Processed";
+  const rows = `${summary.rows} ${summary.rows === 1 ? "row" : "rows"}`;
+  // A validation's speed is the parser's, of no use to anyone deciding what to do next.
+  const rate =
+    formatDuration(summary.elapsedSeconds, { tenths: true }) +
+    (summary.command === "validate" ? "" : ` (${summary.rowsPerSecond} rows/s)`);
+  if (summary.finishedThisRun === summary.rows) lines.push(`${verb} ${rows} of ${summary.input} in ${rate}.`);
+  else
+    lines.push(`${summary.input}: ${rows}; this run finished ${summary.finishedThisRun} of them in ${rate}.`);
+  const width = Math.max(...Object.keys(summary.statuses).map((status) => status.length), 6);
+  for (const [status, count] of Object.entries(summary.statuses))
+    lines.push(`  ${status.padEnd(width)}  ${count}${status === "skipped" ? skippedWhy(summary) : ""}`);
+  if (summary.command === "run")
+    lines.push(`  requests sent ${summary.requests}, answered 429 (throttled) ${summary.throttled}`);
+  lines.push(...problemLines(summary));
+  if (summary.stopped) lines.push(`The run stopped early: ${summary.stopped.message}`);
+  for (const warning of summary.warnings) lines.push(`Warning: ${warning}`);
+  if (summary.dryRun) lines.push("Dry run: no confirmation was sent.");
+  for (const file of summary.kept) lines.push(`Kept the earlier run's ${file.from} as ${file.to}`);
+  lines.push(`Results: ${summary.files.results}`);
+  if (summary.files.report) lines.push(`Report: ${summary.files.report}`);
+  lines.push(...nextStepLines(summary));
   return `${lines.join("\n")}\n`;
 }

@@ -1,3 +1,4 @@
+import { formatDuration } from "../output/duration.js";
 import type { Clock } from "./clock.js";
 import type { RunStop } from "./stop.js";
 
@@ -42,10 +43,9 @@ export function createBreaker(options: { clock: Clock; outageTimeoutMs: number; 
 
   function stopIfTooLong(now: number): void {
     if (openedAt !== undefined && now - openedAt >= outageTimeoutMs) {
-      const minutes = Math.round(outageTimeoutMs / 6000) / 10;
       stop.stop(
         "outage",
-        `The API answered only with server errors or not at all for ${minutes} min; the run stopped. ` +
+        `The API answered only with server errors or not at all for ${formatDuration(outageTimeoutMs / 1000)}; the run stopped. ` +
           `Try again later with --resume (or raise --outage-timeout).`,
       );
     }

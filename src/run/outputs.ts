@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parse } from "csv-parse";
-import { UsageError } from "../errors.js";
+import { InputFileError, UsageError } from "../errors.js";
 import type { RunConfig } from "../config.js";
 import { journalPath, readJournal, type JournalState } from "./journal.js";
 
@@ -148,6 +148,9 @@ async function recordsNoRequest(file: string): Promise<boolean> {
  * writable folder: found out here, before anything is sent, not as an internal error mid-run.
  */
 export function checkOutputPaths(config: RunConfig): void {
+  // A missing input is the mistake to report, not the folder an output beside it would go to
+  // (a mistyped folder name makes both fail; the user gave the input, not the output).
+  if (!fs.existsSync(config.input)) throw new InputFileError(config.input, "no such file");
   const outputs: [string, string][] = [["--out", config.out]];
   if (config.command === "run") {
     // A dry run writes no failed file: it would replace the real run's.

@@ -69,6 +69,8 @@ interface Running {
 const EMPTY_SNAPSHOT: Snapshot = {
   total: 0,
   done: 0,
+  toDecide: 0,
+  decidedNow: 0,
   byStatus: {},
   requests: 0,
   throttled: 0,
@@ -82,6 +84,8 @@ function snapshotOf(running: Running | undefined): Snapshot {
   return {
     total: running.prepared.total,
     done: writer.counts.rows + writer.held,
+    toDecide: running.prepared.total - (running.prepared.resumeState?.outcomes.size ?? 0),
+    decidedNow: running.tally.finishedNow,
     byStatus: writer.known,
     requests: running.stats.requests,
     throttled: rate.throttled,
