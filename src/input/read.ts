@@ -7,6 +7,7 @@ import { InputFileError } from "../errors.js";
 import type { Field, InputRow } from "../types.js";
 import { matchHeader } from "./headers.js";
 import { unescapeFormula } from "./escape.js";
+import { StructureProblems } from "./problems.js";
 import { utf8Check } from "./utf8.js";
 
 export interface InputHeader {
@@ -38,6 +39,12 @@ export async function openInput(
     map?: ReadonlyMap<string, Field>;
     /** Sees every byte of the file as it is read, e.g. to hash exactly what was parsed. */
     onBytes?: (chunk: Buffer) => void;
+    /**
+     * Throw at the first structural problem instead of reading on to report them all. The run's
+     * second pass does: the pre-flight found none, so one now means the file changed, and the
+     * rows after a skipped record must not be numbered (and sent) as if it were not there.
+     */
+    stopAtFirstProblem?: boolean;
   } = {},
 ): Promise<OpenedInput> {
   const start = await readStart(file);
@@ -53,6 +60,7 @@ export async function openInput(
   let headerLength = 0;
   let lastEnd = 0; // line where the last record (or skipped blank row) ended
   let lastEmpty = 0;
+  const problems = new StructureProblems(file);
 
   const parseOptions: Options<InputRow, string[]> = {
     delimiter,
@@ -60,6 +68,14 @@ export async function openInput(
     skip_empty_lines: true,
     relax_column_count_less: true,
     max_record_size: MAX_RECORD_CHARS,
+    // Every broken record is reported, not only the first (problems.ts); the file is still
+    // refused as a whole before anything is sent.
+    skip_records_with_error: true,
+    on_skip: (err) => {
+      problems.add(csvError(file, err, lastEnd + 1 + emptyLinesSince(err, lastEmpty), headerLength));
+      if (typeof err?.lines === "number") lastEnd = err.lines;
+      return undefined;
+    },
     on_record: (record: string[], info: InfoRecord): InputRow | null => {
       const line = info.lines - lineBreaks(record);
       lastEnd = info.lines;
@@ -117,8 +133,18 @@ export async function openInput(
     }
     firstError = err; // a broken data row is reported by rows(), like any later one
   }
+  if (header === undefined && problems.count > 0) throw problems.error();
   if (header === undefined) throw new InputFileError(file, "the file is empty: it has no header line", 1);
   let used = false;
+  /** The error to end rows() with: every problem met, with `err` (what stopped the reading) last. */
+  const settle = (err?: unknown): unknown => {
+    if (err !== undefined) {
+      const problem = wrap(err);
+      if (problems.count === 0 || !(problem instanceof InputFileError)) return problem;
+      problems.add(problem);
+    }
+    return problems.count > 0 ? problems.error() : undefined;
+  };
   return {
     header,
     close: () => {
@@ -132,20 +158,19 @@ export async function openInput(
       return (async function* () {
         try {
           if (first === undefined) throw firstError;
-          if (first.done) return;
-          yield first.value;
-          for (;;) {
-            const next = await iterator.next();
-            if (next.done) return;
+          for (let next = first; !next.done; next = await iterator.next()) {
+            if (options.stopAtFirstProblem && problems.count > 0) break;
             yield next.value;
           }
         } catch (err) {
-          throw wrap(err);
+          throw settle(err);
         } finally {
           stream.destroy(); // also when the caller stops early
           check.destroy();
           parser.destroy();
         }
+        const problem = settle();
+        if (problem !== undefined) throw problem;
       })();
     },
   };
@@ -290,12 +315,32 @@ async function readStart(file: string): Promise<Buffer> {
   } catch (err) {
     throw new InputFileError(file, describeFsError(err), undefined, undefined, { cause: err });
   }
+  const workbook = workbookKind(buf);
+  if (workbook) {
+    throw new InputFileError(
+      file,
+      `this is an Excel workbook (${workbook}), not a CSV file. In Excel: File → Save As → ` +
+        `"CSV UTF-8 (comma delimited) (*.csv)", then give that file`,
+      undefined,
+    );
+  }
   if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) {
     throw new InputFileError(file, "the file is UTF-16 encoded; save it as CSV UTF-8", 1);
   }
   if (buf.includes(0)) throw new InputFileError(file, "this is not a text file (it contains NUL bytes)", 1);
   // Whether it is UTF-8 is checked on every byte as it streams (utf8.ts), with the line.
   return buf;
+}
+
+/**
+ * A workbook saved by Excel instead of a CSV: .xlsx is a zip (local file header "PK\x03\x04"),
+ * the older .xls a compound document (D0 CF 11 E0 A1 B1 1A E1).
+ */
+function workbookKind(start: Buffer): string | undefined {
+  if (start.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))) return ".xlsx";
+  if (start.subarray(0, 8).equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])))
+    return ".xls";
+  return undefined;
 }
 
 function describeFsError(err: unknown): string {

@@ -133,7 +133,7 @@ async function wire(deps: RunDeps, stop: RunStop, prepared: Prepared): Promise<R
     tokenSource: tokens.description,
   });
   const journal = openRunJournal(config, prepared, deps.clock);
-  const input = await openInput(config.input, { map: config.map });
+  const input = await openInput(config.input, { map: config.map, stopAtFirstProblem: true });
   const writer = createResultsWriter({
     out: config.out,
     failedOut: config.dryRun ? undefined : config.failedOut,
