@@ -61,6 +61,8 @@ export async function openInput(
   let lastEnd = 0; // line where the last record (or skipped blank row) ended
   let lastEmpty = 0;
   const problems = new StructureProblems(file);
+  /** The data row a broken record would have been: those skipped before it count too. */
+  const nextRow = () => (header === undefined ? undefined : rowNumber + problems.count + 1);
 
   const parseOptions: Options<InputRow, string[]> = {
     delimiter,
@@ -72,8 +74,12 @@ export async function openInput(
     // refused as a whole before anything is sent.
     skip_records_with_error: true,
     on_skip: (err) => {
-      problems.add(csvError(file, err, lastEnd + 1 + emptyLinesSince(err, lastEmpty), headerLength));
+      problems.add(
+        csvError(file, err, lastEnd + 1 + emptyLinesSince(err, lastEmpty), headerLength, nextRow()),
+      );
       if (typeof err?.lines === "number") lastEnd = err.lines;
+      // A broken header decides nothing after it: the next record would be taken for the header.
+      if (header === undefined) parser.destroy(problems.error());
       return undefined;
     },
     on_record: (record: string[], info: InfoRecord): InputRow | null => {
@@ -106,7 +112,7 @@ export async function openInput(
   const wrap = (err: unknown): unknown =>
     err instanceof InputFileError
       ? err
-      : csvError(file, err, lastEnd + 1 + emptyLinesSince(err, lastEmpty), headerLength);
+      : csvError(file, err, lastEnd + 1 + emptyLinesSince(err, lastEmpty), headerLength, nextRow());
   // Every byte is checked, not only the sniffed start: a bad byte anywhere stops the pre-flight.
   const check = utf8Check(
     ({ line, byte }) =>
@@ -258,28 +264,43 @@ function emptyLinesSince(err: unknown, before: number): number {
   return typeof now === "number" && now > before ? now - before : 0;
 }
 
+/**
+ * "row 10 (line 11)": rows count data rows as the results' rowNumber does, lines are what a
+ * spreadsheet or an editor shows; a user looks for either.
+ */
+function rowAt(row: number | undefined, line: number | undefined): string {
+  if (row === undefined) return "the header line";
+  return line === undefined ? `row ${row}` : `row ${row} (line ${line})`;
+}
+
 /** csv-parse's own messages quote cell values (contact data); say what is wrong in our words. */
-function csvError(file: string, err: unknown, recordStart: number, headerLength: number): InputFileError {
+function csvError(
+  file: string,
+  err: unknown,
+  recordStart: number,
+  headerLength: number,
+  row: number | undefined,
+): InputFileError {
   const e = err as Partial<CsvError> & { lines?: number; record?: string[] };
   const at = typeof e.lines === "number" ? e.lines : undefined;
   switch (e.code) {
     case "CSV_QUOTE_NOT_CLOSED":
       return new InputFileError(
         file,
-        `a quoted field is never closed (the record starting here runs to the end of the file at line ${at})`,
+        `${rowAt(row, recordStart)}: a quoted field is never closed (the record runs to the end of the file at line ${at})`,
         recordStart,
       );
     case "CSV_MAX_RECORD_SIZE":
       return new InputFileError(
         file,
-        `the record starting here is longer than ${MAX_RECORD_CHARS} characters; probably a quoted field is never closed`,
+        `${rowAt(row, recordStart)} is longer than ${MAX_RECORD_CHARS} characters; probably a quoted field is never closed`,
         recordStart,
       );
     case "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH": {
       const start = at !== undefined && e.record ? at - lineBreaks(e.record) : at;
       return new InputFileError(
         file,
-        `the row has ${e.record?.length ?? "more"} fields but the header has ${headerLength}; quote cells that contain the delimiter`,
+        `${rowAt(row, start)} has ${e.record?.length ?? "more"} fields but the header has ${headerLength}; quote cells that contain the delimiter`,
         start,
       );
     }
@@ -288,7 +309,7 @@ function csvError(file: string, err: unknown, recordStart: number, headerLength:
     case "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE":
       return new InputFileError(
         file,
-        `invalid quoting: a quote inside a cell must be doubled ("") and the cell quoted as a whole`,
+        `${rowAt(row, at)}: invalid quoting: a quote inside a cell must be doubled ("") and the cell quoted as a whole`,
         at,
       );
     default:
