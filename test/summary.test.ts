@@ -2,7 +2,7 @@
 // no network, no files.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { resolveRunConfig } from "../src/config.js";
-import { progressLine, startProgress } from "../src/output/progress.js";
+import { canRedraw, progressLine, startProgress } from "../src/output/progress.js";
 import { exitCodeOf, formatSummary, summarize, type SummaryJson } from "../src/output/summary.js";
 import type { WrittenCounts } from "../src/output/results.js";
 import type { RunReport, Snapshot } from "../src/output/report.js";
@@ -11,6 +11,7 @@ function report(
   byStatus: Record<string, number>,
   errors: [string, number, string?][],
   extra: Partial<RunReport> = {},
+  skippedBy: Record<string, number> = {},
 ): RunReport {
   const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
   const failedRows = ["invalid", "rejected", "failed", "not-run"].reduce((n, s) => n + (byStatus[s] ?? 0), 0);
@@ -19,6 +20,7 @@ function report(
     failedRows,
     byStatus,
     byError: new Map(errors.map(([code, count, message]) => [code, { count, message: message ?? "" }])),
+    skippedBy,
   };
   return {
     config: resolveRunConfig("run", "/data/monthly run/acceptances.csv", {}, {}),
@@ -126,6 +128,66 @@ describe("summarize", () => {
   });
 });
 
+describe("formatSummary, what to do next", () => {
+  it("after Ctrl-C offers only the resume command: no failed file, no rerun, no interrupted rows as problems", () => {
+    const interrupted = report({ confirmed: 425, "not-run": 4575 }, [["interrupted", 4575]], {
+      stop: { kind: "interrupted", message: "interrupted (Ctrl-C); continue with --resume" },
+      resumable: true,
+      finishedNow: 425,
+    });
+    const s = summarize(interrupted, commands);
+    expect(s.errors).toEqual([]);
+    expect(s.rerunCommand).toBeNull();
+    const text = formatSummary(s);
+    expect(text).not.toMatch(/interrupted +\d+ rows/);
+    expect(text).not.toContain("Most frequent problems");
+    expect(text).not.toContain("Failed rows");
+    expect(text).not.toContain("re-run");
+    expect(text.trimEnd().split("\n").at(-1)).toBe(
+      "To continue this run: mca-confirm run '/data/monthly run/acceptances.csv' --resume",
+    );
+  });
+
+  it("offers the failed file once the run is no longer resumable", () => {
+    const text = formatSummary(summarize(report({ confirmed: 5, rejected: 1 }, [["60003", 1]]), commands));
+    expect(text).toContain("Failed rows: /data/monthly run/acceptances.failed.csv");
+    expect(text).not.toContain("To continue this run");
+  });
+
+  it("splits skipped rows into duplicates and already confirmed", () => {
+    const s = summarize(
+      report({ confirmed: 57, skipped: 43 }, [], {}, { "duplicate-customer": 40, "already-confirmed": 3 }),
+      commands,
+    );
+    expect(s.skippedBy).toEqual({ "duplicate-customer": 40, "already-confirmed": 3 });
+    expect(formatSummary(s)).toMatch(/^ {2}skipped +43 \(40 duplicates, 3 already confirmed\)$/m);
+    const one = summarize(report({ skipped: 1 }, [], {}, { "duplicate-customer": 1 }), commands);
+    expect(formatSummary(one)).toMatch(/^ {2}skipped +1 \(1 duplicate\)$/m);
+  });
+
+  it("says once that slashed dates need --date-format", () => {
+    const text = formatSummary(
+      summarize(report({ confirmed: 2, invalid: 8 }, [["ambiguous-date", 8]]), commands),
+    );
+    expect(text).toContain("8 rows have slashed dates (like 5/2/2026): pass --date-format");
+    expect(text.match(/--date-format/g)).toHaveLength(2); // the meaning, and the one line
+  });
+
+  it("ends a validation with the run command, without a rate", () => {
+    const validated = report({ valid: 9, invalid: 1 }, [["invalid-email", 1]], {
+      config: resolveRunConfig("validate", "acceptances.csv", {}, {}),
+    });
+    const s = summarize(validated, { ...commands, run: ["mca-confirm", "run", "acceptances.csv"] });
+    expect(s.runCommand).toBe("mca-confirm run acceptances.csv");
+    const text = formatSummary(s);
+    expect(text).toMatch(/^Validated 10 rows of acceptances\.csv in 12\.5 s\.$/m);
+    expect(text).not.toContain("rows/s");
+    expect(text.trimEnd().split("\n").at(-1)).toMatch(
+      /^To send the 9 valid rows .*: mca-confirm run acceptances\.csv$/,
+    );
+  });
+});
+
 describe("formatSummary", () => {
   it("prints statuses, 429s, the problems, the files and the rerun command", () => {
     const text = formatSummary(
@@ -169,6 +231,8 @@ describe("formatSummary", () => {
 const snap = (over: Partial<Snapshot> = {}): Snapshot => ({
   total: 1000,
   done: 250,
+  toDecide: 1000,
+  decidedNow: 250,
   byStatus: { confirmed: 240, rejected: 3, failed: 2, invalid: 5 },
   requests: 260,
   throttled: 0,
@@ -186,9 +250,47 @@ describe("progressLine", () => {
 
   it("shows the wait while a Retry-After pause holds, and drops it once it is over", () => {
     expect(progressLine(snap({ pausedUntil: 31_000 }), 0, 1_000)).toMatch(
-      /ETA – · waiting 30 s \(API throttling\)$/,
+      /ETA — · waiting 30 s \(API throttling\)$/,
     );
     expect(progressLine(snap({ pausedUntil: 900 }), 10, 1_000)).not.toContain("waiting");
+  });
+});
+
+describe("progressLine while the rate is not known, and on a resume", () => {
+  it("shows — for the rate and the ETA until the rate rests on enough time", () => {
+    expect(progressLine(snap(), undefined, 1_000)).toMatch(/ · — rows\/s · ETA —$/);
+  });
+
+  it("counts the ETA over the rows this process still has to decide, not over rows recorded earlier", () => {
+    // A resume of 5000 rows of which 4000 were recorded: 1000 to decide, 200 done at 10 rows/s.
+    const resumed = snap({ total: 5000, done: 4200, toDecide: 1000, decidedNow: 200 });
+    expect(progressLine(resumed, 10, 1_000)).toContain("4200/5000 rows (84%)");
+    expect(progressLine(resumed, 10, 1_000)).toMatch(/ · 10\.0 rows\/s · ETA 1 min 20 s$/);
+  });
+});
+
+describe("startProgress on a resumed run", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("measures the rate on the rows it decides, not on the recorded rows it passes over", () => {
+    vi.useFakeTimers({ now: 0 });
+    const writes: string[] = [];
+    const stream = { isTTY: false, write: (text: string) => (writes.push(text), true) };
+    // The recorded 4000 rows are passed over in the first second; then 10 new rows a second.
+    let current = snap({ total: 5000, done: 0, toDecide: 1000, decidedNow: 0 });
+    const stop = startProgress(
+      () => current,
+      stream as unknown as NodeJS.WriteStream,
+      () => Date.now(),
+      false,
+    );
+    for (let second = 1; second <= 30; second++) {
+      current = snap({ total: 5000, done: 4000 + 10 * second, toDecide: 1000, decidedNow: 10 * second });
+      vi.advanceTimersByTime(1_000);
+    }
+    stop();
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toMatch(/^4300\/5000 rows \(86%\) .* · 10\.0 rows\/s · ETA 1 min 10 s\n$/);
   });
 });
 
@@ -235,6 +337,32 @@ describe("startProgress without a terminal", () => {
     expect(writes.join("")).not.toMatch(/[\r\u001b]/);
   });
 
+  it("draws plain lines on a terminal when asked not to redraw (TERM=dumb, NO_COLOR)", () => {
+    vi.useFakeTimers({ now: 0 });
+    const { stream, writes } = fakeStream(true);
+    const stop = startProgress(
+      () => snap(),
+      stream,
+      () => Date.now(),
+      canRedraw(stream, { TERM: "dumb" }),
+    );
+    vi.advanceTimersByTime(31_000);
+    stop();
+    expect(writes).toHaveLength(1);
+    // eslint-disable-next-line no-control-regex -- the point: no carriage return or escape at all
+    expect(writes.join("")).not.toMatch(/[\r\u001b]/);
+  });
+
+  it("redraws only on a terminal that is not dumb and without NO_COLOR", () => {
+    const tty = { isTTY: true };
+    expect(canRedraw(tty, { TERM: "xterm-256color" })).toBe(true);
+    expect(canRedraw(tty, { TERM: "dumb" })).toBe(false);
+    expect(canRedraw(tty, { TERM: "xterm", NO_COLOR: "1" })).toBe(false);
+    expect(canRedraw(tty, { TERM: "xterm", NO_COLOR: "" })).toBe(true);
+    expect(canRedraw({ isTTY: false }, { TERM: "xterm" })).toBe(false);
+    expect(canRedraw({}, {})).toBe(false);
+  });
+
   it("on a terminal keeps the redrawn line within the terminal's width and clears it when stopped", () => {
     vi.useFakeTimers({ now: 0 });
     const { stream, writes } = fakeStream(true);
@@ -255,7 +383,10 @@ describe("startProgress without a terminal", () => {
 
 describe("exitCodeOf", () => {
   const report = (byStatus: Record<string, number>, stop?: RunReport["stop"]) =>
-    ({ counts: { rows: 0, failedRows: 0, byStatus, byError: new Map() }, stop }) as unknown as RunReport;
+    ({
+      counts: { rows: 0, failedRows: 0, byStatus, byError: new Map(), skippedBy: {} },
+      stop,
+    }) as unknown as RunReport;
 
   it("0 when every row is confirmed, skipped or valid", () => {
     expect(exitCodeOf(report({ confirmed: 3, skipped: 1 }))).toBe(0);

@@ -181,7 +181,7 @@ function problemLines(summary: SummaryJson): string[] {
   const slashed = summary.errors.find((error) => error.code === "ambiguous-date")?.rows ?? 0;
   if (slashed > 0)
     lines.push(
-      `${slashed} ${slashed === 1 ? "row has a slashed date" : "rows have slashed dates"} (like 5/2/2026): pass --date-format, e.g. --date-format DD/MM/YYYY`,
+      `${slashed} ${slashed === 1 ? "row has a slashed date" : "rows have slashed dates"} (like 5/2/2026): pass --date-format (e.g. DD/MM/YYYY)`,
     );
   return lines;
 }
