@@ -210,6 +210,10 @@ describe("crash-safe runs", () => {
     expect(first.code).toBe(130);
     expect(first.stdout).toMatch(/To continue this run: node \S*dist\/cli\.js run /);
     expect(first.stdout).toContain(`run ${csv} --base-url ${sim.url} --quiet --resume`);
+    // While resumable, resuming is the only next step: no failed file, no not-run rows as problems.
+    expect(first.stdout).not.toContain("Failed rows");
+    expect(first.stdout).not.toContain("re-run");
+    expect(first.stdout).not.toMatch(/interrupted +\d+ rows?/);
     const partial = readCsv(out);
     expect(partial.map((x) => Number(x.rowNumber))).toEqual(Array.from({ length: rows }, (_, i) => i + 1));
     const notRun = partial.filter((x) => x.status === "not-run");

@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { TokenProvider } from "../src/auth/types.js";
 import { resolveRunConfig, type RunFlags } from "../src/config.js";
 import { silentLogger } from "../src/log.js";
-import type { RunReport } from "../src/output/report.js";
+import type { RunReport, Snapshot } from "../src/output/report.js";
+import { summarize } from "../src/output/summary.js";
 import { startRun, type RunHandle } from "../src/run/pipeline.js";
 import type { SimulatorOptions } from "../src/simulator/index.js";
 import { closeSimulators, readCsv, removeTempDirs, tempDir, trackedSimulator } from "./helpers/cli.js";
@@ -144,6 +145,52 @@ describe("a run in process", () => {
     expect(notRun.length).toBe(40 - confirmed);
     expect(notRun.every((result) => result.errorCode === "interrupted")).toBe(true);
     expect(report.resumable).toBe(true);
+  });
+
+  it("on --resume measures its rate and ETA on the rows it decides, not on the rows recorded before", async () => {
+    const total = 40;
+    const input = writeInput(
+      Array.from({ length: total }, (_, index) => row(customer("6f7a8b9c", index), index)),
+    );
+    const { sim, config, clock, handle } = await start(input, { concurrency: "1" }, { latencyMs: 10 });
+    const deadline = Date.now() + 10_000;
+    for (let step = 0; step < 5_000 && sim.stats.totalRecords() < 10 && Date.now() < deadline; step++) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      await clock.advanceTo(clock.now() + 1);
+    }
+    handle.interrupt();
+    await finish(handle, clock);
+    const recorded = sim.stats.totalRecords();
+    expect(recorded).toBeGreaterThanOrEqual(10);
+
+    const resumeClock = virtualClock();
+    const resumed = startRun({
+      config: resolveRunConfig("run", input, { "base-url": sim.url, resume: true }, {}),
+      logger: silentLogger,
+      clock: resumeClock,
+      tokens: async () => token,
+    });
+    const snapshots: Snapshot[] = [];
+    const sampling = setInterval(() => snapshots.push(resumed.snapshot()), 1);
+    const report = await finish(resumed, resumeClock).finally(() => clearInterval(sampling));
+    snapshots.push(resumed.snapshot());
+
+    const toDecide = total - recorded;
+    const running = snapshots.filter((snapshot) => snapshot.total > 0);
+    expect(running.length).toBeGreaterThan(0);
+    for (const snapshot of running) {
+      expect(snapshot.toDecide).toBe(toDecide);
+      expect(snapshot.decidedNow).toBeLessThanOrEqual(snapshot.toDecide);
+      expect(snapshot.decidedNow).toBeLessThanOrEqual(snapshot.done);
+    }
+    expect(running.at(-1)).toMatchObject({ done: total, decidedNow: toDecide });
+    expect(report).toMatchObject({ resumed: true, finishedNow: toDecide, stop: undefined });
+    expect(sim.stats.totalRecords()).toBe(total);
+    // The summary's rate: the rows this run decided over its own time, never the whole file.
+    const summary = summarize(report, {});
+    const seconds = report.elapsedMs / 1000;
+    expect(summary.rowsPerSecond).toBe(Math.round((toDecide / seconds) * 10) / 10);
+    expect(readCsv(config.out).every((result) => result.status === "confirmed")).toBe(true);
   });
 
   it("stops through the breaker when the API stays down past --outage-timeout, in virtual time", async () => {
