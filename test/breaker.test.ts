@@ -111,12 +111,29 @@ describe("circuit breaker", () => {
     expect(stop.reason?.kind).toBe("outage");
     expect(stop.reason?.message).toMatch(/--resume/);
     expect(stop.reason?.message).toMatch(/--outage-timeout/);
+    expect(stop.reason?.message).toContain("or not at all for 2 min;");
     for (const at of w.stopped) {
       expect(at).toBeGreaterThanOrEqual(130_000);
       expect(at).toBeLessThanOrEqual(131_000);
     }
     // Stopped: nobody is let through as a probe any more.
     expect(await b.admit()).toBe(false);
+  });
+
+  it("names a short --outage-timeout in seconds, as it was given", async () => {
+    const clock = virtualClock();
+    const { breaker: b, stop } = breakerFor(clock, 5_000);
+    record(
+      b,
+      Array.from({ length: 10 }, () => true),
+    );
+    for (let step = 0; step < 100 && !stop.signal.aborted; step++) {
+      const probe = await Promise.race([b.admit(), clock.advanceTo(clock.now() + 500).then(() => false)]);
+      if (probe) b.record(true, true);
+    }
+    expect(stop.reason?.kind).toBe("outage");
+    expect(stop.reason?.message).toContain("or not at all for 5 s;");
+    expect(stop.reason?.message).not.toContain("min");
   });
 
   it("wakes held workers at once when the run stops", async () => {
