@@ -1,5 +1,5 @@
 import type { TokenProvider } from "../auth/types.js";
-import { RUN_OPTIONS, resolveRunConfig, type RunConfig, type RunFlags } from "../config.js";
+import { RUN_OPTIONS, resolveRunConfig, type RunConfig } from "../config.js";
 import { UsageError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
 import { canRedraw, startProgress } from "../output/progress.js";
@@ -120,7 +120,7 @@ function commandOf(spec: CommandSpec & { name: "run" | "validate" }): Command {
       throw new UsageError(
         `${spec.name} takes exactly one input file (got ${positionals.length}). See mca-confirm help ${spec.name}`,
       );
-    const config = resolveRunConfig(spec.name, positionals[0], values as RunFlags, io.env);
+    const config = resolveRunConfig(spec.name, positionals[0], values, io.env);
     return executeRun(config, io, [spec.name, ...args]);
   };
 }

@@ -22,6 +22,19 @@ export class StructureProblems {
     else this.unlisted++;
   }
 
+  /**
+   * The error that ends the reading, if any: every problem met, with `stopping` (what stopped
+   * the reading, already in the file's words) as the last. Anything but a problem of the file
+   * (a read error of the disk) is passed on as it is.
+   */
+  ending(stopping?: unknown): unknown {
+    if (stopping !== undefined) {
+      if (this.count === 0 || !(stopping instanceof InputFileError)) return stopping;
+      this.add(stopping);
+    }
+    return this.count > 0 ? this.error() : undefined;
+  }
+
   /** One problem as it is; several as one error listing each with its line, then "and N more". */
   error(): InputFileError {
     if (this.count === 1) return this.listed[0];

@@ -139,18 +139,9 @@ export async function openInput(
     }
     firstError = err; // a broken data row is reported by rows(), like any later one
   }
-  if (header === undefined && problems.count > 0) throw problems.error();
-  if (header === undefined) throw new InputFileError(file, "the file is empty: it has no header line", 1);
+  if (header === undefined)
+    throw problems.ending() ?? new InputFileError(file, "the file is empty: it has no header line", 1);
   let used = false;
-  /** The error to end rows() with: every problem met, with `err` (what stopped the reading) last. */
-  const settle = (err?: unknown): unknown => {
-    if (err !== undefined) {
-      const problem = wrap(err);
-      if (problems.count === 0 || !(problem instanceof InputFileError)) return problem;
-      problems.add(problem);
-    }
-    return problems.count > 0 ? problems.error() : undefined;
-  };
   return {
     header,
     close: () => {
@@ -169,14 +160,14 @@ export async function openInput(
             yield next.value;
           }
         } catch (err) {
-          throw settle(err);
+          throw problems.ending(wrap(err));
         } finally {
           stream.destroy(); // also when the caller stops early
           check.destroy();
           parser.destroy();
         }
-        const problem = settle();
-        if (problem !== undefined) throw problem;
+        const problem = problems.ending();
+        if (problem) throw problem;
       })();
     },
   };

@@ -53,6 +53,26 @@ function cellsOf(outcome: Outcome, facts: RowFacts): string[] {
   ];
 }
 
+/** Counts one written outcome: per status, per problem code, and skipped rows per reason. */
+function tally(counts: WrittenCounts, outcome: Outcome): void {
+  counts.rows++;
+  counts.byStatus[outcome.status] = (counts.byStatus[outcome.status] ?? 0) + 1;
+  // The summary's "most frequent problems" are those of rows that need another run (a
+  // skipped duplicate is no problem). A row that ran out of attempts on answers without an
+  // API code (429, 503) counts under its HTTP status.
+  const codes =
+    outcome.errorCode || (outcome.httpStatus !== undefined ? `HTTP ${outcome.httpStatus}` : undefined);
+  if (codes && FAILED_STATUSES.has(outcome.status)) {
+    for (const code of codes.split(";")) {
+      const entry = counts.byError.get(code) ?? { count: 0, message: outcome.errorMessage ?? "" };
+      entry.count++;
+      counts.byError.set(code, entry);
+    }
+  }
+  if (outcome.status === "skipped" && outcome.errorCode)
+    counts.skippedBy[outcome.errorCode] = (counts.skippedBy[outcome.errorCode] ?? 0) + 1;
+}
+
 export function createResultsWriter(options: {
   out: string;
   failedOut?: string;
@@ -74,22 +94,7 @@ export function createResultsWriter(options: {
 
   function writeOne(cells: readonly string[], outcome: Outcome, facts: RowFacts): Promise<void> | undefined {
     const record = [...cells.map(escapeFormula), ...cellsOf(outcome, facts)];
-    counts.rows++;
-    counts.byStatus[outcome.status] = (counts.byStatus[outcome.status] ?? 0) + 1;
-    // The summary's "most frequent problems" are those of rows that need another run (a
-    // skipped duplicate is no problem). A row that ran out of attempts on answers without an
-    // API code (429, 503) counts under its HTTP status.
-    const codes =
-      outcome.errorCode || (outcome.httpStatus !== undefined ? `HTTP ${outcome.httpStatus}` : undefined);
-    if (codes && FAILED_STATUSES.has(outcome.status)) {
-      for (const code of codes.split(";")) {
-        const entry = counts.byError.get(code) ?? { count: 0, message: outcome.errorMessage ?? "" };
-        entry.count++;
-        counts.byError.set(code, entry);
-      }
-    }
-    if (outcome.status === "skipped" && outcome.errorCode)
-      counts.skippedBy[outcome.errorCode] = (counts.skippedBy[outcome.errorCode] ?? 0) + 1;
+    tally(counts, outcome);
     let wait = results.write(record);
     if (failed && FAILED_STATUSES.has(outcome.status)) {
       counts.failedRows++;
