@@ -216,7 +216,7 @@ describe("a dumb terminal", () => {
     const command = [process.execPath, CLI, ...args].map(shellQuote).join(" ");
     return new Promise((resolve, reject) => {
       const child = spawn("script", ["-qec", command, "/dev/null"], {
-        env: { ...baseEnv(), PARTNER_CENTER_ACCESS_TOKEN: "t", COLUMNS: "200", ...env },
+        env: { ...baseEnv(), PARTNER_CENTER_ACCESS_TOKEN: "t", COLUMNS: "200", NO_COLOR: "", ...env },
         stdio: ["ignore", "pipe", "pipe"],
       });
       let output = "";

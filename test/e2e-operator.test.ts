@@ -46,7 +46,8 @@ function runOnPty(args: string[], timeoutMs = 15_000): Promise<{ code: number | 
   const command = [process.execPath, CLI, ...args].map(shellQuote).join(" ");
   return new Promise((resolve, reject) => {
     const child = spawn("script", ["-qec", command, "/dev/null"], {
-      env: { ...baseEnv(), ...env(), COLUMNS: "200", LINES: "40" },
+      // A terminal that can redraw, whatever the one running the tests is (TERM=dumb, NO_COLOR).
+      env: { ...baseEnv(), ...env(), COLUMNS: "200", LINES: "40", TERM: "xterm-256color", NO_COLOR: "" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";

@@ -288,6 +288,55 @@ describe("openInput", () => {
     expect(rows[1].cells).toEqual(["6b29fc40-ca47-1067-b31d-00dd010662da", "Alan", "", "", "", ""]);
   });
 
+  it("numbers lines physically after a CRLF inside a quoted cell, in rows and in problems", async () => {
+    const header = "customerTenantId,firstName,lastName,email,dateAgreed";
+    const row = (id: number, extra = "") =>
+      `3f2504e0-4f89-11d3-9a0c-${String(id).padStart(12, "0")},Ada,Lovelace,ada@example.com,2024-03-01${extra}`;
+    const text = [header, row(1).replace("Ada", '"A\r\nd\r\na"'), "", row(2), row(3, ",x"), row(4, ",y")];
+    const { rows } = await readAll(write("crlf-cells.csv", `${text.slice(0, 4).join("\r\n")}\r\n`));
+    expect(rows.map((r) => [r.rowNumber, r.line])).toEqual([
+      [1, 2],
+      [2, 6],
+    ]);
+    const input = await openInput(write("crlf-broken.csv", `${text.join("\r\n")}\r\n`), {});
+    const err = await inputError(async () => {
+      for await (const _ of input.rows());
+    });
+    expect(err.message).toContain("crlf-broken.csv:7: row 3 (line 7) has 6 fields");
+    expect(err.message).toContain("crlf-broken.csv:8: row 4 (line 8) has 6 fields");
+  });
+
+  it("reports every broken row of a file at once, each with its row and line", async () => {
+    const header = "customerTenantId,firstName,lastName,email,dateAgreed";
+    const lines = [header];
+    for (let index = 1; index <= 25; index++)
+      lines.push(`3f2504e0-4f89-11d3-9a0c-${String(index).padStart(12, "0")},A,B,a@example.com,2024-03-01,x`);
+    const input = await openInput(write("all-broken.csv", lines.join("\n")), {});
+    const err = await inputError(async () => {
+      for await (const _ of input.rows());
+    });
+    expect(err.message).toMatch(/^.*all-broken\.csv: 25 lines cannot be read as CSV/);
+    expect(err.message).toContain("all-broken.csv:2: row 1 (line 2) has 6 fields but the header has 5");
+    expect(err.message).toContain("all-broken.csv:21: row 20 (line 21) has 6 fields");
+    expect(err.message).not.toContain("all-broken.csv:22:");
+    expect(err.message).toMatch(/… and 5 more$/);
+  });
+
+  it("with stopAtFirstProblem stops at the first broken row, yielding none after it", async () => {
+    const header = "customerTenantId,firstName,lastName,email,dateAgreed";
+    const row = (id: number) =>
+      `3f2504e0-4f89-11d3-9a0c-${String(id).padStart(12, "0")},A,B,a@example.com,2024-03-01`;
+    const file = write("stop-first.csv", [header, row(1), `${row(2)},x`, row(3), `${row(4)},y`].join("\n"));
+    const input = await openInput(file, { stopAtFirstProblem: true });
+    const seen: number[] = [];
+    const err = await inputError(async () => {
+      for await (const row of input.rows()) seen.push(row.rowNumber);
+    });
+    expect(seen).toEqual([1]);
+    expect(err.message).toMatch(/stop-first\.csv:3: row 2 \(line 3\) has 6 fields/);
+    expect(err.message).not.toContain("line 5");
+  });
+
   it("stops reading when the caller stops early", async () => {
     const input = await openInput(fixture("comma.csv"), {});
     for await (const row of input.rows()) {

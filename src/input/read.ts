@@ -60,6 +60,8 @@ export async function openInput(
   let headerLength = 0;
   let lastEnd = 0; // line where the last record (or skipped blank row) ended
   let lastEmpty = 0;
+  let firstBroken = Infinity; // the data row of the first broken record
+  let drift = 0; // lines csv-parse counted twice: a CRLF inside a quoted cell counts as two
   const problems = new StructureProblems(file);
   /** The data row a broken record would have been: those skipped before it count too. */
   const nextRow = () => (header === undefined ? undefined : rowNumber + problems.count + 1);
@@ -74,17 +76,19 @@ export async function openInput(
     // refused as a whole before anything is sent.
     skip_records_with_error: true,
     on_skip: (err) => {
+      if (problems.count === 0) firstBroken = nextRow() ?? 0;
       problems.add(
-        csvError(file, err, lastEnd + 1 + emptyLinesSince(err, lastEmpty), headerLength, nextRow()),
+        csvError(file, err, lastEnd + 1 + emptyLinesSince(err, lastEmpty), headerLength, nextRow(), drift),
       );
-      if (typeof err?.lines === "number") lastEnd = err.lines;
+      if (typeof err?.lines === "number") lastEnd = err.lines - drift;
       // A broken header decides nothing after it: the next record would be taken for the header.
       if (header === undefined) parser.destroy(problems.error());
       return undefined;
     },
     on_record: (record: string[], info: InfoRecord): InputRow | null => {
-      const line = info.lines - lineBreaks(record);
-      lastEnd = info.lines;
+      drift += crlfInside(record);
+      lastEnd = info.lines - drift;
+      const line = lastEnd - lineBreaks(record);
       lastEmpty = info.empty_lines;
       if (header === undefined) {
         headerLength = record.length;
@@ -112,7 +116,7 @@ export async function openInput(
   const wrap = (err: unknown): unknown =>
     err instanceof InputFileError
       ? err
-      : csvError(file, err, lastEnd + 1 + emptyLinesSince(err, lastEmpty), headerLength, nextRow());
+      : csvError(file, err, lastEnd + 1 + emptyLinesSince(err, lastEmpty), headerLength, nextRow(), drift);
   // Every byte is checked, not only the sniffed start: a bad byte anywhere stops the pre-flight.
   const check = utf8Check(
     ({ line, byte }) =>
@@ -156,7 +160,7 @@ export async function openInput(
         try {
           if (first === undefined) throw firstError;
           for (let next = first; !next.done; next = await iterator.next()) {
-            if (options.stopAtFirstProblem && problems.count > 0) break;
+            if (options.stopAtFirstProblem && next.value.rowNumber >= firstBroken) break;
             yield next.value;
           }
         } catch (err) {
@@ -250,6 +254,13 @@ function lineBreaks(record: readonly string[]): number {
   return n;
 }
 
+/** CRLFs inside the record's cells, each of which csv-parse's line count takes for two lines. */
+function crlfInside(record: readonly string[]): number {
+  let n = 0;
+  for (const cell of record) if (cell.includes("\r\n")) n += cell.split("\r\n").length - 1;
+  return n;
+}
+
 function emptyLinesSince(err: unknown, before: number): number {
   const now = (err as { empty_lines?: unknown }).empty_lines;
   return typeof now === "number" && now > before ? now - before : 0;
@@ -271,9 +282,11 @@ function csvError(
   recordStart: number,
   headerLength: number,
   row: number | undefined,
+  drift: number,
 ): InputFileError {
   const e = err as Partial<CsvError> & { lines?: number; record?: string[] };
-  const at = typeof e.lines === "number" ? e.lines : undefined;
+  const at =
+    typeof e.lines === "number" ? e.lines - drift - (e.record ? crlfInside(e.record) : 0) : undefined;
   switch (e.code) {
     case "CSV_QUOTE_NOT_CLOSED":
       return new InputFileError(
