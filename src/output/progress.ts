@@ -68,7 +68,6 @@ export function startProgress(
   now: () => number = Date.now,
   redraw: boolean = stream.isTTY === true,
 ): () => void {
-  const tty = redraw;
   const samples: { at: number; decided: number }[] = [];
   let lastPlain = now();
   let wasPaused = false;
@@ -84,7 +83,7 @@ export function startProgress(
     wasPaused = paused;
     if (current.total === 0) return; // still reading the file: nothing to show yet
     const line = progressLine(current, rate, at);
-    if (tty) {
+    if (redraw) {
       const width = stream.columns && stream.columns > 1 ? stream.columns - 1 : 200;
       stream.write(`\r\x1b[2K${line.length > width ? `${line.slice(0, width - 1)}…` : line}`);
     } else if (at - lastPlain >= PLAIN_MS || (pauseBegan && at - lastPlain >= PLAIN_PAUSE_MS)) {
@@ -92,12 +91,12 @@ export function startProgress(
       stream.write(`${line}\n`);
     }
   };
-  const timer = setInterval(draw, tty ? TTY_MS : 1000);
+  const timer = setInterval(draw, redraw ? TTY_MS : 1000);
   timer.unref();
   return () => {
     if (stopped) return;
     stopped = true;
     clearInterval(timer);
-    if (tty) stream.write("\r\x1b[2K");
+    if (redraw) stream.write("\r\x1b[2K");
   };
 }
