@@ -23,7 +23,7 @@ function expectUsage(result: CliResult, message: RegExp): void {
 }
 
 describe("help for every command", () => {
-  const commands = ["run", "validate", "demo", "login", "template"];
+  const commands = ["run", "validate", "demo", "login", "template", "report"];
 
   it.each(commands)(
     "`%s --help` and `help %s` print the command's own usage, options and an example",
@@ -46,6 +46,8 @@ describe("help for every command", () => {
   it("lists each command's own options: demo --keep, login --tenant, validate --date-format", async () => {
     expect((await runCli(["demo", "--help"])).stdout).toMatch(/^ {2}--keep +.*\(default: off\)$/m);
     expect((await runCli(["login", "-h"])).stdout).toMatch(/^ {2}--tenant <id> +/m);
+    expect((await runCli(["login", "-h"])).stdout).toMatch(/^ {2}--proxy <url> +/m);
+    expect((await runCli(["help", "report"])).stdout).toMatch(/^ {2}--report <file> +the HTML report/m);
     const validate = (await runCli(["validate", "--help"])).stdout;
     expect(validate).toMatch(/^ {2}--date-format <fmt> +/m);
     expect(validate).toMatch(/^ {2}--out <file> +the validation file \(default: <input>\.validation\.csv/m);
@@ -77,6 +79,10 @@ describe("did you mean", () => {
     [["run", "x.csv", "--skip-confirmd"], /\(did you mean --skip-confirmed\?\)/],
     [["demo", "--kep"], /demo has no option --kep \(did you mean --keep\?\)/],
     [["login", "--tenat", "x"], /login has no option --tenat \(did you mean --tenant\?\)/],
+    [
+      ["report", "x.results.csv", "--reprot", "r.html"],
+      /report has no option --reprot \(did you mean --report\?\)/,
+    ],
   ])("%j", async (args, message) => {
     expectUsage(await runCli(args), message);
   });

@@ -6,13 +6,14 @@ import type { CommandSpec } from "./spec.js";
 
 export const LOGIN_SPEC: CommandSpec = {
   name: "login",
-  usage: "login [--tenant <id>] [--client-id <id>]",
+  usage: "login [--tenant <id>] [--client-id <id>] [--proxy <url>]",
   brief: "sign in with a device code and keep the token cache",
   summary:
     "Signs in to Partner Center with a device code: prints an address and a code; open the address\n" +
     "in any browser, enter the code and sign in (with MFA) as a partner admin. The token cache is kept\n" +
-    "for later runs in $XDG_CONFIG_HOME/mca-confirm/token-cache.json (default ~/.config/mca-confirm/),\n" +
-    "readable by you only. It holds a refresh token: treat it like a password.",
+    "for later runs in $XDG_CONFIG_HOME/mca-confirm/token-cache.json (default ~/.config/mca-confirm/;\n" +
+    "%APPDATA%\\mca-confirm\\ on Windows), readable by you only. It holds a refresh token: treat it\n" +
+    "like a password.",
   options: {
     tenant: {
       type: "string",
@@ -25,6 +26,12 @@ export const LOGIN_SPEC: CommandSpec = {
       arg: "id",
       help: "application (client) ID of an app that allows public client flows",
       def: `$${ENV.clientId}`,
+    },
+    proxy: {
+      type: "string",
+      arg: "url",
+      help: "proxy for the sign-in calls, e.g. http://user:password@proxy:8080; NO_PROXY applies",
+      def: "HTTPS_PROXY or HTTP_PROXY",
     },
   },
   notes:
