@@ -17,7 +17,6 @@ const MAX_FUNCTION_LINES = 80;
 const WAIVED = new Set([
   "src/input/read.ts openInput",
   "src/run/rate.ts createRateController",
-  "src/simulator/identity.ts startIdentityServer",
   "src/simulator/index.ts startSimulator",
 ]);
 

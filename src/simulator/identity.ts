@@ -161,7 +161,7 @@ const OIDC_SCOPES = new Set(["openid", "profile", "offline_access", "email"]);
 const MAX_REMEMBERED = 10_000;
 const MAX_BODY = 64 * 1024;
 
-const b64url = (s: string) => Buffer.from(s, "utf8").toString("base64url");
+const b64url = (text: string) => Buffer.from(text, "utf8").toString("base64url");
 const secret = (prefix: string) => `${prefix}.${randomBytes(32).toString("base64url")}`;
 
 function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
@@ -169,244 +169,347 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
   if (map.size > MAX_REMEMBERED) map.delete(map.keys().next().value as K);
 }
 
-export async function startIdentityServer(options: IdentityServerOptions = {}): Promise<IdentityServer> {
-  const now = options.now ?? Date.now;
-  const user = options.user ?? DEFAULT_USER;
-  let lifetimeSeconds = options.accessTokenLifetimeSeconds ?? 3600;
-  let error: { answer: AadErrorAnswer; times: number } | undefined;
-  const accessTokens = new Map<string, number>(); // token → expiry (epoch ms)
-  const refreshTokens = new Map<string, { oid: string }>();
-  const deviceCodes = new Map<string, { pendingLeft: number; expires: number }>();
-  const stats: IdentityStats = {
-    tokenRequests: 0,
-    refreshGrants: 0,
-    deviceCodeGrants: 0,
-    discoveryRequests: 0,
-    accessTokensIssued: 0,
+/** What one identity server knows and remembers; every handler below works on it. */
+interface IdentityState {
+  readonly options: IdentityServerOptions;
+  readonly now: () => number;
+  readonly user: IdentityUser;
+  lifetimeSeconds: number;
+  /** The refusal set with setError, and how many more token requests get it. */
+  error: { answer: AadErrorAnswer; times: number } | undefined;
+  /** token → expiry (epoch ms) */
+  readonly accessTokens: Map<string, number>;
+  readonly refreshTokens: Map<string, { oid: string }>;
+  readonly deviceCodes: Map<string, { pendingLeft: number; expires: number }>;
+  readonly stats: IdentityStats;
+  /** Known once the server listens, e.g. https://127.0.0.1:43121. */
+  origin: string;
+}
+
+function createState(options: IdentityServerOptions): IdentityState {
+  return {
+    options,
+    now: options.now ?? Date.now,
+    user: options.user ?? DEFAULT_USER,
+    lifetimeSeconds: options.accessTokenLifetimeSeconds ?? 3600,
+    error: undefined,
+    accessTokens: new Map(),
+    refreshTokens: new Map(),
+    deviceCodes: new Map(),
+    stats: {
+      tokenRequests: 0,
+      refreshGrants: 0,
+      deviceCodeGrants: 0,
+      discoveryRequests: 0,
+      accessTokensIssued: 0,
+    },
+    origin: "",
   };
+}
 
-  const pems = await throwawayCertificate(options.hostName ? [options.hostName] : []);
+const tenantKnown = (state: IdentityState, tenant: string) =>
+  !state.options.tenants ||
+  state.options.tenants.some((known) => known.toLowerCase() === tenant.toLowerCase());
+const tenantIdOf = (tenant: string) => (GUID.test(tenant) ? tenant.toLowerCase() : DEFAULT_TENANT_ID);
 
-  let origin = "";
-  const tenantOk = (t: string) =>
-    !options.tenants || options.tenants.some((k) => k.toLowerCase() === t.toLowerCase());
-  const tenantId = (t: string) => (GUID.test(t) ? t.toLowerCase() : DEFAULT_TENANT_ID);
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+    "cache-control": "no-store",
+  });
+  res.end(text);
+}
 
-  function sendJson(res: ServerResponse, status: number, body: unknown): void {
-    const text = JSON.stringify(body);
-    res.writeHead(status, {
-      "content-type": "application/json; charset=utf-8",
-      "content-length": Buffer.byteLength(text),
-      "cache-control": "no-store",
-    });
-    res.end(text);
+/** An error in AAD's shape (https://learn.microsoft.com/entra/identity-platform/reference-error-codes). */
+function sendAadError(state: IdentityState, res: ServerResponse, answer: AadErrorAnswer): void {
+  const trace = randomUUID();
+  const correlation = randomUUID();
+  const timestamp = new Date(state.now())
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, "Z");
+  sendJson(res, answer.status, {
+    error: answer.error,
+    error_description: `AADSTS${answer.code}: ${answer.description} Trace ID: ${trace} Correlation ID: ${correlation} Timestamp: ${timestamp}`,
+    error_codes: [answer.code],
+    timestamp,
+    trace_id: trace,
+    correlation_id: correlation,
+    error_uri: `${state.origin}/error?code=${answer.code}`,
+    ...(answer.suberror ? { suberror: answer.suberror } : {}),
+  });
+}
+
+function issueTokens(
+  state: IdentityState,
+  res: ServerResponse,
+  tenant: string,
+  clientId: string,
+  scope: string,
+): void {
+  const { user, accessTokens, lifetimeSeconds } = state;
+  const tid = tenantIdOf(tenant);
+  const issuedAt = state.now();
+  const accessToken = secret("sim-at");
+  remember(accessTokens, accessToken, issuedAt + lifetimeSeconds * 1000);
+  for (const [oldToken, expiry] of accessTokens) {
+    if (expiry > issuedAt) break; // roughly expiry-ordered; a bounded sweep of the oldest
+    accessTokens.delete(oldToken);
   }
+  const refreshToken = secret("sim-rt");
+  remember(state.refreshTokens, refreshToken, { oid: user.oid });
+  state.stats.accessTokensIssued++;
+  const iat = Math.floor(issuedAt / 1000);
+  const claims = {
+    aud: clientId,
+    iss: `${state.origin}/${tid}/v2.0`,
+    iat,
+    nbf: iat,
+    exp: iat + 3600,
+    name: user.name,
+    preferred_username: user.username,
+    oid: user.oid,
+    sub: b64url(`${user.oid}:${clientId}`),
+    tid,
+    ver: "2.0",
+  };
+  const resourceScopes = scope.split(" ").filter((name) => name && !OIDC_SCOPES.has(name));
+  sendJson(res, 200, {
+    token_type: "Bearer",
+    scope: resourceScopes.join(" "),
+    expires_in: lifetimeSeconds,
+    ext_expires_in: lifetimeSeconds,
+    access_token: accessToken,
+    refresh_token: refreshToken,
+    // MSAL needs an id_token and client_info to cache an account; it does not check the signature.
+    id_token: `${b64url(JSON.stringify({ typ: "JWT", alg: "RS256", kid: "sim" }))}.${b64url(JSON.stringify(claims))}.c2ltdWxhdG9y`,
+    client_info: b64url(JSON.stringify({ uid: user.oid, utid: tid })),
+  });
+}
 
-  /** An error in AAD's shape (https://learn.microsoft.com/entra/identity-platform/reference-error-codes). */
-  function sendAadError(res: ServerResponse, a: AadErrorAnswer): void {
-    const trace = randomUUID();
-    const correlation = randomUUID();
-    const timestamp = new Date(now())
-      .toISOString()
-      .replace("T", " ")
-      .replace(/\.\d+Z$/, "Z");
-    sendJson(res, a.status, {
-      error: a.error,
-      error_description: `AADSTS${a.code}: ${a.description} Trace ID: ${trace} Correlation ID: ${correlation} Timestamp: ${timestamp}`,
-      error_codes: [a.code],
-      timestamp,
-      trace_id: trace,
-      correlation_id: correlation,
-      error_uri: `${origin}/error?code=${a.code}`,
-      ...(a.suberror ? { suberror: a.suberror } : {}),
-    });
+/** Why a token request is refused before its grant is looked at: the client, or an error set with setError. */
+function tokenRefusal(
+  state: IdentityState,
+  tenant: string,
+  form: URLSearchParams,
+): AadErrorAnswer | undefined {
+  const { options } = state;
+  const clientId = form.get("client_id") ?? "";
+  if (!tenantKnown(state, tenant)) return CANNED["tenant-not-found"];
+  if (options.clientIds && !options.clientIds.includes(clientId)) return CANNED["app-not-found"];
+  const sentSecret = form.get("client_secret");
+  if (options.clientSecret && sentSecret !== null && sentSecret !== options.clientSecret)
+    return CANNED["invalid-client-secret"];
+  if (state.error) {
+    const answer = state.error.answer;
+    if (--state.error.times <= 0) state.error = undefined;
+    return answer;
   }
+  return undefined;
+}
 
-  function issueTokens(res: ServerResponse, tenant: string, clientId: string, scope: string): void {
-    const tid = tenantId(tenant);
-    const issuedAt = now();
-    const accessToken = secret("sim-at");
-    remember(accessTokens, accessToken, issuedAt + lifetimeSeconds * 1000);
-    for (const [t, exp] of accessTokens) {
-      if (exp > issuedAt) break; // roughly expiry-ordered; a bounded sweep of the oldest
-      accessTokens.delete(t);
-    }
-    const refreshToken = secret("sim-rt");
-    remember(refreshTokens, refreshToken, { oid: user.oid });
-    stats.accessTokensIssued++;
-    const iat = Math.floor(issuedAt / 1000);
-    const claims = {
-      aud: clientId,
-      iss: `${origin}/${tid}/v2.0`,
-      iat,
-      nbf: iat,
-      exp: iat + 3600,
-      name: user.name,
-      preferred_username: user.username,
-      oid: user.oid,
-      sub: b64url(`${user.oid}:${clientId}`),
-      tid,
-      ver: "2.0",
-    };
-    const resourceScopes = scope.split(" ").filter((s) => s && !OIDC_SCOPES.has(s));
-    sendJson(res, 200, {
-      token_type: "Bearer",
-      scope: resourceScopes.join(" "),
-      expires_in: lifetimeSeconds,
-      ext_expires_in: lifetimeSeconds,
-      access_token: accessToken,
-      refresh_token: refreshToken,
-      // MSAL needs an id_token and client_info to cache an account; it does not check the signature.
-      id_token: `${b64url(JSON.stringify({ typ: "JWT", alg: "RS256", kid: "sim" }))}.${b64url(JSON.stringify(claims))}.c2ltdWxhdG9y`,
-      client_info: b64url(JSON.stringify({ uid: user.oid, utid: tid })),
-    });
-  }
-
-  function token(res: ServerResponse, tenant: string, form: URLSearchParams): void {
-    stats.tokenRequests++;
-    const grant = form.get("grant_type") ?? "";
-    if (grant === "refresh_token") stats.refreshGrants++;
-    // RFC 8628 names the grant "urn:ietf:params:oauth:grant-type:device_code"; msal-node sends "device_code" (AAD takes both).
-    const isDeviceCode = grant === "device_code" || grant === "urn:ietf:params:oauth:grant-type:device_code";
-    if (isDeviceCode) stats.deviceCodeGrants++;
-    const clientId = form.get("client_id") ?? "";
-    if (!tenantOk(tenant)) return sendAadError(res, CANNED["tenant-not-found"]);
-    if (options.clientIds && !options.clientIds.includes(clientId))
-      return sendAadError(res, CANNED["app-not-found"]);
-    const sentSecret = form.get("client_secret");
-    if (options.clientSecret && sentSecret !== null && sentSecret !== options.clientSecret)
-      return sendAadError(res, CANNED["invalid-client-secret"]);
-    if (error) {
-      const answer = error.answer;
-      if (--error.times <= 0) error = undefined;
-      return sendAadError(res, answer);
-    }
-    const scope = form.get("scope") ?? "";
-    if (grant === "refresh_token") {
-      const rt = form.get("refresh_token") ?? "";
-      if (!refreshTokens.has(rt))
-        return sendAadError(res, {
-          status: 400,
-          error: "invalid_grant",
-          code: 9002313,
-          description: "Invalid request. Request is malformed or invalid.",
-        });
-      return issueTokens(res, tenant, clientId, scope);
-    }
-    if (isDeviceCode) {
-      const code = form.get("device_code") ?? "";
-      const entry = deviceCodes.get(code);
-      if (!entry || entry.expires < now())
-        return sendAadError(res, {
-          status: 400,
-          error: "expired_token",
-          code: 70019,
-          description: "Verification code expired.",
-        });
-      if (entry.pendingLeft > 0) {
-        entry.pendingLeft--;
-        return sendAadError(res, {
-          status: 400,
-          error: "authorization_pending",
-          code: 70016,
-          description: "OAuth 2.0 device flow error. Authorization is pending. Continue polling.",
-        });
-      }
-      deviceCodes.delete(code);
-      return issueTokens(res, tenant, clientId, scope);
-    }
-    return sendAadError(res, {
+function refreshTokenGrant(
+  state: IdentityState,
+  res: ServerResponse,
+  tenant: string,
+  form: URLSearchParams,
+): void {
+  const refreshToken = form.get("refresh_token") ?? "";
+  if (!state.refreshTokens.has(refreshToken))
+    return sendAadError(state, res, {
       status: 400,
-      error: "unsupported_grant_type",
-      code: 70003,
-      description: "The app requested an unsupported grant type.",
+      error: "invalid_grant",
+      code: 9002313,
+      description: "Invalid request. Request is malformed or invalid.",
+    });
+  issueTokens(state, res, tenant, form.get("client_id") ?? "", form.get("scope") ?? "");
+}
+
+function deviceCodeGrant(
+  state: IdentityState,
+  res: ServerResponse,
+  tenant: string,
+  form: URLSearchParams,
+): void {
+  const code = form.get("device_code") ?? "";
+  const entry = state.deviceCodes.get(code);
+  if (!entry || entry.expires < state.now())
+    return sendAadError(state, res, {
+      status: 400,
+      error: "expired_token",
+      code: 70019,
+      description: "Verification code expired.",
+    });
+  if (entry.pendingLeft > 0) {
+    entry.pendingLeft--;
+    return sendAadError(state, res, {
+      status: 400,
+      error: "authorization_pending",
+      code: 70016,
+      description: "OAuth 2.0 device flow error. Authorization is pending. Continue polling.",
     });
   }
+  state.deviceCodes.delete(code);
+  issueTokens(state, res, tenant, form.get("client_id") ?? "", form.get("scope") ?? "");
+}
 
-  function deviceCode(res: ServerResponse, tenant: string, form: URLSearchParams): void {
-    if (!tenantOk(tenant)) return sendAadError(res, CANNED["tenant-not-found"]);
-    const clientId = form.get("client_id") ?? "";
-    if (options.clientIds && !options.clientIds.includes(clientId))
-      return sendAadError(res, CANNED["app-not-found"]);
-    const code = secret("sim-dc");
-    const userCode = randomBytes(5).toString("hex").toUpperCase().slice(0, 9);
-    const expiresIn = 900;
-    remember(deviceCodes, code, {
-      pendingLeft: options.deviceCodePendingPolls ?? 1,
-      expires: now() + expiresIn * 1000,
-    });
-    const verification = `${origin}/devicelogin`;
-    sendJson(res, 200, {
-      user_code: userCode,
-      device_code: code,
-      verification_uri: verification,
-      expires_in: expiresIn,
-      interval: options.deviceCodeIntervalSeconds ?? 1,
-      message: `To sign in, use a web browser to open the page ${verification} and enter the code ${userCode} to authenticate.`,
+/** POST {tenant}/oauth2/v2.0/token */
+function token(state: IdentityState, res: ServerResponse, tenant: string, form: URLSearchParams): void {
+  const { stats } = state;
+  stats.tokenRequests++;
+  const grant = form.get("grant_type") ?? "";
+  if (grant === "refresh_token") stats.refreshGrants++;
+  // RFC 8628 names the grant "urn:ietf:params:oauth:grant-type:device_code"; msal-node sends "device_code" (AAD takes both).
+  const isDeviceCode = grant === "device_code" || grant === "urn:ietf:params:oauth:grant-type:device_code";
+  if (isDeviceCode) stats.deviceCodeGrants++;
+  const refusal = tokenRefusal(state, tenant, form);
+  if (refusal) return sendAadError(state, res, refusal);
+  if (grant === "refresh_token") return refreshTokenGrant(state, res, tenant, form);
+  if (isDeviceCode) return deviceCodeGrant(state, res, tenant, form);
+  sendAadError(state, res, {
+    status: 400,
+    error: "unsupported_grant_type",
+    code: 70003,
+    description: "The app requested an unsupported grant type.",
+  });
+}
+
+/** POST {tenant}/oauth2/v2.0/devicecode */
+function deviceCode(state: IdentityState, res: ServerResponse, tenant: string, form: URLSearchParams): void {
+  const { options, origin } = state;
+  if (!tenantKnown(state, tenant)) return sendAadError(state, res, CANNED["tenant-not-found"]);
+  const clientId = form.get("client_id") ?? "";
+  if (options.clientIds && !options.clientIds.includes(clientId))
+    return sendAadError(state, res, CANNED["app-not-found"]);
+  const code = secret("sim-dc");
+  const userCode = randomBytes(5).toString("hex").toUpperCase().slice(0, 9);
+  const expiresIn = 900;
+  remember(state.deviceCodes, code, {
+    pendingLeft: options.deviceCodePendingPolls ?? 1,
+    expires: state.now() + expiresIn * 1000,
+  });
+  const verification = `${origin}/devicelogin`;
+  sendJson(res, 200, {
+    user_code: userCode,
+    device_code: code,
+    verification_uri: verification,
+    expires_in: expiresIn,
+    interval: options.deviceCodeIntervalSeconds ?? 1,
+    message: `To sign in, use a web browser to open the page ${verification} and enter the code ${userCode} to authenticate.`,
+  });
+}
+
+/** GET {tenant}/v2.0/.well-known/openid-configuration */
+function discovery(state: IdentityState, res: ServerResponse, tenant: string): void {
+  const { origin } = state;
+  state.stats.discoveryRequests++;
+  if (!tenantKnown(state, tenant)) {
+    return sendAadError(state, res, {
+      status: 400,
+      error: "invalid_tenant",
+      code: 90002,
+      description: `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
     });
   }
+  const base = `${origin}/${tenant}`;
+  sendJson(res, 200, {
+    issuer: `${origin}/${tenantIdOf(tenant)}/v2.0`,
+    authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+    token_endpoint: `${base}/oauth2/v2.0/token`,
+    device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode`,
+    end_session_endpoint: `${base}/oauth2/v2.0/logout`,
+    jwks_uri: `${base}/discovery/v2.0/keys`,
+    response_types_supported: ["code", "id_token", "code id_token", "id_token token"],
+    subject_types_supported: ["pairwise"],
+    id_token_signing_alg_values_supported: ["RS256"],
+    token_endpoint_auth_methods_supported: ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+    scopes_supported: ["openid", "profile", "email", "offline_access"],
+    tenant_region_scope: null,
+    cloud_instance_name: "simulator",
+  });
+}
 
-  function discovery(res: ServerResponse, tenant: string): void {
-    stats.discoveryRequests++;
-    if (!tenantOk(tenant)) {
-      return sendAadError(res, {
-        status: 400,
-        error: "invalid_tenant",
-        code: 90002,
-        description: `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+/** The url-encoded form of a request, or undefined when it is over MAX_BODY. */
+async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+}
+
+/** Routes a request to its endpoint: {tenant}/… as AAD lays them out. */
+async function handle(state: IdentityState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", state.origin);
+  const parts = url.pathname.split("/").filter(Boolean);
+  const tenant = decodeURIComponent(parts[0] ?? "");
+  const rest = parts.slice(1).join("/");
+  if (req.method === "GET" && rest === "v2.0/.well-known/openid-configuration")
+    return discovery(state, res, tenant);
+  if (req.method === "GET" && rest === "discovery/v2.0/keys") return sendJson(res, 200, { keys: [] });
+  if (req.method === "POST" && (rest === "oauth2/v2.0/token" || rest === "oauth2/v2.0/devicecode")) {
+    const form = await readForm(req);
+    if (!form)
+      return sendJson(res, 413, { error: "invalid_request", error_description: "request too large" });
+    return rest.endsWith("token") ? token(state, res, tenant, form) : deviceCode(state, res, tenant, form);
+  }
+  sendJson(res, 404, {
+    error: "not_found",
+    error_description: `No such endpoint: ${req.method} ${url.pathname}`,
+  });
+}
+
+/** The API a test or the demo drives the server with. */
+function identityApi(state: IdentityState, server: Server, caCert: string): IdentityServer {
+  const { origin } = state;
+  return {
+    authorityHost: origin,
+    caCert,
+    networkClient: createHttpsNetworkClient({ ca: caCert, allowOrigins: [origin], timeoutMs: 10_000 }),
+    stats: state.stats,
+    isValidAccessToken(accessToken: string) {
+      const expiry = state.accessTokens.get(accessToken.replace(/^Bearer\s+/i, ""));
+      return expiry !== undefined && state.now() < expiry;
+    },
+    issueRefreshToken() {
+      const refreshToken = secret("sim-rt");
+      remember(state.refreshTokens, refreshToken, { oid: state.user.oid });
+      return refreshToken;
+    },
+    setError(error, errorOptions) {
+      state.error =
+        error === undefined
+          ? undefined
+          : {
+              answer: typeof error === "string" ? CANNED[error] : error,
+              times: errorOptions?.times ?? Number.POSITIVE_INFINITY,
+            };
+    },
+    setAccessTokenLifetime(seconds: number) {
+      state.lifetimeSeconds = seconds;
+    },
+    revokeAccessTokens() {
+      state.accessTokens.clear();
+    },
+    close() {
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
       });
-    }
-    const base = `${origin}/${tenant}`;
-    sendJson(res, 200, {
-      issuer: `${origin}/${tenantId(tenant)}/v2.0`,
-      authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
-      token_endpoint: `${base}/oauth2/v2.0/token`,
-      device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode`,
-      end_session_endpoint: `${base}/oauth2/v2.0/logout`,
-      jwks_uri: `${base}/discovery/v2.0/keys`,
-      response_types_supported: ["code", "id_token", "code id_token", "id_token token"],
-      subject_types_supported: ["pairwise"],
-      id_token_signing_alg_values_supported: ["RS256"],
-      token_endpoint_auth_methods_supported: ["client_secret_post", "private_key_jwt", "client_secret_basic"],
-      scopes_supported: ["openid", "profile", "email", "offline_access"],
-      tenant_region_scope: null,
-      cloud_instance_name: "simulator",
-    });
-  }
+    },
+  };
+}
 
-  async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const c of req) {
-      size += (c as Buffer).length;
-      if (size > MAX_BODY) return undefined;
-      chunks.push(c as Buffer);
-    }
-    return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", origin);
-    const parts = url.pathname.split("/").filter(Boolean);
-    const tenant = decodeURIComponent(parts[0] ?? "");
-    const rest = parts.slice(1).join("/");
-    if (req.method === "GET" && rest === "v2.0/.well-known/openid-configuration")
-      return discovery(res, tenant);
-    if (req.method === "GET" && rest === "discovery/v2.0/keys") return sendJson(res, 200, { keys: [] });
-    if (req.method === "POST" && (rest === "oauth2/v2.0/token" || rest === "oauth2/v2.0/devicecode")) {
-      const form = await readForm(req);
-      if (!form)
-        return sendJson(res, 413, { error: "invalid_request", error_description: "request too large" });
-      return rest.endsWith("token") ? token(res, tenant, form) : deviceCode(res, tenant, form);
-    }
-    sendJson(res, 404, {
-      error: "not_found",
-      error_description: `No such endpoint: ${req.method} ${url.pathname}`,
-    });
-  }
-
+export async function startIdentityServer(options: IdentityServerOptions = {}): Promise<IdentityServer> {
+  const state = createState(options);
+  const pems = await throwawayCertificate(options.hostName ? [options.hostName] : []);
   const server: Server = createServer({ key: pems.key, cert: pems.cert }, (req, res) => {
-    handle(req, res).catch(() => {
+    handle(state, req, res).catch(() => {
       if (!res.headersSent)
         sendJson(res, 500, { error: "server_error", error_description: "simulator failure" });
       else res.destroy();
@@ -416,41 +519,8 @@ export async function startIdentityServer(options: IdentityServerOptions = {}): 
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
   });
-  origin = `https://${options.hostName ?? "127.0.0.1"}:${(server.address() as AddressInfo).port}`;
-
-  return {
-    authorityHost: origin,
-    caCert: pems.cert,
-    networkClient: createHttpsNetworkClient({ ca: pems.cert, allowOrigins: [origin], timeoutMs: 10_000 }),
-    stats,
-    isValidAccessToken(t: string) {
-      const exp = accessTokens.get(t.replace(/^Bearer\s+/i, ""));
-      return exp !== undefined && now() < exp;
-    },
-    issueRefreshToken() {
-      const rt = secret("sim-rt");
-      remember(refreshTokens, rt, { oid: user.oid });
-      return rt;
-    },
-    setError(e, o) {
-      error =
-        e === undefined
-          ? undefined
-          : { answer: typeof e === "string" ? CANNED[e] : e, times: o?.times ?? Number.POSITIVE_INFINITY };
-    },
-    setAccessTokenLifetime(seconds: number) {
-      lifetimeSeconds = seconds;
-    },
-    revokeAccessTokens() {
-      accessTokens.clear();
-    },
-    close() {
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    },
-  };
+  state.origin = `https://${options.hostName ?? "127.0.0.1"}:${(server.address() as AddressInfo).port}`;
+  return identityApi(state, server, pems.cert);
 }
 
 export interface DemoIdentity {
