@@ -15,23 +15,23 @@ import {
 export const DATE_FORMATS = ["MM/DD/YYYY", "DD/MM/YYYY", "DD.MM.YYYY", "DD-MM-YYYY", "YYYY/MM/DD"] as const;
 export type DateFormat = (typeof DATE_FORMATS)[number];
 
-export function parseDateFormat(s: string): DateFormat {
-  const f = DATE_FORMATS.find((d) => d === s.trim().toUpperCase());
-  if (f === undefined) {
+export function parseDateFormat(text: string): DateFormat {
+  const format = DATE_FORMATS.find((known) => known === text.trim().toUpperCase());
+  if (format === undefined) {
     throw new UsageError(
-      `--date-format: "${s}" is not supported; use one of ${DATE_FORMATS.join(", ")} (ISO 8601 is always accepted)`,
+      `--date-format: "${text}" is not supported; use one of ${DATE_FORMATS.join(", ")} (ISO 8601 is always accepted)`,
     );
   }
-  return f;
+  return format;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A GUID, optionally in `{…}` and surrounded by spaces → lower-case GUID; otherwise undefined. */
 export function normalizeTenantId(raw: string): string | undefined {
-  let s = raw.trim();
-  if (s.startsWith("{") && s.endsWith("}")) s = s.slice(1, -1).trim();
-  return GUID.test(s) ? s.toLowerCase() : undefined;
+  let id = raw.trim();
+  if (id.startsWith("{") && id.endsWith("}")) id = id.slice(1, -1).trim();
+  return GUID.test(id) ? id.toLowerCase() : undefined;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;
@@ -53,83 +53,125 @@ const ISO =
 const LOOKS_DMY = /^(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}[/.]\d{1,2}[/.]\d{1,2})(?:[ T].*)?$/;
 const TIME = String.raw`(?: (\d{1,2}):(\d{2})(?::(\d{2}))?)?$`;
 /** Capture order per format: day, month, year, then hour, minute, second. */
-const CUSTOM: Record<DateFormat, { re: RegExp; d: number; m: number; y: number }> = {
-  "MM/DD/YYYY": { re: new RegExp(String.raw`^(\d{1,2})/(\d{1,2})/(\d{4})` + TIME), d: 2, m: 1, y: 3 },
-  "DD/MM/YYYY": { re: new RegExp(String.raw`^(\d{1,2})/(\d{1,2})/(\d{4})` + TIME), d: 1, m: 2, y: 3 },
-  "DD.MM.YYYY": { re: new RegExp(String.raw`^(\d{1,2})\.(\d{1,2})\.(\d{4})` + TIME), d: 1, m: 2, y: 3 },
-  "DD-MM-YYYY": { re: new RegExp(String.raw`^(\d{1,2})-(\d{1,2})-(\d{4})` + TIME), d: 1, m: 2, y: 3 },
-  "YYYY/MM/DD": { re: new RegExp(String.raw`^(\d{4})/(\d{1,2})/(\d{1,2})` + TIME), d: 3, m: 2, y: 1 },
+const CUSTOM: Record<DateFormat, { pattern: RegExp; day: number; month: number; year: number }> = {
+  "MM/DD/YYYY": {
+    pattern: new RegExp(String.raw`^(\d{1,2})/(\d{1,2})/(\d{4})` + TIME),
+    day: 2,
+    month: 1,
+    year: 3,
+  },
+  "DD/MM/YYYY": {
+    pattern: new RegExp(String.raw`^(\d{1,2})/(\d{1,2})/(\d{4})` + TIME),
+    day: 1,
+    month: 2,
+    year: 3,
+  },
+  "DD.MM.YYYY": {
+    pattern: new RegExp(String.raw`^(\d{1,2})\.(\d{1,2})\.(\d{4})` + TIME),
+    day: 1,
+    month: 2,
+    year: 3,
+  },
+  "DD-MM-YYYY": {
+    pattern: new RegExp(String.raw`^(\d{1,2})-(\d{1,2})-(\d{4})` + TIME),
+    day: 1,
+    month: 2,
+    year: 3,
+  },
+  "YYYY/MM/DD": {
+    pattern: new RegExp(String.raw`^(\d{4})/(\d{1,2})/(\d{1,2})` + TIME),
+    day: 3,
+    month: 2,
+    year: 1,
+  },
 };
 
 const DAY_MS = 86_400_000;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
-function daysFromCivil(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+function daysFromCivil(year: number, month: number, day: number): number {
+  // The algorithm's years start in March, so that the leap day ends one.
+  const marchYear = month <= 2 ? year - 1 : year;
+  const era = Math.floor(marchYear / 400);
+  const yoe = marchYear - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
   const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
   return era * 146_097 + doe - 719_468;
 }
 
 function digitCount(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) n++;
-  return n;
+  let count = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) count++;
+  return count;
 }
 
-const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+const isLeap = (year: number): boolean => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 
 /** Epoch ms of a UTC wall-clock time, or undefined when a component is out of range (2023-02-29, 24:00). */
 function utcMs(
-  y: number,
-  mo: number,
-  d: number,
-  h: number,
-  mi: number,
-  s: number,
-  ms: number,
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  millisecond: number,
 ): number | undefined {
-  if (mo < 1 || mo > 12 || d < 1) return undefined;
-  if (d > (mo === 2 && isLeap(y) ? 29 : DAYS_IN_MONTH[mo - 1])) return undefined;
-  if (h > 23 || mi > 59 || s > 59) return undefined;
-  return daysFromCivil(y, mo, d) * DAY_MS + ((h * 60 + mi) * 60 + s) * 1000 + ms;
+  if (month < 1 || month > 12 || day < 1) return undefined;
+  if (day > (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1])) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  return daysFromCivil(year, month, day) * DAY_MS + ((hour * 60 + minute) * 60 + second) * 1000 + millisecond;
 }
 
 type DateResult = { ms: number } | { code: LocalCode; message: string };
 
-const num = (s: string | undefined): number => (s === undefined ? 0 : +s);
+const num = (digits: string | undefined): number => (digits === undefined ? 0 : +digits);
 
-function parseIso(m: RegExpExecArray): DateResult {
-  const ms = m[7] === undefined ? 0 : Math.floor(+`0.${m[7]}` * 1000);
-  const t = utcMs(+m[1], +m[2], +m[3], num(m[4]), num(m[5]), num(m[6]), ms);
-  if (t === undefined)
-    return { code: "invalid-date", message: `dateAgreed ${m[0]} is not a real date and time` };
-  const off = m[8];
-  if (off === undefined || off === "Z" || off === "z") return { ms: t };
-  const oh = +off.slice(1, 3);
-  const om = +off.slice(4, 6);
-  if (oh > 23 || om > 59)
-    return { code: "invalid-date", message: `dateAgreed ${m[0]} has an impossible UTC offset` };
-  return { ms: t - (off[0] === "-" ? -1 : 1) * (oh * 60 + om) * 60_000 };
+function parseIso(match: RegExpExecArray): DateResult {
+  const millisecond = match[7] === undefined ? 0 : Math.floor(+`0.${match[7]}` * 1000);
+  const wallClockMs = utcMs(
+    +match[1],
+    +match[2],
+    +match[3],
+    num(match[4]),
+    num(match[5]),
+    num(match[6]),
+    millisecond,
+  );
+  if (wallClockMs === undefined)
+    return { code: "invalid-date", message: `dateAgreed ${match[0]} is not a real date and time` };
+  const offset = match[8];
+  if (offset === undefined || offset === "Z" || offset === "z") return { ms: wallClockMs };
+  const offsetHours = +offset.slice(1, 3);
+  const offsetMinutes = +offset.slice(4, 6);
+  if (offsetHours > 23 || offsetMinutes > 59)
+    return { code: "invalid-date", message: `dateAgreed ${match[0]} has an impossible UTC offset` };
+  return { ms: wallClockMs - (offset[0] === "-" ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000 };
 }
 
 function parseDate(value: string, format: DateFormat | undefined): DateResult {
   const iso = ISO.exec(value);
   if (iso !== null) return parseIso(iso);
   if (format !== undefined) {
-    const c = CUSTOM[format];
-    const m = c.re.exec(value);
-    if (m !== null) {
-      const t = utcMs(+m[c.y], +m[c.m], +m[c.d], num(m[4]), num(m[5]), num(m[6]), 0);
-      if (t === undefined)
+    const custom = CUSTOM[format];
+    const match = custom.pattern.exec(value);
+    if (match !== null) {
+      const epochMs = utcMs(
+        +match[custom.year],
+        +match[custom.month],
+        +match[custom.day],
+        num(match[4]),
+        num(match[5]),
+        num(match[6]),
+        0,
+      );
+      if (epochMs === undefined)
         return {
           code: "invalid-date",
-          message: `dateAgreed ${m[0]} is not a real date and time (read as ${format})`,
+          message: `dateAgreed ${match[0]} is not a real date and time (read as ${format})`,
         };
-      return { ms: t };
+      return { ms: epochMs };
     }
     return { code: "invalid-date", message: `dateAgreed is neither ISO 8601 (YYYY-MM-DD) nor ${format}` };
   }
@@ -152,16 +194,16 @@ export function createValidator(
   const { dateFormat } = options;
   const now = options.now ?? Date.now;
   return (row) => {
-    const f = row.fields;
+    const fields = row.fields;
     const problems: Problem[] = [];
-    const withControls = FIELDS.filter((field) => CONTROL_CHARACTER.test(f[field] ?? ""));
+    const withControls = FIELDS.filter((field) => CONTROL_CHARACTER.test(fields[field] ?? ""));
     if (withControls.length > 0) {
       problems.push({
         code: "invalid-characters",
         message: `${withControls.join(", ")} ${withControls.length > 1 ? "contain" : "contains"} control characters (a line break, NUL, ESC, …)`,
       });
     }
-    const rawTenant = (f.customerTenantId ?? "").trim();
+    const rawTenant = (fields.customerTenantId ?? "").trim();
     const customerTenantId = normalizeTenantId(rawTenant);
     if (customerTenantId === undefined) {
       problems.push({
@@ -169,11 +211,11 @@ export function createValidator(
         message: rawTenant === "" ? "customerTenantId is empty" : "customerTenantId is not a GUID",
       });
     }
-    const firstName = (f.firstName ?? "").trim();
+    const firstName = (fields.firstName ?? "").trim();
     if (firstName === "") problems.push({ code: "missing-first-name", message: "firstName is empty" });
-    const lastName = (f.lastName ?? "").trim();
+    const lastName = (fields.lastName ?? "").trim();
     if (lastName === "") problems.push({ code: "missing-last-name", message: "lastName is empty" });
-    const email = (f.email ?? "").trim();
+    const email = (fields.email ?? "").trim();
     if (!EMAIL.test(email)) {
       problems.push({
         code: "invalid-email",
@@ -183,27 +225,27 @@ export function createValidator(
             : "email is not a valid address (one @, a dotted domain, no spaces)",
       });
     }
-    const phoneNumber = (f.phoneNumber ?? "").trim();
+    const phoneNumber = (fields.phoneNumber ?? "").trim();
     if (phoneNumber !== "" && !(PHONE.test(phoneNumber) && digitCount(phoneNumber) >= MIN_PHONE_DIGITS)) {
       problems.push({
         code: "invalid-phone",
         message: `phoneNumber is not a phone number (at least ${MIN_PHONE_DIGITS} digits, optional leading +, spaces, -, ., ())`,
       });
     }
-    const rawDate = (f.dateAgreed ?? "").trim();
+    const rawDate = (fields.dateAgreed ?? "").trim();
     let dateAgreed = "";
     if (rawDate === "") problems.push({ code: "invalid-date", message: "dateAgreed is empty" });
     else {
-      const d = parseDate(rawDate, dateFormat);
-      if ("code" in d) problems.push({ code: d.code, message: d.message });
+      const parsed = parseDate(rawDate, dateFormat);
+      if ("code" in parsed) problems.push({ code: parsed.code, message: parsed.message });
       else {
-        dateAgreed = new Date(d.ms).toISOString();
-        if (d.ms < EARLIEST_DATE_MS)
+        dateAgreed = new Date(parsed.ms).toISOString();
+        if (parsed.ms < EARLIEST_DATE_MS)
           problems.push({
             code: "invalid-date",
             message: `dateAgreed ${dateAgreed.slice(0, 10)} is before 2000-01-01 (an empty spreadsheet date reads as 1899 or 1900)`,
           });
-        else if (d.ms > now())
+        else if (parsed.ms > now())
           problems.push({ code: "future-date", message: `dateAgreed ${dateAgreed} is in the future` });
       }
     }
