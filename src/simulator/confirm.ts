@@ -11,9 +11,9 @@ const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,7})?Z$/
 // Refusals are shared objects: idempotency records of 4xx answers then cost a reference each.
 const refusals = new Map<string, Answer>();
 function invalid(why: string): Answer {
-  let a = refusals.get(why);
-  if (!a) refusals.set(why, (a = { status: 400, body: newError(800002, why, "InvalidInput") }));
-  return a;
+  let answer = refusals.get(why);
+  if (!answer) refusals.set(why, (answer = { status: 400, body: newError(800002, why, "InvalidInput") }));
+  return answer;
 }
 const FUTURE_DATE: Answer = {
   status: 400,
@@ -28,20 +28,24 @@ const ALREADY_EXISTS: Answer = {
   ),
 };
 
-function str(v: unknown): string | undefined {
-  return typeof v === "string" && v.trim() !== "" ? v : undefined;
+function str(value: unknown): string | undefined {
+  return typeof value === "string" && value.trim() !== "" ? value : undefined;
 }
 
 /** Epoch ms of a valid ISO UTC date-time (a real calendar date), or undefined. */
-export function parseUtc(s: unknown): number | undefined {
-  if (typeof s !== "string") return undefined;
-  const m = ISO_UTC.exec(s);
-  if (!m) return undefined;
-  const ms = Date.parse(s);
+export function parseUtc(text: unknown): number | undefined {
+  if (typeof text !== "string") return undefined;
+  const match = ISO_UTC.exec(text);
+  if (!match) return undefined;
+  const ms = Date.parse(text);
   if (Number.isNaN(ms)) return undefined;
   // Date.parse rolls 2024-02-30 over to March: compare the calendar part back.
-  const d = new Date(ms);
-  if (d.getUTCFullYear() !== +m[1] || d.getUTCMonth() + 1 !== +m[2] || d.getUTCDate() !== +m[3])
+  const parsed = new Date(ms);
+  if (
+    parsed.getUTCFullYear() !== +match[1] ||
+    parsed.getUTCMonth() + 1 !== +match[2] ||
+    parsed.getUTCDate() !== +match[3]
+  )
     return undefined;
   return ms;
 }
@@ -54,27 +58,31 @@ export function decide(
   now: number,
 ): Answer {
   if (typeof body !== "object" || body === null) return invalid("The request body is not a valid agreement");
-  const b = body as Record<string, unknown>;
-  const pc = (
-    typeof b.primaryContact === "object" && b.primaryContact !== null ? b.primaryContact : {}
+  const agreement = body as Record<string, unknown>;
+  const primaryContact = (
+    typeof agreement.primaryContact === "object" && agreement.primaryContact !== null
+      ? agreement.primaryContact
+      : {}
   ) as Record<string, unknown>;
-  const firstName = str(pc.firstName);
-  const lastName = str(pc.lastName);
-  const email = str(pc.email);
+  const firstName = str(primaryContact.firstName);
+  const lastName = str(primaryContact.lastName);
+  const email = str(primaryContact.email);
   if (!firstName || !lastName || !email)
     return invalid("primaryContact requires firstName, lastName and email");
-  if (pc.phoneNumber !== undefined && pc.phoneNumber !== null && typeof pc.phoneNumber !== "string") {
+  const sentPhone = primaryContact.phoneNumber;
+  if (sentPhone !== undefined && sentPhone !== null && typeof sentPhone !== "string") {
     return invalid("primaryContact.phoneNumber must be a string");
   }
-  const phoneNumber = typeof pc.phoneNumber === "string" ? pc.phoneNumber : "";
+  const phoneNumber = typeof sentPhone === "string" ? sentPhone : "";
 
-  const tpl = typeof b.templateId === "string" ? catalog.acceptedIndex(b.templateId) : undefined;
+  const tpl =
+    typeof agreement.templateId === "string" ? catalog.acceptedIndex(agreement.templateId) : undefined;
   if (tpl === undefined) return invalid("The template is no longer supported");
   const templateType = typeOf(catalog.all[tpl]);
-  if (typeof b.type !== "string" || b.type.toLowerCase() !== templateType.toLowerCase()) {
+  if (typeof agreement.type !== "string" || agreement.type.toLowerCase() !== templateType.toLowerCase()) {
     return invalid(`The agreement type does not match the template (expected ${templateType})`);
   }
-  const date = parseUtc(b.dateAgreed);
+  const date = parseUtc(agreement.dateAgreed);
   if (date === undefined) return invalid("dateAgreed must be a UTC date-time in ISO 8601 format");
   if (date > now) return FUTURE_DATE;
 

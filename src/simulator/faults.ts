@@ -37,24 +37,24 @@ export type FaultKind = "none" | "error" | "resetBefore" | "hang" | "timeout" | 
  * failing test or benchmark run can be replayed with the same sequence of faults.
  */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
+  let state = seed >>> 0;
   return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    state = (state + 0x6d2b79f5) >>> 0;
+    let mixed = state;
+    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
+    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
+    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
   };
 }
 
 /** One draw decides the fault; the rates are stacked in a fixed order (their sum is capped at 1). */
-export function pickFault(f: Faults, u: number): FaultKind {
-  let edge = f.errorRate;
-  if (u < edge) return "error";
-  if (u < (edge += f.resetBeforeCommitRate)) return "resetBefore";
-  if (u < (edge += f.hangRate)) return "hang";
-  if (u < (edge += f.timeoutRate ?? 0)) return "timeout";
-  if (u < edge + f.resetAfterCommitRate) return "resetAfter";
+export function pickFault(faults: Faults, draw: number): FaultKind {
+  let edge = faults.errorRate;
+  if (draw < edge) return "error";
+  if (draw < (edge += faults.resetBeforeCommitRate)) return "resetBefore";
+  if (draw < (edge += faults.hangRate)) return "hang";
+  if (draw < (edge += faults.timeoutRate ?? 0)) return "timeout";
+  if (draw < edge + faults.resetAfterCommitRate) return "resetAfter";
   return "none";
 }
 

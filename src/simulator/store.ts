@@ -36,8 +36,8 @@ export type Answer = { readonly rec: Rec } | { readonly status: number; readonly
  */
 const MAX_REMEMBERED = 1_000_000;
 
-export function contactKey(c: Contact): string {
-  return JSON.stringify([c.firstName, c.lastName, c.email, c.phoneNumber ?? ""]);
+export function contactKey(contact: Contact): string {
+  return JSON.stringify([contact.firstName, contact.lastName, contact.email, contact.phoneNumber ?? ""]);
 }
 
 /** A GUID-shaped id that is unique per sequence number (the first group only scatters them). */
@@ -55,9 +55,9 @@ export class Store {
   constructor(private readonly catalog: TemplateCatalog) {}
 
   private state(customerId: string): CustomerState {
-    let s = this.customers.get(customerId);
-    if (!s) this.customers.set(customerId, (s = { posts: 0, recs: undefined }));
-    return s;
+    let customer = this.customers.get(customerId);
+    if (!customer) this.customers.set(customerId, (customer = { posts: 0, recs: undefined }));
+    return customer;
   }
 
   countPost(customerId: string): void {
@@ -69,15 +69,15 @@ export class Store {
     const type = typeOf(this.catalog.all[tpl]);
     return this.customers
       .get(customerId)
-      ?.recs?.find((r) => r.contact === contact && typeOf(this.catalog.all[r.tpl]) === type);
+      ?.recs?.find((rec) => rec.contact === contact && typeOf(this.catalog.all[rec.tpl]) === type);
   }
 
   add(customerId: string, contact: string, tpl: number, date: number): Rec {
     const rec: Rec = { contact, tpl, date, seq: ++this.seq };
-    const s = this.state(customerId);
+    const customer = this.state(customerId);
     // An array literal is allocated at its exact size; push on [] would reserve 17 slots.
-    if (s.recs) s.recs.push(rec);
-    else s.recs = [rec];
+    if (customer.recs) customer.recs.push(rec);
+    else customer.recs = [rec];
     this.records++;
     return rec;
   }
@@ -87,23 +87,23 @@ export class Store {
     const wanted = agreementType.toLowerCase();
     const recs = this.customers.get(customerId)?.recs ?? [];
     return recs
-      .filter((r) => typeOf(this.catalog.all[r.tpl]).toLowerCase() === wanted)
-      .map((r) => this.agreement(r));
+      .filter((rec) => typeOf(this.catalog.all[rec.tpl]).toLowerCase() === wanted)
+      .map((rec) => this.agreement(rec));
   }
 
   /** The agreement as the API shows it, in a 201 answer and in a listing alike. */
-  agreement(r: Rec): object {
-    const [firstName, lastName, email, phoneNumber] = JSON.parse(r.contact) as string[];
-    const t = this.catalog.all[r.tpl];
+  agreement(rec: Rec): object {
+    const [firstName, lastName, email, phoneNumber] = JSON.parse(rec.contact) as string[];
+    const template = this.catalog.all[rec.tpl];
     return {
       primaryContact: phoneNumber
         ? { firstName, lastName, email, phoneNumber }
         : { firstName, lastName, email },
-      templateId: t.templateId,
-      dateAgreed: new Date(r.date).toISOString(),
-      type: typeOf(t),
-      agreementLink: t.agreementLink,
-      userId: userIdOf(r.seq),
+      templateId: template.templateId,
+      dateAgreed: new Date(rec.date).toISOString(),
+      type: typeOf(template),
+      agreementLink: template.agreementLink,
+      userId: userIdOf(rec.seq),
     };
   }
 
@@ -129,10 +129,10 @@ export class Store {
   /** Customers holding two records of the same contact and type: must never happen. O(records). */
   duplicates(): string[] {
     const out: string[] = [];
-    for (const [id, s] of this.customers) {
-      if (!s.recs || s.recs.length < 2) continue;
-      const seen = new Set(s.recs.map((r) => `${typeOf(this.catalog.all[r.tpl])}|${r.contact}`));
-      if (seen.size < s.recs.length) out.push(id);
+    for (const [id, customer] of this.customers) {
+      if (!customer.recs || customer.recs.length < 2) continue;
+      const seen = new Set(customer.recs.map((rec) => `${typeOf(this.catalog.all[rec.tpl])}|${rec.contact}`));
+      if (seen.size < customer.recs.length) out.push(id);
     }
     return out;
   }

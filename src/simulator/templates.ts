@@ -41,11 +41,11 @@ export const DEFAULT_TEMPLATES: readonly AgreementTemplate[] = [
   },
 ];
 
-export function typeOf(t: AgreementTemplate): string {
-  return t.agreementType ?? t.type ?? "";
+export function typeOf(template: AgreementTemplate): string {
+  return template.agreementType ?? template.type ?? "";
 }
 
-const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+const same = (first: string, second: string) => first.toLowerCase() === second.toLowerCase();
 
 /** Lookups over a fixed template list; an index into `all` is what records store. */
 export class TemplateCatalog {
@@ -55,17 +55,17 @@ export class TemplateCatalog {
     // Only the lowest versionRank of each type is accepted: "old ones are answered 'no longer
     // supported'" (docs/partner-center-api.md), which catches clients that pick the wrong item.
     const best = new Map<string, number>();
-    all.forEach((t, i) => {
-      const key = typeOf(t).toLowerCase();
+    all.forEach((template, index) => {
+      const key = typeOf(template).toLowerCase();
       const prev = best.get(key);
-      if (prev === undefined || t.versionRank < all[prev].versionRank) best.set(key, i);
+      if (prev === undefined || template.versionRank < all[prev].versionRank) best.set(key, index);
     });
-    for (const i of best.values()) this.accepted.set(all[i].templateId.toLowerCase(), i);
+    for (const index of best.values()) this.accepted.set(all[index].templateId.toLowerCase(), index);
   }
 
   /** Items of one agreement type (case-insensitive), in the stored order. */
   ofType(agreementType: string): AgreementTemplate[] {
-    return this.all.filter((t) => same(typeOf(t), agreementType));
+    return this.all.filter((template) => same(typeOf(template), agreementType));
   }
 
   /** Index of a template that is accepted for new confirmations, or undefined. */
@@ -75,7 +75,8 @@ export class TemplateCatalog {
 
   /** Index of the current template of a type (for seeded confirmations). */
   currentIndexOfType(agreementType: string): number | undefined {
-    for (const i of this.accepted.values()) if (same(typeOf(this.all[i]), agreementType)) return i;
+    for (const index of this.accepted.values())
+      if (same(typeOf(this.all[index]), agreementType)) return index;
     return undefined;
   }
 }
