@@ -10,6 +10,7 @@
 //   one seeded draw picks a fault: error (500/503) | reset before commit | hang | timeout (408) |
 //   reset after commit | none → replay of a stored MS-RequestId answer, else validation and
 //   recording (confirm.ts) → answer stored under the MS-RequestId → reply (or reset after commit).
+// GET /v1/customers (the customer list and its paging) continues in customers.ts.
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createTlsServer } from "node:https";
@@ -20,9 +21,12 @@ import { decide, parseUtc } from "./confirm.js";
 import { contactKey, Store, type Answer, type Contact } from "./store.js";
 import { CLOUD, DEFAULT_TEMPLATES, MCA, TemplateCatalog, type AgreementTemplate } from "./templates.js";
 import { triggerFor } from "./triggers.js";
+import { CustomerDirectory, type Customers } from "./customers.js";
 import * as R from "./responses.js";
 
 export type { Faults, RateLimit, AgreementTemplate, Contact };
+export type { CustomerProfile, Customers, PageFailure } from "./customers.js";
+export { generatedCustomer } from "./customers.js";
 export { DEFAULT_TEMPLATES, CURRENT_MCA_TEMPLATE_ID } from "./templates.js";
 
 export interface SimulatorOptions {
@@ -39,6 +43,8 @@ export interface SimulatorOptions {
   now?: () => number;
   /** Serve https with this certificate (see certificate.ts) instead of plain http. */
   tls?: { readonly cert: string; readonly key: string };
+  /** Customers generated into GET /v1/customers, with a seeded mix of existing confirmations. */
+  customers?: number;
 }
 
 export interface SimulatorStats {
@@ -58,6 +64,7 @@ export interface SimulatorStats {
 export interface Simulator {
   readonly url: string;
   readonly stats: SimulatorStats;
+  readonly customers: Customers;
   setFaults(f: Partial<Faults>): void;
   setRateLimit(r: RateLimit | null): void;
   setLatency(ms: number): void;
@@ -96,11 +103,12 @@ const AGREEMENTS = "/agreements";
 const MAX_BODY = 64 * 1024;
 const DEFAULT_SEED = 0x5eed;
 
-type Route = { kind: "metadata" } | { kind: "list" | "confirm"; customerId: string };
+type Route = { kind: "metadata" } | { kind: "customers" } | { kind: "list" | "confirm"; customerId: string };
 
 function route(method: string | undefined, path: string): Route | undefined {
   const p = path.toLowerCase();
   if (p === "/v1/agreements") return method === "GET" ? { kind: "metadata" } : undefined;
+  if (p === "/v1/customers") return method === "GET" ? { kind: "customers" } : undefined;
   if (!p.startsWith(CUSTOMERS) || !p.endsWith(AGREEMENTS)) return undefined;
   const id = p.slice(CUSTOMERS.length, p.length - AGREEMENTS.length);
   if (id === "" || id.includes("/")) return undefined;
@@ -147,6 +155,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const catalog = new TemplateCatalog(options.templates ?? DEFAULT_TEMPLATES);
   const store = new Store(catalog);
   const stats = new Stats(store);
+  const customers = new CustomerDirectory(options.customers ?? 0, store, catalog);
   const rng = seededRandom(options.seed ?? DEFAULT_SEED);
   const now = options.now ?? Date.now;
   const acceptToken = options.acceptToken ?? ((t: string) => t.length > 0);
@@ -256,6 +265,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         trace,
       );
     }
+    if (r.kind === "customers") return customers.answer(req, res, query, trace);
     if (customerGate(res, r.customerId, trace)) return;
     if (r.kind === "list") {
       const items = store.list(r.customerId, agreementType());
@@ -282,7 +292,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     stats.requests++;
     if (r.kind === "metadata") stats.metadataRequests++;
     else if (r.kind === "list") stats.listRequests++;
-    else {
+    else if (r.kind === "confirm") {
       stats.confirmRequests++;
       store.countPost(r.customerId);
     }
@@ -318,6 +328,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   return {
     url: `${options.tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`,
     stats,
+    customers,
     setFaults(f) {
       faults = { ...faults, ...f };
     },

@@ -3,7 +3,7 @@
 //   node dist/simulator/main.js [--port N] [--host H] [--latency MS]
 //     [--rate-limit N [--burst N] [--retry-after S] | --fixed-window N/S | --sliding-window N/S]
 //     [--limit-change S:FACTOR] [--error-rate X] [--reset-before-rate X] [--reset-after-rate X] [--hang-rate X]
-//     [--timeout-rate X] [--seed N] [--tls [--tls-name NAME]]
+//     [--timeout-rate X] [--seed N] [--tls [--tls-name NAME]] [--customers N]
 
 import fs from "node:fs";
 import os from "node:os";
@@ -18,7 +18,7 @@ const USAGE = `Usage: node dist/simulator/main.js [options]   (prints its URL, r
   --fixed-window N/S  --sliding-window N/S  (N requests per S seconds; Retry-After: time until one is allowed)
   --limit-change S:FACTOR  (after S seconds the limit is multiplied by FACTOR, e.g. 30:0.5)
   --error-rate X  --reset-before-rate X  --reset-after-rate X  --hang-rate X  --timeout-rate X  (shares 0..1)
-  --seed N
+  --seed N  --customers N (customers in GET /v1/customers, with a seeded mix of confirmations)
   --tls              serve https with a throwaway self-signed certificate; prints where its CA file is,
                      for NODE_EXTRA_CA_CERTS
   --tls-name NAME    another host name for that certificate (e.g. one your proxy maps to this machine)
@@ -50,6 +50,7 @@ try {
       seed: { type: "string" },
       tls: { type: "boolean" },
       "tls-name": { type: "string", multiple: true },
+      customers: { type: "string", default: "0" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -137,6 +138,7 @@ const sim = await startSimulator({
   host: values.host,
   port: num("port", values.port, 0, 65535),
   latencyMs: num("latency", values.latency),
+  customers: num("customers", values.customers, 0, 10_000_000),
   faults,
   ...(rateLimit ? { rateLimit } : {}),
   ...(seed !== undefined ? { seed } : {}),
