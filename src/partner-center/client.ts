@@ -13,7 +13,7 @@ import type { Acceptance } from "../types.js";
 import { maskUrlPasswords, stripControls } from "./sanitize.js";
 
 /** Which API call an attempt was: each has its own shape of a good answer (verdict.ts). */
-export type CallKind = "confirm" | "list" | "metadata";
+export type CallKind = "confirm" | "list" | "metadata" | "customers";
 
 /**
  * Bodies are read up to this many bytes. An Agreement is under 1 KiB and a customer's list a
@@ -63,6 +63,9 @@ export interface ClientOptions {
   readonly proxy?: ProxySettings;
 }
 
+/** The first page of the customer list, or the one after a page whose links.next carried this token. */
+export type CustomerPageRequest = { readonly size: number } | { readonly continuationToken: string };
+
 export interface PartnerCenterClient {
   getAgreementMetadata(agreementType: string, ids: RequestIds): Promise<Attempt>;
   confirm(
@@ -72,6 +75,7 @@ export interface PartnerCenterClient {
     ids: RequestIds,
   ): Promise<Attempt>;
   listAgreements(customerId: string, agreementType: string, ids: RequestIds): Promise<Attempt>;
+  listCustomers(page: CustomerPageRequest, ids: RequestIds): Promise<Attempt>;
   close(): void;
 }
 
@@ -169,6 +173,7 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
     ids: RequestIds,
     json?: unknown,
     sentContact?: readonly string[],
+    extraHeaders: Record<string, string> = {},
   ): Promise<Attempt> {
     const started = performance.now();
     const token = await o.tokens.getToken();
@@ -181,6 +186,7 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
           authorization: `Bearer ${token}`,
           "ms-requestid": ids.requestId,
           "ms-correlationid": ids.correlationId,
+          ...extraHeaders,
         },
       });
       cut = capBody(request);
@@ -227,6 +233,14 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
         `v1/customers/${encodeURIComponent(customerId)}/agreements?agreementType=${encodeURIComponent(type)}`,
         ids,
       ),
+    // docs/partner-center-api.md "The partner's customers": the next page is asked for by the
+    // token alone, passed back exactly as it came.
+    listCustomers: (page, ids) =>
+      "size" in page
+        ? send("customers", "GET", `v1/customers?size=${page.size}`, ids)
+        : send("customers", "GET", "v1/customers?seek_operation=next", ids, undefined, undefined, {
+            "ms-continuationtoken": page.continuationToken,
+          }),
     close() {
       agent.http.destroy();
       agent.https.destroy();

@@ -111,7 +111,7 @@ function expectedAnswer(a: Extract<Attempt, { kind: "response" }>): boolean {
   if (a.contentType !== undefined && !/\bjson\b/i.test(a.contentType)) return false;
   const body = parseObject(a.body);
   if (!body) return false;
-  if (a.call === "list" || a.call === "metadata") return Array.isArray(body.items);
+  if (a.call === "list" || a.call === "metadata" || a.call === "customers") return Array.isArray(body.items);
   // A call that does not say what it was (a caller outside this client) needs a JSON object.
   if (a.call !== "confirm") return true;
   if (!isUserId(body.userId)) return false;
@@ -136,7 +136,7 @@ function describeUnexpected(a: Extract<Attempt, { kind: "response" }>): string {
   const expected =
     a.call === "confirm"
       ? "a JSON Agreement with a userId"
-      : a.call === "list" || a.call === "metadata"
+      : a.call === "list" || a.call === "metadata" || a.call === "customers"
         ? "a JSON collection"
         : "a JSON object";
   return `${bodySummary(a)}, not ${expected}; check --base-url and any proxy in between`;
