@@ -1,0 +1,203 @@
+// What goes into the pending file and how it is written: the selection (no confirmation, older
+// than --before, --all, unreadable), the latest record's contact, formula safety, and the file
+// read back by the same reader and checks that `run` and `validate` use.
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { AgreementRecord, CustomerSummary } from "../src/partner-center/customer-list.js";
+import { latestRecord, PENDING_COLUMNS, selectPending, type Selection } from "../src/pending/select.js";
+import { createPendingWriter } from "../src/pending/write.js";
+import { openInput } from "../src/input/read.js";
+import { createClassifier } from "../src/run/classify.js";
+import { removeTempDirs, tempDir } from "./helpers/cli.js";
+
+afterAll(() => removeTempDirs());
+
+const CUSTOMER: CustomerSummary = {
+  id: "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b",
+  companyName: "Contoso",
+  domain: "contoso.example",
+};
+
+function record(date: string, over: Partial<AgreementRecord> = {}): AgreementRecord {
+  const agreedAt = Date.parse(date);
+  return {
+    firstName: "Tania",
+    lastName: "Carr",
+    email: "tania@example.com",
+    phoneNumber: "+1 425 555 0100",
+    dateAgreed: date,
+    ...(Number.isNaN(agreedAt) ? {} : { agreedAt }),
+    templateId: "117a77b0-9360-443b-8795-c6dedc750cf9",
+    ...over,
+  };
+}
+
+const MISSING: Selection = { kind: "missing" };
+const BEFORE_2025: Selection = { kind: "before", before: Date.UTC(2025, 0, 1) };
+const ALL: Selection = { kind: "all" };
+
+describe("selectPending", () => {
+  it("lists a customer with no confirmation on record, contact and date left to fill", () => {
+    for (const selection of [MISSING, BEFORE_2025, ALL]) {
+      const pending = selectPending(CUSTOMER, { records: [] }, selection);
+      expect(pending?.reason).toBe("no-confirmation");
+      expect(pending?.row).toEqual({
+        customerTenantId: CUSTOMER.id,
+        firstName: "",
+        lastName: "",
+        email: "",
+        phoneNumber: "",
+        dateAgreed: "",
+        companyName: "Contoso",
+        domain: "contoso.example",
+        lastDateAgreed: "",
+        lastTemplateId: "",
+        lookupError: "",
+      });
+    }
+  });
+
+  it("leaves out a confirmed customer by default, whatever the record's age", () => {
+    expect(
+      selectPending(CUSTOMER, { records: [record("2019-03-01T00:00:00.000Z")] }, MISSING),
+    ).toBeUndefined();
+  });
+
+  it("with --before, lists a customer whose latest record is older, with that record's contact and no date", () => {
+    const old = record("2019-03-01T00:00:00.000Z", { firstName: "Old", email: "old@example.com" });
+    const later = record("2024-12-31T23:59:59.000Z", { firstName: "Later", phoneNumber: "" });
+    const pending = selectPending(CUSTOMER, { records: [later, old] }, BEFORE_2025);
+    expect(pending?.reason).toBe("older");
+    expect(pending?.row).toMatchObject({
+      firstName: "Later",
+      lastName: "Carr",
+      email: "tania@example.com",
+      phoneNumber: "",
+      dateAgreed: "",
+      lastDateAgreed: "2024-12-31T23:59:59.000Z",
+      lastTemplateId: "117a77b0-9360-443b-8795-c6dedc750cf9",
+    });
+    const renewed = [old, record("2025-01-01T00:00:00.000Z")];
+    expect(selectPending(CUSTOMER, { records: renewed }, BEFORE_2025)).toBeUndefined();
+  });
+
+  it("with --before, lists a customer whose only record has no readable date", () => {
+    expect(selectPending(CUSTOMER, { records: [record("soon")] }, BEFORE_2025)?.reason).toBe("older");
+  });
+
+  it("with --all, lists a current customer with its latest confirmation", () => {
+    const pending = selectPending(CUSTOMER, { records: [record("2025-06-01T00:00:00.000Z")] }, ALL);
+    expect(pending?.reason).toBe("current");
+    expect(pending?.row).toMatchObject({
+      firstName: "Tania",
+      dateAgreed: "",
+      lastDateAgreed: "2025-06-01T00:00:00.000Z",
+    });
+  });
+
+  it("lists a customer whose confirmations could not be read, with the reason", () => {
+    for (const selection of [MISSING, BEFORE_2025, ALL]) {
+      const pending = selectPending(CUSTOMER, { error: "HTTP 503 after 6 attempts" }, selection);
+      expect(pending?.reason).toBe("lookup-failed");
+      expect(pending?.row).toMatchObject({
+        firstName: "",
+        dateAgreed: "",
+        lookupError: "HTTP 503 after 6 attempts",
+      });
+    }
+  });
+
+  it("removes control characters and terminal escapes from server texts and caps their length", () => {
+    const hostile = { ...CUSTOMER, companyName: "Evil\u001b[31m\r\nCorp", domain: "x".repeat(1_000) };
+    const pending = selectPending(
+      hostile,
+      { records: [record("2019-01-01", { lastName: "Carr\u0007" })] },
+      ALL,
+    );
+    expect(pending?.row.companyName).toBe("Evil[31mCorp");
+    expect(pending?.row.domain).toHaveLength(256);
+    expect(pending?.row.lastName).toBe("Carr");
+  });
+});
+
+describe("latestRecord", () => {
+  it("takes the greatest date, whatever the order, and a dateless record only when nothing else", () => {
+    const a = record("2020-01-01T00:00:00Z");
+    const b = record("2023-01-01T00:00:00Z");
+    const dateless = record("n/a");
+    expect(latestRecord([a, dateless, b])).toBe(b);
+    expect(latestRecord([b, a])).toBe(b);
+    expect(latestRecord([dateless])).toBe(dateless);
+    expect(latestRecord([])).toBeUndefined();
+  });
+});
+
+describe("the pending file", () => {
+  async function writeRows(rows: ReturnType<typeof selectPending>[]): Promise<string> {
+    const file = path.join(tempDir(), "pending.csv");
+    const writer = createPendingWriter(file);
+    for (const pending of rows) if (pending) await writer.write(pending.row);
+    await writer.commit();
+    return file;
+  }
+
+  it("escapes cells a spreadsheet would run, and reads back with the original values", async () => {
+    const formula = { ...CUSTOMER, companyName: '=HYPERLINK("http://evil.example","x")', domain: "@contoso" };
+    const file = await writeRows([
+      selectPending(formula, { records: [record("2019-01-01T00:00:00.000Z", { firstName: "-Ann" })] }, ALL),
+    ]);
+    const text = fs.readFileSync(file, "utf8");
+    expect(text.split("\n")[0]).toBe(PENDING_COLUMNS.join(","));
+    expect(text).toContain(`"'=HYPERLINK(""http://evil.example"",""x"")"`);
+    expect(text).toContain("'@contoso");
+    expect(text).toContain("'-Ann");
+    expect(text).toContain("'+1 425 555 0100");
+    expect(fs.existsSync(`${file}.tmp`)).toBe(false);
+
+    const input = await openInput(file);
+    const rows = [];
+    for await (const row of input.rows()) rows.push(row);
+    input.close();
+    expect(rows).toHaveLength(1);
+    expect(rows[0].fields).toMatchObject({
+      firstName: "-Ann",
+      phoneNumber: "+1 425 555 0100",
+      dateAgreed: "",
+    });
+    // Other columns pass through to the results as written: still escaped, never twice.
+    expect(rows[0].cells[PENDING_COLUMNS.indexOf("companyName")]).toBe(`'${formula.companyName}`);
+  });
+
+  it("holds rows that validation reports invalid until filled in, and valid once they are", async () => {
+    const file = await writeRows([
+      selectPending(CUSTOMER, { records: [] }, MISSING),
+      selectPending(
+        { ...CUSTOMER, id: "7f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b" },
+        { records: [record("2019-01-01T00:00:00.000Z")] },
+        BEFORE_2025,
+      ),
+    ]);
+    const classify = createClassifier({});
+    const input = await openInput(file);
+    const outcomes = [];
+    for await (const row of input.rows()) outcomes.push(classify(row));
+    input.close();
+    expect(outcomes.map((c) => ("outcome" in c ? c.outcome.errorCode : "valid"))).toEqual([
+      "missing-first-name;missing-last-name;invalid-email;invalid-date",
+      "invalid-date",
+    ]);
+
+    // The operator fills in the date (and the contact where there was none).
+    const filled = fs
+      .readFileSync(file, "utf8")
+      .replace(`${CUSTOMER.id},,,,,,`, `${CUSTOMER.id},Ana,Lima,ana@example.com,,2025-02-03,`)
+      .replace(/(0100),,/, "$1,2025-02-04,");
+    fs.writeFileSync(file, filled);
+    const again = await openInput(file);
+    const checked = [];
+    for await (const row of again.rows()) checked.push(createClassifier({})(row));
+    again.close();
+    expect(checked.every((c) => "acceptance" in c)).toBe(true);
+  });
+});
