@@ -1,0 +1,148 @@
+// What `pending` tells its user at the end: counts, where the file is and what to do with it,
+// or why no file was written. The JSON form carries the same facts for schedulers.
+
+import { shellQuote } from "../output/summary.js";
+import type { PendingConfig } from "./options.js";
+import type { Reason } from "./select.js";
+
+export type PendingStopKind = "interrupted" | "auth-failed" | "outage";
+
+export interface PendingTally {
+  /** Distinct customers read from the list. */
+  read: number;
+  /** Customers whose confirmations were looked up (successfully or not). */
+  checked: number;
+  /** Rows in the pending file. */
+  listed: number;
+  readonly byReason: Record<Reason, number>;
+  /** Customers the list named a second time (read once). */
+  duplicates: number;
+  /** List items without a customer id. */
+  unusable: number;
+}
+
+export interface PendingReport {
+  readonly config: PendingConfig;
+  readonly tally: PendingTally;
+  readonly requests: number;
+  readonly throttled: number;
+  readonly elapsedMs: number;
+  readonly stop?: { readonly kind: PendingStopKind; readonly message: string };
+  /** The file was written (never when the listing stopped early: it would look complete). */
+  readonly written: boolean;
+}
+
+export interface PendingSummaryJson {
+  readonly command: "pending";
+  readonly customersRead: number;
+  readonly needConfirmation: number;
+  readonly rows: number;
+  readonly noConfirmation: number;
+  readonly olderThanBefore: number;
+  readonly confirmedListed: number;
+  readonly lookupFailed: number;
+  readonly duplicates: number;
+  readonly unusableItems: number;
+  readonly out: string | null;
+  readonly requests: number;
+  readonly throttled: number;
+  readonly elapsedSeconds: number;
+  readonly stopped?: { readonly reason: PendingStopKind; readonly message: string };
+  readonly exitCode: number;
+}
+
+export function emptyTally(): PendingTally {
+  return {
+    read: 0,
+    checked: 0,
+    listed: 0,
+    byReason: { "no-confirmation": 0, older: 0, current: 0, "lookup-failed": 0 },
+    duplicates: 0,
+    unusable: 0,
+  };
+}
+
+/** As `run`: 130 interrupted, 3 stopped early, 1 some customers could not be checked, else 0. */
+export function pendingExitCode(report: PendingReport): number {
+  if (report.stop) return report.stop.kind === "interrupted" ? 130 : 3;
+  return report.tally.byReason["lookup-failed"] > 0 ? 1 : 0;
+}
+
+export function summarizePending(report: PendingReport): PendingSummaryJson {
+  const reasons = report.tally.byReason;
+  return {
+    command: "pending",
+    customersRead: report.tally.read,
+    needConfirmation: reasons["no-confirmation"] + reasons.older,
+    rows: report.written ? report.tally.listed : 0,
+    noConfirmation: reasons["no-confirmation"],
+    olderThanBefore: reasons.older,
+    confirmedListed: reasons.current,
+    lookupFailed: reasons["lookup-failed"],
+    duplicates: report.tally.duplicates,
+    unusableItems: report.tally.unusable,
+    out: report.written ? report.config.out : null,
+    requests: report.requests,
+    throttled: report.throttled,
+    elapsedSeconds: Math.round(report.elapsedMs / 100) / 10,
+    ...(report.stop ? { stopped: { reason: report.stop.kind, message: report.stop.message } } : {}),
+    exitCode: pendingExitCode(report),
+  };
+}
+
+const count = (n: number) => n.toLocaleString("en-US");
+
+function beforeText(config: PendingConfig): string {
+  return config.selection.kind === "before"
+    ? new Date(config.selection.before).toISOString().slice(0, 10)
+    : "";
+}
+
+/** The lines under the headline: one per reason that occurred. */
+function reasonLines(s: PendingSummaryJson, config: PendingConfig): string[] {
+  const lines: string[] = [];
+  if (s.noConfirmation > 0) lines.push(`  ${count(s.noConfirmation)} with no confirmation on record`);
+  if (s.olderThanBefore > 0)
+    lines.push(
+      `  ${count(s.olderThanBefore)} whose latest confirmation is older than ${beforeText(config)} (its contact filled in)`,
+    );
+  if (s.confirmedListed > 0)
+    lines.push(`  ${count(s.confirmedListed)} confirmed already (--all; latest confirmation shown)`);
+  if (s.lookupFailed > 0)
+    lines.push(
+      `  ${count(s.lookupFailed)} whose confirmations could not be read (see lookupError; run pending again later)`,
+    );
+  if (s.duplicates > 0) lines.push(`  ${count(s.duplicates)} listed twice by the API (kept once)`);
+  if (s.unusableItems > 0)
+    lines.push(`  ${count(s.unusableItems)} list entries without a customer id (skipped)`);
+  return lines;
+}
+
+export function formatPendingSummary(report: PendingReport, program: readonly string[]): string {
+  const s = summarizePending(report);
+  const lines = [
+    "",
+    `${count(s.customersRead)} customers read, ${count(s.needConfirmation)} need a confirmation`,
+    ...reasonLines(s, report.config),
+    `Requests: ${count(s.requests)}${s.throttled > 0 ? ` (${count(s.throttled)} throttled)` : ""} in ${s.elapsedSeconds} s`,
+  ];
+  if (report.stop) {
+    lines.push(
+      report.stop.kind === "interrupted"
+        ? "Interrupted: no file written (the list would be incomplete). Run pending again."
+        : `Stopped early: ${report.stop.message}`,
+      ...(report.stop.kind === "interrupted" ? [] : ["No file written: the list would be incomplete."]),
+    );
+  } else if (s.rows === 0) {
+    lines.push(`Written: ${report.config.out} (no customer needs a confirmation: header only)`);
+  } else {
+    const file = report.config.out;
+    lines.push(
+      `Written: ${file} (${count(s.rows)} rows)`,
+      "Next: fill in firstName, lastName, email and dateAgreed (phoneNumber is optional; check the contacts filled in), then:",
+      `  ${[...program, "validate", file].map(shellQuote).join(" ")}`,
+      `  ${[...program, "run", file].map(shellQuote).join(" ")}`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
