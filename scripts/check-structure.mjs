@@ -30,6 +30,8 @@ const LAYERS = [
   ["output"],
   ["report"],
   ["run"],
+  // `pending` reads the customer list through the run's gate, retries and stop.
+  ["pending"],
   ["simulator", "demo"],
   ["commands"],
   ["cli"],

@@ -7,6 +7,7 @@ import { DEMO_SPEC, demoCommand } from "./commands/demo.js";
 import { createHelpCommand, HELP_SPEC, versionCommand } from "./commands/help.js";
 import type { Command, CommandIO } from "./commands/io.js";
 import { LOGIN_SPEC, loginCommand } from "./commands/login.js";
+import { PENDING_SPEC, pendingCommand } from "./commands/pending.js";
 import { REPORT_SPEC, reportCommand } from "./commands/report.js";
 import { RUN_SPEC, runCommand, VALIDATE_SPEC, validateCommand } from "./commands/run.js";
 import type { CommandSpec } from "./commands/spec.js";
@@ -24,6 +25,7 @@ if (!process.execArgv.some((flag) => flag.includes("heap-growing-percent")))
 const COMMANDS: readonly { spec: CommandSpec; command: Command }[] = [
   { spec: RUN_SPEC, command: runCommand },
   { spec: VALIDATE_SPEC, command: validateCommand },
+  { spec: PENDING_SPEC, command: pendingCommand },
   { spec: DEMO_SPEC, command: demoCommand },
   { spec: LOGIN_SPEC, command: loginCommand },
   { spec: TEMPLATE_SPEC, command: templateCommand },

@@ -1,11 +1,10 @@
 // What `pending` tells its user at the end: counts, where the file is and what to do with it,
 // or why no file was written. The JSON form carries the same facts for schedulers.
 
+import type { StopKind } from "../output/report.js";
 import { shellQuote } from "../output/summary.js";
 import type { PendingConfig } from "./options.js";
 import type { Reason } from "./select.js";
-
-export type PendingStopKind = "interrupted" | "auth-failed" | "outage";
 
 export interface PendingTally {
   /** Distinct customers read from the list. */
@@ -27,7 +26,7 @@ export interface PendingReport {
   readonly requests: number;
   readonly throttled: number;
   readonly elapsedMs: number;
-  readonly stop?: { readonly kind: PendingStopKind; readonly message: string };
+  readonly stop?: { readonly kind: StopKind; readonly message: string };
   /** The file was written (never when the listing stopped early: it would look complete). */
   readonly written: boolean;
 }
@@ -47,7 +46,7 @@ export interface PendingSummaryJson {
   readonly requests: number;
   readonly throttled: number;
   readonly elapsedSeconds: number;
-  readonly stopped?: { readonly reason: PendingStopKind; readonly message: string };
+  readonly stopped?: { readonly reason: StopKind; readonly message: string };
   readonly exitCode: number;
 }
 

@@ -73,7 +73,11 @@ function contactOf(position: number, salt: number): Contact {
   return {
     firstName,
     lastName,
-    email: `${firstName.toLowerCase()}.${position}@example.com`,
+    // Addresses are ASCII even where the name is not (Lucía → lucia).
+    email: `${firstName
+      .normalize("NFD")
+      .replace(/[^a-z]/gi, "")
+      .toLowerCase()}.${position}@example.com`,
     ...(h % 3 === 0 ? {} : { phoneNumber: `+1 425 555 ${String(h % 10_000).padStart(4, "0")}` }),
   };
 }

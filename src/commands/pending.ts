@@ -1,0 +1,133 @@
+import type { TokenProvider } from "../auth/types.js";
+import { UsageError } from "../errors.js";
+import { createLogger, type Logger } from "../log.js";
+import { lockOutputs } from "../run/lock.js";
+import { systemClock } from "../run/clock.js";
+import {
+  checkPendingOutputs,
+  PENDING_OPTIONS,
+  resolvePendingConfig,
+  type PendingConfig,
+} from "../pending/options.js";
+import { startPending } from "../pending/pipeline.js";
+import { startPendingProgress } from "../pending/progress.js";
+import {
+  formatPendingSummary,
+  pendingExitCode,
+  summarizePending,
+  type PendingReport,
+} from "../pending/summary.js";
+import { parseCommand } from "./args.js";
+import type { Command, CommandIO } from "./io.js";
+import type { CommandSpec } from "./spec.js";
+
+export const PENDING_SPEC: CommandSpec = {
+  name: "pending",
+  usage: "pending [--out pending.csv] [--before YYYY-MM-DD] [--all]",
+  brief: "list the customers that still need a confirmation, in a file to fill in and run",
+  summary:
+    "Reads the partner's customers page by page and each customer's confirmations of the agreement,\n" +
+    "and writes the customers that still need one into a file that run accepts once filled in:\n" +
+    "customerTenantId, firstName, lastName, email, phoneNumber, dateAgreed (to fill), then\n" +
+    "companyName, domain, lastDateAgreed, lastTemplateId and lookupError. Signs in like run.\n" +
+    "\n" +
+    "By default it lists customers with no confirmation on record. --before adds those whose latest\n" +
+    "confirmation is older than the date (its contact filled in, dateAgreed empty); --all lists all.",
+  options: PENDING_OPTIONS,
+  notes:
+    "Exit codes: 0 every customer checked; 1 some customers' confirmations could not be read (see\n" +
+    "lookupError); 2 usage problem, nothing sent; 3 stopped early (token refused, API not answering),\n" +
+    "no file written; 130 Ctrl-C, no file written.",
+  examples: [
+    "mca-confirm pending --before 2025-01-01 --out pending.csv",
+    "(fill in the empty fields, then) mca-confirm run pending.csv",
+  ],
+};
+
+export interface PendingCommandExtras {
+  /** The demo hands in its own token source (the simulator's identity endpoint). */
+  readonly tokens?: () => Promise<TokenProvider>;
+  /** How the follow-up commands are spelled. */
+  readonly program?: readonly string[];
+}
+
+/** `mca-confirm pending`. */
+export const pendingCommand: Command = async (args, io) => {
+  const parsed = parseCommand(args, PENDING_SPEC);
+  if ("help" in parsed) {
+    io.stdout.write(parsed.help);
+    return 0;
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 0)
+    throw new UsageError(
+      `pending takes no input file (got "${positionals[0]}"); it writes --out. See mca-confirm help pending`,
+    );
+  return executePending(resolvePendingConfig(values, io.env), io);
+};
+
+/** Lists a resolved config (also the demo's way in), prints the summary, returns the exit code. */
+export async function executePending(
+  config: PendingConfig,
+  io: CommandIO,
+  extras: PendingCommandExtras = {},
+): Promise<number> {
+  checkPendingOutputs(config);
+  const unlock = lockOutputs(config.out);
+  try {
+    // Started through npx (inside the project folder), the follow-up commands need it too.
+    const program =
+      extras.program ?? (io.env.npm_command === "exec" ? ["npx", "mca-confirm"] : ["mca-confirm"]);
+    const logger = createLogger(config.logFile, config.logLevel);
+    const report = await listWithSignals(config, io, logger, extras);
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
+    if (config.json) io.stdout.write(`${JSON.stringify(summarizePending(report))}\n`);
+    else io.stdout.write(formatPendingSummary(report, program));
+    if (report.stop && report.stop.kind !== "interrupted" && config.json)
+      io.stderr.write(`mca-confirm: ${report.stop.message}\n`);
+    return pendingExitCode(report);
+  } finally {
+    unlock();
+  }
+}
+
+/** The listing with its progress display; the first Ctrl-C stops it gently, the second at once. */
+async function listWithSignals(
+  config: PendingConfig,
+  io: CommandIO,
+  logger: Logger,
+  extras: PendingCommandExtras,
+): Promise<PendingReport> {
+  const tokens =
+    extras.tokens ??
+    (async () => {
+      const { resolveTokenProvider } = await import("../auth/index.js");
+      return resolveTokenProvider({ env: io.env, logger });
+    });
+  const handle = startPending({ config, logger, clock: systemClock, tokens });
+  const stderr = io.stderr as NodeJS.WriteStream;
+  const stopProgress = config.progress ? startPendingProgress(() => handle.snapshot(), stderr) : () => {};
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    stopProgress();
+    if (signals === 1) {
+      handle.interrupt(signal);
+      stderr.write(
+        `\n${signal}: starting no new requests; waiting for those in flight (up to ${config.timeoutMs / 1000} s). Press Ctrl-C again to quit at once.\n`,
+      );
+      return;
+    }
+    stderr.write("Stopped at once; no file written.\n");
+    io.exit(130);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await handle.done;
+  } finally {
+    stopProgress();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}

@@ -1,0 +1,271 @@
+// `pending`, as a story: sign in, wire the API client behind the same gate as a run (breaker,
+// worker slot, rate control) and the same retries, read the customer list page by page, look
+// each customer's confirmations up with bounded concurrency, write the rows that need one in
+// list order, and commit the file only when the whole list was read.
+import pLimit from "p-limit";
+import type { TokenProvider } from "../auth/types.js";
+import type { Logger } from "../log.js";
+import { createClient, type PartnerCenterClient } from "../partner-center/client.js";
+import type { Verdict } from "../partner-center/verdict.js";
+import { createBreaker, type Breaker } from "../run/breaker.js";
+import { callWithRetries, type CallContext } from "../run/call.js";
+import type { Clock } from "../run/clock.js";
+import { createGate, type RequestStats } from "../run/gate.js";
+import { GuidSet } from "../run/guid-set.js";
+import { createRateController, type RateController } from "../run/rate.js";
+import { DEFAULT_RETRY } from "../run/retry.js";
+import { createRunStop, type RunStop } from "../run/stop.js";
+import { shareRenewal } from "../run/token-renewal.js";
+import { createWindow, type RowWindow } from "../run/window.js";
+import { customerPages, lookupCustomer, type CallAnswer, type PendingCalls } from "./list.js";
+import type { PendingConfig } from "./options.js";
+import type { PendingSnapshot } from "./progress.js";
+import { selectPending, type PendingRow } from "./select.js";
+import { emptyTally, type PendingReport, type PendingTally } from "./summary.js";
+import { createPendingWriter, type PendingWriter } from "./write.js";
+
+export interface PendingDeps {
+  readonly config: PendingConfig;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly tokens: () => Promise<TokenProvider>;
+}
+
+export interface PendingHandle {
+  /** Ctrl-C (or SIGTERM): start nothing new, let requests in flight finish, write no file. */
+  interrupt(signal?: NodeJS.Signals): void;
+  snapshot(): PendingSnapshot;
+  readonly done: Promise<PendingReport>;
+}
+
+/** Everything a listing holds once it is wired. */
+interface Listing {
+  readonly config: PendingConfig;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly stop: RunStop;
+  readonly client: PartnerCenterClient;
+  readonly calls: PendingCalls;
+  readonly window: RowWindow;
+  readonly writer: PendingWriter;
+  readonly ordered: OrderedRows;
+  readonly rate: RateController;
+  readonly breaker: Breaker;
+  readonly stats: RequestStats;
+  readonly tally: PendingTally;
+}
+
+/** Why a call failed for good, in one line: what the API said and how often it was asked. */
+function failureText(verdict: Verdict | undefined, attempts: number): string {
+  if (!verdict || verdict.kind === "ok") return `no answer after ${attempts} attempts`;
+  const status =
+    verdict.httpStatus === undefined ? ("code" in verdict ? verdict.code : "") : `HTTP ${verdict.httpStatus}`;
+  const code = verdict.httpStatus !== undefined && verdict.code ? ` code ${verdict.code}` : "";
+  return `${status}${code}: ${verdict.message} (${attempts} attempt${attempts === 1 ? "" : "s"})`;
+}
+
+function callsOf(context: CallContext): PendingCalls {
+  return {
+    async call(target, send): Promise<CallAnswer> {
+      const { result, attempts } = await callWithRetries(context, target, send);
+      if (result.end === "ok") return { kind: "ok", body: result.verdict.body };
+      if (result.end === "stopped") return { kind: "stopped" };
+      return { kind: "failed", message: failureText(result.verdict, attempts) };
+    },
+    stopListing: (message) => context.stop.stop("outage", message),
+  };
+}
+
+/**
+ * Rows are written in list order although lookups finish in any order: a finished lookup waits
+ * here until those before it are written. The window keeps the span held bounded.
+ */
+interface OrderedRows {
+  put(position: number, row: PendingRow | undefined): void;
+  /** The next position to write: every earlier one is on its way to disk. */
+  readonly next: number;
+  /** Resolves when the file has taken what was given (backpressure). */
+  drained(): Promise<void>;
+}
+
+function createOrderedRows(writer: PendingWriter): OrderedRows {
+  const held = new Map<number, PendingRow | undefined>();
+  let next = 1;
+  let drain: Promise<void> | undefined;
+  return {
+    put(position, row) {
+      held.set(position, row);
+      while (held.has(next)) {
+        const ready = held.get(next);
+        held.delete(next);
+        next++;
+        if (ready) drain = writer.write(ready) ?? drain;
+      }
+    },
+    get next() {
+      return next;
+    },
+    async drained() {
+      const waiting = drain;
+      drain = undefined;
+      await waiting;
+    },
+  };
+}
+
+export function startPending(deps: PendingDeps): PendingHandle {
+  const stop = createRunStop(deps.logger);
+  let listing: Listing | undefined;
+  const execute = async (): Promise<PendingReport> => {
+    const started = deps.clock.now();
+    listing = await wire(deps, stop);
+    return finish(listing, started, await list(listing));
+  };
+  return {
+    interrupt: (signal = "SIGINT") =>
+      stop.stop("interrupted", `interrupted (${signal === "SIGINT" ? "Ctrl-C" : signal}); no file written`),
+    snapshot: () => snapshotOf(listing),
+    done: execute(),
+  };
+}
+
+function snapshotOf(listing: Listing | undefined): PendingSnapshot {
+  const reasons = listing?.tally.byReason;
+  return {
+    read: listing?.tally.read ?? 0,
+    checked: listing?.tally.checked ?? 0,
+    needConfirmation: reasons ? reasons["no-confirmation"] + reasons.older : 0,
+    pausedUntil: listing?.rate.pausedUntil ?? 0,
+    breakerOpen: listing?.breaker.open ?? false,
+  };
+}
+
+async function wire(deps: PendingDeps, stop: RunStop): Promise<Listing> {
+  const { config, logger, clock } = deps;
+  const tokens = await deps.tokens();
+  logger.info({ event: "pending-start", options: config, tokenSource: tokens.description });
+  const client = createClient({
+    baseUrl: config.baseUrl,
+    tokens,
+    timeoutMs: config.timeoutMs,
+    maxSockets: config.concurrency,
+  });
+  const writer = createPendingWriter(config.out);
+  const ordered = createOrderedRows(writer);
+  const window = createWindow({ concurrency: config.concurrency, nextRow: () => ordered.next });
+  const rate = createRateController({ clock, maxRpm: config.maxRpm });
+  const breaker = createBreaker({ clock, outageTimeoutMs: config.outageTimeoutMs, stop });
+  const stats: RequestStats = { requests: 0, responses: {} };
+  const limit = pLimit(config.concurrency);
+  const gate = createGate({
+    breaker,
+    rate,
+    stop,
+    clock,
+    stats,
+    demand: (delta) => window.demand(delta),
+    slot: (task) => limit(task),
+  });
+  const context: CallContext = {
+    gate,
+    policy: { ...DEFAULT_RETRY, maxAttempts: config.maxAttempts },
+    clock,
+    logger,
+    stop,
+    renewToken: shareRenewal(tokens, stop),
+  };
+  const calls = callsOf(context);
+  return {
+    config,
+    logger,
+    clock,
+    stop,
+    client,
+    calls,
+    window,
+    writer,
+    ordered,
+    rate,
+    breaker,
+    stats,
+    tally: emptyTally(),
+  };
+}
+
+/** One customer: its lookup, then its row (or none) in its place in the file. */
+function check(
+  listing: Listing,
+  position: number,
+  customer: { id: string; companyName: string; domain: string },
+) {
+  const { calls, client, config, tally, ordered } = listing;
+  return lookupCustomer(calls, client, customer.id, config.agreementType).then((lookup) => {
+    if (!lookup) return; // the listing is stopping: no file will be written
+    tally.checked++;
+    const pending = selectPending(customer, lookup, config.selection);
+    if (pending) {
+      tally.listed++;
+      tally.byReason[pending.reason]++;
+    }
+    ordered.put(position, pending?.row);
+  });
+}
+
+/**
+ * Pages in, lookups out: a customer is taken only when a worker is free and the ordered span
+ * has room, so neither the queue nor the held rows grow with the list. Only the ids seen so far
+ * are kept, to read a customer the API lists twice only once. Returns whether the whole list was read.
+ */
+async function list(listing: Listing): Promise<boolean> {
+  const { stop, window, tally, ordered } = listing;
+  const seen = new GuidSet();
+  try {
+    for await (const page of customerPages(listing.calls, listing.client, listing.config.pageSize)) {
+      tally.unusable += page.unusable;
+      for (const customer of page.customers) {
+        if (seen.addOrHas(customer.id)) {
+          tally.duplicates++;
+          continue;
+        }
+        const position = ++tally.read;
+        await window.waitForWorker(position);
+        if (stop.signal.aborted) break;
+        window.track(check(listing, position, customer).catch((err: unknown) => window.fail(err)));
+        await ordered.drained();
+      }
+      if (stop.signal.aborted) break;
+    }
+  } finally {
+    await window.settled();
+  }
+  if (window.failure !== undefined) throw window.failure;
+  await ordered.drained();
+  return !stop.signal.aborted;
+}
+
+async function finish(listing: Listing, started: number, complete: boolean): Promise<PendingReport> {
+  const { config, tally, stop, writer } = listing;
+  listing.client.close();
+  // "Nothing lost": every customer read was checked and placed, or the listing stopped.
+  if (complete && (tally.checked !== tally.read || listing.ordered.next !== tally.read + 1))
+    throw new Error(`internal check failed: ${tally.read} customers read, ${tally.checked} checked`);
+  if (complete) await writer.commit();
+  else writer.discard();
+  const report: PendingReport = {
+    config,
+    tally,
+    requests: listing.stats.requests,
+    throttled: listing.rate.throttled,
+    elapsedMs: listing.clock.now() - started,
+    written: complete,
+    ...(stop.reason ? { stop: { kind: stop.reason.kind, message: stop.reason.message } } : {}),
+  };
+  listing.logger.info({
+    event: "pending-end",
+    ...tally,
+    requests: report.requests,
+    responses: listing.stats.responses,
+    stop: stop.reason?.kind,
+  });
+  return report;
+}
