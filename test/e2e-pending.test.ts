@@ -262,6 +262,22 @@ describe("mca-confirm pending", () => {
     }
   });
 
+  it("shows the whole cycle in the demo: pending, the file filled in from the sample, run", async () => {
+    const r = await runCli(["demo", "--keep"], { timeoutMs: 60_000 });
+    expectExit(r, 0);
+    const dir = /Files: (\S+)/.exec(r.stdout)?.[1];
+    expect(dir, r.stdout).toBeDefined();
+    const listed = readCsv(path.join(dir!, "pending.csv"));
+    const results = readCsv(path.join(dir!, "acceptances.results.csv"));
+    // Every customer the pending file listed was filled in and sent (or refused), in the same order.
+    expect(idsOf(results)).toEqual(idsOf(listed));
+    expect(results.filter((row) => row.status === "confirmed").length).toBeGreaterThan(listed.length / 2);
+    expect(listed.some((row) => row.lookupError !== "")).toBe(true);
+    expect(r.stdout).toMatch(/\d+ customers read, \d+ need a confirmation/);
+    expect(r.stdout).toContain("Step 3: mca-confirm run acceptances.csv");
+    fs.rmSync(dir!, { recursive: true, force: true });
+  });
+
   it("refuses bad options and an existing file with exit 2, before any request", async () => {
     const sim = await simulatorWithCustomers();
     const dir = tempDir();

@@ -5,10 +5,13 @@ import { fileURLToPath } from "node:url";
 import { UsageError } from "../errors.js";
 import { resolveRunConfig } from "../config.js";
 import { writeGeneratedCsv } from "../demo/generate.js";
-import { startSimulator } from "../simulator/index.js";
+import { fillFromSample, seedSampleCustomers } from "../demo/cycle.js";
+import { resolvePendingConfig } from "../pending/options.js";
+import { startSimulator, type Simulator } from "../simulator/index.js";
 import type { TokenProvider } from "../auth/types.js";
 import { parseCommand } from "./args.js";
-import type { Command } from "./io.js";
+import type { Command, CommandIO } from "./io.js";
+import { executePending } from "./pending.js";
 import { executeRun } from "./run.js";
 import type { CommandSpec } from "./spec.js";
 
@@ -17,15 +20,17 @@ export const DEMO_SPEC: CommandSpec = {
   usage: "demo [--rows <n>] [--auth token|refresh-token] [--keep | --dir <folder>]",
   brief: "run the samples against the bundled Partner Center simulator",
   summary:
-    "Starts the bundled Partner Center simulator on 127.0.0.1 and runs samples/acceptances.csv (or\n" +
-    "generated rows) through the real run code path, then prints the summary. Its files are written\n" +
-    "to a new folder in the temp directory and removed at the end, unless --keep or --dir.",
+    "Starts the bundled Partner Center simulator on 127.0.0.1 with the customers of\n" +
+    "samples/acceptances.csv, lists those that need a confirmation (pending), fills the pending file\n" +
+    "in from the sample and runs it, all through the real code paths; --rows runs generated rows\n" +
+    "instead. Its files are written to a new folder in the temp directory and removed at the end,\n" +
+    "unless --keep or --dir.",
   options: {
     rows: {
       type: "string",
       arg: "n",
-      help: "generated rows instead of the sample (1 to 1000000)",
-      def: "the sample",
+      help: "run this many generated rows instead of the pending → run cycle (1 to 1000000)",
+      def: "the cycle over the sample",
     },
     auth: {
       type: "string",
@@ -79,7 +84,7 @@ export const demoCommand: Command = async (args, io) => {
 /** A new folder in the temp directory, or the one asked for (made if missing, refused if it holds a demo's files). */
 function demoFolder(asked: string | undefined): string {
   if (asked === undefined) return fs.mkdtempSync(path.join(os.tmpdir(), "mca-confirm-demo-"));
-  if (fs.existsSync(path.join(asked, "acceptances.results.csv")))
+  if (["pending.csv", "acceptances.results.csv"].some((file) => fs.existsSync(path.join(asked, file))))
     throw new UsageError(`--dir ${asked} already holds a demo's results; choose an empty folder`);
   try {
     fs.mkdirSync(asked, { recursive: true });
@@ -90,15 +95,14 @@ function demoFolder(asked: string | undefined): string {
 }
 
 async function runDemo(
-  io: Parameters<Command>[1],
+  io: CommandIO,
   dir: string,
   rows: number | undefined,
   auth: string,
   keep: boolean,
 ): Promise<number> {
   const input = path.join(dir, "acceptances.csv");
-  if (rows === undefined) fs.copyFileSync(SAMPLE, input);
-  else await writeGeneratedCsv(input, rows, { invalidEvery: 50 });
+  if (rows !== undefined) await writeGeneratedCsv(input, rows, { invalidEvery: 50 });
 
   let tokens: (() => Promise<TokenProvider>) | undefined;
   let closeIdentity = async () => {};
@@ -131,6 +135,10 @@ async function runDemo(
     `Partner Center simulator listening on ${sim.url}; files go to ${dir}${keep ? "" : " (removed at the end; --keep keeps them)"}\n`,
   );
   try {
+    if (rows === undefined) {
+      const pendingCode = await pendingStep(sim, dir, input, io, tokens);
+      if (pendingCode !== 0) return pendingCode;
+    }
     const argv = ["run", input, "--base-url", sim.url];
     const config = resolveRunConfig("run", input, { "base-url": sim.url }, {});
     const code = await executeRun(config, io, argv, { tokens, noFollowUp: true });
@@ -149,4 +157,29 @@ async function runDemo(
     await sim.close();
     await closeIdentity();
   }
+}
+
+/**
+ * The cycle's first two steps: `pending` over the sample's customers, then the pending file
+ * filled in from the sample (as an operator would from the CRM) into `input`. Returns 0 to go on.
+ */
+async function pendingStep(
+  sim: Simulator,
+  dir: string,
+  input: string,
+  io: CommandIO,
+  tokens: () => Promise<TokenProvider>,
+): Promise<number> {
+  const customers = await seedSampleCustomers(sim, SAMPLE);
+  const pendingFile = path.join(dir, "pending.csv");
+  io.stdout.write(`Step 1: mca-confirm pending (the simulator lists the sample's ${customers} customers)\n`);
+  const config = resolvePendingConfig({ "base-url": sim.url, out: pendingFile }, {});
+  const code = await executePending(config, io, { tokens, noFollowUp: true });
+  // Exit 1 here means some customers' confirmations could not be read: the sample has such customers on purpose.
+  if (code !== 0 && code !== 1) return code;
+  const filled = await fillFromSample(pendingFile, SAMPLE, input);
+  io.stdout.write(
+    `\nStep 2: the ${filled} rows of pending.csv filled in from samples/acceptances.csv into acceptances.csv (by hand, in real life)\n\nStep 3: mca-confirm run acceptances.csv\n`,
+  );
+  return 0;
 }

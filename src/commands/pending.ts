@@ -47,8 +47,8 @@ export const PENDING_SPEC: CommandSpec = {
 export interface PendingCommandExtras {
   /** The demo hands in its own token source (the simulator's identity endpoint). */
   readonly tokens?: () => Promise<TokenProvider>;
-  /** How the follow-up commands are spelled. */
-  readonly program?: readonly string[];
+  /** The demo's simulator is gone once it ends: it prints no follow-up commands. */
+  readonly noFollowUp?: boolean;
 }
 
 /** `mca-confirm pending`. */
@@ -76,13 +76,12 @@ export async function executePending(
   const unlock = lockOutputs(config.out);
   try {
     // Started through npx (inside the project folder), the follow-up commands need it too.
-    const program =
-      extras.program ?? (io.env.npm_command === "exec" ? ["npx", "mca-confirm"] : ["mca-confirm"]);
+    const program = io.env.npm_command === "exec" ? ["npx", "mca-confirm"] : ["mca-confirm"];
     const logger = createLogger(config.logFile, config.logLevel);
     const report = await listWithSignals(config, io, logger, extras);
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
     if (config.json) io.stdout.write(`${JSON.stringify(summarizePending(report))}\n`);
-    else io.stdout.write(formatPendingSummary(report, program));
+    else io.stdout.write(formatPendingSummary(report, extras.noFollowUp ? undefined : program));
     if (report.stop && report.stop.kind !== "interrupted" && config.json)
       io.stderr.write(`mca-confirm: ${report.stop.message}\n`);
     return pendingExitCode(report);

@@ -117,7 +117,8 @@ function reasonLines(s: PendingSummaryJson, config: PendingConfig): string[] {
   return lines;
 }
 
-export function formatPendingSummary(report: PendingReport, program: readonly string[]): string {
+/** The summary; `program` spells the follow-up commands (none without it). */
+export function formatPendingSummary(report: PendingReport, program?: readonly string[]): string {
   const s = summarizePending(report);
   const lines = [
     "",
@@ -134,6 +135,8 @@ export function formatPendingSummary(report: PendingReport, program: readonly st
     );
   } else if (s.rows === 0) {
     lines.push(`Written: ${report.config.out} (no customer needs a confirmation: header only)`);
+  } else if (!program) {
+    lines.push(`Written: ${report.config.out} (${count(s.rows)} rows)`);
   } else {
     const file = report.config.out;
     lines.push(
