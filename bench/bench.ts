@@ -10,6 +10,7 @@
 //      token bucket (40/s, and 20/s with burst 5): achieved rate / limit, share of 429 answers
 //   e  faulty simulator (15% faults, 3% of each kind): requests per row, duplicate records, all confirmed
 //   f  run 500k rows, no latency, --concurrency 32: peak RSS, rows/s
+//   g  pending over 10k customers at 5 ms latency, default concurrency: customers/s, peak RSS
 //
 // `--quick` (or BENCH_QUICK=1) scales everything down about 10x for a smoke run.
 
@@ -63,13 +64,13 @@ const { values } = parseArgs({
 
 if (values.help) {
   process.stdout.write(
-    "npm run bench [-- --quick] [-- --only a,b,c,d,e,f] [-- --json-out file]\n  BENCH_QUICK=1 is the same as --quick.\n",
+    "npm run bench [-- --quick] [-- --only a,b,c,d,e,f,g] [-- --json-out file]\n  BENCH_QUICK=1 is the same as --quick.\n",
   );
   process.exit(0);
 }
 
 const QUICK = values.quick || process.env.BENCH_QUICK === "1";
-const ALL = ["a", "b", "c", "d", "e", "f"] as const;
+const ALL = ["a", "b", "c", "d", "e", "f", "g"] as const;
 type Scenario = (typeof ALL)[number];
 const only = values.only
   ? values.only
@@ -95,6 +96,7 @@ const SIZES = {
   rateRows: q(40 * 30, 40 * 5),
   faultRows: q(2_000, 300),
   bigRows: q(500_000, 50_000),
+  pendingCustomers: q(10_000, 1_000),
 };
 const MIN = 60_000;
 const TOKEN = "bench-token";
@@ -389,6 +391,55 @@ async function scenarioE(): Promise<void> {
   }
 }
 
+interface PendingSummary {
+  customersRead: number;
+  needConfirmation: number;
+  rows: number;
+  lookupFailed: number;
+  requests: number;
+  exitCode: number;
+}
+
+/** g: `pending` pages through the simulator's customers and looks each one up. */
+async function scenarioG(): Promise<void> {
+  const customers = SIZES.pendingCustomers;
+  const sim = await startSimulatorProcess(["--latency", "5", "--customers", String(customers)]);
+  sims.procs.push(sim);
+  try {
+    const out = path.join(dir, `pending-${++runNo}.csv`);
+    const args = ["pending", "--base-url", sim.url, "--out", out, "--json", "--quiet", "--overwrite"];
+    const r = await runCli(args, { env: CLI_ENV, timeoutMs: 20 * MIN });
+    const s = lastJson<PendingSummary>(r.stdout);
+    const complete = !r.timedOut && s !== undefined && s.exitCode === 0 && s.customersRead === customers;
+    record({
+      scenario: "g",
+      figure: `pending over ${fmt(customers)} customers, 5 ms: customers/s`,
+      value: s
+        ? `${fmt(customers / r.wallSeconds)} (${fmt(s.requests)} requests, ${fmt(r.wallSeconds, 1)} s)`
+        : "no summary",
+      target: "(info)",
+    });
+    record({
+      scenario: "g",
+      figure: "pending: peak RSS",
+      value: mb(r),
+      target: "< 200 MB",
+      pass: r.peakRssMb === undefined ? undefined : r.peakRssMb < 200,
+    });
+    record({
+      scenario: "g",
+      figure: "customers read / listed",
+      value: s
+        ? `${fmt(s.customersRead)} / ${fmt(s.rows)} (exit ${s.exitCode})`
+        : `exit ${r.code}: ${r.stderr.trim().slice(-200)}`,
+      target: `${fmt(customers)} / some`,
+      pass: complete && s.rows > 0,
+    });
+  } finally {
+    await sim.stop();
+  }
+}
+
 function printTable(): void {
   const head: Row = {
     scenario: "scenario",
@@ -441,6 +492,7 @@ async function main(): Promise<number> {
     ["d", scenarioD],
     ["e", scenarioE],
     ["f", () => bigRun("f", SIZES.bigRows, false)],
+    ["g", scenarioG],
   ];
   try {
     for (const [name, step] of steps) {
