@@ -1,6 +1,7 @@
 // `mca-confirm pending` end to end: the real CLI (dist/cli.js) as a child process against the
 // simulator on 127.0.0.1, port 0, with customers whose confirmations are known; then the file
 // filled in and handed to `validate` and `run`.
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -8,6 +9,8 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Simulator } from "../src/simulator/index.js";
 import {
+  CLI,
+  baseEnv,
   closeSimulators,
   readCsv,
   removeTempDirs,
@@ -52,7 +55,9 @@ const OLD_CONTACT = {
   phoneNumber: "+1 425 555 0100",
 };
 
-async function simulatorWithCustomers(options: { unreadable?: boolean } = {}): Promise<Simulator> {
+async function simulatorWithCustomers(
+  options: { unreadable?: boolean; duplicate?: boolean } = {},
+): Promise<Simulator> {
   const sim = await trackedSimulator();
   const add = (id: string, companyName: string) =>
     sim.customers.add({ id, companyName, domain: `${companyName.replace(/\W/g, "").toLowerCase()}.example` });
@@ -62,6 +67,8 @@ async function simulatorWithCustomers(options: { unreadable?: boolean } = {}): P
   add(RENEWED, "Renewed Ltd");
   add(FORMULA, FORMULA_NAME);
   if (options.unreadable) add(UNREADABLE, "Unreadable Ltd");
+  // A list that names a customer twice (seen with paging glitches): read and listed once.
+  if (options.duplicate) add(NONE.toUpperCase(), "None Ltd");
   sim.seedConfirmation(
     RECENT,
     { firstName: "Ravi", lastName: "Iyer", email: "ravi@example.com" },
@@ -276,6 +283,55 @@ describe("mca-confirm pending", () => {
     expect(r.stdout).toMatch(/\d+ customers read, \d+ need a confirmation/);
     expect(r.stdout).toContain("Step 3: mca-confirm run acceptances.csv");
     fs.rmSync(dir!, { recursive: true, force: true });
+  });
+
+  it("reads a customer the list names twice once, and says so", async () => {
+    const sim = await simulatorWithCustomers({ duplicate: true });
+    const dir = tempDir();
+    const r = await pending(sim, dir, ["--page-size", "4", "--json"]);
+    expectExit(r, 0);
+    expect(idsOf(readCsv(path.join(dir, "pending.csv")))).toEqual([NONE, FORMULA]);
+    expect(JSON.parse(r.stdout)).toMatchObject({ customersRead: 5, duplicates: 1, rows: 2 });
+    expect(sim.stats.listRequests).toBe(5);
+  });
+
+  it("stops with exit 3 and writes no file when a page keeps failing", async () => {
+    const sim = await simulatorWithCustomers();
+    sim.customers.failPages({ after: 1, times: 100, status: 503 });
+    const dir = tempDir();
+    const r = await pending(sim, dir, ["--page-size", "2", "--max-attempts", "2", "--json"]);
+    expectExit(r, 3);
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ out: null, exitCode: 3, stopped: { reason: "outage" } });
+    expect(summary.stopped.message).toMatch(/^page 2 of the customer list could not be read: HTTP 503/);
+    expect(r.stderr).toContain("page 2 of the customer list could not be read");
+    expect(fs.existsSync(path.join(dir, "pending.csv"))).toBe(false);
+    expect(fs.existsSync(path.join(dir, "pending.csv.tmp"))).toBe(false);
+  });
+
+  it("stops on Ctrl-C with exit 130, lets requests in flight finish and writes no file", async () => {
+    const sim = await trackedSimulator({ customers: 3_000, latencyMs: 20 });
+    const dir = tempDir();
+    const child = spawn(process.execPath, [CLI, "pending", "--base-url", sim.url, "--quiet"], {
+      cwd: dir,
+      env: { ...baseEnv(), PARTNER_CENTER_ACCESS_TOKEN: "test-token" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    // Bounded: at most 10 s for the listing to get going.
+    for (let waited = 0; sim.stats.listRequests < 50 && waited < 10_000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    child.kill("SIGINT");
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    clearTimeout(killer);
+    expect(code).toBe(130);
+    expect(stdout).toContain("Interrupted: no file written");
+    expect(sim.stats.listRequests).toBeLessThan(3_000);
+    expect(sim.stats.inFlight).toBe(0);
+    expect(fs.readdirSync(dir).filter((name) => name !== "pending.csv.log")).toEqual([]);
   });
 
   it("refuses bad options and an existing file with exit 2, before any request", async () => {
