@@ -9,6 +9,14 @@ import { latestRecord, PENDING_COLUMNS, selectPending, type Selection } from "..
 import { createPendingWriter } from "../src/pending/write.js";
 import { openInput } from "../src/input/read.js";
 import { createClassifier } from "../src/run/classify.js";
+import { parseBefore, resolvePendingConfig } from "../src/pending/options.js";
+import {
+  emptyTally,
+  formatPendingSummary,
+  pendingExitCode,
+  summarizePending,
+  type PendingReport,
+} from "../src/pending/summary.js";
 import { removeTempDirs, tempDir } from "./helpers/cli.js";
 
 afterAll(() => removeTempDirs());
@@ -199,5 +207,45 @@ describe("the pending file", () => {
     for await (const row of again.rows()) checked.push(createClassifier({})(row));
     again.close();
     expect(checked.every((c) => "acceptance" in c)).toBe(true);
+  });
+});
+
+describe("the pending summary", () => {
+  const config = resolvePendingConfig({ before: "2025-01-01" }, {});
+  function report(over: Partial<PendingReport> = {}): PendingReport {
+    const tally = emptyTally();
+    Object.assign(tally, { read: 1_234, checked: 1_234, listed: 988 });
+    Object.assign(tally.byReason, { "no-confirmation": 900, older: 87, "lookup-failed": 1 });
+    return { config, tally, requests: 1_240, throttled: 2, elapsedMs: 9_870, written: true, ...over };
+  }
+
+  it("counts the customers, the reasons and the file, and names the next commands", () => {
+    const text = formatPendingSummary(report(), ["mca-confirm"]);
+    expect(text).toContain("1,234 customers read, 987 need a confirmation");
+    expect(text).toContain("87 whose latest confirmation is older than 2025-01-01");
+    expect(text).toContain("1 whose confirmations could not be read");
+    expect(text).toContain("Requests: 1,240 (2 throttled) in 9.9 s");
+    expect(text).toContain("Written: pending.csv (988 rows)");
+    expect(text).toContain("  mca-confirm run pending.csv");
+    expect(pendingExitCode(report())).toBe(1);
+  });
+
+  it("says no file was written when the listing stopped, with exit 3 or 130", () => {
+    const stopped = report({ written: false, stop: { kind: "auth-failed", message: "token refused" } });
+    expect(formatPendingSummary(stopped, ["mca-confirm"])).toContain(
+      "Stopped early: token refused\nNo file written",
+    );
+    expect(summarizePending(stopped)).toMatchObject({ out: null, rows: 0, exitCode: 3 });
+    const interrupted = report({ written: false, stop: { kind: "interrupted", message: "Ctrl-C" } });
+    expect(pendingExitCode(interrupted)).toBe(130);
+  });
+});
+
+describe("--before", () => {
+  it("takes a real calendar date as its UTC midnight", () => {
+    expect(parseBefore("2024-02-29")).toBe(Date.UTC(2024, 1, 29));
+    for (const bad of ["2023-02-29", "2025-13-01", "2025-1-5", "01/02/2025", ""]) {
+      expect(() => parseBefore(bad), bad).toThrow(/--before must be a date written YYYY-MM-DD/);
+    }
   });
 });
