@@ -7,7 +7,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Simulator } from "../src/simulator/index.js";
+import { generatedCustomer, type Simulator } from "../src/simulator/index.js";
 import {
   CLI,
   baseEnv,
@@ -332,6 +332,40 @@ describe("mca-confirm pending", () => {
     expect(sim.stats.listRequests).toBeLessThan(3_000);
     expect(sim.stats.inFlight).toBe(0);
     expect(fs.readdirSync(dir).filter((name) => name !== "pending.csv.log")).toEqual([]);
+  });
+
+  it("stops on Ctrl-C while a customer far behind sleeps before a retry and the window is full", async () => {
+    // The first customer fails on every attempt and sleeps between them; the others finish and
+    // fill the ordered window (2,048 customers) behind it, so the listing waits for room.
+    const sim = await trackedSimulator();
+    sim.customers.add({ id: UNREADABLE, companyName: "Unreadable Ltd", domain: "unreadable.example" });
+    for (let position = 0; position < 2_600; position++) sim.customers.add(generatedCustomer(position));
+    const dir = tempDir();
+    const child = spawn(
+      process.execPath,
+      [CLI, "pending", "--base-url", sim.url, "--quiet", "--json", "--max-attempts", "20"],
+      {
+        cwd: dir,
+        env: { ...baseEnv(), PARTNER_CENTER_ACCESS_TOKEN: "test-token" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stdout = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    for (let waited = 0; sim.stats.listRequests < 2_049 && waited < 15_000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const before = sim.stats.listRequests;
+    expect(before).toBeLessThan(2_060);
+    const started = Date.now();
+    child.kill("SIGINT");
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    clearTimeout(killer);
+    expect(code).toBe(130);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(JSON.parse(stdout)).toMatchObject({ out: null, stopped: { reason: "interrupted" } });
   });
 
   it("refuses bad options and an existing file with exit 2, before any request", async () => {

@@ -4,6 +4,7 @@
 // list order, and commit the file only when the whole list was read.
 import pLimit from "p-limit";
 import type { TokenProvider } from "../auth/types.js";
+import { RunStoppedError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { createClient, type PartnerCenterClient } from "../partner-center/client.js";
 import type { Verdict } from "../partner-center/verdict.js";
@@ -119,7 +120,13 @@ export function startPending(deps: PendingDeps): PendingHandle {
   const execute = async (): Promise<PendingReport> => {
     const started = deps.clock.now();
     listing = await wire(deps, stop);
-    return finish(listing, started, await list(listing));
+    try {
+      return await finish(listing, started, await list(listing));
+    } catch (err) {
+      listing.writer.discard();
+      listing.client.close();
+      throw fileProblem(err, deps.config.out) ?? err;
+    }
   };
   return {
     interrupt: (signal = "SIGINT") =>
@@ -127,6 +134,17 @@ export function startPending(deps: PendingDeps): PendingHandle {
     snapshot: () => snapshotOf(listing),
     done: execute(),
   };
+}
+
+/** A disk that cannot take the file: exit 3 with what to do; a listing has nothing to resume. */
+function fileProblem(err: unknown, out: string): RunStoppedError | undefined {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (!code || !/^E[A-Z]+$/.test(code)) return undefined;
+  return new RunStoppedError(
+    `cannot write ${out}: ${(err as Error).message}. Free space or fix permissions, then run pending again.`,
+    "outage",
+    { cause: err },
+  );
 }
 
 function snapshotOf(listing: Listing | undefined): PendingSnapshot {
@@ -200,7 +218,9 @@ function check(
 ) {
   const { calls, client, config, tally, ordered } = listing;
   return lookupCustomer(calls, client, customer.id, config.agreementType).then((lookup) => {
-    if (!lookup) return; // the listing is stopping: no file will be written
+    // The listing is stopping and no file will be written; the place is still taken, so that
+    // the reader waiting for room in the window moves on instead of waiting for it forever.
+    if (!lookup) return ordered.put(position, undefined);
     tally.checked++;
     const pending = selectPending(customer, lookup, config.selection);
     if (pending) {
