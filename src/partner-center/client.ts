@@ -79,6 +79,16 @@ export interface PartnerCenterClient {
   close(): void;
 }
 
+// docs/partner-center-api.md "The partner's customers": the first page by its size, every later
+// one by the continuation token alone, passed back exactly as it came.
+function customerPagePath(page: CustomerPageRequest): string {
+  return "size" in page ? `v1/customers?size=${page.size}` : "v1/customers?seek_operation=next";
+}
+
+function customerPageHeaders(page: CustomerPageRequest): Record<string, string> {
+  return "size" in page ? {} : { "ms-continuationtoken": page.continuationToken };
+}
+
 function header(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
@@ -233,14 +243,8 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
         `v1/customers/${encodeURIComponent(customerId)}/agreements?agreementType=${encodeURIComponent(type)}`,
         ids,
       ),
-    // docs/partner-center-api.md "The partner's customers": the next page is asked for by the
-    // token alone, passed back exactly as it came.
     listCustomers: (page, ids) =>
-      "size" in page
-        ? send("customers", "GET", `v1/customers?size=${page.size}`, ids)
-        : send("customers", "GET", "v1/customers?seek_operation=next", ids, undefined, undefined, {
-            "ms-continuationtoken": page.continuationToken,
-          }),
+      send("customers", "GET", customerPagePath(page), ids, undefined, undefined, customerPageHeaders(page)),
     close() {
       agent.http.destroy();
       agent.https.destroy();
