@@ -368,6 +368,31 @@ describe("mca-confirm pending", () => {
     expect(JSON.parse(stdout)).toMatchObject({ out: null, stopped: { reason: "interrupted" } });
   });
 
+  it("has its own --help listing every option with its default, and is named in the main help", async () => {
+    const help = await runCli(["pending", "--help"], { timeoutMs: 15_000 });
+    expectExit(help, 0);
+    for (const option of [
+      "out",
+      "before",
+      "all",
+      "page-size",
+      "overwrite",
+      "base-url",
+      "concurrency",
+      "max-rpm",
+      "max-attempts",
+      "timeout",
+      "outage-timeout",
+      "log-file",
+      "json",
+    ]) {
+      expect(help.stdout).toMatch(new RegExp(`--${option}\\b.*\\(default: [^)]+\\)`));
+    }
+    expect(help.stdout).toContain("mca-confirm pending --before 2025-01-01");
+    const main = await runCli(["--help"], { timeoutMs: 15_000 });
+    expect(main.stdout).toContain("mca-confirm pending [--out pending.csv] [--before YYYY-MM-DD] [--all]");
+  });
+
   it("refuses bad options and an existing file with exit 2, before any request", async () => {
     const sim = await simulatorWithCustomers();
     const dir = tempDir();
