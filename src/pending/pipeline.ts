@@ -7,6 +7,7 @@ import type { TokenProvider } from "../auth/types.js";
 import { RunStoppedError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { createClient, type PartnerCenterClient } from "../partner-center/client.js";
+import type { CustomerSummary } from "../partner-center/customer-list.js";
 import type { Verdict } from "../partner-center/verdict.js";
 import { createBreaker, type Breaker } from "../run/breaker.js";
 import { callWithRetries, type CallContext } from "../run/call.js";
@@ -211,11 +212,7 @@ async function wire(deps: PendingDeps, stop: RunStop): Promise<Listing> {
 }
 
 /** One customer: its lookup, then its row (or none) in its place in the file. */
-function check(
-  listing: Listing,
-  position: number,
-  customer: { id: string; companyName: string; domain: string },
-) {
+function check(listing: Listing, position: number, customer: CustomerSummary) {
   const { calls, client, config, tally, ordered } = listing;
   return lookupCustomer(calls, client, customer.id, config.agreementType).then((lookup) => {
     // The listing is stopping and no file will be written; the place is still taken, so that
