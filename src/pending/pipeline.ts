@@ -22,9 +22,9 @@ import { createWindow, type RowWindow } from "../run/window.js";
 import { customerPages, lookupCustomer, type CallAnswer, type PendingCalls } from "./list.js";
 import type { PendingConfig } from "./options.js";
 import type { PendingSnapshot } from "./progress.js";
-import { selectPending, type PendingRow } from "./select.js";
+import { selectPending } from "./select.js";
 import { emptyTally, type PendingReport, type PendingTally } from "./summary.js";
-import { createPendingWriter, type PendingWriter } from "./write.js";
+import { createOrderedRows, createPendingWriter, type OrderedRows, type PendingWriter } from "./write.js";
 
 export interface PendingDeps {
   readonly config: PendingConfig;
@@ -75,43 +75,6 @@ function callsOf(context: CallContext): PendingCalls {
       return { kind: "failed", message: failureText(result.verdict, attempts) };
     },
     stopListing: (message) => context.stop.stop("outage", message),
-  };
-}
-
-/**
- * Rows are written in list order although lookups finish in any order: a finished lookup waits
- * here until those before it are written. The window keeps the span held bounded.
- */
-interface OrderedRows {
-  put(position: number, row: PendingRow | undefined): void;
-  /** The next position to write: every earlier one is on its way to disk. */
-  readonly next: number;
-  /** Resolves when the file has taken what was given (backpressure). */
-  drained(): Promise<void>;
-}
-
-function createOrderedRows(writer: PendingWriter): OrderedRows {
-  const held = new Map<number, PendingRow | undefined>();
-  let next = 1;
-  let drain: Promise<void> | undefined;
-  return {
-    put(position, row) {
-      held.set(position, row);
-      while (held.has(next)) {
-        const ready = held.get(next);
-        held.delete(next);
-        next++;
-        if (ready) drain = writer.write(ready) ?? drain;
-      }
-    },
-    get next() {
-      return next;
-    },
-    async drained() {
-      const waiting = drain;
-      drain = undefined;
-      await waiting;
-    },
   };
 }
 
