@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { AgreementRecord, CustomerSummary } from "../src/partner-center/customer-list.js";
 import { latestRecord, PENDING_COLUMNS, selectPending, type Selection } from "../src/pending/select.js";
-import { createPendingWriter } from "../src/pending/write.js";
+import { createOrderedRows, createPendingWriter } from "../src/pending/write.js";
 import { openInput } from "../src/input/read.js";
 import { createClassifier } from "../src/run/classify.js";
 import { parseBefore, resolvePendingConfig } from "../src/pending/options.js";
@@ -207,6 +207,30 @@ describe("the pending file", () => {
     for await (const row of again.rows()) checked.push(createClassifier({})(row));
     again.close();
     expect(checked.every((c) => "acceptance" in c)).toBe(true);
+  });
+});
+
+describe("list order", () => {
+  it("writes rows in list order whatever order their lookups finish in, skipping customers with no row", async () => {
+    const file = path.join(tempDir(), "ordered.csv");
+    const writer = createPendingWriter(file);
+    const ordered = createOrderedRows(writer);
+    const row = (id: string) => selectPending({ ...CUSTOMER, id }, { records: [] }, MISSING)!.row;
+    ordered.put(3, row("00000000-0000-4000-8000-000000000003"));
+    ordered.put(2, undefined);
+    expect(ordered.next).toBe(1);
+    ordered.put(1, row("00000000-0000-4000-8000-000000000001"));
+    expect(ordered.next).toBe(4);
+    ordered.put(4, row("00000000-0000-4000-8000-000000000004"));
+    await ordered.drained();
+    await writer.commit();
+    const ids = fs
+      .readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((line) => line.split(",")[0].slice(-1));
+    expect(ids).toEqual(["1", "3", "4"]);
   });
 });
 
