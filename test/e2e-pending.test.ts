@@ -378,6 +378,7 @@ describe("mca-confirm pending", () => {
       "page-size",
       "overwrite",
       "base-url",
+      "proxy",
       "concurrency",
       "max-rpm",
       "max-attempts",

@@ -1,6 +1,7 @@
 import type { TokenProvider } from "../auth/types.js";
 import { UsageError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
+import { programWords } from "../output/command-line.js";
 import { lockOutputs } from "../run/lock.js";
 import { systemClock } from "../run/clock.js";
 import {
@@ -75,8 +76,8 @@ export async function executePending(
   checkPendingOutputs(config);
   const unlock = lockOutputs(config.out);
   try {
-    // Started through npx (inside the project folder), the follow-up commands need it too.
-    const program = io.env.npm_command === "exec" ? ["npx", "mca-confirm"] : ["mca-confirm"];
+    // The follow-up commands start the way this one was started (installed, npx, node).
+    const program = programWords({ script: process.argv[1] ?? "", env: io.env, cwd: process.cwd() });
     const logger = createLogger(config.logFile, config.logLevel);
     const report = await listWithSignals(config, io, logger, extras);
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
@@ -101,7 +102,7 @@ async function listWithSignals(
     extras.tokens ??
     (async () => {
       const { resolveTokenProvider } = await import("../auth/index.js");
-      return resolveTokenProvider({ env: io.env, logger });
+      return resolveTokenProvider({ env: io.env, logger, proxy: config.proxy });
     });
   const handle = startPending({ config, logger, clock: systemClock, tokens });
   const stderr = io.stderr as NodeJS.WriteStream;

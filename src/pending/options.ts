@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { UsageError } from "../errors.js";
 import { checkBaseUrl, RUN_OPTIONS } from "../config.js";
+import { ProxySettings } from "../network/proxy.js";
 import { MAX_PAGE_SIZE_ASKED } from "./list.js";
 import type { Selection } from "./select.js";
 
@@ -25,6 +26,7 @@ export const PENDING_OPTIONS = {
   },
   overwrite: { type: "boolean", help: "replace an existing --out file", def: "off" },
   "base-url": RUN_OPTIONS["base-url"],
+  proxy: RUN_OPTIONS.proxy,
   "agreement-type": RUN_OPTIONS["agreement-type"],
   concurrency: RUN_OPTIONS.concurrency,
   "max-rpm": RUN_OPTIONS["max-rpm"],
@@ -50,6 +52,8 @@ export interface PendingConfig {
   readonly logFile: string;
   readonly logLevel: string;
   readonly baseUrl: string;
+  /** Logs as the proxy's address only: its toJSON leaves the credentials out. */
+  readonly proxy: ProxySettings;
   readonly agreementType: string;
   readonly selection: Selection;
   readonly pageSize: number;
@@ -142,6 +146,7 @@ export function resolvePendingConfig(flags: PendingFlags, env: NodeJS.ProcessEnv
     logFile: flags["log-file"] ?? `${out}.log`,
     logLevel,
     baseUrl,
+    proxy: ProxySettings.from(env, flags.proxy),
     agreementType,
     selection: selectionOf(flags),
     pageSize: wholeNumber("page-size", flags["page-size"], MAX_PAGE_SIZE_ASKED, 1, MAX_PAGE_SIZE_ASKED),

@@ -131,6 +131,7 @@ async function wire(deps: PendingDeps, stop: RunStop): Promise<Listing> {
     tokens,
     timeoutMs: config.timeoutMs,
     maxSockets: config.concurrency,
+    proxy: config.proxy,
   });
   const writer = createPendingWriter(config.out);
   const ordered = createOrderedRows(writer);
