@@ -257,7 +257,7 @@ describe("mca-confirm pending", () => {
       const proxyPage = await pending(url, dir, ["--page-size", "1"]);
       expectExit(proxyPage, 3);
       expect(proxyPage.stdout).toContain(
-        "page 1 of the customer list could not be read: the answer is not a page of customers",
+        'page 1 of the customer list could not be read: HTTP 200 (text/html) with "<html>Sign in to the proxy</html>", not a JSON collection',
       );
       const forever = await pending(url, dir, ["--page-size", "2"]);
       expectExit(forever, 3);

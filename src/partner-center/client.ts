@@ -166,6 +166,20 @@ function confirmationBody(acceptance: Acceptance, templateId: string, type: stri
   };
 }
 
+/** The headers of one attempt: the token, and the ids that tie it to its row (docs/cli.md "Runs"). */
+function requestHeaders(
+  token: string,
+  ids: RequestIds,
+  extra: Record<string, string>,
+): Record<string, string> {
+  return {
+    authorization: `Bearer ${token}`,
+    "ms-requestid": ids.requestId,
+    "ms-correlationid": ids.correlationId,
+    ...extra,
+  };
+}
+
 /** One got instance with the contract's headers; got's own retry is off because the run owns retries. */
 export function createClient(o: ClientOptions): PartnerCenterClient {
   const agentOptions = { keepAlive: true, maxSockets: o.maxSockets };
@@ -189,16 +203,7 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
     const token = await o.tokens.getToken();
     let cut: (() => CutShort | undefined) | undefined;
     try {
-      const request = api(url, {
-        method,
-        json,
-        headers: {
-          authorization: `Bearer ${token}`,
-          "ms-requestid": ids.requestId,
-          "ms-correlationid": ids.correlationId,
-          ...extraHeaders,
-        },
-      });
+      const request = api(url, { method, json, headers: requestHeaders(token, ids, extraHeaders) });
       cut = capBody(request);
       const res = await request;
       return {
