@@ -2,6 +2,7 @@ import type { TokenProvider } from "../auth/types.js";
 import { UsageError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
 import { programWords } from "../output/command-line.js";
+import { canRedraw } from "../output/progress.js";
 import { lockOutputs } from "../run/lock.js";
 import { systemClock } from "../run/clock.js";
 import {
@@ -106,7 +107,9 @@ async function listWithSignals(
     });
   const handle = startPending({ config, logger, clock: systemClock, tokens });
   const stderr = io.stderr as NodeJS.WriteStream;
-  const stopProgress = config.progress ? startPendingProgress(() => handle.snapshot(), stderr) : () => {};
+  const stopProgress = config.progress
+    ? startPendingProgress(() => handle.snapshot(), stderr, Date.now, canRedraw(stderr, io.env))
+    : () => {};
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;

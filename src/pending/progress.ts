@@ -1,6 +1,7 @@
-// Progress of `pending` on stderr: on a terminal one line redrawn in place, otherwise a plain
-// line now and then (CI logs, `2> file`). The list's length is unknown until its last page, so
-// the line counts up instead of showing a share or an ETA.
+// Progress of `pending` on stderr: where it can be redrawn (canRedraw, as for run) one line
+// redrawn in place, otherwise a plain line now and then (CI logs, `2> file`, TERM=dumb, NO_COLOR).
+// The list's length is unknown until its last page, so the line counts up instead of showing a
+// share or an ETA.
 
 export interface PendingSnapshot {
   readonly read: number;
@@ -36,8 +37,8 @@ export function startPendingProgress(
   snapshot: () => PendingSnapshot,
   stream: NodeJS.WriteStream,
   now: () => number = Date.now,
+  redraw: boolean = stream.isTTY === true,
 ): () => void {
-  const tty = stream.isTTY === true;
   const samples: { at: number; checked: number }[] = [];
   let lastPlain = now();
   const draw = () => {
@@ -48,7 +49,7 @@ export function startPendingProgress(
     const first = samples[0];
     const perSecond = at > first.at ? ((s.checked - first.checked) * 1000) / (at - first.at) : 0;
     const line = pendingProgressLine(s, perSecond, at);
-    if (tty) {
+    if (redraw) {
       const width = stream.columns && stream.columns > 1 ? stream.columns - 1 : 200;
       stream.write(`\r\x1b[2K${line.length > width ? `${line.slice(0, width - 1)}…` : line}`);
     } else if (at - lastPlain >= PLAIN_MS) {
@@ -56,13 +57,13 @@ export function startPendingProgress(
       stream.write(`${line}\n`);
     }
   };
-  const timer = setInterval(draw, tty ? TTY_MS : 1000);
+  const timer = setInterval(draw, redraw ? TTY_MS : 1000);
   timer.unref();
   let stopped = false;
   return () => {
     if (stopped) return;
     stopped = true;
     clearInterval(timer);
-    if (tty) stream.write("\r\x1b[2K");
+    if (redraw) stream.write("\r\x1b[2K");
   };
 }

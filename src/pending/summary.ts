@@ -1,6 +1,7 @@
 // What `pending` tells its user at the end: counts, where the file is and what to do with it,
 // or why no file was written. The JSON form carries the same facts for schedulers.
 
+import { formatDuration } from "../output/duration.js";
 import type { StopKind } from "../output/report.js";
 import { shellQuote } from "../output/summary.js";
 import type { PendingConfig } from "./options.js";
@@ -124,7 +125,7 @@ export function formatPendingSummary(report: PendingReport, program?: readonly s
     "",
     `${count(s.customersRead)} customers read, ${count(s.needConfirmation)} need a confirmation`,
     ...reasonLines(s, report.config),
-    `Requests: ${count(s.requests)}${s.throttled > 0 ? ` (${count(s.throttled)} throttled)` : ""} in ${s.elapsedSeconds} s`,
+    `Requests: ${count(s.requests)}${s.throttled > 0 ? ` (${count(s.throttled)} throttled)` : ""} in ${formatDuration(s.elapsedSeconds, { tenths: true })}`,
   ];
   if (report.stop) {
     lines.push(
