@@ -197,6 +197,20 @@ describe("demo", () => {
     expect(fs.existsSync(path.join(where!, "acceptances.results.csv"))).toBe(true);
   });
 
+  it("removes the pending → run cycle's files too, and --dir refuses a folder with a pending file", async () => {
+    const tmp = tempDir();
+    const cycle = await runCli(["demo"], { env: { TMPDIR: tmp }, timeoutMs: 60_000 });
+    expect(cycle.code, cycle.stderr).toBe(0);
+    expect(cycle.stdout).toContain("Step 1: mca-confirm pending");
+    expect(cycle.stdout).toContain("Step 3: mca-confirm run acceptances.csv");
+    expect(cycle.stdout).toContain("The demo's files were removed");
+    expect(fs.readdirSync(tmp)).toEqual([]);
+
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "pending.csv"), "customerTenantId\n");
+    expectUsage(await runCli(["demo", "--dir", dir]), /already holds a demo's files; choose an empty folder/);
+  });
+
   it("writes into --dir and keeps it", async () => {
     const dir = path.join(tempDir(), "demo-files");
     const result = await runCli(["demo", "--rows", "10", "--dir", dir], { timeoutMs: 30_000 });

@@ -85,7 +85,7 @@ export const demoCommand: Command = async (args, io) => {
 function demoFolder(asked: string | undefined): string {
   if (asked === undefined) return fs.mkdtempSync(path.join(os.tmpdir(), "mca-confirm-demo-"));
   if (["pending.csv", "acceptances.results.csv"].some((file) => fs.existsSync(path.join(asked, file))))
-    throw new UsageError(`--dir ${asked} already holds a demo's results; choose an empty folder`);
+    throw new UsageError(`--dir ${asked} already holds a demo's files; choose an empty folder`);
   try {
     fs.mkdirSync(asked, { recursive: true });
   } catch (err) {
