@@ -23,7 +23,7 @@ function expectUsage(result: CliResult, message: RegExp): void {
 }
 
 describe("help for every command", () => {
-  const commands = ["run", "validate", "demo", "login", "template", "report"];
+  const commands = ["run", "validate", "pending", "demo", "login", "template", "report"];
 
   it.each(commands)(
     "`%s --help` and `help %s` print the command's own usage, options and an example",
@@ -53,6 +53,24 @@ describe("help for every command", () => {
     expect(validate).toMatch(/^ {2}--out <file> +the validation file \(default: <input>\.validation\.csv/m);
   });
 
+  it("lists pending's options with their defaults, the same through `pending --help` and `help pending`", async () => {
+    const own = await runCli(["pending", "--help"]);
+    const viaHelp = await runCli(["help", "pending"]);
+    expect(own.code).toBe(0);
+    expect(viaHelp.stdout).toBe(own.stdout);
+    expect(own.stdout).toMatch(
+      /^Usage: mca-confirm pending \[--out pending\.csv\] \[--before YYYY-MM-DD\] \[--all\]\n/,
+    );
+    expect(own.stdout).toMatch(/^ {2}--out <file> +the file to fill in and run \(default: pending\.csv\)$/m);
+    expect(own.stdout).toMatch(/^ {2}--before <YYYY-MM-DD> +.*\(default: none\)$/m);
+    expect(own.stdout).toMatch(/^ {2}--all +.*\(default: off\)$/m);
+    expect(own.stdout).toMatch(/^ {2}--page-size <n> +.*\(default: \d+\)$/m);
+    expect(own.stdout).toMatch(/^ {2}--proxy <url> +/m);
+    expect(own.stdout).toMatch(/^Exit codes: 0 every customer checked;/m);
+    // The help is all it prints: no listing starts, so no file and no request.
+    expect(own.stderr).toBe("");
+  });
+
   it("`template --help` prints help, not the template", async () => {
     const result = await runCli(["template", "--help"]);
     expect(result.stdout).not.toContain("customerTenantId,firstName");
@@ -78,6 +96,13 @@ describe("did you mean", () => {
     [["validate", "x.csv", "--date-fromat=DD/MM/YYYY"], /\(did you mean --date-format\?\)/],
     [["run", "x.csv", "--skip-confirmd"], /\(did you mean --skip-confirmed\?\)/],
     [["demo", "--kep"], /demo has no option --kep \(did you mean --keep\?\)/],
+    [["pendng"], /unknown command "pendng" \(did you mean pending\?\)/],
+    [["help", "pendign"], /no command "pendign" \(did you mean pending\?\)/],
+    [
+      ["pending", "--befor", "2025-01-01"],
+      /pending has no option --befor \(did you mean --before\?\)\. See mca-confirm help pending/,
+    ],
+    [["pending", "--page-sise=100"], /pending has no option --page-sise \(did you mean --page-size\?\)/],
     [["login", "--tenat", "x"], /login has no option --tenat \(did you mean --tenant\?\)/],
     [
       ["report", "x.results.csv", "--reprot", "r.html"],
