@@ -11,10 +11,9 @@ import ts from "typescript";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SRC = path.join(ROOT, "src");
 const MAX_FUNCTION_LINES = 80;
-// Functions over the limit that are being reworked elsewhere right now (the rate controller's
-// redesign, the simulator's new limiter shapes, the input rules):
+// Functions over the limit that are being reworked elsewhere right now (the input rules):
 // split as part of that work. Listed here they warn instead of failing; a new one fails.
-const WAIVED = new Set(["src/input/read.ts openInput", "src/simulator/index.ts startSimulator"]);
+const WAIVED = new Set(["src/input/read.ts openInput"]);
 
 // Lowest first. A module may import from its own layer or any lower one. The key is the first
 // path segment under src/ (a folder, or a file without its extension).

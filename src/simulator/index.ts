@@ -12,11 +12,19 @@
 //   recording (confirm.ts) → answer stored under the MS-RequestId → reply (or reset after commit).
 // GET /v1/customers (the customer list and its paging) continues in customers.ts.
 
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createTlsServer } from "node:https";
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { createLimiter, NO_FAULTS, pickFault, seededRandom, type Faults, type RateLimit } from "./faults.js";
+import {
+  createLimiter,
+  NO_FAULTS,
+  pickFault,
+  seededRandom,
+  type Faults,
+  type Limiter,
+  type RateLimit,
+} from "./faults.js";
 import { decide, parseUtc } from "./confirm.js";
 import { contactKey, Store, type Answer, type Contact } from "./store.js";
 import { CLOUD, DEFAULT_TEMPLATES, MCA, TemplateCatalog, type AgreementTemplate } from "./templates.js";
@@ -65,8 +73,8 @@ export interface Simulator {
   readonly url: string;
   readonly stats: SimulatorStats;
   readonly customers: Customers;
-  setFaults(f: Partial<Faults>): void;
-  setRateLimit(r: RateLimit | null): void;
+  setFaults(faults: Partial<Faults>): void;
+  setRateLimit(rateLimit: RateLimit | null): void;
   setLatency(ms: number): void;
   seedConfirmation(customerId: string, contact: Contact, dateAgreed?: string): void;
   close(): Promise<void>;
@@ -149,169 +157,252 @@ function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
+interface SimulatorState {
+  readonly catalog: TemplateCatalog;
+  readonly store: Store;
+  readonly stats: Stats;
+  readonly customers: CustomerDirectory;
+  readonly rng: () => number;
+  readonly now: () => number;
+  readonly acceptToken: (token: string) => boolean;
+  faults: Faults;
+  limiter: Limiter | undefined;
+  latencyMs: number;
+  closed: boolean;
+}
+
+function createState(options: SimulatorOptions): SimulatorState {
+  const catalog = new TemplateCatalog(options.templates ?? DEFAULT_TEMPLATES);
+  const store = new Store(catalog);
+  return {
+    catalog,
+    store,
+    stats: new Stats(store),
+    customers: new CustomerDirectory(options.customers ?? 0, store, catalog),
+    rng: seededRandom(options.seed ?? DEFAULT_SEED),
+    now: options.now ?? Date.now,
+    acceptToken: options.acceptToken ?? ((token: string) => token.length > 0),
+    faults: { ...NO_FAULTS, ...options.faults },
+    limiter: options.rateLimit ? createLimiter(options.rateLimit) : undefined,
+    latencyMs: options.latencyMs ?? 0,
+    closed: false,
+  };
+}
+
+function reply(state: SimulatorState, res: ServerResponse, answer: Answer, trace: R.Trace): void {
+  if ("rec" in answer) R.sendJson(res, 201, state.store.agreement(answer.rec), trace);
+  else R.send(res, answer.status, answer.body, trace);
+}
+
+async function confirm(
+  state: SimulatorState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  customerId: string,
+  trace: R.Trace,
+): Promise<void> {
+  const raw = await readBody(req);
+  if (state.closed || res.destroyed) return;
+  const { rng, store } = state;
+  const fault = pickFault(state.faults, rng());
+  switch (fault) {
+    case "error": {
+      const error = R.serverError(rng() < 0.5 ? 500 : 503, rng() < 0.3);
+      return R.send(res, error.status, error.body, trace, undefined, error.text);
+    }
+    case "resetBefore":
+      return void req.socket.destroy();
+    case "hang":
+      return; // never answered: the socket stays open until the client gives up or close()
+    case "timeout":
+      return R.send(res, 408, R.newError(408, "The request timed out", "RequestTimeout", true), trace);
+  }
+  // Only a request id the client chose is remembered; a generated one is never sent again.
+  const requestId = header(req, "ms-requestid");
+  let answer = requestId ? store.answered(requestId) : undefined;
+  if (!answer) {
+    let body: unknown;
+    try {
+      body = raw === undefined ? undefined : JSON.parse(raw);
+    } catch {
+      body = undefined;
+    }
+    answer = decide(customerId, body, state.catalog, store, state.now());
+    if (requestId) store.remember(requestId, answer);
+  }
+  if (fault === "resetAfter") return void req.socket.destroy();
+  reply(state, res, answer, trace);
+}
+
+/** Answers for a customer id before anything else: the prefix triggers and the GUID check. */
+function customerGate(
+  state: SimulatorState,
+  res: ServerResponse,
+  customerId: string,
+  trace: R.Trace,
+): boolean {
+  const trigger = triggerFor(customerId);
+  if (trigger?.kind === "error") {
+    // 404 in the older shape, the others in the newer one: both reach the client's parser.
+    const body =
+      trigger.status === 404
+        ? R.oldError(trigger.code, trigger.description)
+        : R.newError(
+            trigger.code,
+            trigger.description,
+            trigger.status === 403 ? "Forbidden" : "InvalidCustomerId",
+          );
+    R.send(res, trigger.status, body, trace);
+    return true;
+  }
+  if (trigger?.kind === "unavailable") {
+    R.send(
+      res,
+      503,
+      R.newError(503, "The service is temporarily unavailable", "ServiceUnavailable", true),
+      trace,
+    );
+    return true;
+  }
+  if (trigger?.kind === "throttled") {
+    state.stats.throttled++;
+    R.send(res, 429, R.throttledBody(1), trace, { "retry-after": "1" });
+    return true;
+  }
+  if (!GUID.test(customerId)) {
+    R.send(res, 400, R.newError(900118, "The customer id is invalid", "InvalidCustomerId"), trace);
+    return true;
+  }
+  return false;
+}
+
+function handle(
+  state: SimulatorState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: Route,
+  query: string,
+  trace: R.Trace,
+): void {
+  if (state.closed || res.destroyed) return;
+  const { faults, catalog } = state;
+  const authError = faults.authError;
+  if (authError)
+    return R.send(res, authError.status, R.authErrorBody(authError.code, authError.message), trace);
+  const token = BEARER.exec(header(req, "authorization") ?? "")?.[1]?.trim();
+  if (!token || !state.acceptToken(token))
+    return R.send(res, 401, R.MISSING_TOKEN, trace, { "www-authenticate": "Bearer" });
+  if (header(req, "ms-contract-version") !== "v1") return R.send(res, 400, R.MISSING_CONTRACT_VERSION, trace);
+  // Without the parameter Partner Center answers for the Cloud Agreement (docs/partner-center-api.md).
+  const agreementType = () => (query ? new URLSearchParams(query).get("agreementType") : null) || CLOUD;
+
+  if (route.kind === "metadata") {
+    if (faults.metadataStatus) {
+      return R.send(
+        res,
+        faults.metadataStatus,
+        R.oldError(faults.metadataStatus, "Agreement metadata is not available"),
+        trace,
+      );
+    }
+    const items = catalog.ofType(agreementType());
+    return R.sendJson(
+      res,
+      200,
+      { totalCount: items.length, items, attributes: { objectType: "Collection" } },
+      trace,
+    );
+  }
+  if (route.kind === "customers") return state.customers.answer(req, res, query, trace);
+  if (customerGate(state, res, route.customerId, trace)) return;
+  if (route.kind === "list") {
+    const items = state.store.list(route.customerId, agreementType());
+    return R.sendJson(
+      res,
+      200,
+      { totalCount: items.length, items, attributes: { objectType: "Collection" } },
+      trace,
+    );
+  }
+  void confirm(state, req, res, route.customerId, trace);
+}
+
+function onRequest(state: SimulatorState, req: IncomingMessage, res: ServerResponse): void {
+  const url = req.url ?? "/";
+  const queryStart = url.indexOf("?");
+  const trace: R.Trace = {
+    requestId: header(req, "ms-requestid") ?? randomUUID(),
+    correlationId: header(req, "ms-correlationid") ?? randomUUID(),
+  };
+  const found = route(req.method, queryStart < 0 ? url : url.slice(0, queryStart));
+  if (!found) return R.send(res, 404, "Not Found", trace, undefined, true);
+
+  const { stats } = state;
+  stats.requests++;
+  if (found.kind === "metadata") stats.metadataRequests++;
+  else if (found.kind === "list") stats.listRequests++;
+  else if (found.kind === "confirm") {
+    stats.confirmRequests++;
+    state.store.countPost(found.customerId);
+  }
+  if (++stats.inFlight > stats.peakInFlight) stats.peakInFlight = stats.inFlight;
+  res.once("close", () => stats.inFlight--);
+
+  // Throttling is the gateway's job: it answers before any (simulated) processing time.
+  const wait = state.limiter?.take() ?? 0;
+  if (wait > 0) {
+    stats.throttled++;
+    return R.send(res, 429, R.throttledBody(wait), trace, { "retry-after": String(wait) });
+  }
+  const query = queryStart < 0 ? "" : url.slice(queryStart + 1);
+  if (state.latencyMs > 0) setTimeout(handle, state.latencyMs, state, req, res, found, query, trace).unref();
+  else handle(state, req, res, found, query, trace);
+}
+
+function simulatorApi(state: SimulatorState, server: Server, url: string): Simulator {
+  const { catalog, store } = state;
+  return {
+    url,
+    stats: state.stats,
+    customers: state.customers,
+    setFaults(faults) {
+      state.faults = { ...state.faults, ...faults };
+    },
+    setRateLimit(rateLimit) {
+      state.limiter = rateLimit ? createLimiter(rateLimit) : undefined;
+    },
+    setLatency(ms) {
+      state.latencyMs = ms;
+    },
+    seedConfirmation(customerId, contact, dateAgreed) {
+      const tpl = catalog.currentIndexOfType(MCA);
+      if (tpl === undefined) throw new Error("No current MicrosoftCustomerAgreement template to seed with");
+      const date = dateAgreed === undefined ? state.now() : (parseUtc(dateAgreed) ?? Date.parse(dateAgreed));
+      if (Number.isNaN(date)) throw new Error(`Not a date: ${dateAgreed}`);
+      const id = customerId.toLowerCase();
+      const key = contactKey(contact);
+      if (!store.find(id, key, tpl)) store.add(id, key, tpl, date);
+    },
+    close() {
+      if (state.closed) return Promise.resolve();
+      state.closed = true;
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Hung requests and idle keep-alive sockets would otherwise hold close() forever.
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const host = options.host ?? "127.0.0.1";
   if (!isLoopback(host)) throw new Error(`The simulator only listens on loopback, not on ${host}`);
-  const catalog = new TemplateCatalog(options.templates ?? DEFAULT_TEMPLATES);
-  const store = new Store(catalog);
-  const stats = new Stats(store);
-  const customers = new CustomerDirectory(options.customers ?? 0, store, catalog);
-  const rng = seededRandom(options.seed ?? DEFAULT_SEED);
-  const now = options.now ?? Date.now;
-  const acceptToken = options.acceptToken ?? ((t: string) => t.length > 0);
-  let faults: Faults = { ...NO_FAULTS, ...options.faults };
-  let limiter = options.rateLimit ? createLimiter(options.rateLimit) : undefined;
-  let latencyMs = options.latencyMs ?? 0;
-  let closed = false;
-
-  const reply = (res: ServerResponse, answer: Answer, trace: R.Trace) => {
-    if ("rec" in answer) R.sendJson(res, 201, store.agreement(answer.rec), trace);
-    else R.send(res, answer.status, answer.body, trace);
-  };
-
-  async function confirm(req: IncomingMessage, res: ServerResponse, customerId: string, trace: R.Trace) {
-    const raw = await readBody(req);
-    if (closed || res.destroyed) return;
-    const fault = pickFault(faults, rng());
-    switch (fault) {
-      case "error": {
-        const e = R.serverError(rng() < 0.5 ? 500 : 503, rng() < 0.3);
-        return R.send(res, e.status, e.body, trace, undefined, e.text);
-      }
-      case "resetBefore":
-        return void req.socket.destroy();
-      case "hang":
-        return; // never answered: the socket stays open until the client gives up or close()
-      case "timeout":
-        return R.send(res, 408, R.newError(408, "The request timed out", "RequestTimeout", true), trace);
-    }
-    // Only a request id the client chose is remembered; a generated one is never sent again.
-    const requestId = header(req, "ms-requestid");
-    let answer = requestId ? store.answered(requestId) : undefined;
-    if (!answer) {
-      let body: unknown;
-      try {
-        body = raw === undefined ? undefined : JSON.parse(raw);
-      } catch {
-        body = undefined;
-      }
-      answer = decide(customerId, body, catalog, store, now());
-      if (requestId) store.remember(requestId, answer);
-    }
-    if (fault === "resetAfter") return void req.socket.destroy();
-    reply(res, answer, trace);
-  }
-
-  /** Answers for a customer id before anything else: the prefix triggers and the GUID check. */
-  function customerGate(res: ServerResponse, customerId: string, trace: R.Trace): boolean {
-    const t = triggerFor(customerId);
-    if (t?.kind === "error") {
-      // 404 in the older shape, the others in the newer one: both reach the client's parser.
-      const body =
-        t.status === 404
-          ? R.oldError(t.code, t.description)
-          : R.newError(t.code, t.description, t.status === 403 ? "Forbidden" : "InvalidCustomerId");
-      R.send(res, t.status, body, trace);
-      return true;
-    }
-    if (t?.kind === "unavailable") {
-      R.send(
-        res,
-        503,
-        R.newError(503, "The service is temporarily unavailable", "ServiceUnavailable", true),
-        trace,
-      );
-      return true;
-    }
-    if (t?.kind === "throttled") {
-      stats.throttled++;
-      R.send(res, 429, R.throttledBody(1), trace, { "retry-after": "1" });
-      return true;
-    }
-    if (!GUID.test(customerId)) {
-      R.send(res, 400, R.newError(900118, "The customer id is invalid", "InvalidCustomerId"), trace);
-      return true;
-    }
-    return false;
-  }
-
-  function handle(req: IncomingMessage, res: ServerResponse, r: Route, query: string, trace: R.Trace): void {
-    if (closed || res.destroyed) return;
-    const authError = faults.authError;
-    if (authError)
-      return R.send(res, authError.status, R.authErrorBody(authError.code, authError.message), trace);
-    const token = BEARER.exec(header(req, "authorization") ?? "")?.[1]?.trim();
-    if (!token || !acceptToken(token))
-      return R.send(res, 401, R.MISSING_TOKEN, trace, { "www-authenticate": "Bearer" });
-    if (header(req, "ms-contract-version") !== "v1")
-      return R.send(res, 400, R.MISSING_CONTRACT_VERSION, trace);
-    // Without the parameter Partner Center answers for the Cloud Agreement (docs/partner-center-api.md).
-    const agreementType = () => (query ? new URLSearchParams(query).get("agreementType") : null) || CLOUD;
-
-    if (r.kind === "metadata") {
-      if (faults.metadataStatus) {
-        return R.send(
-          res,
-          faults.metadataStatus,
-          R.oldError(faults.metadataStatus, "Agreement metadata is not available"),
-          trace,
-        );
-      }
-      const items = catalog.ofType(agreementType());
-      return R.sendJson(
-        res,
-        200,
-        { totalCount: items.length, items, attributes: { objectType: "Collection" } },
-        trace,
-      );
-    }
-    if (r.kind === "customers") return customers.answer(req, res, query, trace);
-    if (customerGate(res, r.customerId, trace)) return;
-    if (r.kind === "list") {
-      const items = store.list(r.customerId, agreementType());
-      return R.sendJson(
-        res,
-        200,
-        { totalCount: items.length, items, attributes: { objectType: "Collection" } },
-        trace,
-      );
-    }
-    void confirm(req, res, r.customerId, trace);
-  }
-
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const url = req.url ?? "/";
-    const q = url.indexOf("?");
-    const trace: R.Trace = {
-      requestId: header(req, "ms-requestid") ?? randomUUID(),
-      correlationId: header(req, "ms-correlationid") ?? randomUUID(),
-    };
-    const r = route(req.method, q < 0 ? url : url.slice(0, q));
-    if (!r) return R.send(res, 404, "Not Found", trace, undefined, true);
-
-    stats.requests++;
-    if (r.kind === "metadata") stats.metadataRequests++;
-    else if (r.kind === "list") stats.listRequests++;
-    else if (r.kind === "confirm") {
-      stats.confirmRequests++;
-      store.countPost(r.customerId);
-    }
-    if (++stats.inFlight > stats.peakInFlight) stats.peakInFlight = stats.inFlight;
-    res.once("close", () => stats.inFlight--);
-
-    // Throttling is the gateway's job: it answers before any (simulated) processing time.
-    const wait = limiter?.take() ?? 0;
-    if (wait > 0) {
-      stats.throttled++;
-      return R.send(res, 429, R.throttledBody(wait), trace, { "retry-after": String(wait) });
-    }
-    const query = q < 0 ? "" : url.slice(q + 1);
-    if (latencyMs > 0) setTimeout(handle, latencyMs, req, res, r, query, trace).unref();
-    else handle(req, res, r, query, trace);
-  };
+  const state = createState(options);
+  const listener = (req: IncomingMessage, res: ServerResponse) => onRequest(state, req, res);
   const server = options.tls
-    ? createTlsServer({ keepAliveTimeout: 30_000, cert: options.tls.cert, key: options.tls.key }, onRequest)
-    : createServer({ keepAliveTimeout: 30_000 }, onRequest);
+    ? createTlsServer({ keepAliveTimeout: 30_000, cert: options.tls.cert, key: options.tls.key }, listener)
+    : createServer({ keepAliveTimeout: 30_000 }, listener);
   // Benchmarks hold thousands of keep-alive sockets; a short idle timeout closing them just as
   // the client reuses one shows up as spurious ECONNRESET, so idle sockets live longer.
   server.headersTimeout = 35_000;
@@ -324,37 +415,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     });
   });
   const { port } = server.address() as AddressInfo;
-
-  return {
-    url: `${options.tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`,
-    stats,
-    customers,
-    setFaults(f) {
-      faults = { ...faults, ...f };
-    },
-    setRateLimit(r) {
-      limiter = r ? createLimiter(r) : undefined;
-    },
-    setLatency(ms) {
-      latencyMs = ms;
-    },
-    seedConfirmation(customerId, contact, dateAgreed) {
-      const tpl = catalog.currentIndexOfType(MCA);
-      if (tpl === undefined) throw new Error("No current MicrosoftCustomerAgreement template to seed with");
-      const date = dateAgreed === undefined ? now() : (parseUtc(dateAgreed) ?? Date.parse(dateAgreed));
-      if (Number.isNaN(date)) throw new Error(`Not a date: ${dateAgreed}`);
-      const id = customerId.toLowerCase();
-      const key = contactKey(contact);
-      if (!store.find(id, key, tpl)) store.add(id, key, tpl, date);
-    },
-    close() {
-      if (closed) return Promise.resolve();
-      closed = true;
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Hung requests and idle keep-alive sockets would otherwise hold close() forever.
-        server.closeAllConnections();
-      });
-    },
-  };
+  const url = `${options.tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  return simulatorApi(state, server, url);
 }
