@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { journalPath, openJournal, readJournal, type JournalHeader } from "../src/run/journal.js";
 import { checkOutputs } from "../src/run/outputs.js";
 import { RecordedOutcomes } from "../src/run/recorded.js";
@@ -45,18 +45,38 @@ describe("journal", () => {
     expect(s.intents.get(2)).toEqual({ requestId: Q(2), correlationId: Q(1002) });
   });
 
-  it("writes intent lines at once, before the request goes out, and outcomes on flush()", () => {
+  it("writes intent lines before the request goes out, and outcomes on flush()", async () => {
     const file = path.join(tempDir(), "j");
     const j = openJournal(file, HEADER);
     j.outcome(confirmed(1));
     // Still buffered: a kill -9 now would lose it, and --resume re-sends row 1 under its id.
     expect(readJournal(file)!.outcomes.size).toBe(0);
-    j.intent(2, Q(2), Q(1002)); // an intent flushes what is buffered first, keeping order
+    await j.intent(2, Q(2), Q(1002)); // written with what was buffered before it, in order
     expect(readJournal(file)!.outcomes.get(1)).toEqual(confirmed(1));
     expect(readJournal(file)!.intents.get(2)?.requestId).toBe(Q(2));
     j.outcome(confirmed(2));
     j.flush(); // the second Ctrl-C: synchronous, then process.exit
     expect(readJournal(file)!.outcomes.get(2)).toEqual(confirmed(2));
+    j.close();
+  });
+
+  it("writes the intents of one turn of the event loop, and the outcomes before them, in one write", async () => {
+    const file = path.join(tempDir(), "j");
+    const j = openJournal(file, HEADER);
+    const writes = vi.spyOn(fs, "writeSync");
+    try {
+      j.outcome(confirmed(1));
+      j.outcome(confirmed(2));
+      const written = [3, 4, 5].map((r) => j.intent(r, Q(r), Q(r + 1000)));
+      expect(writes).not.toHaveBeenCalled();
+      await Promise.all(written);
+      expect(writes).toHaveBeenCalledTimes(1);
+    } finally {
+      writes.mockRestore();
+    }
+    const s = readJournal(file)!;
+    expect(s.outcomes.size).toBe(2);
+    expect([...s.intents.keys()]).toEqual([3, 4, 5]);
     j.close();
   });
 

@@ -98,13 +98,15 @@ export async function callWithRetries(
 
   // Called only once the gate lets the attempt out, so a row stopped while it waits never
   // shows an id that was not sent.
-  const sendNext = (): Promise<Attempt> => {
+  const sendNext = async (): Promise<Attempt> => {
     if (needsNewRequestId) ids = { ...ids, requestId: randomUUID() };
     needsNewRequestId = false;
     attempts++;
     if (target.what === "confirm" && target.rowNumber !== undefined && journaled !== ids.requestId) {
-      context.journal?.intent(target.rowNumber, ids.requestId, ids.correlationId);
+      const sent = ids;
       journaled = ids.requestId;
+      // The request goes out only once its intent is with the OS.
+      await context.journal?.intent(target.rowNumber, sent.requestId, sent.correlationId);
     }
     return send(ids);
   };

@@ -8,10 +8,12 @@ import { RecordedOutcomes } from "./recorded.js";
 //   {"v":1,"fingerprint":…}                     first line: which input this run belongs to
 //   {"r":12,"q":"<MS-RequestId>","c":"<MS-CorrelationId>"}   written BEFORE a request is sent
 //   {"r":12,"o":{…outcome…}}                    written when the row's outcome is known
-// Intent lines go to the OS at once (a kill -9 cannot lose them), so a resumed run re-sends
-// the same MS-RequestId and the API answers a request it already committed from its
-// idempotency record instead of recording the confirmation twice. Outcomes are batched and
-// flushed every FLUSH_MS: a crash loses at most those, and their rows are sent again under
+// An intent line reaches the OS before its request goes out (a kill -9 cannot lose it), so a
+// resumed run re-sends the same MS-RequestId and the API answers a request it already
+// committed from its idempotency record instead of recording the confirmation twice. The
+// intents of one turn of the event loop go out in one write, together with the outcomes
+// buffered since the last one: about one write per row in the steady state, not two. Outcomes
+// wait at most FLUSH_MS: a crash loses at most those, and their rows are sent again under
 // their recorded request ids. No contact data is ever written here.
 
 const FLUSH_MS = 100;
@@ -37,7 +39,8 @@ export interface JournalState {
 }
 
 export interface Journal {
-  intent(rowNumber: number, requestId: string, correlationId: string): void;
+  /** Records that a request may be sent; it may go once this resolves (the line is with the OS). */
+  intent(rowNumber: number, requestId: string, correlationId: string): Promise<void>;
   /** Requests this run recorded as possibly sent; 0 means the API has seen nothing from it. */
   readonly intents: number;
   outcome(o: Outcome): void;
@@ -154,15 +157,35 @@ export function openJournal(path: string, header?: JournalHeader): Journal {
   }
 
   let intents = 0;
+  /** The write that takes the intents buffered in this turn of the event loop. */
+  let batch: Promise<void> | undefined;
+  const writeBatch = () =>
+    new Promise<void>((resolve, reject) =>
+      // setImmediate: after every answer of this turn has started its next request.
+      setImmediate(() => {
+        batch = undefined;
+        try {
+          flush();
+          resolve();
+        } catch (err) {
+          failure ??= err;
+          reject(err as Error);
+        }
+      }),
+    );
   return {
     get intents() {
       return intents;
     },
     intent(rowNumber, requestId, correlationId) {
-      if (closed) return;
+      if (closed) return Promise.resolve();
+      if (failure) return Promise.reject(failure as Error);
       intents++;
-      flush(); // keep lines in order
-      fs.writeSync(fd, `${JSON.stringify({ r: rowNumber, q: requestId, c: correlationId })}\n`);
+      // Behind the outcomes already buffered: lines stay in order.
+      buffer.push(
+        `{"r":${rowNumber},"q":${JSON.stringify(requestId)},"c":${JSON.stringify(correlationId)}}\n`,
+      );
+      return (batch ??= writeBatch());
     },
     outcome(outcome) {
       if (closed) return;
