@@ -31,11 +31,13 @@ function metadataOf(config: RunConfig, report: RunReport): Partial<RunMetadata> 
 
 /**
  * After `run`: the HTML report (unless --no-report) from the results and the log just written;
- * after `validate`: the same reading of the results, for the --date-format check alone. A report
- * that cannot be written costs the run nothing: the summary says so.
+ * after `validate`: only the --date-format check, which the validation made row by row (reading
+ * the validation file back would parse every row a second time). A report that cannot be
+ * written costs the run nothing: the summary says so.
  */
 export async function writeRunEvidence(config: RunConfig, report: RunReport): Promise<RunEvidence> {
-  const reportOut = config.command === "run" ? config.report : undefined;
+  if (config.command === "validate") return { warnings: report.dateWarning ? [report.dateWarning] : [] };
+  const reportOut = config.report;
   try {
     const { digest } = await writeReport({
       results: [config.out],

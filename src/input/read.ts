@@ -25,6 +25,8 @@ export interface OpenedInput {
   readonly header: InputHeader;
   /** The data rows in file order; may be called once. Throws InputFileError on broken CSV. */
   rows(): AsyncIterable<InputRow>;
+  /** Reads every row as rows() does but only counts them (a pre-flight); instead of rows(). */
+  count(): Promise<number>;
   close(): void;
 }
 
@@ -60,6 +62,7 @@ export async function openInput(
   let headerLength = 0;
   let lastEnd = 0; // line where the last record (or skipped blank row) ended
   let lastEmpty = 0;
+  let counting = false; // count(): rows are numbered, not built
   let firstBroken = Infinity; // the data row of the first broken record
   let drift = 0; // lines csv-parse counted twice: a CRLF inside a quoted cell counts as two
   const problems = new StructureProblems(file);
@@ -103,6 +106,7 @@ export async function openInput(
         return null;
       }
       if (isBlank(record)) return null; // a row of only delimiters (spreadsheet export) is no data row
+      if (counting) return { ...COUNTED, rowNumber: ++rowNumber };
       const cells = new Array<string>(keep.length);
       for (let i = 0; i < keep.length; i++) cells[i] = record[keep[i]] ?? "";
       const fields: Partial<Record<Field, string>> = {};
@@ -146,8 +150,15 @@ export async function openInput(
   if (header === undefined)
     throw problems.ending() ?? new InputFileError(file, "the file is empty: it has no header line", 1);
   let used = false;
-  return {
+  const opened: OpenedInput = {
     header,
+    count: async () => {
+      // Rows already parsed ahead were built in full; the rest are only counted.
+      counting = true;
+      let total = 0;
+      for await (const _row of opened.rows()) total++;
+      return total;
+    },
     close: () => {
       stream.destroy();
       check.destroy();
@@ -175,7 +186,11 @@ export async function openInput(
       })();
     },
   };
+  return opened;
 }
+
+/** Stands for a row the pre-flight only counts. */
+const COUNTED: InputRow = { rowNumber: 0, line: 0, cells: [], fields: {} };
 
 function readHeader(
   file: string,

@@ -36,10 +36,14 @@ function syncDir(file: string): void {
   }
 }
 
+const WRITE_BUFFER = 1 << 20;
+
 export function createAtomicCsv(path: string, header: readonly string[], format: CsvFormat = {}): AtomicCsv {
   const tmp = `${path}.tmp`;
-  // Opened synchronously, so discard() right after creation really removes the file.
-  const file = fs.createWriteStream(tmp, { fd: fs.openSync(tmp, "w", 0o600) });
+  // Opened synchronously, so discard() right after creation really removes the file. A large
+  // buffer: with the default 16 KB the writer waits for the disk every hundred rows or so, and
+  // a fast producer (validate) spends a fifth of its time idle.
+  const file = fs.createWriteStream(tmp, { fd: fs.openSync(tmp, "w", 0o600), highWaterMark: WRITE_BUFFER });
   const csv: Stringifier = stringify({
     record_delimiter: "\n",
     delimiter: format.delimiter ?? ",",

@@ -29,6 +29,8 @@ export interface RunReport {
   readonly partnerTenantId?: string;
   /** Files of an earlier finished run that --overwrite kept under a timestamped name. */
   readonly kept?: readonly { readonly from: string; readonly to: string }[];
+  /** `validate`: the --date-format check's warning, when the dates look read the wrong way round. */
+  readonly dateWarning?: string;
 }
 
 /** A running run as the progress display sees it. */

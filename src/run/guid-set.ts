@@ -12,9 +12,11 @@ export class GuidSet {
   /** Anything not shaped like a dashed GUID (never expected) falls back to a plain Set. */
   private readonly other = new Set<string>();
 
-  constructor(initialCapacity = 1 << 12) {
+  /** `expected`: how many ids it will hold, when known; the table then never grows. */
+  constructor(expected = 3072) {
     let cap = 16;
-    while (cap < initialCapacity) cap <<= 1;
+    // The smallest power of two that keeps the load factor at or under 0.75 for `expected` ids.
+    while (cap * 3 < expected * 4) cap <<= 1;
     this.keys = new Uint32Array(cap * 4);
     this.used = new Uint8Array(cap);
     this.mask = cap - 1;

@@ -226,7 +226,7 @@ async function run(running: Running, started: number): Promise<RunReport> {
 /** Reads every row once more and gives each its outcome; rows to send go out through the window. */
 async function sendRows(running: Running, templateId: string | undefined): Promise<void> {
   const { deps, stop, prepared, writer, window, tally } = running;
-  const classify = createClassifier({ dateFormat: deps.config.dateFormat });
+  const classify = createClassifier({ dateFormat: deps.config.dateFormat, expectedRows: prepared.total });
   prepared.checkInputUnchanged("while it was being checked");
   for await (const row of running.input.rows()) {
     // More rows than the pre-flight counted: the file grew during the run. They were never

@@ -3,6 +3,7 @@ import { openInput } from "../input/read.js";
 import type { Logger } from "../log.js";
 import type { RunReport } from "../output/report.js";
 import { createResultsWriter } from "../output/results.js";
+import { createDateFormatCheck } from "../report/date-format-check.js";
 import type { Clock } from "./clock.js";
 import { createClassifier } from "./classify.js";
 import { validOutcome } from "./outcomes.js";
@@ -22,6 +23,8 @@ export async function validateFile(deps: {
     format: input.header,
   });
   const classify = createClassifier({ dateFormat: config.dateFormat });
+  // Checked here, row by row, rather than by reading the validation file back afterwards.
+  const dates = createDateFormatCheck(config.dateFormat);
   let total = 0;
   try {
     for await (const row of input.rows()) {
@@ -36,12 +39,9 @@ export async function validateFile(deps: {
               templateId: config.templateId,
             }
           : { sourceRow: row.sourceRow };
-      writer.put(
-        row.rowNumber,
-        row.cells,
-        "outcome" in classified ? classified.outcome : validOutcome(row.rowNumber),
-        facts,
-      );
+      const outcome = "outcome" in classified ? classified.outcome : validOutcome(row.rowNumber);
+      dates.observe((row.fields.dateAgreed ?? "").trim(), outcome.errorCode ?? "");
+      writer.put(row.rowNumber, row.cells, outcome, facts);
       await writer.ready();
     }
     await writer.commit();
@@ -62,5 +62,6 @@ export async function validateFile(deps: {
     resumed: false,
     resumable: false,
     finishedNow: total,
+    dateWarning: dates.warning(),
   };
 }
