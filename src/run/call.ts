@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Attempt, RequestIds } from "../partner-center/client.js";
 import type { Verdict } from "../partner-center/verdict.js";
-import type { Logger } from "../log.js";
+import { withoutRedaction, type Logger } from "../log.js";
 import type { Clock } from "./clock.js";
 import type { Gate } from "./gate.js";
 import type { Journal } from "./journal.js";
@@ -52,7 +52,9 @@ function logAttempt(
   delayMs: number | undefined,
 ): void {
   const { attempt, verdict } = answer;
-  context.logger.info({
+  // Retries and failures at warn, so --log-level warn keeps exactly those on the largest runs.
+  const logger = withoutRedaction(context.logger);
+  (verdict.kind === "ok" ? logger.info : logger.warn).call(logger, {
     event: "attempt",
     call: target.what,
     rowNumber: target.rowNumber,
