@@ -8,6 +8,8 @@ import { once } from "node:events";
 
 export const CLI = fileURLToPath(new URL("../../../dist/cli.js", import.meta.url));
 export const SIMULATOR_MAIN = fileURLToPath(new URL("../../../dist/simulator/main.js", import.meta.url));
+/** The reference programs (csv-parse alone, got alone), compiled beside this file. */
+export const REFERENCES = fileURLToPath(new URL("./references.js", import.meta.url));
 const TIME = "/usr/bin/time";
 
 export interface ChildResult {
@@ -16,6 +18,8 @@ export interface ChildResult {
   wallSeconds: number;
   /** Peak resident set size of the CLI process in MB, when it could be measured. */
   peakRssMb?: number;
+  /** CPU time (user + system) of the process, in seconds, when it could be measured. */
+  cpuSeconds?: number;
   stdout: string;
   stderr: string;
   timedOut: boolean;
@@ -33,6 +37,17 @@ function vmHwmKb(pid: number): number | undefined {
   try {
     const m = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** utime + stime of a live process in seconds (Linux, 100 clock ticks per second). */
+function cpuOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return undefined;
   }
@@ -56,11 +71,20 @@ function collector(limit = 256 * 1024) {
  * Runs `node dist/cli.js …args` and measures it. Peak RSS comes from GNU time's "Maximum resident
  * set size" when available, else from polling /proc/<pid>/status VmHWM every 100 ms.
  */
-export async function runCli(
+export function runCli(
   args: string[],
   options: { env?: NodeJS.ProcessEnv; timeoutMs: number; nodeArgs?: string[] },
 ): Promise<ChildResult> {
-  const nodeArgs = [...(options.nodeArgs ?? []), CLI, ...args];
+  return runNode(CLI, args, options);
+}
+
+/** Runs `node <script> …args` and measures it as runCli does. */
+export async function runNode(
+  script: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs: number; nodeArgs?: string[] },
+): Promise<ChildResult> {
+  const nodeArgs = [...(options.nodeArgs ?? []), script, ...args];
   const useTime = HAVE_GNU_TIME;
   const started = performance.now();
   const child = useTime
@@ -74,11 +98,13 @@ export async function runCli(
   child.stdout.on("data", (chunk: Buffer) => out.add(chunk));
   child.stderr.on("data", (chunk: Buffer) => err.add(chunk));
   let polledKb = 0;
+  let polledCpu: number | undefined;
   const poll = useTime
     ? undefined
     : setInterval(() => {
         const kb = child.pid !== undefined ? vmHwmKb(child.pid) : undefined;
         if (kb !== undefined && kb > polledKb) polledKb = kb;
+        polledCpu = (child.pid !== undefined ? cpuOf(child.pid) : undefined) ?? polledCpu;
       }, 100);
   let timedOut = false;
   const killer = setTimeout(() => {
@@ -90,10 +116,14 @@ export async function runCli(
   clearTimeout(killer);
   if (poll) clearInterval(poll);
   let peakRssMb: number | undefined;
+  let cpuSeconds = polledCpu;
   let stderr = err.text;
   if (useTime) {
     const m = /Maximum resident set size \(kbytes\):\s*(\d+)/.exec(stderr);
     if (m) peakRssMb = Number(m[1]) / 1024;
+    const user = /User time \(seconds\):\s*([\d.]+)/.exec(stderr);
+    const system = /System time \(seconds\):\s*([\d.]+)/.exec(stderr);
+    if (user && system) cpuSeconds = Number(user[1]) + Number(system[1]);
     // GNU time appends its report after the child's own stderr.
     const at = stderr.indexOf("\tCommand being timed:");
     if (at >= 0) stderr = stderr.slice(0, at);
@@ -102,7 +132,7 @@ export async function runCli(
   } else if (polledKb > 0) {
     peakRssMb = polledKb / 1024;
   }
-  return { code, signal, wallSeconds, peakRssMb, stdout: out.text, stderr, timedOut };
+  return { code, signal, wallSeconds, peakRssMb, cpuSeconds, stdout: out.text, stderr, timedOut };
 }
 
 /** The last JSON object printed on stdout (the CLI's --json summary). */
