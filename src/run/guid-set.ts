@@ -1,25 +1,25 @@
 /**
  * A set of GUIDs (lower-case, dashed: what normalizeTenantId returns) kept as 128-bit keys in
- * typed arrays: 16–24 bytes per id outside the V8 heap, instead of ~75 bytes of Set entry and
- * string on it (and the old generation's growth slack on top). For duplicate detection over
- * files of hundreds of thousands of rows. Open addressing, linear probing, load factor ≤ 0.75.
+ * one typed array: 16 bytes per slot outside the V8 heap, instead of ~75 bytes of Set entry
+ * and string on it (and the old generation's growth slack on top). For duplicate detection
+ * over files of hundreds of thousands of rows. Open addressing, linear probing, load factor at
+ * most 0.8; an all-zero key marks a free slot (the nil GUID itself is kept apart).
  */
 export class GuidSet {
   private keys: Uint32Array;
-  private used: Uint8Array;
-  private mask: number;
+  private capacity: number;
   private count = 0;
-  /** Anything not shaped like a dashed GUID (never expected) falls back to a plain Set. */
+  /** The nil GUID and anything not shaped like a dashed GUID (never expected): a plain Set. */
   private readonly other = new Set<string>();
 
-  /** `expected`: how many ids it will hold, when known; the table then never grows. */
+  /**
+   * `expected`: how many ids it will hold, when known (the pre-flight counts the rows). The
+   * table is then sized once for all: growing holds the old and the new table at once, the
+   * step that made the largest runs' peak memory.
+   */
   constructor(expected = 3072) {
-    let cap = 16;
-    // The smallest power of two that keeps the load factor at or under 0.75 for `expected` ids.
-    while (cap * 3 < expected * 4) cap <<= 1;
-    this.keys = new Uint32Array(cap * 4);
-    this.used = new Uint8Array(cap);
-    this.mask = cap - 1;
+    this.capacity = Math.max(16, Math.ceil(expected / MAX_LOAD) + 1);
+    this.keys = new Uint32Array(this.capacity * 4);
   }
 
   get size(): number {
@@ -29,62 +29,57 @@ export class GuidSet {
   /** Adds `id`; returns true when it was already in the set. */
   addOrHas(id: string): boolean {
     const w = parse(id);
-    if (w === undefined) {
+    if (w === undefined || (w[0] | w[1] | w[2] | w[3]) === 0) {
       if (this.other.has(id)) return true;
       this.other.add(id);
       return false;
     }
-    if ((this.count + 1) * 4 > (this.mask + 1) * 3) this.grow();
+    if (this.count + 1 > this.capacity * MAX_LOAD) this.grow();
     return this.insert(w[0], w[1], w[2], w[3]);
   }
 
   has(id: string): boolean {
     const w = parse(id);
-    if (w === undefined) return this.other.has(id);
-    for (let i = hash(w[0], w[1], w[2], w[3]) & this.mask; this.used[i]; i = (i + 1) & this.mask) {
+    if (w === undefined || (w[0] | w[1] | w[2] | w[3]) === 0) return this.other.has(id);
+    return this.slotOf(w[0], w[1], w[2], w[3]) < 0;
+  }
+
+  /** The free slot where the key goes, or -1 when the key is there already. */
+  private slotOf(a: number, b: number, c: number, d: number): number {
+    const keys = this.keys;
+    for (let i = hash(a, b, c, d) % this.capacity; ; i = i + 1 === this.capacity ? 0 : i + 1) {
       const k = i * 4;
-      if (
-        this.keys[k] === w[0] &&
-        this.keys[k + 1] === w[1] &&
-        this.keys[k + 2] === w[2] &&
-        this.keys[k + 3] === w[3]
-      )
-        return true;
+      if ((keys[k] | keys[k + 1] | keys[k + 2] | keys[k + 3]) === 0) return i;
+      if (keys[k] === a && keys[k + 1] === b && keys[k + 2] === c && keys[k + 3] === d) return -1;
     }
-    return false;
   }
 
   private insert(a: number, b: number, c: number, d: number): boolean {
-    const keys = this.keys;
-    let i = hash(a, b, c, d) & this.mask;
-    while (this.used[i]) {
-      const k = i * 4;
-      if (keys[k] === a && keys[k + 1] === b && keys[k + 2] === c && keys[k + 3] === d) return true;
-      i = (i + 1) & this.mask;
-    }
-    this.used[i] = 1;
-    const k = i * 4;
-    keys[k] = a;
-    keys[k + 1] = b;
-    keys[k + 2] = c;
-    keys[k + 3] = d;
+    const slot = this.slotOf(a, b, c, d);
+    if (slot < 0) return true;
+    const k = slot * 4;
+    this.keys[k] = a;
+    this.keys[k + 1] = b;
+    this.keys[k + 2] = c;
+    this.keys[k + 3] = d;
     this.count++;
     return false;
   }
 
   private grow(): void {
-    const oldKeys = this.keys;
-    const oldUsed = this.used;
-    const cap = oldUsed.length * 2;
-    this.keys = new Uint32Array(cap * 4);
-    this.used = new Uint8Array(cap);
-    this.mask = cap - 1;
+    const old = this.keys;
+    this.capacity *= 2;
+    this.keys = new Uint32Array(this.capacity * 4);
     this.count = 0;
-    for (let i = 0; i < oldUsed.length; i++) {
-      if (oldUsed[i]) this.insert(oldKeys[i * 4], oldKeys[i * 4 + 1], oldKeys[i * 4 + 2], oldKeys[i * 4 + 3]);
+    for (let k = 0; k < old.length; k += 4) {
+      if ((old[k] | old[k + 1] | old[k + 2] | old[k + 3]) !== 0)
+        this.insert(old[k], old[k + 1], old[k + 2], old[k + 3]);
     }
   }
 }
+
+/** Linear probing stays short (a few slots on average) up to this share of slots used. */
+const MAX_LOAD = 0.8;
 
 const words: [number, number, number, number] = [0, 0, 0, 0];
 
