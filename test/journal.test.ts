@@ -32,10 +32,10 @@ describe("journal", () => {
   it("keeps outcomes, and the request ids only of rows without an outcome", () => {
     const file = path.join(tempDir(), "x.results.csv.journal");
     const j = openJournal(file, HEADER);
-    j.intent(1, Q(1), Q(1001));
-    j.intent(2, Q(2), Q(1002));
+    void j.intent(1, Q(1), Q(1001));
+    void j.intent(2, Q(2), Q(1002));
     j.outcome(confirmed(1));
-    j.intent(3, Q(3), Q(1003));
+    void j.intent(3, Q(3), Q(1003));
     j.close();
     const s = readJournal(file)!;
     expect(s.header).toEqual(HEADER);
@@ -83,12 +83,12 @@ describe("journal", () => {
   it("skips a line a crash cut short and does not glue the next run's first line to it", () => {
     const file = path.join(tempDir(), "j");
     const j = openJournal(file, HEADER);
-    j.intent(1, Q(1), Q(1001));
+    void j.intent(1, Q(1), Q(1001));
     j.close();
     fs.appendFileSync(file, `{"r":1,"o":{"rowNumber":1,"status":"conf`); // kill -9 mid-write
     expect(readJournal(file)!.intents.get(1)?.requestId).toBe(Q(1));
     const resumed = openJournal(file); // --resume appends
-    resumed.intent(2, Q(2), Q(1002));
+    void resumed.intent(2, Q(2), Q(1002));
     resumed.outcome(confirmed(2));
     resumed.close();
     const s = readJournal(file)!;
@@ -111,7 +111,7 @@ describe("journal", () => {
     const j = openJournal(file, HEADER);
     const rows = 6000;
     for (let r = 1; r <= rows; r++) {
-      j.intent(r, Q(r), Q(r + 1000));
+      void j.intent(r, Q(r), Q(r + 1000));
       j.outcome({
         rowNumber: r,
         status: "rejected",

@@ -49,6 +49,8 @@ export interface Journal {
   close(): void;
 }
 
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
+
 export function journalPath(out: string): string {
   return `${out}.journal`;
 }
@@ -99,24 +101,35 @@ export function readJournal(path: string): JournalState | undefined {
   return header ? { header, outcomes, intents } : undefined;
 }
 
-/**
- * Opens the journal for appending; `header` starts a new one. A new journal appears under its
- * name only with its header in it (temp file + rename), so a crash never leaves one that
- * --resume cannot read. Appending to an old one first ends a line a crash cut short:
- * otherwise the next line would be glued to it and lost with it.
- */
-export function openJournal(path: string, header?: JournalHeader): Journal {
-  if (header) {
-    const tmp = `${path}.tmp`;
-    const tmpFd = fs.openSync(tmp, "w", 0o600);
-    try {
-      fs.writeSync(tmpFd, `${JSON.stringify(header)}\n`);
-      fs.fsyncSync(tmpFd);
-    } finally {
-      fs.closeSync(tmpFd);
-    }
-    fs.renameSync(tmp, path);
+function createJournalFile(path: string, header: JournalHeader): void {
+  const tmp = `${path}.tmp`;
+  const tmpFd = fs.openSync(tmp, "w", 0o600);
+  try {
+    fs.writeSync(tmpFd, `${JSON.stringify(header)}\n`);
+    fs.fsyncSync(tmpFd);
+  } finally {
+    fs.closeSync(tmpFd);
   }
+  fs.renameSync(tmp, path);
+}
+
+/**
+ * Written lines reach the OS at once (safe from kill -9); once a second they are also pushed
+ * to the disk, in the background, so a power cut loses at most about a second.
+ */
+function syncInBackground(fd: number, closed: () => boolean): NodeJS.Timeout {
+  let syncing = false;
+  const timer = setInterval(() => {
+    if (closed() || syncing) return;
+    syncing = true;
+    fs.fdatasync(fd, () => (syncing = false));
+  }, SYNC_MS);
+  timer.unref();
+  return timer;
+}
+
+/** The journal's descriptor for appending, after ending a line a crash cut short. */
+function openForAppending(path: string): number {
   const fd = fs.openSync(path, "a+", 0o600);
   const size = fs.fstatSync(fd).size;
   if (size > 0) {
@@ -124,18 +137,22 @@ export function openJournal(path: string, header?: JournalHeader): Journal {
     fs.readSync(fd, last, 0, 1, size - 1);
     if (last[0] !== 0x0a) fs.writeSync(fd, "\n");
   }
+  return fd;
+}
+
+/**
+ * Opens the journal for appending; `header` starts a new one. A new journal appears under its
+ * name only with its header in it (temp file + rename), so a crash never leaves one that
+ * --resume cannot read. Appending to an old one first ends a line a crash cut short:
+ * otherwise the next line would be glued to it and lost with it.
+ */
+export function openJournal(path: string, header?: JournalHeader): Journal {
+  if (header) createJournalFile(path, header);
+  const fd = openForAppending(path);
   let buffer: string[] = [];
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
-  // Written lines reach the OS at once (safe from kill -9); once a second they are also
-  // pushed to the disk, in the background, so a power cut loses at most about a second.
-  let syncing = false;
-  const sync = setInterval(() => {
-    if (closed || syncing) return;
-    syncing = true;
-    fs.fdatasync(fd, () => (syncing = false));
-  }, SYNC_MS);
-  sync.unref();
+  const sync = syncInBackground(fd, () => closed);
 
   let failure: unknown;
   function flush(): void {
@@ -169,7 +186,7 @@ export function openJournal(path: string, header?: JournalHeader): Journal {
           resolve();
         } catch (err) {
           failure ??= err;
-          reject(err as Error);
+          reject(asError(err));
         }
       }),
     );
@@ -179,7 +196,7 @@ export function openJournal(path: string, header?: JournalHeader): Journal {
     },
     intent(rowNumber, requestId, correlationId) {
       if (closed) return Promise.resolve();
-      if (failure) return Promise.reject(failure as Error);
+      if (failure) return Promise.reject(asError(failure));
       intents++;
       // Behind the outcomes already buffered: lines stay in order.
       buffer.push(
