@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { StringDecoder } from "node:string_decoder";
+import { writeWaitingLogLines } from "../log.js";
 import type { Outcome } from "../types.js";
 import { RecordedOutcomes } from "./recorded.js";
 
@@ -181,6 +182,8 @@ export function openJournal(path: string, header?: JournalHeader): Journal {
       // setImmediate: after every answer of this turn has started its next request.
       setImmediate(() => {
         batch = undefined;
+        // The log lines of the answers before these requests go first.
+        writeWaitingLogLines();
         try {
           flush();
           resolve();
