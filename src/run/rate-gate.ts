@@ -7,6 +7,15 @@ import type { Clock } from "./clock.js";
 /** Longest the pump sleeps before looking at the pace again (it may have risen meanwhile). */
 const MAX_NAP_MS = 250;
 
+/**
+ * How late a start may be and still keep its place in the pace. Timers fire a millisecond or more
+ * late, so at paces above a few hundred per second every wake-up is late by several intervals:
+ * without this allowance each wake-up would release one request and the pace would fall to about
+ * one start per timer tick (~900/s), whatever the API allows. Below 250/s the interval itself is
+ * the allowance, so a burst-1 bucket still never sees two starts closer than one interval.
+ */
+const LATE_ALLOWANCE_MS = 4;
+
 export interface StartGate {
   /** Resolves with the start time when this worker may start; early when `signal` aborts. */
   acquire(signal?: AbortSignal): Promise<number>;
@@ -37,7 +46,7 @@ export function createStartGate(clock: Clock, control: GateControl): StartGate {
     // A timer that fired a little late does not slow the pace down; a long idle banks nothing,
     // and neither does a hold: the first start after it is a whole interval from the next
     // (a bucket of burst 1 refuses two requests closer than that).
-    lastStart = now - slot < interval && slot >= heldUntil ? slot : now;
+    lastStart = now - slot < Math.max(interval, LATE_ALLOWANCE_MS) && slot >= heldUntil ? slot : now;
     control.started(now);
     return true;
   }
