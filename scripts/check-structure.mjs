@@ -11,9 +11,10 @@ import ts from "typescript";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SRC = path.join(ROOT, "src");
 const MAX_FUNCTION_LINES = 80;
-// Functions over the limit that are being reworked elsewhere right now (the input rules):
-// split as part of that work. Listed here they warn instead of failing; a new one fails.
-const WAIVED = new Set(["src/input/read.ts openInput"]);
+// Functions over the limit that are being reworked elsewhere right now: a function may be
+// waived while it is being reworked, and split as part of that work. Listed here ("file name")
+// they warn instead of failing; a new one fails. None is waived now.
+const WAIVED = new Set();
 
 // Lowest first. A module may import from its own layer or any lower one. The key is the first
 // path segment under src/ (a folder, or a file without its extension).

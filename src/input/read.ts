@@ -1,8 +1,8 @@
 // Streaming the input CSV: sniff the start (binary, encoding, delimiter), then csv-parse does
 // all the parsing; rows come out one at a time so a 500k-row file is never held in memory.
-import { createReadStream } from "node:fs";
+import { createReadStream, type ReadStream } from "node:fs";
 import { open } from "node:fs/promises";
-import { parse, type CsvError, type InfoRecord, type Options } from "csv-parse";
+import { parse, type CsvError, type InfoRecord, type Options, type Parser } from "csv-parse";
 import { InputFileError } from "../errors.js";
 import type { Field, InputRow } from "../types.js";
 import { matchHeader } from "./headers.js";
@@ -54,20 +54,7 @@ export async function openInput(
   const delimiter = detectDelimiter(file, start);
   const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
   if (options.onBytes) stream.on("data", options.onBytes as (chunk: string | Buffer) => void);
-  let header: InputHeader | undefined;
-  let keep: readonly number[] = [];
-  let fieldPos: [Field, number][] = []; // field → index into the record
-  let sourceRowAt = -1; // a re-run file's sourceRow column
-  let rowNumber = 0;
-  let headerLength = 0;
-  let lastEnd = 0; // line where the last record (or skipped blank row) ended
-  let lastEmpty = 0;
-  let counting = false; // count(): rows are numbered, not built
-  let firstBroken = Infinity; // the data row of the first broken record
-  let drift = 0; // lines csv-parse counted twice: a CRLF inside a quoted cell counts as two
-  const problems = new StructureProblems(file);
-  /** The data row a broken record would have been: those skipped before it count too. */
-  const nextRow = () => (header === undefined ? undefined : rowNumber + problems.count + 1);
+  const reader = new RecordReader(file, delimiter, bom, options.map);
 
   const parseOptions: Options<InputRow, string[]> = {
     delimiter,
@@ -78,49 +65,12 @@ export async function openInput(
     // Every broken record is reported, not only the first (problems.ts); the file is still
     // refused as a whole before anything is sent.
     skip_records_with_error: true,
-    on_skip: (err) => {
-      if (problems.count === 0) firstBroken = nextRow() ?? 0;
-      problems.add(
-        csvError(file, err, lastEnd + 1 + emptyLinesSince(err, lastEmpty), headerLength, nextRow(), drift),
-      );
-      if (typeof err?.lines === "number") lastEnd = err.lines - drift;
-      // A broken header decides nothing after it: the next record would be taken for the header.
-      if (header === undefined) parser.destroy(problems.error());
-      return undefined;
-    },
-    on_record: (record: string[], info: InfoRecord): InputRow | null => {
-      drift += crlfInside(record);
-      lastEnd = info.lines - drift;
-      const line = lastEnd - lineBreaks(record);
-      lastEmpty = info.empty_lines;
-      if (header === undefined) {
-        headerLength = record.length;
-        ({ header, keep, fieldPos, sourceRowAt } = readHeader(
-          file,
-          line,
-          record,
-          delimiter,
-          bom,
-          options.map,
-        ));
-        return null;
-      }
-      if (isBlank(record)) return null; // a row of only delimiters (spreadsheet export) is no data row
-      if (counting) return { ...COUNTED, rowNumber: ++rowNumber };
-      const cells = new Array<string>(keep.length);
-      for (let i = 0; i < keep.length; i++) cells[i] = record[keep[i]] ?? "";
-      const fields: Partial<Record<Field, string>> = {};
-      for (const [field, pos] of fieldPos) fields[field] = unescapeFormula(record[pos] ?? "");
-      ++rowNumber;
-      return { rowNumber, line, cells, fields, sourceRow: sourceRowOf(record, sourceRowAt, rowNumber) };
-    },
+    on_skip: reader.onSkip,
+    on_record: reader.onRecord,
   };
   // on_record turns records into InputRows; the overloads only know string[] records.
   const parser = parse(parseOptions as unknown as Options);
-  const wrap = (err: unknown): unknown =>
-    err instanceof InputFileError
-      ? err
-      : csvError(file, err, lastEnd + 1 + emptyLinesSince(err, lastEmpty), headerLength, nextRow(), drift);
+  reader.parser = parser;
   // Every byte is checked, not only the sniffed start: a bad byte anywhere stops the pre-flight.
   const check = utf8Check(
     ({ line, byte }) =>
@@ -141,20 +91,129 @@ export async function openInput(
   try {
     first = await iterator.next();
   } catch (err) {
-    if (header === undefined) {
+    if (reader.header === undefined) {
       stream.destroy();
-      throw wrap(err);
+      throw reader.wrap(err);
     }
     firstError = err; // a broken data row is reported by rows(), like any later one
   }
+  const header = reader.header;
   if (header === undefined)
-    throw problems.ending() ?? new InputFileError(file, "the file is empty: it has no header line", 1);
+    throw reader.problems.ending() ?? new InputFileError(file, "the file is empty: it has no header line", 1);
+  const streams = { stream, check, parser, iterator };
+  return openedInput(header, reader, streams, first, firstError, options.stopAtFirstProblem);
+}
+
+/** The parse state csv-parse's callbacks (on_skip, on_record) share while the file streams. */
+class RecordReader {
+  header: InputHeader | undefined;
+  private keep: readonly number[] = [];
+  private fieldPos: [Field, number][] = []; // field → index into the record
+  private sourceRowAt = -1; // a re-run file's sourceRow column
+  private rowNumber = 0;
+  private headerLength = 0;
+  private lastEnd = 0; // line where the last record (or skipped blank row) ended
+  private lastEmpty = 0;
+  counting = false; // count(): rows are numbered, not built
+  firstBroken = Infinity; // the data row of the first broken record
+  private drift = 0; // lines csv-parse counted twice: a CRLF inside a quoted cell counts as two
+  readonly problems: StructureProblems;
+  /** The parser the callbacks belong to; set as soon as it is made, before any record. */
+  parser: Parser | undefined;
+  private readonly file: string;
+  private readonly delimiter: InputHeader["delimiter"];
+  private readonly bom: boolean;
+  private readonly map: ReadonlyMap<string, Field> | undefined;
+
+  constructor(
+    file: string,
+    delimiter: InputHeader["delimiter"],
+    bom: boolean,
+    map: ReadonlyMap<string, Field> | undefined,
+  ) {
+    this.file = file;
+    this.delimiter = delimiter;
+    this.bom = bom;
+    this.map = map;
+    this.problems = new StructureProblems(file);
+  }
+
+  /** The data row a broken record would have been: those skipped before it count too. */
+  private nextRow(): number | undefined {
+    return this.header === undefined ? undefined : this.rowNumber + this.problems.count + 1;
+  }
+
+  readonly onSkip = (err: CsvError | undefined): undefined => {
+    if (this.problems.count === 0) this.firstBroken = this.nextRow() ?? 0;
+    this.problems.add(this.csvError(err));
+    if (typeof err?.lines === "number") this.lastEnd = err.lines - this.drift;
+    // A broken header decides nothing after it: the next record would be taken for the header.
+    if (this.header === undefined) this.parser?.destroy(this.problems.error());
+    return undefined;
+  };
+
+  readonly onRecord = (record: string[], info: InfoRecord): InputRow | null => {
+    this.drift += crlfInside(record);
+    this.lastEnd = info.lines - this.drift;
+    const line = this.lastEnd - lineBreaks(record);
+    this.lastEmpty = info.empty_lines;
+    if (this.header === undefined) {
+      this.headerLength = record.length;
+      ({
+        header: this.header,
+        keep: this.keep,
+        fieldPos: this.fieldPos,
+        sourceRowAt: this.sourceRowAt,
+      } = readHeader(this.file, line, record, this.delimiter, this.bom, this.map));
+      return null;
+    }
+    if (isBlank(record)) return null; // a row of only delimiters (spreadsheet export) is no data row
+    if (this.counting) return { ...COUNTED, rowNumber: ++this.rowNumber };
+    const keep = this.keep;
+    const cells = new Array<string>(keep.length);
+    for (let i = 0; i < keep.length; i++) cells[i] = record[keep[i]] ?? "";
+    const fields: Partial<Record<Field, string>> = {};
+    for (const [field, pos] of this.fieldPos) fields[field] = unescapeFormula(record[pos] ?? "");
+    const rowNumber = ++this.rowNumber;
+    return { rowNumber, line, cells, fields, sourceRow: sourceRowOf(record, this.sourceRowAt, rowNumber) };
+  };
+
+  /** An error out of the parse as the user is told it: ours as they are, csv-parse's in our words. */
+  wrap(err: unknown): unknown {
+    return err instanceof InputFileError ? err : this.csvError(err);
+  }
+
+  private csvError(err: unknown): InputFileError {
+    const recordStart = this.lastEnd + 1 + emptyLinesSince(err, this.lastEmpty);
+    return csvError(this.file, err, recordStart, this.headerLength, this.nextRow(), this.drift);
+  }
+}
+
+/** The opened file's rows(), count() and close() over the running parse. */
+function openedInput(
+  header: InputHeader,
+  reader: RecordReader,
+  {
+    stream,
+    check,
+    parser,
+    iterator,
+  }: {
+    stream: ReadStream;
+    check: { destroy(): void };
+    parser: Parser;
+    iterator: AsyncIterator<InputRow>;
+  },
+  first: IteratorResult<InputRow> | undefined,
+  firstError: unknown,
+  stopAtFirstProblem: boolean | undefined,
+): OpenedInput {
   let used = false;
   const opened: OpenedInput = {
     header,
     count: async () => {
       // Rows already parsed ahead were built in full; the rest are only counted.
-      counting = true;
+      reader.counting = true;
       let total = 0;
       for await (const _row of opened.rows()) total++;
       return total;
@@ -171,17 +230,17 @@ export async function openInput(
         try {
           if (first === undefined) throw firstError;
           for (let next = first; !next.done; next = await iterator.next()) {
-            if (options.stopAtFirstProblem && next.value.rowNumber >= firstBroken) break;
+            if (stopAtFirstProblem && next.value.rowNumber >= reader.firstBroken) break;
             yield next.value;
           }
         } catch (err) {
-          throw problems.ending(wrap(err));
+          throw reader.problems.ending(reader.wrap(err));
         } finally {
           stream.destroy(); // also when the caller stops early
           check.destroy();
           parser.destroy();
         }
-        const problem = problems.ending();
+        const problem = reader.problems.ending();
         if (problem) throw problem;
       })();
     },
