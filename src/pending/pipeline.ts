@@ -2,22 +2,20 @@
 // worker slot, rate control) and the same retries, read the customer list page by page, look
 // each customer's confirmations up with bounded concurrency, write the rows that need one in
 // list order, and commit the file only when the whole list was read.
-import pLimit from "p-limit";
 import type { TokenProvider } from "../auth/types.js";
 import { RunStoppedError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { createClient, type PartnerCenterClient } from "../partner-center/client.js";
+import type { PartnerCenterClient } from "../partner-center/client.js";
 import type { CustomerSummary } from "../partner-center/customer-list.js";
 import { UNEXPECTED_RESPONSE, type Verdict } from "../partner-center/verdict.js";
-import { createBreaker, type Breaker } from "../run/breaker.js";
+import { wireApi } from "../run/api.js";
+import type { Breaker } from "../run/breaker.js";
 import { callWithRetries, type CallContext } from "../run/call.js";
 import type { Clock } from "../run/clock.js";
-import { createGate, type RequestStats } from "../run/gate.js";
+import type { RequestStats } from "../run/gate.js";
 import { GuidSet } from "../run/guid-set.js";
-import { createRateController, type RateController } from "../run/rate.js";
-import { DEFAULT_RETRY } from "../run/retry.js";
+import type { RateController } from "../run/rate.js";
 import { createRunStop, type RunStop } from "../run/stop.js";
-import { shareRenewal } from "../run/token-renewal.js";
 import { createWindow, type RowWindow } from "../run/window.js";
 import { customerPages, lookupCustomer, type CallAnswer, type PendingCalls } from "./list.js";
 import type { PendingConfig } from "./options.js";
@@ -129,37 +127,10 @@ async function wire(deps: PendingDeps, stop: RunStop): Promise<Listing> {
   const { config, logger, clock } = deps;
   const tokens = await deps.tokens();
   logger.info({ event: "pending-start", options: config, tokenSource: tokens.description });
-  const client = createClient({
-    baseUrl: config.baseUrl,
-    tokens,
-    timeoutMs: config.timeoutMs,
-    maxSockets: config.concurrency,
-    proxy: config.proxy,
-  });
   const writer = createPendingWriter(config.out);
   const ordered = createOrderedRows(writer);
   const window = createWindow({ concurrency: config.concurrency, nextRow: () => ordered.next });
-  const rate = createRateController({ clock, maxRpm: config.maxRpm });
-  const breaker = createBreaker({ clock, outageTimeoutMs: config.outageTimeoutMs, stop });
-  const stats: RequestStats = { requests: 0, responses: {} };
-  const limit = pLimit(config.concurrency);
-  const gate = createGate({
-    breaker,
-    rate,
-    stop,
-    clock,
-    stats,
-    demand: (delta) => window.demand(delta),
-    slot: (task) => limit(task),
-  });
-  const context: CallContext = {
-    gate,
-    policy: { ...DEFAULT_RETRY, maxAttempts: config.maxAttempts },
-    clock,
-    logger,
-    stop,
-    renewToken: shareRenewal(tokens, stop),
-  };
+  const { client, rate, breaker, stats, context } = wireApi({ config, clock, logger, stop, tokens, window });
   const calls = callsOf(context);
   return {
     config,

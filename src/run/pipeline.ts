@@ -2,31 +2,29 @@
 // gate, look the template up, send the rows through the ordered window, and finish (commit the
 // results, keep or drop the journal, report).
 import fs from "node:fs";
-import pLimit from "p-limit";
 import { withTenantClaim } from "../auth/claims.js";
 import type { TokenProvider } from "../auth/types.js";
 import type { RunConfig } from "../config.js";
 import { InputFileError } from "../errors.js";
 import { openInput, type OpenedInput } from "../input/read.js";
 import type { Logger } from "../log.js";
-import { createClient, type PartnerCenterClient } from "../partner-center/client.js";
+import type { PartnerCenterClient } from "../partner-center/client.js";
 import type { RunReport, Snapshot } from "../output/report.js";
 import { createResultsWriter, type ResultsWriter } from "../output/results.js";
 import type { InputRow, Acceptance, RowFacts } from "../types.js";
-import { createBreaker, type Breaker } from "./breaker.js";
+import { wireApi } from "./api.js";
 import type { CallContext } from "./call.js";
+import type { Breaker } from "./breaker.js";
 import { createClassifier, type Classified } from "./classify.js";
 import type { Clock } from "./clock.js";
-import { createGate, type RequestStats } from "./gate.js";
+import type { RequestStats } from "./gate.js";
 import { journalPath, openJournal, type Journal } from "./journal.js";
 import { notRunOutcome } from "./outcomes.js";
 import { prepareRun, type Prepared } from "./prepare.js";
-import { createRateController, type RateController } from "./rate.js";
-import { DEFAULT_RETRY } from "./retry.js";
+import type { RateController } from "./rate.js";
 import { createRunStop, type RunStop } from "./stop.js";
 import { submitRow, type RowResult, type RowSender } from "./submit.js";
 import { resolveTemplateId } from "./template.js";
-import { shareRenewal } from "./token-renewal.js";
 import { createWindow, type RowWindow } from "./window.js";
 
 export interface RunDeps {
@@ -141,7 +139,15 @@ async function wire(deps: RunDeps, stop: RunStop, prepared: Prepared): Promise<R
     format: input.header,
   });
   const window = createWindow({ concurrency: config.concurrency, nextRow: () => writer.nextRow });
-  const api = wireApi(deps, stop, tokens, window, journal);
+  const api = wireApi({
+    config: deps.config,
+    clock: deps.clock,
+    logger: deps.logger,
+    stop,
+    tokens,
+    window,
+    journal,
+  });
   const tally = { read: 0, finishedNow: 0 };
   return { deps, stop, prepared, journal, input, writer, window, ...api, tally, tokens };
 }
@@ -156,41 +162,6 @@ function openRunJournal(config: RunConfig, prepared: Prepared, clock: Clock): Jo
     startedAt: new Date(clock.now()).toISOString(),
     settings: prepared.settings,
   });
-}
-
-/** The client, and every request through one gate: breaker → worker slot (--concurrency) → rate. */
-function wireApi(deps: RunDeps, stop: RunStop, tokens: TokenProvider, window: RowWindow, journal: Journal) {
-  const { config, clock } = deps;
-  const client = createClient({
-    baseUrl: config.baseUrl,
-    tokens,
-    timeoutMs: config.timeoutMs,
-    maxSockets: config.concurrency,
-    proxy: config.proxy,
-  });
-  const rate = createRateController({ clock, maxRpm: config.maxRpm });
-  const breaker = createBreaker({ clock, outageTimeoutMs: config.outageTimeoutMs, stop });
-  const stats: RequestStats = { requests: 0, responses: {} };
-  const limit = pLimit(config.concurrency);
-  const gate = createGate({
-    breaker,
-    rate,
-    stop,
-    clock,
-    stats,
-    demand: (delta) => window.demand(delta),
-    slot: (task) => limit(task),
-  });
-  const context: CallContext = {
-    gate,
-    policy: { ...DEFAULT_RETRY, maxAttempts: config.maxAttempts },
-    clock,
-    logger: deps.logger,
-    stop,
-    journal,
-    renewToken: shareRenewal(tokens, stop),
-  };
-  return { client, rate, breaker, stats, context };
 }
 
 /** The run proper: template, rows, commit; on any failure the journal keeps what is known. */

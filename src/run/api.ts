@@ -1,0 +1,67 @@
+// The client, and every request through one gate: breaker → worker slot (--concurrency) → rate.
+// `run` and `pending` wire the API the same way, so both share this.
+import pLimit from "p-limit";
+import type { TokenProvider } from "../auth/types.js";
+import type { RunConfig } from "../config.js";
+import type { Logger } from "../log.js";
+import { createClient } from "../partner-center/client.js";
+import { createBreaker } from "./breaker.js";
+import type { CallContext } from "./call.js";
+import type { Clock } from "./clock.js";
+import { createGate, type RequestStats } from "./gate.js";
+import type { Journal } from "./journal.js";
+import { createRateController } from "./rate.js";
+import { DEFAULT_RETRY } from "./retry.js";
+import type { RunStop } from "./stop.js";
+import { shareRenewal } from "./token-renewal.js";
+import type { RowWindow } from "./window.js";
+
+/** The options that shape how the API is reached. */
+export type ApiSettings = Pick<
+  RunConfig,
+  "baseUrl" | "timeoutMs" | "concurrency" | "proxy" | "maxRpm" | "outageTimeoutMs" | "maxAttempts"
+>;
+
+export interface ApiWiring {
+  readonly config: ApiSettings;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly stop: RunStop;
+  readonly tokens: TokenProvider;
+  readonly window: RowWindow;
+  /** `run` records each request id before it is sent; `pending` sends nothing to record. */
+  readonly journal?: Journal;
+}
+
+export function wireApi({ config, clock, logger, stop, tokens, window, journal }: ApiWiring) {
+  const client = createClient({
+    baseUrl: config.baseUrl,
+    tokens,
+    timeoutMs: config.timeoutMs,
+    maxSockets: config.concurrency,
+    proxy: config.proxy,
+  });
+  const rate = createRateController({ clock, maxRpm: config.maxRpm });
+  const breaker = createBreaker({ clock, outageTimeoutMs: config.outageTimeoutMs, stop });
+  const stats: RequestStats = { requests: 0, responses: {} };
+  const limit = pLimit(config.concurrency);
+  const gate = createGate({
+    breaker,
+    rate,
+    stop,
+    clock,
+    stats,
+    demand: (delta) => window.demand(delta),
+    slot: (task) => limit(task),
+  });
+  const context: CallContext = {
+    gate,
+    policy: { ...DEFAULT_RETRY, maxAttempts: config.maxAttempts },
+    clock,
+    logger,
+    stop,
+    journal,
+    renewToken: shareRenewal(tokens, stop),
+  };
+  return { client, rate, breaker, stats, context };
+}
