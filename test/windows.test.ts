@@ -1,9 +1,10 @@
 // What differs on Windows, tested here on any system: the token cache's place (platform and
-// environment handed in) and renames over a file another program holds open.
+// environment handed in), renames over a file another program holds open, and Ctrl-Break.
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { cacheFilePath } from "../src/auth/settings.js";
+import { stopSignals } from "../src/commands/signals.js";
 import { FileInUseError, replaceFile } from "../src/replace-file.js";
 import {
   closeSimulators,
@@ -51,6 +52,17 @@ function failing(code: string, times: number) {
     calls: () => calls,
   };
 }
+
+describe("the signals that stop run and pending", () => {
+  it("include Ctrl-Break (SIGBREAK) on Windows, beside Ctrl-C and a service stop", () => {
+    expect(stopSignals("win32")).toEqual(["SIGINT", "SIGTERM", "SIGBREAK"]);
+  });
+
+  it("leave SIGBREAK out elsewhere, where nothing sends it", () => {
+    expect(stopSignals("linux")).toEqual(["SIGINT", "SIGTERM"]);
+    expect(stopSignals("darwin")).toEqual(["SIGINT", "SIGTERM"]);
+  });
+});
 
 describe("replacing a results file", () => {
   const pauses: number[] = [];

@@ -21,6 +21,7 @@ import {
 } from "../pending/summary.js";
 import { parseCommand } from "./args.js";
 import type { Command, CommandIO } from "./io.js";
+import { tokenSource, untilDoneOrStopped } from "./signals.js";
 import type { CommandSpec } from "./spec.js";
 
 export const PENDING_SPEC: CommandSpec = {
@@ -99,38 +100,14 @@ async function listWithSignals(
   logger: Logger,
   extras: PendingCommandExtras,
 ): Promise<PendingReport> {
-  const tokens =
-    extras.tokens ??
-    (async () => {
-      const { resolveTokenProvider } = await import("../auth/index.js");
-      return resolveTokenProvider({ env: io.env, logger, proxy: config.proxy });
-    });
+  const tokens = tokenSource(extras.tokens, io, logger, config.proxy);
   const handle = startPending({ config, logger, clock: systemClock, tokens });
   const stderr = io.stderr as NodeJS.WriteStream;
   const stopProgress = config.progress
     ? startPendingProgress(() => handle.snapshot(), stderr, Date.now, canRedraw(stderr, io.env))
     : () => {};
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    stopProgress();
-    if (signals === 1) {
-      handle.interrupt(signal);
-      stderr.write(
-        `\n${signal}: starting no new requests; waiting for those in flight (up to ${config.timeoutMs / 1000} s). Press Ctrl-C again to quit at once.\n`,
-      );
-      return;
-    }
-    stderr.write("Stopped at once; no file written.\n");
-    io.exit(130);
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  try {
-    return await handle.done;
-  } finally {
-    stopProgress();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
+  return untilDoneOrStopped(handle, io, stopProgress, {
+    gently: `starting no new requests; waiting for those in flight (up to ${config.timeoutMs / 1000} s).`,
+    atOnce: () => stderr.write("Stopped at once; no file written.\n"),
+  });
 }

@@ -14,6 +14,7 @@ import { parseCommand } from "./args.js";
 import { writeRunEvidence } from "./evidence.js";
 import { VERSION } from "./help.js";
 import type { Command, CommandIO } from "./io.js";
+import { tokenSource, untilDoneOrStopped } from "./signals.js";
 import type { CommandSpec } from "./spec.js";
 
 export interface RunCommandExtras {
@@ -175,40 +176,17 @@ async function runWithSignals(
   resumeCommand: string[],
   extras: RunCommandExtras,
 ): Promise<RunReport> {
-  const tokens =
-    extras.tokens ??
-    (async () => {
-      const { resolveTokenProvider } = await import("../auth/index.js");
-      return resolveTokenProvider({ env: io.env, logger, proxy: config.proxy });
-    });
+  const tokens = tokenSource(extras.tokens, io, logger, config.proxy);
   const handle = startRun({ config, logger, clock: systemClock, tokens });
   const stderr = io.stderr as NodeJS.WriteStream;
   const stopProgress = config.progress
     ? startProgress(() => handle.snapshot(), stderr, Date.now, canRedraw(stderr, io.env))
     : () => {};
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    stopProgress();
-    if (signals === 1) {
-      handle.interrupt(signal);
-      stderr.write(
-        `\n${signal}: starting no new rows; waiting for requests in flight (up to ${config.timeoutMs / 1000} s). Press Ctrl-C again to quit at once.\n`,
-      );
-      return;
-    }
-    handle.flushNow();
-    stderr.write(`Stopped at once. Continue later with: ${resumeCommand.map(shellQuote).join(" ")}\n`);
-    io.exit(130);
-  };
-  // Windows consoles send Ctrl-Break as SIGBREAK; Ctrl-C arrives as SIGINT there too.
-  const stopSignals: NodeJS.Signals[] =
-    process.platform === "win32" ? ["SIGINT", "SIGTERM", "SIGBREAK"] : ["SIGINT", "SIGTERM"];
-  for (const signal of stopSignals) process.on(signal, onSignal);
-  try {
-    return await handle.done;
-  } finally {
-    stopProgress();
-    for (const signal of stopSignals) process.off(signal, onSignal);
-  }
+  return untilDoneOrStopped(handle, io, stopProgress, {
+    gently: `starting no new rows; waiting for requests in flight (up to ${config.timeoutMs / 1000} s).`,
+    atOnce: () => {
+      handle.flushNow();
+      stderr.write(`Stopped at once. Continue later with: ${resumeCommand.map(shellQuote).join(" ")}\n`);
+    },
+  });
 }
