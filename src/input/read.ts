@@ -129,7 +129,9 @@ class RowBatchParser extends Parser {
   private readonly toRow: (record: string[], info: Info) => InputRow | null;
 
   constructor(options: Options, toRow: (record: string[], info: Info) => InputRow | null) {
-    super(options);
+    // Two chunks' rows parsed ahead are enough to keep the consumer busy; more stay alive
+    // across collections for nothing (the stream's default is 16 objects: ~30,000 rows).
+    super({ ...options, readableHighWaterMark: 2 } as Options);
     this.toRow = toRow;
   }
 
@@ -178,6 +180,7 @@ class RowBatchParser extends Parser {
 class RecordReader {
   header: InputHeader | undefined;
   private keep: readonly number[] = [];
+  private keepsAll = false; // keep is every column in order: the record is the cells
   private fieldPos: [Field, number][] = []; // field → index into the record
   private sourceRowAt = -1; // a re-run file's sourceRow column
   private rowNumber = 0;
@@ -235,13 +238,19 @@ class RecordReader {
         fieldPos: this.fieldPos,
         sourceRowAt: this.sourceRowAt,
       } = readHeader(this.file, line, record, this.delimiter, this.bom, this.map));
+      this.keepsAll = this.keep.every((column, i) => column === i);
       return null;
     }
     if (isBlank(record)) return null; // a row of only delimiters (spreadsheet export) is no data row
     if (this.counting) return { ...COUNTED, rowNumber: ++this.rowNumber };
     const keep = this.keep;
-    const cells = new Array<string>(keep.length);
-    for (let i = 0; i < keep.length; i++) cells[i] = record[keep[i]] ?? "";
+    // A record with every column and nothing dropped is its own cells (csv-parse makes a new
+    // array per record): no copy per row.
+    let cells = record;
+    if (!this.keepsAll || record.length !== keep.length) {
+      cells = new Array<string>(keep.length);
+      for (let i = 0; i < keep.length; i++) cells[i] = record[keep[i]] ?? "";
+    }
     const fields: Partial<Record<Field, string>> = {};
     for (const [field, pos] of this.fieldPos) fields[field] = unescapeFormula(record[pos] ?? "");
     const rowNumber = ++this.rowNumber;
