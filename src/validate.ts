@@ -5,6 +5,7 @@ import { UsageError } from "./errors.js";
 import {
   FIELDS,
   type Acceptance,
+  type Field,
   type Checked,
   type InputRow,
   type LocalCode,
@@ -188,16 +189,51 @@ function parseDate(value: string, format: DateFormat | undefined): DateResult {
   };
 }
 
+/** The fields holding a control character, in FIELDS order; undefined (no array) for a clean row. */
+function fieldsWithControls(fields: InputRow["fields"]): Field[] | undefined {
+  let found: Field[] | undefined;
+  for (const field of FIELDS) {
+    const value = fields[field];
+    if (value !== undefined && CONTROL_CHARACTER.test(value)) (found ??= []).push(field);
+  }
+  return found;
+}
+
+type ReadDate = { ms: number; iso: string } | { code: LocalCode; message: string };
+
+/**
+ * Dates as read, by their text. A file's rows share few dates (acceptances per day), so most
+ * rows skip the pattern match and the formatting. Bounded: emptied when full, so a file of
+ * distinct date-times costs a lookup per row, not memory.
+ */
+class DateCache {
+  private readonly known = new Map<string, ReadDate>();
+  constructor(private readonly format: DateFormat | undefined) {}
+
+  read(text: string): ReadDate {
+    let date = this.known.get(text);
+    if (date === undefined) {
+      const parsed = parseDate(text, this.format);
+      date = "code" in parsed ? parsed : { ms: parsed.ms, iso: new Date(parsed.ms).toISOString() };
+      if (this.known.size >= DATE_CACHE_SIZE) this.known.clear();
+      this.known.set(text, date);
+    }
+    return date;
+  }
+}
+
+const DATE_CACHE_SIZE = 4096;
+
 export function createValidator(
   options: { dateFormat?: DateFormat; now?: () => number } = {},
 ): (row: InputRow) => Checked {
-  const { dateFormat } = options;
   const now = options.now ?? Date.now;
+  const dates = new DateCache(options.dateFormat);
   return (row) => {
     const fields = row.fields;
     const problems: Problem[] = [];
-    const withControls = FIELDS.filter((field) => CONTROL_CHARACTER.test(fields[field] ?? ""));
-    if (withControls.length > 0) {
+    const withControls = fieldsWithControls(fields);
+    if (withControls !== undefined) {
       problems.push({
         code: "invalid-characters",
         message: `${withControls.join(", ")} ${withControls.length > 1 ? "contain" : "contains"} control characters (a line break, NUL, ESC, …)`,
@@ -236,10 +272,10 @@ export function createValidator(
     let dateAgreed = "";
     if (rawDate === "") problems.push({ code: "invalid-date", message: "dateAgreed is empty" });
     else {
-      const parsed = parseDate(rawDate, dateFormat);
+      const parsed = dates.read(rawDate);
       if ("code" in parsed) problems.push({ code: parsed.code, message: parsed.message });
       else {
-        dateAgreed = new Date(parsed.ms).toISOString();
+        dateAgreed = parsed.iso;
         if (parsed.ms < EARLIEST_DATE_MS)
           problems.push({
             code: "invalid-date",
