@@ -12,6 +12,10 @@ const ESCAPED = /^'+(?:[\t\r]|\s*[=+\-@\uff1d\uff0b\uff0d\uff20])/;
 
 /** `=1` → `'=1`; anything not starting with a formula character is returned as is. */
 export function escapeFormula(cell: string): string {
+  // Most cells start with a printable ASCII character other than = + - @, which no formula
+  // start matches (every \s character is below "!" or above DEL): no regex for them.
+  const first = cell.charCodeAt(0);
+  if (first > 32 && first < 127 && first !== 61 && first !== 43 && first !== 45 && first !== 64) return cell;
   return FORMULA_START.test(cell) ? `'${cell}` : cell;
 }
 
