@@ -55,7 +55,7 @@ function recordOf(cells: readonly string[], outcome: Outcome, facts: RowFacts): 
   record[at++] = resultCell(outcome.completedAt);
   record[at++] = resultCell(facts.sourceRow);
   record[at++] = resultCell(facts.dateSent);
-  record[at++] = resultCell(facts.templateId);
+  record[at] = resultCell(facts.templateId);
   return record;
 }
 
