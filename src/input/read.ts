@@ -123,7 +123,10 @@ interface ParseCore {
  * record a fresh copy of its whole parse state, which cost a third of the parse on large files.
  * The line numbers are read from the parser's live state instead, while the record is the one
  * just completed, so they are the same. Each chunk's rows leave as one array, so the stream and
- * its consumer take one step per chunk instead of one per row.
+ * its consumer take one step per chunk instead of one per row. It drives csv-parse's internal
+ * parsing core (`api.parse`), which is not public: package.json pins csv-parse to one exact
+ * version for that reason, and test/input.test.ts and test/broken-input-files.test.ts show at
+ * once if an upgrade changes it.
  */
 class RowBatchParser extends Parser {
   private readonly toRow: (record: string[], info: Info) => InputRow | null;
