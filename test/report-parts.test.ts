@@ -2,13 +2,16 @@
 // tenant from the token, and keeping an earlier run's files aside before --overwrite.
 import fs from "node:fs";
 import path from "node:path";
+import { parse as parseHtml } from "node-html-parser";
 import { afterAll, describe, expect, it } from "vitest";
 import { tenantIdOfToken } from "../src/auth/claims.js";
 import { keepPrevious } from "../src/output/keep-previous.js";
 import { createDateFormatCheck } from "../src/report/date-format-check.js";
 import { createDigest, MAX_LISTED_ROWS } from "../src/report/digest.js";
 import { html } from "../src/report/html.js";
+import { renderReport } from "../src/report/render.js";
 import type { ReportRow } from "../src/report/merge.js";
+import { RowNumberSet } from "../src/report/row-numbers.js";
 import { readRunLog } from "../src/report/run-log.js";
 import type { DateFormat } from "../src/validate.js";
 import { removeTempDirs, tempDir } from "./helpers/cli.js";
@@ -97,6 +100,31 @@ describe("keeping an earlier run's files before --overwrite", () => {
     expect(keepPrevious(results, [results]).map((k) => path.basename(k.to))).toEqual([
       "x.results.2026-10-01T09-12-05Z-2.csv",
     ]);
+  });
+});
+
+describe("the sourceRows a merge has seen", () => {
+  it("tells a row seen from one not seen, in order, out of order and far apart", () => {
+    const seen = new RowNumberSet();
+    const added = [1, 2, 3, 70_000, 5, 1_000_000, 2 ** 40, Number.MAX_SAFE_INTEGER, 200_000];
+    for (const n of added) {
+      expect(seen.has(n)).toBe(false);
+      seen.add(n);
+      expect(seen.has(n)).toBe(true);
+    }
+    for (const n of added) expect(seen.has(n)).toBe(true);
+    for (const n of [4, 6, 69_999, 70_001, 999_999, 2 ** 40 - 1, 199_999]) expect(seen.has(n)).toBe(false);
+  });
+
+  it("keeps a million rows in order to a few hundred KB, and still finds the far ones it added", () => {
+    const seen = new RowNumberSet();
+    seen.add(900_000); // beyond the bits at first: kept aside, found once the bits cover it too
+    const before = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+    for (let n = 1; n <= 1_000_000; n++) if (n !== 900_000) seen.add(n);
+    const grown = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers - before;
+    expect(grown).toBeLessThan(2 * 1024 * 1024);
+    for (let n = 1; n <= 1_000_000; n++) if (!seen.has(n)) expect.unreachable(`row ${n} was added`);
+    expect(seen.has(1_000_001)).toBe(false);
   });
 });
 
@@ -195,6 +223,40 @@ describe("reading a run's log for its report", () => {
 });
 
 describe("the report's markup", () => {
+  it("lists every row of a long page in order although the page is written piece by piece", () => {
+    const digest = createDigest(undefined);
+    const rows = 1_234;
+    for (let n = 1; n <= rows; n++)
+      digest.add({
+        rowNumber: String(n),
+        sourceRow: n,
+        customerId: `customer-${n}`,
+        status: n % 100 === 0 ? "failed" : "confirmed",
+        userId: "",
+        dateSent: "",
+        errorCode: "<!--listed rows-->",
+        httpStatus: "",
+        errorMessage: "",
+        dateAgreed: "",
+        contact: [],
+        fileIndex: 0,
+      });
+    const pieces: string[] = [];
+    const chain = { files: [{ file: "acceptances.results.csv", rows, byStatus: {} }], total: rows };
+    const input = { toolVersion: "0", generatedAt: "", chain, digest: digest.done(), logs: [] };
+    renderReport(input, (piece) => pieces.push(piece));
+    // More than the head, one piece of rows and the tail: the rows went out a part at a time.
+    expect(pieces.length).toBeGreaterThan(3);
+    const root = parseHtml(pieces.join(""));
+    const listed = root.querySelectorAll("#rows-table tbody tr");
+    expect(listed.map((tr) => tr.querySelectorAll("td")[2].text)).toEqual(
+      Array.from({ length: rows }, (_, i) => `customer-${i + 1}`),
+    );
+    // A value that spells the place of the rows is text like any other, never a second place.
+    expect(listed[0].querySelectorAll("td")[6].text).toBe("<!--listed rows-->");
+    expect(root.querySelector("body")?.text).toContain("Rows per status");
+  });
+
   it("escapes every value, in text and in attributes, and inserts only markup made by html", () => {
     const hostile = `"><script>alert('x')</script>&`;
     const page = html`<td title="${hostile}">${hostile}${html`<b>${hostile}</b>`}${[hostile, 1]}</td>`.text;

@@ -62,10 +62,25 @@ function withKnown(known: Partial<RunMetadata>, logged: RunMetadata | undefined)
   return merged;
 }
 
-/** Writes `path` whole or not at all: a reader never sees half a page. */
-function writeAtomically(path: string, text: string): void {
+/**
+ * Writes `path` whole or not at all (a reader never sees half a page), from the pieces `render`
+ * hands over one by one.
+ */
+function writeAtomically(path: string, render: (write: (piece: string) => void) => void): void {
   const tmp = `${path}.tmp`;
-  fs.writeFileSync(tmp, text, { mode: 0o600 });
+  const fd = fs.openSync(tmp, "w", 0o600);
+  try {
+    render((piece) => {
+      const bytes = Buffer.from(piece, "utf8");
+      // write(2) may take less than asked; what it left is written on.
+      for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done);
+    });
+  } catch (err) {
+    fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  fs.closeSync(fd);
   fs.renameSync(tmp, path);
 }
 
@@ -80,15 +95,15 @@ export async function writeReport(options: ReportOptions): Promise<{ chain: Merg
   });
   const digest = collect.done();
   if (options.reportOut) {
-    const page = renderReport({
+    const page = {
       toolVersion: options.toolVersion,
       generatedAt: new Date(options.now?.() ?? Date.now()).toISOString(),
       chain,
       digest,
       logs,
       finalFile: options.finalOut,
-    });
-    writeAtomically(options.reportOut, page);
+    };
+    writeAtomically(options.reportOut, (write) => renderReport(page, write));
   }
   return { chain, digest };
 }

@@ -7,6 +7,7 @@ import { escapeFormula } from "../input/escape.js";
 import { createAtomicCsv, type AtomicCsv } from "../output/atomic-csv.js";
 import type { Field } from "../types.js";
 import { cellValue, openResultsFile, type ResultsFile } from "./results-file.js";
+import { RowNumberSet } from "./row-numbers.js";
 
 /** What the report shows of one row: no names, emails or phones. */
 export interface ReportRow {
@@ -145,7 +146,7 @@ export async function mergeChain(
     ? createAtomicCsv(options.finalOut, first.header.map(escapeFormula), first)
     : undefined;
   let total = 0;
-  const seen = new Set<number>();
+  const seen = new RowNumberSet();
   const byStatus: Record<string, number> = {};
   try {
     for await (const { line, cells } of first.records()) {

@@ -193,6 +193,14 @@ function filterControls(rows: readonly ReportRow[]): Markup {
     )}`;
 }
 
+/**
+ * Where the listed rows go in the page. Values are escaped, so no text from a file or a server
+ * can spell this comment: only the page's own markup holds it, once.
+ */
+const ROWS_HERE = new Markup("<!--listed rows-->");
+/** Rows made into markup at a time: 20,000 rows at once held about 30 MB of strings. */
+const ROWS_PER_PIECE = 500;
+
 function rowsSection(input: ReportInput): Markup {
   const { listed, listNote: note } = input.digest;
   const chained = input.chain.files.length > 1;
@@ -218,14 +226,30 @@ function rowsSection(input: ReportInput): Markup {
           </tr>
         </thead>
         <tbody>
-          ${listed.map((r) => rowMarkup(r, chained))}
+          ${ROWS_HERE}
         </tbody>
       </table>
     </div>`;
 }
 
-/** The whole page. */
-export function renderReport(input: ReportInput): string {
+/**
+ * The whole page, handed to `write` piece by piece: the listed rows a few hundred at a time, so a
+ * page of tens of thousands of rows is never one string in memory.
+ */
+export function renderReport(input: ReportInput, write: (piece: string) => void): void {
+  const [before, after] = pageAround(input).split(ROWS_HERE.text);
+  write(before);
+  const listed = input.digest.listed;
+  const chained = input.chain.files.length > 1;
+  for (let start = 0; start < listed.length; start += ROWS_PER_PIECE) {
+    const piece = listed.slice(start, start + ROWS_PER_PIECE).map((r) => rowMarkup(r, chained));
+    write(html`${piece}`.text);
+  }
+  write(after);
+}
+
+/** The page with ROWS_HERE where the listed rows go. */
+function pageAround(input: ReportInput): string {
   const files = input.chain.files;
   const first = path.basename(files[0].file);
   return html`<!DOCTYPE html>
