@@ -27,12 +27,6 @@ export function isUserId(value: unknown): value is string {
   return typeof value === "string" && USER_ID.test(value);
 }
 
-/** The userId of an Agreement answer, when it has one. */
-export function userIdOf(body: string): string | undefined {
-  const userId = (parseJson(body) as { userId?: unknown } | undefined)?.userId;
-  return isUserId(userId) ? userId : undefined;
-}
-
 /** A record as the customer's listing shows it, reduced to what the results keep. */
 export interface RecordedAgreement {
   readonly userId?: string;

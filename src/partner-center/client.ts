@@ -1,4 +1,4 @@
-import type { Agent as HttpAgent, ClientRequest, IncomingMessage } from "node:http";
+import type { Agent as HttpAgent } from "node:http";
 import type { Agent as HttpsAgent } from "node:https";
 import { CancelError, got, type CancelableRequest, type Got, RequestError, type Response } from "got";
 import type { TokenProvider } from "../auth/types.js";
@@ -93,33 +93,34 @@ function header(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** A request that got no HTTP answer; anything but a timeout is described for the user (host, proxy, what to check). */
-/** What the status line said, for an answer whose body was cut at the cap. */
-interface CutShort {
-  readonly status: number;
-  readonly contentType?: string;
-}
-
 /**
  * got has no size limit of its own and, for promises, hands the response over only once the
- * whole body is in memory: note the status from the socket's response as it arrives, and stop
- * reading once the body passes MAX_BODY_BYTES (or announces that it will). Returns what the
- * status line said, for when the read was cut.
+ * whole body is in memory: stop reading once the body passes MAX_BODY_BYTES (or announces that
+ * it will). The CancelError that follows still carries the response's status line.
  */
-function capBody(request: CancelableRequest<Response<string>>): () => CutShort | undefined {
-  let seen: CutShort | undefined;
+function capBody(request: CancelableRequest<Response<string>>): void {
   // on() returns the request promise itself, which the caller awaits.
-  void request.on("request", (clientRequest: ClientRequest) =>
-    clientRequest.once("response", (res: IncomingMessage) => {
-      seen = { status: res.statusCode ?? 0, contentType: header(res.headers["content-type"]) };
-    }),
-  );
   void request.on("downloadProgress", (p: { transferred: number; total?: number }) => {
     if (p.transferred > MAX_BODY_BYTES || (p.total ?? 0) > MAX_BODY_BYTES) request.cancel();
   });
-  return () => seen;
 }
 
+/** The answer whose body was cut at the cap: what its status line said, no body. */
+function oversized(err: CancelError, call: CallKind, durationMs: number): Attempt | undefined {
+  const res = err.response;
+  if (!res) return undefined;
+  return {
+    kind: "response",
+    status: res.statusCode,
+    contentType: header(res.headers["content-type"]),
+    body: "",
+    oversized: true,
+    call,
+    durationMs,
+  };
+}
+
+/** A request that got no HTTP answer; anything but a timeout is described for the user (host, proxy, what to check). */
 function noResponse(err: RequestError, failure: FailureContext, durationMs: number): Attempt {
   const timeout = err.name === "TimeoutError" || err.code === "ETIMEDOUT";
   const raw = err.code ? `${err.code}: ${err.message}` : err.message;
@@ -201,10 +202,9 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
   ): Promise<Attempt> {
     const started = performance.now();
     const token = await o.tokens.getToken();
-    let cut: (() => CutShort | undefined) | undefined;
     try {
       const request = api(url, { method, json, headers: requestHeaders(token, ids, extraHeaders) });
-      cut = capBody(request);
+      capBody(request);
       const res = await request;
       return {
         kind: "response",
@@ -220,10 +220,8 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
       };
     } catch (err) {
       const durationMs = performance.now() - started;
-      const status = cut?.();
-      if (err instanceof CancelError && status) {
-        return { kind: "response", body: "", oversized: true, call, durationMs, ...status };
-      }
+      const cut = err instanceof CancelError ? oversized(err, call, durationMs) : undefined;
+      if (cut) return cut;
       if (err instanceof RequestError) return noResponse(err, failure, durationMs);
       throw err;
     }

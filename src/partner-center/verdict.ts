@@ -9,6 +9,8 @@ export type Verdict =
       readonly kind: "ok";
       readonly httpStatus: number;
       readonly body: string;
+      /** A confirmation's Agreement: its userId, read while the answer was checked. */
+      readonly userId?: string;
       readonly code?: string;
       readonly message?: string;
     }
@@ -101,24 +103,28 @@ function parseObject(body: string): Record<string, unknown> | undefined {
 }
 
 /**
- * Whether a 2xx is the answer this call promises (PARTNER-CENTER.md "Second round"): JSON, and
- * for a confirmation an Agreement with its `userId` (which echoes the e-mail sent, when it
- * says one), for a listing or the metadata a collection with `items`. A proxy's login page, a
- * captive portal, a 204 or a wrong base URL all answer 200 too, and none of them is evidence.
+ * The parsed body of a 2xx that is the answer this call promises (PARTNER-CENTER.md "Second
+ * round"), or undefined: JSON, and for a confirmation an Agreement with its `userId` (which
+ * echoes the e-mail sent, when it says one), for a listing or the metadata a collection with
+ * `items`. A proxy's login page, a captive portal, a 204 or a wrong base URL all answer 200
+ * too, and none of them is evidence.
  */
-function expectedAnswer(a: Extract<Attempt, { kind: "response" }>): boolean {
-  if (a.oversized) return false;
-  if (a.contentType !== undefined && !/\bjson\b/i.test(a.contentType)) return false;
+function expectedAnswer(a: Extract<Attempt, { kind: "response" }>): Record<string, unknown> | undefined {
+  if (a.oversized) return undefined;
+  if (a.contentType !== undefined && !/\bjson\b/i.test(a.contentType)) return undefined;
   const body = parseObject(a.body);
-  if (!body) return false;
-  if (a.call === "list" || a.call === "metadata" || a.call === "customers") return Array.isArray(body.items);
+  if (!body) return undefined;
+  if (a.call === "list" || a.call === "metadata" || a.call === "customers")
+    return Array.isArray(body.items) ? body : undefined;
   // A call that does not say what it was (a caller outside this client) needs a JSON object.
-  if (a.call !== "confirm") return true;
-  if (!isUserId(body.userId)) return false;
+  if (a.call !== "confirm") return body;
+  if (!isUserId(body.userId)) return undefined;
   const contact = body.primaryContact as { email?: unknown } | undefined;
   const sentEmail = a.sentContact?.[2];
   const echoed = typeof contact?.email === "string" ? contact.email : undefined;
-  return echoed === undefined || sentEmail === undefined || echoed.toLowerCase() === sentEmail.toLowerCase();
+  const sameEmail =
+    echoed === undefined || sentEmail === undefined || echoed.toLowerCase() === sentEmail.toLowerCase();
+  return sameEmail ? body : undefined;
 }
 
 /** Names what came back: status, content type and the first bytes, sanitised. */
@@ -155,7 +161,12 @@ export function verdictOf(attempt: Attempt, now: number): Verdict {
   }
   const status = attempt.status;
   if (status >= 200 && status < 300) {
-    if (expectedAnswer(attempt)) return { kind: "ok", httpStatus: status, body: attempt.body };
+    // The body is parsed once, here: the outcome takes the userId from the verdict.
+    const expected = expectedAnswer(attempt);
+    if (expected) {
+      const userId = isUserId(expected.userId) ? expected.userId : undefined;
+      return { kind: "ok", httpStatus: status, body: attempt.body, ...(userId ? { userId } : {}) };
+    }
     // Final, not retried: the same address answers the same way again. The row is failed, so
     // it is in the failed file, and a re-run meets 600061 if it was recorded after all.
     return {

@@ -1,6 +1,6 @@
 // Every Outcome of a run is built here: one record per input row, whatever happened to it.
 import type { RequestIds } from "../partner-center/client.js";
-import { userIdOf, type RecordedAgreement } from "../partner-center/answers.js";
+import type { RecordedAgreement } from "../partner-center/answers.js";
 import type { Verdict } from "../partner-center/verdict.js";
 import type { Outcome, Problem } from "../types.js";
 import type { RunStop } from "./stop.js";
@@ -122,7 +122,7 @@ export function callOutcome(rowNumber: number, call: CallResult, now: number): O
     return {
       ...base,
       status: "confirmed",
-      userId: userIdOf(verdict.body),
+      userId: verdict.userId,
       errorMessage: verdict.code ? `already on record: ${verdict.message}` : undefined,
     };
   }
