@@ -198,6 +198,16 @@ async function run(running: Running, started: number): Promise<RunReport> {
 async function sendRows(running: Running, templateId: string | undefined): Promise<void> {
   const { deps, stop, prepared, writer, window, tally } = running;
   const classify = createClassifier({ dateFormat: deps.config.dateFormat, expectedRows: prepared.total });
+  const sender: RowSender | undefined = templateId
+    ? {
+        context: running.context,
+        client: running.client,
+        templateId,
+        agreementType: deps.config.agreementType,
+        skipConfirmed: deps.config.skipConfirmed,
+        dryRun: deps.config.dryRun,
+      }
+    : undefined;
   prepared.checkInputUnchanged("while it was being checked");
   for await (const row of running.input.rows()) {
     // More rows than the pre-flight counted: the file grew during the run. They were never
@@ -207,17 +217,19 @@ async function sendRows(running: Running, templateId: string | undefined): Promi
     const classified = classify(row);
     const recorded = prepared.resumeState?.outcomes.get(row.rowNumber);
     const facts = factsOf(row, classified, templateId);
-    await window.waitForRoom(row.rowNumber);
+    const room = window.waitForRoom(row.rowNumber);
+    if (room) await room;
     if ("outcome" in classified) {
       tally.finishedNow++;
       writer.put(row.rowNumber, row.cells, classified.outcome, facts);
     } else if (recorded !== undefined) {
       writer.put(row.rowNumber, row.cells, recorded, facts);
-    } else if (stop.reason || !templateId) {
+    } else if (stop.reason || !sender) {
       writer.put(row.rowNumber, row.cells, notRunOutcome(row.rowNumber, stop), facts);
     } else {
-      await window.waitForWorker(row.rowNumber);
-      window.track(sendRow(running, templateId, row, classified.acceptance, facts));
+      const worker = window.waitForWorker(row.rowNumber);
+      if (worker) await worker;
+      window.track(sendRow(running, sender, row, classified.acceptance, facts));
     }
     await writer.ready();
   }
@@ -234,20 +246,12 @@ function factsOf(row: InputRow, classified: Classified, templateId: string | und
 /** One row to the API and its outcome to the journal and the results; never rejects. */
 async function sendRow(
   running: Running,
-  templateId: string,
+  sender: RowSender,
   row: InputRow,
   acceptance: Acceptance,
   facts: RowFacts,
 ): Promise<void> {
   const { deps, stop, prepared, writer, window, journal, tally } = running;
-  const sender: RowSender = {
-    context: running.context,
-    client: running.client,
-    templateId,
-    agreementType: deps.config.agreementType,
-    skipConfirmed: deps.config.skipConfirmed,
-    dryRun: deps.config.dryRun,
-  };
   const job = {
     rowNumber: row.rowNumber,
     acceptance,

@@ -10,10 +10,13 @@ function windowSize(concurrency: number): number {
 export interface RowWindow {
   /** +1 when a row starts wanting to send, -1 when that attempt is over (the gate reports it). */
   demand(delta: 1 | -1): void;
-  /** Waits until `rowNumber` fits in the window; throws the write failure if one happened. */
-  waitForRoom(rowNumber: number): Promise<void>;
-  /** Waits until a worker is free and `rowNumber` fits in the window. */
-  waitForWorker(rowNumber: number): Promise<void>;
+  /**
+   * Waits until `rowNumber` fits in the window; rejects with the write failure if one happened.
+   * Undefined when it fits now: most rows need no wait, and a promise per row costs the reader.
+   */
+  waitForRoom(rowNumber: number): Promise<void> | undefined;
+  /** Waits until a worker is free and `rowNumber` fits in the window; undefined when both hold now. */
+  waitForWorker(rowNumber: number): Promise<void> | undefined;
   /** A row in flight; the window counts it until `work` settles (it must not reject). */
   track(work: Promise<void>): void;
   /** Waits until no row is in flight. */
@@ -36,13 +39,17 @@ export function createWindow(options: { concurrency: number; nextRow: () => numb
     wake = undefined;
     waiting?.();
   };
-  const full = (rowNumber: number) => rowNumber - options.nextRow() >= size;
+  const hasRoom = (rowNumber: number) => rowNumber - options.nextRow() < size;
+  const hasWorker = (rowNumber: number) => demand < options.concurrency && hasRoom(rowNumber);
 
-  async function waitUntil(ready: () => boolean): Promise<void> {
+  async function waitFor(ready: (rowNumber: number) => boolean, rowNumber: number): Promise<void> {
     // Bounded: every pass waits for a row or an attempt to finish, and in-flight rows finish.
     // When the window is full its oldest row is in flight, so there is no deadlock.
-    while (failure === undefined && !ready()) await changed();
+    while (failure === undefined && !ready(rowNumber)) await changed();
     if (failure !== undefined) throw failure;
+  }
+  function waitUntil(ready: (rowNumber: number) => boolean, rowNumber: number): Promise<void> | undefined {
+    return failure === undefined && ready(rowNumber) ? undefined : waitFor(ready, rowNumber);
   }
 
   return {
@@ -53,10 +60,10 @@ export function createWindow(options: { concurrency: number; nextRow: () => numb
     // Every row waits for room, not only rows to send: rows decided at once (invalid, recorded
     // on resume, not-run after Ctrl-C) must not pile up behind one row waiting on a long
     // Retry-After, or memory grows with the file.
-    waitForRoom: (rowNumber) => waitUntil(() => !full(rowNumber)),
+    waitForRoom: (rowNumber) => waitUntil(hasRoom, rowNumber),
     // Backpressure: the next row is pulled only when a worker is free, so neither p-limit's
     // queue nor the writer grows with the file. Rows sleeping before a retry hold no worker.
-    waitForWorker: (rowNumber) => waitUntil(() => demand < options.concurrency && !full(rowNumber)),
+    waitForWorker: (rowNumber) => waitUntil(hasWorker, rowNumber),
     track(work) {
       inFlight++;
       void work.finally(() => {
