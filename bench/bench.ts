@@ -4,7 +4,8 @@
 //
 //   a  validate 500k rows beside csv-parse alone on the same file: rows/s, the ratio, peak RSS
 //   b  run 20k rows, no latency, --concurrency 32, beside got alone sending the same requests:
-//      rows/s, CPU per row (the CLI process's CPU time), log size per 1,000 rows
+//      rows/s, CPU per row (the CLI process's CPU time) and its ratio to got alone's, log size
+//      per 1,000 rows
 //   c  run at 20 ms latency, default concurrency, against a sequential one-request-at-a-time loop
 //   d  rate limits: the whole limiter matrix in virtual time (one line per case, share of the
 //      limit and 429 share, then the worst case), and real runs against the simulator's
@@ -313,6 +314,21 @@ async function scenarioB(): Promise<void> {
         : `${fmt(cpu)} µs (got alone ${gotCpu === undefined ? "n/a" : fmt(gotCpu)} µs)`,
     target: "≤ 400 µs",
     pass: cpu === undefined ? undefined : cpu <= 400,
+  });
+  // The 400 µs were set beside got alone at 343 µs on another machine: as a ratio to got alone
+  // on the same machine in the same round (1.17x) the figure holds on any machine.
+  const ratios = rounds
+    .filter((x) => x.cpu !== undefined && x.gotCpu !== undefined)
+    .map((x) => x.cpu! / x.gotCpu!);
+  record({
+    scenario: "b",
+    figure: "run / got alone: CPU per row, same round",
+    value:
+      ratios.length === 0
+        ? "n/a"
+        : `${fmt(median(ratios), 2)}x (rounds: ${ratios.map((r) => fmt(r, 2)).join(", ")})`,
+    target: `≤ ${fmt(400 / 343, 2)}x`,
+    pass: ratios.length === 0 ? undefined : median(ratios) <= 400 / 343,
   });
   const logBytes = mid((x) => x.logBytes);
   record({
