@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loginCommand, resolveTokenProvider } from "../src/auth/index.js";
+import { resolveTokenProvider } from "../src/auth/index.js";
+import { loginCommand } from "../src/auth/login.js";
 import { silentLogger } from "../src/log.js";
 import { startIdentityServer, type IdentityServer } from "../src/simulator/identity.js";
 
@@ -131,13 +132,15 @@ describe("the token cache across separate processes", () => {
         "--types",
         "node",
         "src/auth/index.ts",
+        "src/auth/login.ts",
       ],
       { timeout: 120_000 },
     );
     await writeFile(join(out, "package.json"), '{"type":"module"}');
     await writeFile(
       join(out, "driver.mjs"),
-      `import { loginCommand, resolveTokenProvider } from "./auth/index.js";
+      `import { resolveTokenProvider } from "./auth/index.js";
+import { loginCommand } from "./auth/login.js";
 import { silentLogger } from "./log.js";
 if (process.argv[2] === "login") {
   process.exitCode = await loginCommand(process.argv.slice(3), { stdout: process.stdout, stderr: process.stderr, env: process.env });

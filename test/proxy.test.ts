@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loginCommand } from "../src/auth/index.js";
+import { loginCommand } from "../src/auth/login.js";
 import { UsageError } from "../src/errors.js";
 import { describeNetworkFailure } from "../src/network/describe.js";
 import { ProxySettings, type Route } from "../src/network/proxy.js";

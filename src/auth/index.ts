@@ -5,13 +5,9 @@ import type { ProxySettings } from "../network/proxy.js";
 import { staticTokenProvider } from "./provider.js";
 import { Secrets } from "./secrets.js";
 import { authorityHostFrom, cacheFilePath, checkIdentifier, ENV, envValue } from "./settings.js";
-import { cacheSource, refreshTokenSource } from "./sources.js";
 import type { TokenProvider } from "./types.js";
 
 export type { TokenProvider } from "./types.js";
-export { describeIdentityError, type IdentityErrorContext } from "./describe.js";
-export { loginCommand, LOGIN_HELP } from "./login.js";
-export { createHttpsNetworkClient } from "./network.js";
 export { cacheFilePath, PARTNER_CENTER_SCOPE } from "./settings.js";
 
 export interface AuthOptions {
@@ -66,6 +62,9 @@ export async function resolveTokenProvider(options: AuthOptions): Promise<TokenP
     ...(options.networkClient ? { networkClient: options.networkClient } : {}),
     ...(options.proxy ? { proxy: options.proxy } : {}),
   };
+  // MSAL is loaded only for the sources that sign in with it: it is about 17 MB of memory that a
+  // run with an access token would hold for nothing (docs/performance.md, the 1M-row peak).
+  const { cacheSource, refreshTokenSource } = await import("./sources.js");
   if (refreshToken)
     return refreshTokenSource({ ...common, refreshToken, ...(clientSecret ? { clientSecret } : {}) });
   return cacheSource({ ...common, cacheFile: cacheFilePath(env) });

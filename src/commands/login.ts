@@ -55,6 +55,6 @@ export const loginCommand: Command = async (args, io) => {
   }
   if (parsed.positionals.length > 0)
     throw new UsageError(`login takes no file (got "${parsed.positionals[0]}"). See mca-confirm help login`);
-  const { loginCommand: signIn } = await import("../auth/index.js");
+  const { loginCommand: signIn } = await import("../auth/login.js");
   return signIn(args, io);
 };
