@@ -40,6 +40,8 @@ export interface RateFigures {
   throttledShare: number;
   /** Every request's start (virtual ms) and whether it was accepted, in start order. */
   starts: { at: number; accepted: boolean }[];
+  /** The controller's pace (requests/s, Infinity when beyond mattering) every 100 virtual ms. */
+  pace: { at: number; perSecond: number }[];
 }
 
 /** Requests a spec lets through at once (a bucket's burst, a window's allowance). */
@@ -126,7 +128,11 @@ export async function runRateCase(c: RateCase): Promise<RateFigures> {
     }
   })();
   const limitMs = (idealMs(c.limit, rows) + 600_000) * 4;
-  for (let t = 1_000; finished < rows && t <= limitMs; t += 1_000) await clock.advanceTo(t);
+  const pace: RateFigures["pace"] = [];
+  for (let t = 100; finished < rows && t <= limitMs; t += 100) {
+    await clock.advanceTo(t);
+    pace.push({ at: t, perSecond: rate.ratePerSecond ?? Infinity });
+  }
   if (finished < rows) throw new Error(`${c.name}: ${rows - finished} rows unfinished after ${limitMs} ms`);
 
   const elapsedMs = starts[starts.length - 1].at - starts[0].at;
@@ -141,5 +147,6 @@ export async function runRateCase(c: RateCase): Promise<RateFigures> {
     share: ideal / Math.max(1, elapsedMs),
     throttledShare: throttled / starts.length,
     starts,
+    pace,
   };
 }
