@@ -2,6 +2,7 @@ import type { Clock } from "./clock.js";
 import { createAcceptanceLog, type AcceptanceLog } from "./rate-estimate.js";
 import { cubic, cutAfterRound, slowStart, TOP_RATE, type Curve } from "./rate-curve.js";
 import { createStartGate, type StartGate } from "./rate-gate.js";
+import { createWindowBudget, type WindowBudget } from "./rate-window.js";
 
 // Run-wide rate control. Partner Center publishes no limits, its limiter may be a token bucket
 // of any burst, a fixed or a sliding window, and every request, retries included, counts
@@ -68,6 +69,8 @@ class AdaptiveRate implements RateController {
   /** The latest hold of a second or more, which the progress display shows as a pause. */
   private shownUntil = 0;
   private readonly log: AcceptanceLog = createAcceptanceLog();
+  /** A window limiter's N per W, learned from its Retry-After (rate-window.ts). */
+  private readonly budget: WindowBudget = createWindowBudget();
   private readonly gate: StartGate;
   private curve: Curve = slowStart();
   /** Demand time spent on the current curve, and when it was last brought up to date. */
@@ -94,9 +97,12 @@ class AdaptiveRate implements RateController {
     this.lastAdvance = clock.now();
     this.gate = createStartGate(clock, {
       pace: (now) => this.pace(now),
-      heldUntil: () => this.heldUntil,
+      heldUntil: () => Math.max(this.heldUntil, this.budget.freeAt(this.clock.now())),
       waiting: (now) => (this.lastWaitingAt = now),
-      started: (now) => this.log.started(now),
+      started: (now) => {
+        this.log.started(now);
+        this.budget.started(now);
+      },
     });
   }
 
@@ -116,6 +122,7 @@ class AdaptiveRate implements RateController {
     this.log.refused(at);
     const wait = retryAfterMs ?? DEFAULT_RETRY_AFTER_MS;
     this.noticeCountdown(wait, now + wait);
+    this.budget.refused(at, wait, this.windowLimiter);
     if (at >= this.roundEnds) this.newRound(now, at, wait);
     this.hold(now, wait);
   }
@@ -148,6 +155,9 @@ class AdaptiveRate implements RateController {
     if (this.log.acceptedSinceMark() === 0 && this.log.lastMark !== undefined) return;
     const current = this.pace(now);
     this.log.mark(at);
+    // A learned window budget holds the run to the limit itself: the pace only spreads the
+    // requests each window takes, and cutting it would leave part of a raised limit unused.
+    if (this.windowLimiter && this.budget.known) return;
     let measured = this.log.estimate(this.windowLimiter ? WINDOW_PERIODS : 1);
     const busiest = this.windowLimiter ? this.log.busiestPeriod(3) : undefined;
     if (measured && busiest) measured = { perSecond: Math.max(busiest, measured.perSecond), rough: false };
@@ -174,7 +184,10 @@ class AdaptiveRate implements RateController {
       // Whole seconds round up: of several ends of the same countdown, the earliest is closest.
       const sameWindow = this.windowEnd > now && Math.abs(end - this.windowEnd) <= SAME_END_MS;
       this.windowEnd = sameWindow ? Math.min(this.windowEnd, end) : end;
-      this.holdUntil(now, this.windowEnd);
+      // The learned budget knows to the millisecond when the oldest request leaves the window;
+      // the whole seconds of Retry-After only bound it (it is no earlier than a second before).
+      const free = this.budget.freeAt(now);
+      this.holdUntil(now, free > 0 ? Math.max(free, end - 1_000) : this.windowEnd);
       return;
     }
     // A bucket keeps refilling whatever Retry-After says: wait one interval of the new pace,

@@ -1,0 +1,73 @@
+// The window budget (src/run/rate-window.ts) on its own: what it learns from a window limiter's
+// Retry-After countdown and the run's own acceptances, and when it lets the next request start.
+import { describe, expect, it } from "vitest";
+import { createWindowBudget } from "../src/run/rate-window.js";
+
+/** `count` starts spaced `everyMs` apart from `from`. */
+function startMany(
+  budget: ReturnType<typeof createWindowBudget>,
+  from: number,
+  count: number,
+  everyMs: number,
+) {
+  for (let i = 0; i < count; i++) budget.started(from + i * everyMs);
+}
+
+describe("window budget", () => {
+  it("learns N and W from the opening countdown and replays the acceptances one window later", () => {
+    const budget = createWindowBudget();
+    // 100 accepted in the first 990 ms of a 5 s window, then refusals counting down to its end.
+    startMany(budget, 0, 100, 10);
+    budget.started(1_200);
+    budget.refused(1_200, 4_000, false); // W in (4.2 s, 5.2 s]
+    budget.started(2_100);
+    budget.refused(2_100, 3_000, true); // W in (4.1 s, 5.1 s]: a countdown, W = 5.1 s
+    expect(budget.known).toBe(true);
+    // Full: the next start waits until the oldest acceptance (at 0) leaves the window.
+    expect(budget.freeAt(2_200)).toBe(5_100);
+    // The 100th most recent start is the one at 0 until it leaves; then the one at 10 ms.
+    budget.started(5_100);
+    expect(budget.freeAt(5_100)).toBe(5_110);
+  });
+
+  it("learns nothing from a bucket's constant Retry-After", () => {
+    const budget = createWindowBudget();
+    startMany(budget, 0, 50, 20);
+    for (const at of [1_000, 1_500, 2_500]) {
+      budget.started(at);
+      budget.refused(at, 1_000, false);
+    }
+    expect(budget.known).toBe(false);
+    expect(budget.freeAt(3_000)).toBe(0);
+  });
+
+  it("does not trust a window in which the run had accepted fewer than 20 requests", () => {
+    const budget = createWindowBudget();
+    startMany(budget, 0, 5, 100);
+    budget.started(1_000);
+    budget.refused(1_000, 57_000, false);
+    budget.started(3_000);
+    budget.refused(3_000, 55_000, true);
+    expect(budget.known).toBe(false);
+  });
+
+  it("follows a lowered limit at the next refusal and doubles after two windows to find a raised one", () => {
+    const budget = createWindowBudget();
+    startMany(budget, 0, 100, 10);
+    budget.started(1_200);
+    budget.refused(1_200, 4_000, false);
+    budget.started(2_100);
+    budget.refused(2_100, 3_000, true);
+    // Later, a refusal with only 40 accepted in the last window: the limit is now 40.
+    startMany(budget, 20_000, 40, 10);
+    budget.started(20_500);
+    budget.refused(20_500, 5_000, true);
+    expect(budget.freeAt(20_600)).toBe(20_000 + 5_100);
+    // Two windows (10.2 s) without a refusal: the budget doubles, 80 fit again.
+    expect(budget.freeAt(30_800)).toBe(0);
+    startMany(budget, 30_800, 79, 1);
+    expect(budget.freeAt(30_900)).toBe(0);
+    budget.started(30_900);
+    expect(budget.freeAt(30_901)).toBe(30_800 + 5_100);
+  });
+});
