@@ -7,6 +7,7 @@ import { virtualClock, type VirtualClock } from "./helpers/virtual-clock.js";
 import { createRateController, type RateController } from "../src/run/rate.js";
 import { TokenBucket } from "../src/simulator/faults.js";
 import { cutAfterRound } from "../src/run/rate-curve.js";
+import { createStartGate } from "../src/run/rate-gate.js";
 
 interface Traffic {
   /** Accepted answers by arrival second. */
@@ -225,8 +226,39 @@ describe("the cut after a round of 429s", () => {
     expect(cut.top).toBeCloseTo(6.25, 5);
   });
 
+  it("holds a burst-1 bucket's proven pace, not the measured rate it left short", () => {
+    // Measured 4.8/s (tokens lost while the pace settled); the bucket granted 5/s gap by gap.
+    const cut = cutAfterRound(5.02, { perSecond: 4.8, rough: false }, false, 5);
+    expect(cut.floor).toBeCloseTo(4.99, 5); // 5 × 0.998
+    expect(cut.top).toBe(cut.floor);
+  });
+
   it("keeps a window's pace above its measured average, and ignores rough figures there", () => {
     expect(cutAfterRound(30, { perSecond: 20, rough: false }, true)).toMatchObject({ floor: 25, top: 25 });
     expect(cutAfterRound(30, { perSecond: 0.5, rough: true }, true)).toMatchObject({ floor: 30, top: 30 });
+  });
+});
+
+describe("the start gate", () => {
+  it("gives a refused start's slot back: the next request goes one interval after the one before", async () => {
+    const clock = virtualClock();
+    const gate = createStartGate(clock, {
+      pace: () => 5,
+      heldUntil: () => 0,
+      waiting: () => undefined,
+      started: () => undefined,
+    });
+    expect(await gate.acquire()).toBe(0);
+    const refused = gate.acquire();
+    await clock.advanceTo(200);
+    expect(await refused).toBe(200);
+    gate.refund(200);
+    const next = gate.acquire();
+    const after = gate.acquire();
+    await clock.advanceTo(1_000);
+    // 200 ms after the accepted start at 0, not 400: the refused request took no token.
+    expect(await next).toBe(200);
+    expect(gate.startedAfterRefund).toBe(200);
+    expect(await after).toBe(400);
   });
 });

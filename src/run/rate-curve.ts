@@ -71,6 +71,11 @@ const MAX_TOP_OVER_ESTIMATE = 1.25;
  * against a sliding window a pace (W + 1 s) ÷ W above the average is what keeps it full.
  */
 const WINDOW_MARGIN = 1.25;
+/**
+ * A pace a bucket of one token has granted request by request is used this close: the bucket's
+ * spacing is known to the shortest accepted gap, and every request a little early is refused.
+ */
+const PROVEN_MARGIN = 0.998;
 /** When nothing is measured yet (the opening burst hid the limit), the pace is halved. */
 const BLIND_BACKOFF = 0.5;
 
@@ -89,6 +94,7 @@ export function cutAfterRound(
   current: number,
   measured: { perSecond: number; rough: boolean } | undefined,
   windowLimiter: boolean,
+  proven?: number,
 ): Cut {
   if (!measured) return { floor: BLIND_BACKOFF * current, top: current, settled: false };
   const estimate = measured.perSecond;
@@ -105,6 +111,10 @@ export function cutAfterRound(
     // below the limit; the pace that drew this 429 is above it. Return to just over the
     // measured rate, under the pace that failed, and probe on slowly from there.
     const top = Math.min(current * PROBE_TOP, estimate * PROBE_OVER_ESTIMATE);
+    // A burst-1 bucket loses every token not taken at once, so the measured rate is short of
+    // its limit; a pace it has already granted request by request (rate-spacing.ts) is safe.
+    const granted = Math.min((proven ?? 0) * PROVEN_MARGIN, current, estimate * MAX_TOP_OVER_ESTIMATE);
+    if (granted > top) return { floor: granted, top: granted, settled };
     return { floor: top * PROBE_TOP, top, settled };
   }
   // Far above what the API granted (the slow start's overshoot, or a limit that dropped):

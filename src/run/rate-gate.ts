@@ -11,14 +11,25 @@ const MAX_NAP_MS = 250;
  * How late a start may be and still keep its place in the pace. Timers fire a millisecond or more
  * late, so at paces above a few hundred per second every wake-up is late by several intervals:
  * without this allowance each wake-up would release one request and the pace would fall to about
- * one start per timer tick (~900/s), whatever the API allows. Below 250/s the interval itself is
- * the allowance, so a burst-1 bucket still never sees two starts closer than one interval.
+ * one start per timer tick (~900/s), whatever the API allows. At any pace a start later than this
+ * counts from when it happened: the next one is a whole interval after it. (An allowance of a whole
+ * interval let a start that came late be followed by one a few ms later, which a bucket of burst
+ * 1 refuses; with the pace rising while the pump slept, that drew a 429 below the limit.)
  */
 const LATE_ALLOWANCE_MS = 4;
 
 export interface StartGate {
   /** Resolves with the start time when this worker may start; early when `signal` aborts. */
   acquire(signal?: AbortSignal): Promise<number>;
+  /**
+   * The request started at `startedAt` took nothing from the limiter (a bucket's 429): when it
+   * is still the latest start, its slot of the pace is given back, so the next request goes one
+   * interval after the start before it rather than after the refused one. Against a bucket that
+   * holds one token, keeping the refused slot would waste the token that arrives just after it.
+   */
+  refund(startedAt: number): void;
+  /** When the first request after the latest refund started (to tell whether it was refused). */
+  readonly startedAfterRefund: number | undefined;
 }
 
 export interface GateControl {
@@ -35,6 +46,14 @@ export function createStartGate(clock: Clock, control: GateControl): StartGate {
   const queue: { resolve: (startedAt: number) => void }[] = [];
   let pumping = false;
   let lastStart = -Infinity;
+  /** When the latest start and the one before it started, for refund. */
+  let latestStartedAt: number | undefined;
+  let startedBefore = -Infinity;
+  /** The next start follows a refund: counted from when it starts, never from a slot before. */
+  let afterRefund = false;
+  let startedAfterRefund: number | undefined;
+  /** Ends the pump's nap early when a refund makes the next slot sooner. */
+  let wakeEarly: (() => void) | undefined;
 
   /** Takes the next start slot now if it is due; false when the caller must wait. */
   function take(now: number): boolean {
@@ -46,7 +65,12 @@ export function createStartGate(clock: Clock, control: GateControl): StartGate {
     // A timer that fired a little late does not slow the pace down; a long idle banks nothing,
     // and neither does a hold: the first start after it is a whole interval from the next
     // (a bucket of burst 1 refuses two requests closer than that).
-    lastStart = now - slot < Math.max(interval, LATE_ALLOWANCE_MS) && slot >= heldUntil ? slot : now;
+    startedBefore = latestStartedAt ?? -Infinity;
+    latestStartedAt = now;
+    const catchUp = now - slot < LATE_ALLOWANCE_MS && slot >= heldUntil && !afterRefund;
+    lastStart = catchUp ? slot : now;
+    if (afterRefund) startedAfterRefund = now;
+    afterRefund = false;
     control.started(now);
     return true;
   }
@@ -65,7 +89,11 @@ export function createStartGate(clock: Clock, control: GateControl): StartGate {
         const heldUntil = control.heldUntil();
         const due = now < heldUntil ? heldUntil : lastStart + 1000 / control.pace(now);
         if (now >= heldUntil) control.waiting(now);
-        await clock.sleep(Math.max(1, Math.min(due - now, MAX_NAP_MS)));
+        // A race rather than an abort signal: a nap is taken for nearly every start, and a
+        // refund that cuts one short is rare (the timer left behind ends within MAX_NAP_MS).
+        const early = new Promise<void>((resolve) => (wakeEarly = resolve));
+        await Promise.race([clock.sleep(Math.max(1, Math.min(due - now, MAX_NAP_MS))), early]);
+        wakeEarly = undefined;
       }
     } finally {
       pumping = false;
@@ -73,6 +101,18 @@ export function createStartGate(clock: Clock, control: GateControl): StartGate {
   }
 
   return {
+    get startedAfterRefund() {
+      return startedAfterRefund;
+    },
+    refund(startedAt) {
+      if (startedAt !== latestStartedAt) return;
+      // From when the previous request started, not its slot: a bucket of one token grants the
+      // next one a whole interval after the last grant, however late that start was.
+      lastStart = startedBefore;
+      latestStartedAt = undefined;
+      afterRefund = true;
+      wakeEarly?.();
+    },
     acquire(signal) {
       const now = clock.now();
       if (signal?.aborted) return Promise.resolve(now);

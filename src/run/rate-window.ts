@@ -57,10 +57,21 @@ export function createWindowBudget(): WindowBudget {
   let probeAt = Infinity;
   let probing = false;
 
+  /** Starts in (from, to], by binary search: the log is in start order. */
   function acceptedWithin(from: number, to: number): number {
-    let n = 0;
-    for (let i = starts.length - 1; i >= 0 && starts[i] > from; i--) if (starts[i] <= to) n++;
-    return n;
+    return firstAfter(to) - firstAfter(from);
+  }
+
+  /** Index of the first start later than `t`. */
+  function firstAfter(t: number): number {
+    let low = 0;
+    let high = starts.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (starts[middle] <= t) low = middle + 1;
+      else high = middle;
+    }
+    return low;
   }
 
   function removeStart(at: number): void {

@@ -2,6 +2,7 @@ import type { Clock } from "./clock.js";
 import { createAcceptanceLog, type AcceptanceLog } from "./rate-estimate.js";
 import { cubic, cutAfterRound, slowStart, TOP_RATE, type Curve } from "./rate-curve.js";
 import { createStartGate, type StartGate } from "./rate-gate.js";
+import { createTokenSpacing, type TokenSpacing } from "./rate-spacing.js";
 import { createWindowBudget, type WindowBudget } from "./rate-window.js";
 
 // Run-wide rate control. Partner Center publishes no limits, its limiter may be a token bucket
@@ -71,6 +72,8 @@ class AdaptiveRate implements RateController {
   private readonly log: AcceptanceLog = createAcceptanceLog();
   /** A window limiter's N per W, learned from its Retry-After (rate-window.ts). */
   private readonly budget: WindowBudget = createWindowBudget();
+  /** A burst-1 bucket's token spacing, read from accepted and refused gaps (rate-spacing.ts). */
+  private readonly spacing: TokenSpacing = createTokenSpacing();
   private readonly gate: StartGate;
   private curve: Curve = slowStart();
   /** Demand time spent on the current curve, and when it was last brought up to date. */
@@ -102,6 +105,7 @@ class AdaptiveRate implements RateController {
       started: (now) => {
         this.log.started(now);
         this.budget.started(now);
+        this.spacing.started(now);
       },
     });
   }
@@ -111,6 +115,7 @@ class AdaptiveRate implements RateController {
   }
 
   onAnswer(isThrottle: boolean, retryAfterMs?: number, startedAt?: number): void {
+    if (startedAt !== undefined) this.spacing.answered(startedAt, !isThrottle, this.clock.now());
     if (!isThrottle) {
       this.refusedInARow = 0; // counted when it started
       return;
@@ -123,8 +128,14 @@ class AdaptiveRate implements RateController {
     const wait = retryAfterMs ?? DEFAULT_RETRY_AFTER_MS;
     this.noticeCountdown(wait, now + wait);
     this.budget.refused(at, wait, this.windowLimiter);
+    if (at === this.gate.startedAfterRefund) {
+      // Started a proven spacing after the last grant and still refused: no bucket of one
+      // token. The pace that spacing set is too high, so this 429 opens a new round.
+      this.spacing.disproved();
+      this.roundEnds = -Infinity;
+    }
     if (at >= this.roundEnds) this.newRound(now, at, wait);
-    this.hold(now, wait);
+    this.hold(now, at, wait);
   }
 
   /** Holds shorter than a second are pacing, not a pause worth a progress line. */
@@ -161,7 +172,7 @@ class AdaptiveRate implements RateController {
     let measured = this.log.estimate(this.windowLimiter ? WINDOW_PERIODS : 1);
     const busiest = this.windowLimiter ? this.log.busiestPeriod(3) : undefined;
     if (measured && busiest) measured = { perSecond: Math.max(busiest, measured.perSecond), rough: false };
-    const cut = cutAfterRound(current, measured, this.windowLimiter);
+    const cut = cutAfterRound(current, measured, this.windowLimiter, this.spacing.provenRate());
     // While the limit is unknown every 429 halves the pace (the slow start overshot by an
     // unknown factor); once it is measured, one cut per ROUND_MS.
     if (cut.settled) this.roundEnds = now + ROUND_MS;
@@ -178,7 +189,7 @@ class AdaptiveRate implements RateController {
     this.lastRefusal = { retryAfterMs, end };
   }
 
-  private hold(now: number, retryAfterMs: number): void {
+  private hold(now: number, at: number, retryAfterMs: number): void {
     const end = now + retryAfterMs;
     if (this.windowLimiter) {
       // Whole seconds round up: of several ends of the same countdown, the earliest is closest.
@@ -192,6 +203,12 @@ class AdaptiveRate implements RateController {
     }
     // A bucket keeps refilling whatever Retry-After says: wait one interval of the new pace,
     // twice as long for each further 429 before anything is accepted again.
+    if (this.refusedInARow === 1 && this.spacing.provenRate() !== undefined) {
+      // A bucket of one token, 429 to a request just too early: the token comes within one
+      // interval of the start before it, and the pace (its refused slot given back) is there.
+      this.gate.refund(at);
+      return;
+    }
     const doubling = 2 ** Math.min(20, this.refusedInARow - 1);
     const wait = Math.min(retryAfterMs, (1000 / this.pace(now)) * doubling);
     this.holdUntil(now, Math.max(this.heldUntil, now + wait));

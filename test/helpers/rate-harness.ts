@@ -40,7 +40,7 @@ export interface RateFigures {
   throttledShare: number;
   /** Every request's start (virtual ms) and whether it was accepted, in start order. */
   starts: { at: number; accepted: boolean }[];
-  /** The controller's pace (requests/s, Infinity when beyond mattering) every 100 virtual ms. */
+  /** The controller's pace (requests/s, Infinity when beyond mattering) every virtual second. */
   pace: { at: number; perSecond: number }[];
 }
 
@@ -129,7 +129,7 @@ export async function runRateCase(c: RateCase): Promise<RateFigures> {
   })();
   const limitMs = (idealMs(c.limit, rows) + 600_000) * 4;
   const pace: RateFigures["pace"] = [];
-  for (let t = 100; finished < rows && t <= limitMs; t += 100) {
+  for (let t = 1_000; finished < rows && t <= limitMs; t += 1_000) {
     await clock.advanceTo(t);
     pace.push({ at: t, perSecond: rate.ratePerSecond ?? Infinity });
   }
