@@ -423,11 +423,17 @@ async function scenarioD(): Promise<void> {
   await rateLimitedRun(20, 5, q(800, 200));
   // A bucket of one token: every request arriving closer than 25 ms after the last grant is
   // refused, so real timers and sockets, not the controller, set what a run gets here.
-  await rateLimitedRun(SIZES.rateLimit, 1, SIZES.rateRows);
+  // About 1 ÷ (25 ms + arrival jitter) is what any client gets there (docs/performance.md).
+  await rateLimitedRun(SIZES.rateLimit, 1, SIZES.rateRows, 0.65);
 }
 
 /** A real run through the CLI against the simulator's token bucket. */
-async function rateLimitedRun(limit: number, burst: number | undefined, rows: number): Promise<void> {
+async function rateLimitedRun(
+  limit: number,
+  burst: number | undefined,
+  rows: number,
+  minShare = 0.9,
+): Promise<void> {
   const file = await dataFile(rows, 3);
   const rateLimit = { perSecond: limit, ...(burst ? { burst } : {}) };
   const sim = await startSimulator({ host: "127.0.0.1", latencyMs: 10, rateLimit });
@@ -448,8 +454,8 @@ async function rateLimitedRun(limit: number, burst: number | undefined, rows: nu
       scenario: "d",
       figure: `real run: achieved rate / limit (${name})`,
       value: `${fmt((achieved / limit) * 100, 1)}% (${fmt(achieved, 1)} req/s)`,
-      target: "≥ 90% (whole process, start-up included)",
-      pass: achieved / limit >= 0.9,
+      target: `≥ ${minShare * 100}% (whole process, start-up included)`,
+      pass: achieved / limit >= minShare,
     });
     record({
       scenario: "d",
