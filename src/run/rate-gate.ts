@@ -42,8 +42,12 @@ export interface GateControl {
   started(now: number): void;
 }
 
+interface Waiter {
+  resolve: (startedAt: number) => void;
+}
+
 export function createStartGate(clock: Clock, control: GateControl): StartGate {
-  const queue: { resolve: (startedAt: number) => void }[] = [];
+  const queue: Waiter[] = [];
   let pumping = false;
   let lastStart = -Infinity;
   /** When the latest start and the one before it started, for refund. */
@@ -117,22 +121,32 @@ export function createStartGate(clock: Clock, control: GateControl): StartGate {
       const now = clock.now();
       if (signal?.aborted) return Promise.resolve(now);
       if (queue.length === 0 && take(now)) return Promise.resolve(now);
-      return new Promise<number>((resolve) => {
-        const waiter = {
-          resolve: (t: number) => {
-            signal?.removeEventListener("abort", onAbort);
-            resolve(t);
-          },
-        };
-        const onAbort = () => {
-          const i = queue.indexOf(waiter);
-          if (i >= 0) queue.splice(i, 1);
-          resolve(clock.now());
-        };
-        signal?.addEventListener("abort", onAbort, { once: true });
-        queue.push(waiter);
-        void pump();
-      });
+      return wait(queue, clock, signal, () => void pump());
     },
   };
+}
+
+/** Queues a worker until the pump lets it go, or until `signal` aborts (then it leaves the queue). */
+function wait(
+  queue: Waiter[],
+  clock: Clock,
+  signal: AbortSignal | undefined,
+  pump: () => void,
+): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const waiter = {
+      resolve: (t: number) => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve(t);
+      },
+    };
+    const onAbort = () => {
+      const i = queue.indexOf(waiter);
+      if (i >= 0) queue.splice(i, 1);
+      resolve(clock.now());
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    queue.push(waiter);
+    pump();
+  });
 }
