@@ -51,23 +51,39 @@ describe("window budget", () => {
     expect(budget.known).toBe(false);
   });
 
-  it("follows a lowered limit at the next refusal and doubles after two windows to find a raised one", () => {
+  it("drops the budget when refused with room left in it (a lowered limit, a window under way)", () => {
     const budget = createWindowBudget();
     startMany(budget, 0, 100, 10);
     budget.started(1_200);
     budget.refused(1_200, 4_000, false);
     budget.started(2_100);
     budget.refused(2_100, 3_000, true);
-    // Later, a refusal with only 40 accepted in the last window: the limit is now 40.
+    expect(budget.known).toBe(true);
+    // Later, a refusal with only 40 accepted in the last window: the budget was wrong.
     startMany(budget, 20_000, 40, 10);
     budget.started(20_500);
     budget.refused(20_500, 5_000, true);
-    expect(budget.freeAt(20_600)).toBe(20_000 + 5_100);
-    // Two windows (10.2 s) without a refusal: the budget doubles, 80 fit again.
-    expect(budget.freeAt(30_800)).toBe(0);
-    startMany(budget, 30_800, 79, 1);
-    expect(budget.freeAt(30_900)).toBe(0);
-    budget.started(30_900);
-    expect(budget.freeAt(30_901)).toBe(30_800 + 5_100);
+    expect(budget.known).toBe(false);
+    expect(budget.freeAt(20_600)).toBe(0);
+  });
+
+  it("doubles after two windows without a refusal, to find a raised limit", () => {
+    const budget = createWindowBudget();
+    startMany(budget, 0, 100, 10);
+    budget.started(1_200);
+    budget.refused(1_200, 4_000, false);
+    budget.started(2_100);
+    budget.refused(2_100, 3_000, true);
+    // Two windows (10.2 s) after the last refusal the budget is 200: 199 more fit in 5.1 s.
+    expect(budget.freeAt(12_400)).toBe(0);
+    startMany(budget, 12_400, 199, 1);
+    expect(budget.freeAt(12_600)).toBe(0);
+    budget.started(12_600);
+    expect(budget.freeAt(12_601)).toBe(12_400 + 5_100);
+    // Refused at 200 while probing: the budget is measured again, at 200.
+    budget.started(12_700);
+    budget.refused(12_700, 5_000, true);
+    expect(budget.known).toBe(true);
+    expect(budget.freeAt(12_800)).toBe(12_400 + 5_100);
   });
 });

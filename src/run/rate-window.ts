@@ -14,8 +14,10 @@
 // (rounded up) ends that window says W ∈ (at + R − 1 s − first, at + R − first]. Every refusal of
 // that countdown narrows the interval; the upper end is used (a budget too tight by less than the
 // spread costs a little, one too loose draws 429s). N is what the run had accepted within W when
-// refused, relearned at every refusal so a lowered limit is followed at once. A raised limit draws
-// no refusal, so every PROBE_MS the budget doubles until the next 429 measures it again.
+// refused. A raised limit draws no refusal, so every PROBE_WINDOWS windows the budget doubles until
+// the next 429 measures it again. A 429 while the budget still had room proves it wrong (a fixed
+// window already under way when the run began, a lowered limit, other clients of the same
+// tenant): the budget is dropped for the run, and the pace and Retry-After hold the run as before.
 
 /** Starts kept: enough for a window of this many requests. */
 const MAX_LOG = 50_000;
@@ -101,6 +103,14 @@ export function createWindowBudget(): WindowBudget {
       learning = false;
       if (windowMs === undefined) return;
       const accepted = acceptedWithin(at - windowMs, at);
+      if (limit !== undefined && !probing && accepted < limit) {
+        // Refused with room left in the budget: W or N is wrong (a fixed window that was already
+        // under way when the run began looks shorter than it is; a lowered limit; other clients
+        // of the tenant). The budget is dropped for this run; pace and Retry-After hold the run.
+        windowMs = undefined;
+        limit = undefined;
+        return;
+      }
       limit = probing || limit === undefined ? accepted : Math.min(limit, accepted);
       probing = false;
       if (limit < MIN_LIMIT) limit = undefined;
