@@ -61,27 +61,7 @@ export function createWindowBudget(): WindowBudget {
 
   /** Starts in (from, to], by binary search: the log is in start order. */
   function acceptedWithin(from: number, to: number): number {
-    return firstAfter(to) - firstAfter(from);
-  }
-
-  /** Index of the first start later than `t`. */
-  function firstAfter(t: number): number {
-    let low = 0;
-    let high = starts.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (starts[middle] <= t) low = middle + 1;
-      else high = middle;
-    }
-    return low;
-  }
-
-  function removeStart(at: number): void {
-    for (let i = starts.length - 1; i >= 0; i--)
-      if (starts[i] === at) {
-        starts.splice(i, 1);
-        return;
-      }
+    return firstAfter(starts, to) - firstAfter(starts, from);
   }
 
   return {
@@ -91,7 +71,7 @@ export function createWindowBudget(): WindowBudget {
       if (starts.length > MAX_LOG) starts = starts.slice(-MAX_LOG / 2);
     },
     refused(at, retryAfterMs, windowLimiter) {
-      removeStart(at);
+      removeStart(starts, at);
       if (first === undefined) return;
       if (learning) {
         windowLow = Math.max(windowLow, at + retryAfterMs - 1_000 - first);
@@ -128,9 +108,29 @@ export function createWindowBudget(): WindowBudget {
       // The oldest of the last `limit` acceptances within W leaves the window at its start + W.
       const inWindow = acceptedWithin(now - windowMs, now);
       if (inWindow < limit) return 0;
-      let seen = 0;
-      for (let i = starts.length - 1; i >= 0; i--) if (++seen === limit) return starts[i] + windowMs;
-      return 0;
+      const end = firstAfter(starts, now);
+      return end >= limit ? starts[end - limit] + windowMs : 0;
     },
   };
+}
+
+/** Index of the first of `starts` (in time order) later than `t`. */
+function firstAfter(starts: number[], t: number): number {
+  let low = 0;
+  let high = starts.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (starts[middle] <= t) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** A refused request took nothing from the window: it leaves the log (searched from the newest). */
+function removeStart(starts: number[], at: number): void {
+  for (let i = starts.length - 1; i >= 0; i--)
+    if (starts[i] === at) {
+      starts.splice(i, 1);
+      return;
+    }
 }
