@@ -213,16 +213,21 @@ describe("the progress display", () => {
     // A window limiter: its Retry-After counts down to the window's end, which holds the whole
     // run (one row's constant Retry-After holds only that row, and shows no pause).
     sim.setRateLimit({ kind: "fixed-window", limit: 20, windowSeconds: 3 });
-    const { code, output } = await runOnPty([
-      "run",
-      input,
-      "--base-url",
-      sim.url,
-      "--max-attempts",
-      "2",
-      "--concurrency",
-      "2",
-    ]).finally(() => sim.setRateLimit(null));
+    const { code, output } = await runOnPty(
+      [
+        "run",
+        input,
+        "--base-url",
+        sim.url,
+        "--max-attempts",
+        "2",
+        "--concurrency",
+        "2",
+        // The window holds the run for about 15 s (its rows are sent twice: confirm, then the
+        // check of an already-confirmed customer); the kill is only for a hung run.
+      ],
+      40_000,
+    ).finally(() => sim.setRateLimit(null));
     expect(code).toBe(1);
     expect(output).toContain("\r\x1b[2K");
     expect(output).toMatch(

@@ -59,3 +59,31 @@ describe("rate controller when the limit changes in the middle of a run", () => 
     },
   );
 });
+
+describe("rate controller against a fixed window already under way when the run begins (a re-run)", () => {
+  // The opening countdown then ends early and says the window is shorter than it is; the budget
+  // learned from it is dropped at the first 429 it did not expect, and the pace and Retry-After
+  // hold the run from there. Below the matrix's bar: held here to the figures measured, so that
+  // they cannot get worse unnoticed (README.md, "Rate limits", states them).
+  const cases = [
+    { headStartMs: 1_500, limit: 100, windowSeconds: 5, share: 0.89 },
+    { headStartMs: 3_500, limit: 100, windowSeconds: 5, share: 0.89 },
+    { headStartMs: 1_500, limit: 1_200, windowSeconds: 60, share: 0.94 },
+  ];
+  it.each(
+    cases.map((c) => [`${c.limit}/${c.windowSeconds} s, ${c.headStartMs / 1000} s under way`, c] as const),
+  )("%s", async (_name, c) => {
+    const f = await runRateCase({
+      name: _name,
+      limit: { kind: "fixed-window", limit: c.limit, windowSeconds: c.windowSeconds },
+      concurrency: 32,
+      seconds: c.windowSeconds * 12,
+      headStartMs: c.headStartMs,
+    });
+    if (process.env.RATE_FIGURES)
+      console.log(`${_name}: share ${f.share.toFixed(3)} 429 ${(f.throttledShare * 100).toFixed(1)}%`);
+    expect(f.failedRows).toBe(0);
+    expect(f.share).toBeGreaterThanOrEqual(c.share);
+    expect(f.throttledShare).toBeLessThanOrEqual(0.05);
+  });
+});

@@ -44,6 +44,8 @@ export interface WindowBudget {
   freeAt(now: number): number;
   /** N and W are learned: the budget, not the pace, holds the run to the limit. */
   readonly known: boolean;
+  /** N / W in requests per second once learned: the pace never needs to be lower. */
+  readonly perSecond: number | undefined;
 }
 
 export function createWindowBudget(): WindowBudget {
@@ -98,6 +100,9 @@ export function createWindowBudget(): WindowBudget {
     },
     get known() {
       return windowMs !== undefined && limit !== undefined;
+    },
+    get perSecond() {
+      return windowMs !== undefined && limit !== undefined ? (limit * 1000) / windowMs : undefined;
     },
     freeAt(now) {
       if (windowMs === undefined || limit === undefined) return 0;

@@ -155,7 +155,11 @@ class AdaptiveRate implements RateController {
       if (now - this.lastWaitingAt < DEMAND_MS) this.tau += now - from;
       this.lastAdvance = now;
     }
-    return Math.min(Math.max(MIN_RATE, this.curve.at(this.tau)), this.ceiling);
+    // A learned window budget holds the run to the limit by itself. A pace below its average
+    // (cut before the budget was learned, e.g. by a window already under way when the run
+    // began) would leave part of every window unused while the curve climbs back.
+    const learned = this.windowLimiter ? (this.budget.perSecond ?? 0) : 0;
+    return Math.min(Math.max(MIN_RATE, learned, this.curve.at(this.tau)), this.ceiling);
   }
 
   /** A 429 to a request that started after the last round was noticed: slow down. */

@@ -23,6 +23,8 @@ export interface RateCase {
   maxAttempts?: number;
   maxRpm?: number;
   seed?: number;
+  /** The limiter began this long before the run (a window already under way, e.g. a re-run). */
+  headStartMs?: number;
 }
 
 export interface RateFigures {
@@ -58,9 +60,11 @@ export function rowsFor(spec: RateLimit, seconds: number): number {
  * The oracle: each request sent at the first millisecond the limiter (the same class, fresh)
  * accepts it. Bounded by the ideal duration in ms plus the row count.
  */
-export function idealMs(spec: RateLimit, rows: number): number {
+export function idealMs(spec: RateLimit, rows: number, headStartMs = 0): number {
   let t = 0;
-  const limiter = createLimiter(spec, () => t);
+  let headStart = 0;
+  const limiter = createLimiter(spec, () => t + headStart);
+  headStart = headStartMs;
   const maxSteps = rows * 10 + 100_000_000;
   for (let sent = 0, step = 0; sent < rows && step < maxSteps; step++) {
     if (limiter.take() === 0) sent++;
@@ -75,7 +79,9 @@ export async function runRateCase(c: RateCase): Promise<RateFigures> {
   const rows = c.rows ?? rowsFor(c.limit, c.seconds ?? 20);
   const [minLatency, maxLatency] = c.latencyMs ?? [5, 20];
   const policy = { ...DEFAULT_RETRY, maxAttempts: c.maxAttempts ?? 6 };
-  const limiter = createLimiter(c.limit, () => clock.now());
+  let headStart = 0;
+  const limiter = createLimiter(c.limit, () => clock.now() + headStart);
+  headStart = c.headStartMs ?? 0;
   const rate = createRateController({ clock, maxRpm: c.maxRpm });
   const slot = pLimit(c.concurrency);
   const starts: RateFigures["starts"] = [];
@@ -127,7 +133,7 @@ export async function runRateCase(c: RateCase): Promise<RateFigures> {
       void row().finally(() => finished++);
     }
   })();
-  const limitMs = (idealMs(c.limit, rows) + 600_000) * 4;
+  const limitMs = (idealMs(c.limit, rows, c.headStartMs) + 600_000) * 4;
   const pace: RateFigures["pace"] = [];
   for (let t = 1_000; finished < rows && t <= limitMs; t += 1_000) {
     await clock.advanceTo(t);
@@ -136,7 +142,7 @@ export async function runRateCase(c: RateCase): Promise<RateFigures> {
   if (finished < rows) throw new Error(`${c.name}: ${rows - finished} rows unfinished after ${limitMs} ms`);
 
   const elapsedMs = starts[starts.length - 1].at - starts[0].at;
-  const ideal = idealMs(c.limit, rows);
+  const ideal = idealMs(c.limit, rows, c.headStartMs);
   return {
     rows,
     requests: starts.length,
