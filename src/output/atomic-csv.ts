@@ -24,7 +24,7 @@ export interface CsvFormat {
 }
 
 /** Makes a rename durable (POSIX); directories cannot be opened this way on Windows. */
-function syncDir(file: string): void {
+export function syncDir(file: string): void {
   let fd: number | undefined;
   try {
     fd = fs.openSync(nodePath.dirname(nodePath.resolve(file)), "r");

@@ -1,6 +1,7 @@
 import { escapeFormula } from "../input/escape.js";
 import { FAILED_STATUSES, RESULT_COLUMNS, type Outcome, type RowFacts } from "../types.js";
 import { createAtomicCsv, type AtomicCsv, type CsvFormat } from "./atomic-csv.js";
+import { createThreadedCsv } from "./threaded-csv.js";
 
 /** Counts of what was written, for the summary and the "nothing lost" check. */
 export interface WrittenCounts {
@@ -85,11 +86,17 @@ export function createResultsWriter(options: {
   columns: readonly string[];
   /** Written like the input (delimiter, BOM), so the spreadsheet that made it opens it alike. */
   format?: CsvFormat;
+  /**
+   * Quote and write on a second thread (threaded-csv.ts): for a producer that keeps its own
+   * thread busy (validate), not for a run, which mostly waits for the network.
+   */
+  thread?: boolean;
 }): ResultsWriter {
   const header = [...options.columns.map(escapeFormula), ...RESULT_COLUMNS];
-  const results: AtomicCsv = createAtomicCsv(options.out, header, options.format);
+  const open = options.thread ? createThreadedCsv : createAtomicCsv;
+  const results: AtomicCsv = open(options.out, header, options.format);
   const failed: AtomicCsv | undefined = options.failedOut
-    ? createAtomicCsv(options.failedOut, header, options.format)
+    ? open(options.failedOut, header, options.format)
     : undefined;
   const pending = new Map<number, { cells: readonly string[]; outcome: Outcome; facts: RowFacts }>();
   const counts: WrittenCounts = { rows: 0, failedRows: 0, byStatus: {}, byError: new Map(), skippedBy: {} };
