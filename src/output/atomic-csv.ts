@@ -10,6 +10,8 @@ import { replaceFile } from "../replace-file.js";
  * leaves a half-written file under the real name.
  */
 export interface AtomicCsv {
+  /** True when write() is done with the record's array once it returns: the caller may reuse it. */
+  readonly copiesRecords?: boolean;
   /** Write one record; resolves at once unless the disk is behind (backpressure). */
   write(record: readonly string[]): Promise<void> | undefined;
   /** Flush, fsync, rename to the final path. */

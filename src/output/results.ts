@@ -38,10 +38,12 @@ const resultCell = (value: string | number | undefined): string =>
   value === undefined ? "" : escapeFormula(String(value));
 
 /** The record written for a row: its input cells (escaped), then the result columns. */
-function recordOf(cells: readonly string[], outcome: Outcome, facts: RowFacts): string[] {
+function recordOf(cells: readonly string[], outcome: Outcome, facts: RowFacts, reuse?: string[]): string[] {
   // Built in place: three arrays per row (map, result cells, spread) showed in the collector's
   // share on files of hundreds of thousands of rows.
-  const record = new Array<string>(cells.length + RESULT_COLUMNS.length);
+  const size = cells.length + RESULT_COLUMNS.length;
+  const record = reuse ?? new Array<string>(size);
+  record.length = size;
   let at = 0;
   for (const cell of cells) record[at++] = escapeFormula(cell);
   record[at++] = String(outcome.rowNumber);
@@ -80,7 +82,7 @@ function tally(counts: WrittenCounts, outcome: Outcome): void {
     counts.skippedBy[outcome.errorCode] = (counts.skippedBy[outcome.errorCode] ?? 0) + 1;
 }
 
-export function createResultsWriter(options: {
+export interface ResultsFiles {
   out: string;
   failedOut?: string;
   columns: readonly string[];
@@ -91,7 +93,9 @@ export function createResultsWriter(options: {
    * thread busy (validate), not for a run, which mostly waits for the network.
    */
   thread?: boolean;
-}): ResultsWriter {
+}
+
+export function createResultsWriter(options: ResultsFiles): ResultsWriter {
   const header = [...options.columns.map(escapeFormula), ...RESULT_COLUMNS];
   const open = options.thread ? createThreadedCsv : createAtomicCsv;
   const results: AtomicCsv = open(options.out, header, options.format);
@@ -102,11 +106,14 @@ export function createResultsWriter(options: {
   const counts: WrittenCounts = { rows: 0, failedRows: 0, byStatus: {}, byError: new Map(), skippedBy: {} };
   const known: Record<string, number> = {};
   let nextRow = 1;
+  /** One array for every record when the files copy what they are given at once. */
+  const scratch =
+    results.copiesRecords && (!failed || failed.copiesRecords) ? new Array<string>() : undefined;
   /** The wait for a full buffer to drain, shared by every put() that met it. */
   let drain: Promise<void> | undefined;
 
   function writeOne(cells: readonly string[], outcome: Outcome, facts: RowFacts): Promise<void> | undefined {
-    const record = recordOf(cells, outcome, facts);
+    const record = recordOf(cells, outcome, facts, scratch);
     tally(counts, outcome);
     let wait = results.write(record);
     if (failed && FAILED_STATUSES.has(outcome.status)) {

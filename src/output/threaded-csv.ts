@@ -48,6 +48,8 @@ export function createThreadedCsv(
 }
 
 class ThreadedCsv implements AtomicCsv {
+  /** Packed at once into the batch's one string. */
+  readonly copiesRecords = true;
   private readonly tmp: string;
   private readonly fd: number;
   private readonly worker: Worker;
