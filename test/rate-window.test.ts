@@ -13,15 +13,23 @@ function startMany(
   for (let i = 0; i < count; i++) budget.started(from + i * everyMs);
 }
 
+/**
+ * A budget that learned N = 100 and W = 5.1 s: 100 accepted in the first 990 ms of a 5 s window,
+ * then two refusals counting down to its end (W in (4.2 s, 5.2 s], then in (4.1 s, 5.1 s]).
+ */
+function learnedBudget(): ReturnType<typeof createWindowBudget> {
+  const budget = createWindowBudget();
+  startMany(budget, 0, 100, 10);
+  budget.started(1_200);
+  budget.refused(1_200, 4_000, false);
+  budget.started(2_100);
+  budget.refused(2_100, 3_000, true);
+  return budget;
+}
+
 describe("window budget", () => {
   it("learns N and W from the opening countdown and replays the acceptances one window later", () => {
-    const budget = createWindowBudget();
-    // 100 accepted in the first 990 ms of a 5 s window, then refusals counting down to its end.
-    startMany(budget, 0, 100, 10);
-    budget.started(1_200);
-    budget.refused(1_200, 4_000, false); // W in (4.2 s, 5.2 s]
-    budget.started(2_100);
-    budget.refused(2_100, 3_000, true); // W in (4.1 s, 5.1 s]: a countdown, W = 5.1 s
+    const budget = learnedBudget();
     expect(budget.known).toBe(true);
     // Full: the next start waits until the oldest acceptance (at 0) leaves the window.
     expect(budget.freeAt(2_200)).toBe(5_100);
@@ -52,12 +60,7 @@ describe("window budget", () => {
   });
 
   it("drops the budget when refused with room left in it (a lowered limit, a window under way)", () => {
-    const budget = createWindowBudget();
-    startMany(budget, 0, 100, 10);
-    budget.started(1_200);
-    budget.refused(1_200, 4_000, false);
-    budget.started(2_100);
-    budget.refused(2_100, 3_000, true);
+    const budget = learnedBudget();
     expect(budget.known).toBe(true);
     // Later, a refusal with only 40 accepted in the last window: the budget was wrong.
     startMany(budget, 20_000, 40, 10);
@@ -68,12 +71,7 @@ describe("window budget", () => {
   });
 
   it("doubles after two windows without a refusal, to find a raised limit", () => {
-    const budget = createWindowBudget();
-    startMany(budget, 0, 100, 10);
-    budget.started(1_200);
-    budget.refused(1_200, 4_000, false);
-    budget.started(2_100);
-    budget.refused(2_100, 3_000, true);
+    const budget = learnedBudget();
     // Two windows (10.2 s) after the last refusal the budget is 200: 199 more fit in 5.1 s.
     expect(budget.freeAt(12_400)).toBe(0);
     startMany(budget, 12_400, 199, 1);
