@@ -2,6 +2,7 @@
 // Pure: a customer and what its agreement list said in, a row (or nothing) out.
 
 import type { AgreementRecord, CustomerSummary } from "../partner-center/customer-list.js";
+import { FIELDS } from "../types.js";
 
 /**
  * missing: customers with no confirmation of the agreement type on record;
@@ -19,14 +20,12 @@ export type Lookup = { readonly records: readonly AgreementRecord[] } | { readon
 /** Why a customer is in the file. */
 export type Reason = "no-confirmation" | "older" | "current" | "lookup-failed";
 
-/** The pending file's columns: the input columns to fill first, then what helps filling them. */
+/**
+ * The pending file's columns: the input columns to fill first (the fields `run` reads, so a filled
+ * file runs as it is), then what helps filling them.
+ */
 export const PENDING_COLUMNS = [
-  "customerTenantId",
-  "firstName",
-  "lastName",
-  "email",
-  "phoneNumber",
-  "dateAgreed",
+  ...FIELDS,
   "companyName",
   "domain",
   "lastDateAgreed",
