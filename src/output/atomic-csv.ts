@@ -25,8 +25,20 @@ export interface CsvFormat {
   readonly bom?: boolean;
 }
 
+/** A finished temporary file onto its final path: its data on disk first, then the rename. */
+export async function publishFile(tmp: string, path: string): Promise<void> {
+  const fd = fs.openSync(tmp, "r");
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  await replaceFile(tmp, path);
+  syncDir(path);
+}
+
 /** Makes a rename durable (POSIX); directories cannot be opened this way on Windows. */
-export function syncDir(file: string): void {
+function syncDir(file: string): void {
   let fd: number | undefined;
   try {
     fd = fs.openSync(nodePath.dirname(nodePath.resolve(file)), "r");
@@ -100,14 +112,7 @@ export function createAtomicCsv(path: string, header: readonly string[], format:
       file.end();
       await done;
       if (failure) throw failure;
-      const fd = fs.openSync(tmp, "r");
-      try {
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      await replaceFile(tmp, path);
-      syncDir(path);
+      await publishFile(tmp, path);
     },
     discard() {
       file.destroy();

@@ -1,8 +1,7 @@
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { replaceFile } from "../replace-file.js";
-import { createAtomicCsv, syncDir, type AtomicCsv, type CsvFormat } from "./atomic-csv.js";
+import { createAtomicCsv, publishFile, type AtomicCsv, type CsvFormat } from "./atomic-csv.js";
 import type { WriterAnswer, WriterSetup } from "./csv-writer-thread.js";
 import { RecordPacker } from "./packed-records.js";
 
@@ -114,14 +113,7 @@ class ThreadedCsv implements AtomicCsv {
     if (this.packer.records > 0) this.send();
     await this.settle(0);
     await this.stop();
-    const check = fs.openSync(this.tmp, "r");
-    try {
-      fs.fsyncSync(check);
-    } finally {
-      fs.closeSync(check);
-    }
-    await replaceFile(this.tmp, this.path);
-    syncDir(this.path);
+    await publishFile(this.tmp, this.path);
   }
 
   discard(): void {
