@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { resolveRunConfig } from "../src/config.js";
 import { canRedraw, progressLine, startProgress } from "../src/output/progress.js";
+import { startPendingProgress } from "../src/pending/progress.js";
 import { exitCodeOf, formatSummary, summarize, type SummaryJson } from "../src/output/summary.js";
 import type { WrittenCounts } from "../src/output/results.js";
 import type { RunReport, Snapshot } from "../src/output/report.js";
@@ -294,18 +295,19 @@ describe("startProgress on a resumed run", () => {
   });
 });
 
+/** A stderr that keeps what is written to it. */
+function fakeStream(isTTY: boolean) {
+  const writes: string[] = [];
+  const stream = {
+    isTTY,
+    columns: 60,
+    write: (s: string) => (writes.push(s), true),
+  } as unknown as NodeJS.WriteStream;
+  return { stream, writes };
+}
+
 describe("startProgress without a terminal", () => {
   afterEach(() => vi.useRealTimers());
-
-  function fakeStream(isTTY: boolean) {
-    const writes: string[] = [];
-    const stream = {
-      isTTY,
-      columns: 60,
-      write: (s: string) => (writes.push(s), true),
-    } as unknown as NodeJS.WriteStream;
-    return { stream, writes };
-  }
 
   it("prints a plain line every 30 s, one when a throttling pause begins, and no control characters", () => {
     vi.useFakeTimers({ now: 0 });
@@ -403,5 +405,60 @@ describe("exitCodeOf", () => {
     expect(exitCodeOf(report({ confirmed: 1, "not-run": 4 }, { kind: "interrupted", message: "m" }))).toBe(
       130,
     );
+  });
+});
+
+describe("pending's progress display", () => {
+  afterEach(() => vi.useRealTimers());
+  const pendingSnap = (checked: number, pausedUntil = 0) => ({
+    read: 500,
+    checked,
+    needConfirmation: 40,
+    pausedUntil,
+    breakerOpen: false,
+  });
+
+  it("redraws one line on a terminal with the customers checked per second, and clears it when stopped", () => {
+    vi.useFakeTimers({ now: 0 });
+    const { stream, writes } = fakeStream(true);
+    Object.assign(stream, { columns: 120 });
+    let s = pendingSnap(0);
+    const stop = startPendingProgress(
+      () => s,
+      stream,
+      () => Date.now(),
+    );
+    vi.advanceTimersByTime(250);
+    expect(writes).toEqual([
+      "\r\x1b[2K500 customers read · 0 checked · 40 need a confirmation · 0.0 customers/s",
+    ]);
+    s = pendingSnap(100);
+    vi.advanceTimersByTime(250);
+    expect(writes[1]).toBe(
+      "\r\x1b[2K500 customers read · 100 checked · 40 need a confirmation · 400.0 customers/s",
+    );
+    stop();
+    expect(writes[writes.length - 1]).toBe("\r\x1b[2K");
+    vi.advanceTimersByTime(10_000);
+    expect(writes).toHaveLength(3);
+  });
+
+  it("prints a plain line every 30 s without a terminal, none sooner for a pause", () => {
+    vi.useFakeTimers({ now: 0 });
+    const { stream, writes } = fakeStream(false);
+    let s = pendingSnap(0);
+    const stop = startPendingProgress(
+      () => s,
+      stream,
+      () => Date.now(),
+    );
+    s = pendingSnap(300, 60_000);
+    vi.advanceTimersByTime(29_000);
+    expect(writes).toEqual([]);
+    vi.advanceTimersByTime(1_000);
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toMatch(/^500 customers read · 300 checked · .* waiting \d+ s \(API throttling\)\n$/);
+    stop();
+    expect(writes).toHaveLength(1);
   });
 });

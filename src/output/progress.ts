@@ -49,40 +49,48 @@ export function progressLine(snapshot: Snapshot, rate: number | undefined, now: 
   return parts.join(" · ");
 }
 
-/** Rows decided per second over the samples kept; undefined while they span too little time. */
-function rateOf(samples: readonly { at: number; decided: number }[]): number | undefined {
-  const first = samples[0];
-  const last = samples[samples.length - 1];
-  if (last.at - first.at < RATE_KNOWN_MS) return undefined;
-  return ((last.decided - first.decided) * 1000) / (last.at - first.at);
+/** What a progress display shows at one moment. */
+export interface DisplayFrame {
+  /** Items done so far: the rate is measured on it. */
+  readonly count: number;
+  /** A throttling pause is on; when given, a plain line comes sooner as one begins. */
+  readonly paused?: boolean;
+  /**
+   * The line, given the items per second over the last ~10 s (0 before two samples) and the
+   * time that rate rests on; undefined when there is nothing to show yet.
+   */
+  line(perSecond: number, spanMs: number): string | undefined;
 }
 
 /**
- * Progress on stderr: where it can be redrawn (canRedraw), one line redrawn in place (cut to the
- * terminal's width, so `\r` really returns to its start); otherwise a plain line every PLAIN_MS,
- * and one when a throttling pause begins. Returns the function that stops it and clears the line.
+ * A line on stderr kept up to date: where it can be redrawn (canRedraw), redrawn in place (cut to
+ * the terminal's width, so `\r` really returns to its start); otherwise a plain line every
+ * PLAIN_MS, and one when a throttling pause begins. Returns the function that stops it and clears
+ * the line. `run` and `pending` each give it their own frame.
  */
-export function startProgress(
-  snapshot: () => Snapshot,
+export function startLineDisplay(
+  frame: (at: number) => DisplayFrame,
   stream: NodeJS.WriteStream,
   now: () => number = Date.now,
   redraw: boolean = stream.isTTY === true,
 ): () => void {
-  const samples: { at: number; decided: number }[] = [];
+  const samples: { at: number; count: number }[] = [];
   let lastPlain = now();
   let wasPaused = false;
   let stopped = false;
   const draw = () => {
     const at = now();
-    const current = snapshot();
-    samples.push({ at, decided: current.decidedNow });
+    const current = frame(at);
+    samples.push({ at, count: current.count });
     while (samples.length > 2 && at - samples[0].at > RATE_WINDOW_MS) samples.shift();
-    const rate = rateOf(samples);
-    const paused = current.pausedUntil > at;
+    const first = samples[0];
+    const spanMs = at - first.at;
+    const perSecond = spanMs > 0 ? ((current.count - first.count) * 1000) / spanMs : 0;
+    const paused = current.paused === true;
     const pauseBegan = paused && !wasPaused;
     wasPaused = paused;
-    if (current.total === 0) return; // still reading the file: nothing to show yet
-    const line = progressLine(current, rate, at);
+    const line = current.line(perSecond, spanMs);
+    if (line === undefined) return;
     if (redraw) {
       const width = stream.columns && stream.columns > 1 ? stream.columns - 1 : 200;
       stream.write(`\r\x1b[2K${line.length > width ? `${line.slice(0, width - 1)}…` : line}`);
@@ -99,4 +107,30 @@ export function startProgress(
     clearInterval(timer);
     if (redraw) stream.write("\r\x1b[2K");
   };
+}
+
+/** The run's progress (startLineDisplay): rows decided by this process, an ETA, the pause. */
+export function startProgress(
+  snapshot: () => Snapshot,
+  stream: NodeJS.WriteStream,
+  now: () => number = Date.now,
+  redraw: boolean = stream.isTTY === true,
+): () => void {
+  return startLineDisplay(
+    (at) => {
+      const current = snapshot();
+      return {
+        count: current.decidedNow,
+        paused: current.pausedUntil > at,
+        // Still reading the file: nothing to show yet. The rate is shown once it rests on a second.
+        line: (perSecond, spanMs) =>
+          current.total === 0
+            ? undefined
+            : progressLine(current, spanMs < RATE_KNOWN_MS ? undefined : perSecond, at),
+      };
+    },
+    stream,
+    now,
+    redraw,
+  );
 }

@@ -3,6 +3,8 @@
 // The list's length is unknown until its last page, so the line counts up instead of showing a
 // share or an ETA.
 
+import { startLineDisplay } from "../output/progress.js";
+
 export interface PendingSnapshot {
   readonly read: number;
   readonly checked: number;
@@ -10,12 +12,6 @@ export interface PendingSnapshot {
   readonly pausedUntil: number;
   readonly breakerOpen: boolean;
 }
-
-/** Redraw rate on a terminal; without one, a plain line at most this often. */
-const TTY_MS = 250;
-const PLAIN_MS = 30_000;
-/** The speed is measured over the last ~10 s, so it follows throttling. */
-const RATE_WINDOW_MS = 10_000;
 
 const count = (n: number) => n.toLocaleString("en-US");
 
@@ -32,38 +28,20 @@ export function pendingProgressLine(s: PendingSnapshot, perSecond: number, now: 
   return parts.join(" · ");
 }
 
-/** Starts the display; returns the function that stops it and clears the line. */
+/** Starts the display (startLineDisplay, as run's); returns the function that stops it and clears the line. */
 export function startPendingProgress(
   snapshot: () => PendingSnapshot,
   stream: NodeJS.WriteStream,
   now: () => number = Date.now,
   redraw: boolean = stream.isTTY === true,
 ): () => void {
-  const samples: { at: number; checked: number }[] = [];
-  let lastPlain = now();
-  const draw = () => {
-    const at = now();
-    const s = snapshot();
-    samples.push({ at, checked: s.checked });
-    while (samples.length > 2 && at - samples[0].at > RATE_WINDOW_MS) samples.shift();
-    const first = samples[0];
-    const perSecond = at > first.at ? ((s.checked - first.checked) * 1000) / (at - first.at) : 0;
-    const line = pendingProgressLine(s, perSecond, at);
-    if (redraw) {
-      const width = stream.columns && stream.columns > 1 ? stream.columns - 1 : 200;
-      stream.write(`\r\x1b[2K${line.length > width ? `${line.slice(0, width - 1)}…` : line}`);
-    } else if (at - lastPlain >= PLAIN_MS) {
-      lastPlain = at;
-      stream.write(`${line}\n`);
-    }
-  };
-  const timer = setInterval(draw, redraw ? TTY_MS : 1000);
-  timer.unref();
-  let stopped = false;
-  return () => {
-    if (stopped) return;
-    stopped = true;
-    clearInterval(timer);
-    if (redraw) stream.write("\r\x1b[2K");
-  };
+  return startLineDisplay(
+    (at) => {
+      const current = snapshot();
+      return { count: current.checked, line: (perSecond) => pendingProgressLine(current, perSecond, at) };
+    },
+    stream,
+    now,
+    redraw,
+  );
 }
