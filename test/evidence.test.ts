@@ -2,12 +2,12 @@
 // cap (src/partner-center/client.ts) against a tiny local server, and the Retry-After bound
 // (src/run/retry.ts).
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { createClient, MAX_BODY_BYTES, type Attempt, type CallKind } from "../src/partner-center/client.js";
 import { MAX_RETRY_AFTER_MS, parseRetryAfter, verdictOf } from "../src/partner-center/verdict.js";
 import { systemClock } from "../src/run/clock.js";
 import type { TokenProvider } from "../src/auth/types.js";
+import { closeServers, listenOnLoopback } from "./helpers/cli.js";
 
 const NOW = Date.UTC(2026, 2, 1);
 const SENT = ["Tania", "Carr", "tania@contoso.example", "+1 425 555 0100"];
@@ -84,13 +84,7 @@ describe("a 2xx is a confirmation only when it carries the Agreement", () => {
 });
 
 describe("the response-body cap", () => {
-  const servers: http.Server[] = [];
-  afterAll(() => {
-    for (const s of servers) {
-      s.closeAllConnections();
-      s.close();
-    }
-  });
+  afterAll(() => closeServers());
 
   /** A server answering every request with `status` and a body of `bytes` bytes, streamed in chunks. */
   async function bigBodyServer(status: number, bytes: number, announce: boolean): Promise<string> {
@@ -112,9 +106,7 @@ describe("the response-body cap", () => {
       };
       more();
     });
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return listenOnLoopback(server);
   }
 
   const tokens: TokenProvider = {

@@ -4,13 +4,14 @@
 // customer: faults must never produce a second record, a false `failed` or a wrong userId.
 import http from "node:http";
 import path from "node:path";
-import type { AddressInfo } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { CURRENT_MCA_TEMPLATE_ID, type Simulator } from "../src/simulator/index.js";
 import { userIdOf } from "../src/simulator/store.js";
 import { generatedTenantId, writeGeneratedCsv } from "../src/demo/generate.js";
 import {
+  closeServers,
   closeSimulators,
+  listenOnLoopback,
   readCsv,
   removeTempDirs,
   trackedSimulator,
@@ -21,14 +22,10 @@ import {
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const servers: http.Server[] = [];
 const sim = trackedSimulator;
 afterAll(async () => {
   await closeSimulators();
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    s.close();
-  }
+  closeServers();
   removeTempDirs();
 });
 
@@ -210,9 +207,7 @@ describe("Retry-After end to end", () => {
         res.end(JSON.stringify({ userId: crypto.randomUUID() }));
       });
     });
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const url = await listenOnLoopback(server);
     return { url, arrivals };
   }
 

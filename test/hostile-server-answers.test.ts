@@ -5,18 +5,21 @@
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import type { AddressInfo } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { CURRENT_MCA_TEMPLATE_ID } from "../src/simulator/index.js";
-import { readCsv, removeTempDirs, runCli, tempDir, type CliResult } from "./helpers/cli.js";
+import {
+  closeServers,
+  listenOnLoopback,
+  readCsv,
+  removeTempDirs,
+  runCli,
+  tempDir,
+  type CliResult,
+} from "./helpers/cli.js";
 
 const TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwYXJ0bmVyIn0.SECRETSIGNATURE";
-const servers: http.Server[] = [];
 afterAll(() => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    s.close();
-  }
+  closeServers();
   removeTempDirs();
 });
 
@@ -46,9 +49,7 @@ async function hostile(handler: Handler): Promise<{ url: string; seen: Seen[] }>
       handler(s, res);
     });
   });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+  return { url: await listenOnLoopback(server), seen };
 }
 
 const CONTACTS = [

@@ -4,12 +4,13 @@
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import type { AddressInfo } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { writeGeneratedCsv } from "../src/demo/generate.js";
 import { CURRENT_MCA_TEMPLATE_ID } from "../src/simulator/index.js";
 import {
+  closeServers,
   closeSimulators,
+  listenOnLoopback,
   readCsv,
   removeTempDirs,
   runCli,
@@ -19,13 +20,9 @@ import {
 
 const ENV = { PARTNER_CENTER_ACCESS_TOKEN: "test-token" };
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const servers: http.Server[] = [];
 afterAll(async () => {
   await closeSimulators();
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    s.close();
-  }
+  closeServers();
   removeTempDirs();
 });
 
@@ -77,9 +74,7 @@ async function scriptedApi(options: { forgets?: boolean; list: "record" | "fails
       });
     });
   });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, posts, lists: () => lists };
+  return { url: await listenOnLoopback(server), posts, lists: () => lists };
 }
 
 async function runOne(

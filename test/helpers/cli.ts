@@ -2,6 +2,8 @@
 // directories, and results files read back as objects. `npm test` builds dist/ first.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import type http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -114,4 +116,20 @@ export async function trackedSimulator(options: SimulatorOptions = {}): Promise<
 
 export async function closeSimulators(): Promise<void> {
   await Promise.all(simulators.splice(0).map((s) => s.close()));
+}
+
+const servers: http.Server[] = [];
+
+/** A test's own server on 127.0.0.1, port 0, that closeServers() (in afterAll) shuts down; its URL. */
+export async function listenOnLoopback(server: http.Server): Promise<string> {
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+export function closeServers(): void {
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    s.close();
+  }
 }
