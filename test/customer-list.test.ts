@@ -3,12 +3,8 @@
 // and parsers that read it.
 import { afterEach, describe, expect, it } from "vitest";
 import got, { type Response } from "got";
-import {
-  generatedCustomer,
-  startSimulator,
-  type Simulator,
-  type SimulatorOptions,
-} from "../src/simulator/index.js";
+import { generatedCustomer, type Simulator } from "../src/simulator/index.js";
+import { closeSimulators, trackedSimulator } from "./helpers/cli.js";
 import { createClient, type CustomerPageRequest } from "../src/partner-center/client.js";
 import { parseAgreementRecords, parseCustomerPage } from "../src/partner-center/customer-list.js";
 
@@ -20,16 +16,8 @@ const IDS = {
   correlationId: "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
 };
 
-const sims: Simulator[] = [];
-afterEach(async () => {
-  await Promise.all(sims.splice(0).map((s) => s.close()));
-});
-
-async function start(options?: SimulatorOptions): Promise<Simulator> {
-  const sim = await startSimulator(options);
-  sims.push(sim);
-  return sim;
-}
+const start = trackedSimulator;
+afterEach(() => closeSimulators());
 
 function get(sim: Simulator, path: string, headers: Record<string, string | undefined> = {}) {
   return got(`${sim.url}${path}`, { ...OPTS, headers: { ...HEADERS, ...headers } });

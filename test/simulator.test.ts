@@ -1,26 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import got, { type Response } from "got";
-import {
-  startSimulator,
-  CURRENT_MCA_TEMPLATE_ID,
-  type Simulator,
-  type SimulatorOptions,
-} from "../src/simulator/index.js";
+import { CURRENT_MCA_TEMPLATE_ID, startSimulator, type Simulator } from "../src/simulator/index.js";
+import { closeSimulators, trackedSimulator } from "./helpers/cli.js";
 
 const MCA = "MicrosoftCustomerAgreement";
 const CUSTOMER = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b";
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-const sims: Simulator[] = [];
-afterEach(async () => {
-  await Promise.all(sims.splice(0).map((s) => s.close()));
-});
-
-async function start(options?: SimulatorOptions): Promise<Simulator> {
-  const sim = await startSimulator(options);
-  sims.push(sim);
-  return sim;
-}
+const start = trackedSimulator;
+afterEach(() => closeSimulators());
 
 const HEADERS = { authorization: "Bearer token", "ms-contract-version": "v1", accept: "application/json" };
 const OPTS = { retry: { limit: 0 }, throwHttpErrors: false } as const;
