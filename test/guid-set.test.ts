@@ -18,6 +18,24 @@ describe("GuidSet", () => {
     expect(set.has(randomUUID())).toBe(false);
   });
 
+  it("grows once to the size it is told to foresee, and stays exact", () => {
+    let asked = 0;
+    const set = new GuidSet(16, () => {
+      asked++;
+      return 6_000;
+    });
+    const ids = Array.from({ length: 5_000 }, () => randomUUID());
+    for (const id of ids) expect(set.addOrHas(id)).toBe(false);
+    for (const id of ids) expect(set.addOrHas(id)).toBe(true);
+    expect(asked).toBe(1);
+    expect(set.size).toBe(5_000);
+    // A guess that falls short only means it grows again, by doubling.
+    for (let i = 0; i < 3_000; i++) set.addOrHas(randomUUID());
+    expect(asked).toBe(2);
+    expect(set.size).toBe(8_000);
+    for (const id of ids) expect(set.has(id)).toBe(true);
+  });
+
   it("keeps the nil GUID and ids of other shapes apart from the table", () => {
     const set = new GuidSet(4);
     const nil = "00000000-0000-0000-0000-000000000000";

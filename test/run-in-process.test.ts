@@ -99,6 +99,32 @@ describe("a run in process", () => {
     expect(fs.existsSync(`${config.out}.journal`)).toBe(false);
   });
 
+  it("skips as duplicates the rows the pre-flight found, counting valid rows only", async () => {
+    // The pre-flight decides the duplicates and the run holds only their row numbers: an invalid
+    // row does not make its corrected copy a duplicate, the copy after that valid row is one,
+    // and so is a later copy written in capitals (the id is compared as checked, lower-cased).
+    const id = customer("2b3c4d5e", 9);
+    const input = writeInput([
+      row(id, 1).replace("person1@contoso.example", "not-an-address"),
+      row(id, 2),
+      row(customer("6f7a8b9c", 3), 3),
+      row(id, 4),
+      row(id.toUpperCase(), 5),
+    ]);
+    const { sim, config, clock, handle } = await start(input, {});
+    await finish(handle, clock);
+
+    const results = readCsv(config.out);
+    expect(results.map((result) => [result.status, result.errorCode])).toEqual([
+      ["invalid", "invalid-email"],
+      ["confirmed", ""],
+      ["confirmed", ""],
+      ["skipped", "duplicate-customer"],
+      ["skipped", "duplicate-customer"],
+    ]);
+    expect(sim.stats.totalRecords()).toBe(2);
+  });
+
   it("stops at once on an answer that would fail every row: the rest not-run, the journal kept", async () => {
     const input = writeInput(
       Array.from({ length: 20 }, (_, index) => row(customer("2b3c4d5e", index), index)),

@@ -30,8 +30,6 @@ export interface OpenedInput {
    * handles rows synchronously then pays one await per chunk, not per row.
    */
   batches(): AsyncIterable<readonly InputRow[]>;
-  /** Reads every row as rows() does but only counts them (a pre-flight); instead of rows(). */
-  count(): Promise<number>;
   close(): void;
 }
 
@@ -190,7 +188,6 @@ class RecordReader {
   private headerLength = 0;
   private lastEnd = 0; // line where the last record (or skipped blank row) ended
   private lastEmpty = 0;
-  counting = false; // count(): rows are numbered, not built
   firstBroken = Infinity; // the data row of the first broken record
   private drift = 0; // lines csv-parse counted twice: a CRLF inside a quoted cell counts as two
   readonly problems: StructureProblems;
@@ -245,7 +242,6 @@ class RecordReader {
       return null;
     }
     if (isBlank(record)) return null; // a row of only delimiters (spreadsheet export) is no data row
-    if (this.counting) return { ...COUNTED, rowNumber: ++this.rowNumber };
     const keep = this.keep;
     // A record with every column and nothing dropped is its own cells (csv-parse makes a new
     // array per record): no copy per row.
@@ -271,7 +267,7 @@ class RecordReader {
   }
 }
 
-/** The opened file's rows(), batches(), count() and close() over the running parse. */
+/** The opened file's rows(), batches() and close() over the running parse. */
 function openedInput(
   header: InputHeader,
   reader: RecordReader,
@@ -324,13 +320,6 @@ function openedInput(
   };
   const opened: OpenedInput = {
     header,
-    count: async () => {
-      // Rows already parsed ahead were built in full; the rest are only counted.
-      reader.counting = true;
-      let total = 0;
-      for await (const batch of batches()) total += batch.length;
-      return total;
-    },
     close,
     batches,
     rows: () => {
@@ -342,9 +331,6 @@ function openedInput(
   };
   return opened;
 }
-
-/** Stands for a row the pre-flight only counts. */
-const COUNTED: InputRow = { rowNumber: 0, line: 0, cells: [], fields: {} };
 
 function readHeader(
   file: string,

@@ -5,7 +5,13 @@ import { GuidSet } from "./guid-set.js";
 import { duplicateOutcome, invalidOutcome } from "./outcomes.js";
 
 /** A row decided without the API (invalid, duplicate), or the acceptance to send. */
-export type Classified = { readonly outcome: Outcome } | { readonly acceptance: Acceptance };
+export type Classified =
+  { readonly outcome: Outcome; readonly duplicate?: true } | { readonly acceptance: Acceptance };
+
+/** Row numbers, as the pre-flight found them to be duplicates. */
+export interface RowNumbers {
+  has(rowNumber: number): boolean;
+}
 
 /**
  * Validation plus duplicate detection, identical in `validate`, the pre-flight and the run.
@@ -14,18 +20,26 @@ export type Classified = { readonly outcome: Outcome } | { readonly acceptance: 
  */
 export function createClassifier(options: {
   dateFormat?: DateFormat;
-  /** Rows the file holds, when the pre-flight counted them: the set of ids is sized once for all. */
+  /**
+   * The duplicates, when a pass over the same file already found them (the run's pre-flight):
+   * then no table of ids is held, only these row numbers.
+   */
+  duplicates?: RowNumbers;
+  /** Otherwise, the rows the table of ids is first sized for (GuidSet's `expected`)… */
   expectedRows?: number;
+  /** …and how many the file holds, guessed while it is read (GuidSet's `foresee`). */
+  foreseeRows?: () => number;
 }): (row: InputRow) => Classified {
   const validate = createValidator(options);
+  const known = options.duplicates;
   // Typed-array set: a plain Set<string> of hundreds of thousands of ids costs several times
-  // the memory on the V8 heap (docs/performance.md has the figures). Sized from the row count,
-  // it never grows: growing holds the old and the new table at once.
-  const seen = new GuidSet(options.expectedRows);
+  // the memory on the V8 heap (docs/performance.md has the figures).
+  const seen = known ? undefined : new GuidSet(options.expectedRows, options.foreseeRows);
   return (row) => {
     const checked = validate(row);
     if ("problems" in checked) return { outcome: invalidOutcome(row.rowNumber, checked.problems) };
-    if (seen.addOrHas(checked.ok.customerTenantId)) return { outcome: duplicateOutcome(row.rowNumber) };
+    const duplicate = seen ? seen.addOrHas(checked.ok.customerTenantId) : known?.has(row.rowNumber);
+    if (duplicate) return { outcome: duplicateOutcome(row.rowNumber), duplicate: true };
     return { acceptance: checked.ok };
   };
 }

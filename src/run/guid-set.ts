@@ -13,11 +13,15 @@ export class GuidSet {
   private readonly other = new Set<string>();
 
   /**
-   * `expected`: how many ids it will hold, when known (the pre-flight counts the rows). The
-   * table is then sized once for all: growing holds the old and the new table at once, the
-   * step that made the largest runs' peak memory.
+   * `expected`: how many ids it will hold, when known. `foresee`: how many it will hold in all,
+   * asked when the table must grow (the pre-flight's guess from the bytes read so far): it then
+   * grows once to that size instead of doubling again and again. Growing holds the old and the
+   * new table at once, the step that made the largest files' peak memory.
    */
-  constructor(expected = 3072) {
+  constructor(
+    expected = 3072,
+    private readonly foresee?: () => number,
+  ) {
     this.capacity = Math.max(16, Math.ceil(expected / MAX_LOAD) + 1);
     this.keys = new Uint32Array(this.capacity * 4);
   }
@@ -68,7 +72,8 @@ export class GuidSet {
 
   private grow(): void {
     const old = this.keys;
-    this.capacity *= 2;
+    const foreseen = Math.ceil((this.foresee?.() ?? 0) / MAX_LOAD) + 1;
+    this.capacity = Math.max(this.capacity * 2, foreseen);
     this.keys = new Uint32Array(this.capacity * 4);
     this.count = 0;
     for (let k = 0; k < old.length; k += 4) {

@@ -197,7 +197,7 @@ async function run(running: Running, started: number): Promise<RunReport> {
 /** Reads every row once more and gives each its outcome; rows to send go out through the window. */
 async function sendRows(running: Running, templateId: string | undefined): Promise<void> {
   const { deps, stop, prepared, writer, window, tally } = running;
-  const classify = createClassifier({ dateFormat: deps.config.dateFormat, expectedRows: prepared.total });
+  const classify = createClassifier({ dateFormat: deps.config.dateFormat, duplicates: prepared.duplicates });
   const sender: RowSender | undefined = templateId
     ? {
         context: running.context,

@@ -4,6 +4,8 @@ import type { RunConfig } from "../config.js";
 import { RunStoppedError, UsageError } from "../errors.js";
 import { openInput } from "../input/read.js";
 import { keepPrevious, type KeptFile } from "../output/keep-previous.js";
+import { RowNumberSet } from "../report/row-numbers.js";
+import { createClassifier, type RowNumbers } from "./classify.js";
 import { journalPath, type JournalState } from "./journal.js";
 import { lockOutputs } from "./lock.js";
 import { checkOutputs, writtenOutputs } from "./outputs.js";
@@ -14,6 +16,8 @@ export interface Prepared {
   readonly total: number;
   /** sha256 of the bytes the pre-flight parsed: --resume continues only the same file. */
   readonly fingerprint: string;
+  /** The rows the pre-flight found to repeat an earlier valid row's customer (classify.ts). */
+  readonly duplicates: RowNumbers;
   /** The interrupted run this one continues (--resume). */
   readonly resumeState?: JournalState;
   /** The options that decide what a row sends, as the journal records them. */
@@ -37,19 +41,47 @@ function rowSettings(config: RunConfig): Record<string, string> {
   };
 }
 
-/** Reads the whole file once before anything is sent: broken CSV and missing columns stop here (exit 2). */
-async function preflight(config: RunConfig): Promise<{ total: number; fingerprint: string }> {
+/**
+ * Reads the whole file once before anything is sent: broken CSV and missing columns stop here
+ * (exit 2). It also finds the duplicates, which takes every row's checks: the table of customer
+ * ids that needs is dropped before the run begins, which then holds one bit per row instead
+ * (docs/performance.md "Memory of a large run").
+ */
+async function preflight(
+  config: RunConfig,
+): Promise<{ total: number; fingerprint: string; duplicates: RowNumbers }> {
   // The fingerprint --resume checks is the sha256 of the very bytes this pass parsed.
   const hash = crypto.createHash("sha256");
-  const input = await openInput(config.input, { map: config.map, onBytes: (chunk) => hash.update(chunk) });
-  let total: number;
+  let bytesRead = 0;
+  const input = await openInput(config.input, {
+    map: config.map,
+    onBytes: (chunk) => {
+      hash.update(chunk);
+      bytesRead += chunk.length;
+    },
+  });
+  const fileBytes = fs.statSync(config.input).size;
+  let rowsSeen = 0;
+  const classify = createClassifier({
+    dateFormat: config.dateFormat,
+    // Past its first size, the table of ids grows once, to the rows so far scaled to the whole
+    // file and a quarter over: rows vary in length, and the bytes read run up to a megabyte
+    // ahead of the rows parsed, a small share of the 8 MB or so that 64k rows take.
+    expectedRows: 65_536,
+    foreseeRows: () => Math.ceil(((rowsSeen * fileBytes) / Math.max(1, bytesRead)) * 1.25),
+  });
+  const duplicates = new RowNumberSet();
   try {
-    // Counted, not built: the run reads the rows again as it sends them.
-    total = await input.count();
+    for await (const rows of input.batches()) {
+      for (const row of rows) {
+        rowsSeen++;
+        if ("duplicate" in classify(row)) duplicates.add(row.rowNumber);
+      }
+    }
   } finally {
     input.close();
   }
-  return { total, fingerprint: `sha256:${hash.digest("hex")}` };
+  return { total: rowsSeen, fingerprint: `sha256:${hash.digest("hex")}`, duplicates };
 }
 
 /** --resume reads and sends rows only as the interrupted run did. */
@@ -104,7 +136,7 @@ export async function prepareRun(config: RunConfig): Promise<Prepared> {
     // Taken before the pre-flight: a file edited after it was checked is not sent unchecked.
     // (A missing file is reported by the pre-flight itself.)
     const checkedStat = fs.statSync(config.input, { throwIfNoEntry: false });
-    const { total, fingerprint } = await preflight(config);
+    const { total, fingerprint, duplicates } = await preflight(config);
     const settings = rowSettings(config);
     if (resumeState) checkResumable(config, resumeState, fingerprint, settings);
     const kept = keepEarlierRun(config);
@@ -117,6 +149,7 @@ export async function prepareRun(config: RunConfig): Promise<Prepared> {
     return {
       total,
       fingerprint,
+      duplicates,
       resumeState,
       settings,
       kept,
