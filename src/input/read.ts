@@ -50,12 +50,18 @@ export async function openInput(
      * rows after a skipped record must not be numbered (and sent) as if it were not there.
      */
     stopAtFirstProblem?: boolean;
+    /**
+     * Bytes read (and rows handed on) at a time. Large for a pass that reads as fast as it can;
+     * a run reads at the API's pace, and rows parsed far ahead of it only live long enough to
+     * burden the collector (docs/performance.md "Per-row costs").
+     */
+    chunkBytes?: number;
   } = {},
 ): Promise<OpenedInput> {
   const start = await readStart(file);
   const bom = start[0] === 0xef && start[1] === 0xbb && start[2] === 0xbf;
   const delimiter = detectDelimiter(file, start);
-  const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
+  const stream = createReadStream(file, { highWaterMark: options.chunkBytes ?? 256 * 1024 });
   if (options.onBytes) stream.on("data", options.onBytes as (chunk: string | Buffer) => void);
   const reader = new RecordReader(file, delimiter, bom, options.map);
 
@@ -299,9 +305,12 @@ function openedInput(
     return readBatches();
   };
   const readBatches = async function* (): AsyncGenerator<readonly InputRow[]> {
+    // Taken out of the closure, so the first chunk's rows are not held for the whole read.
+    const start = first;
+    first = undefined;
     try {
-      if (first === undefined) throw firstError;
-      for (let next = first; !next.done; next = await iterator.next()) {
+      if (start === undefined) throw firstError;
+      for (let next = start; !next.done; next = await iterator.next()) {
         if (!stopAtFirstProblem || next.value[next.value.length - 1].rowNumber < reader.firstBroken) {
           yield next.value;
           continue;

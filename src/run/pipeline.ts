@@ -64,6 +64,12 @@ interface Running {
   readonly tokens: { readonly tenantId?: string };
 }
 
+/**
+ * The run reads its rows 16 KB (a hundred rows or so) at a time: it sends a few thousand a second
+ * at most, and every row read ahead lives through collections (docs/performance.md).
+ */
+const RUN_CHUNK_BYTES = 16 * 1024;
+
 const EMPTY_SNAPSHOT: Snapshot = {
   total: 0,
   done: 0,
@@ -131,7 +137,11 @@ async function wire(deps: RunDeps, stop: RunStop, prepared: Prepared): Promise<R
     tokenSource: tokens.description,
   });
   const journal = openRunJournal(config, prepared, deps.clock);
-  const input = await openInput(config.input, { map: config.map, stopAtFirstProblem: true });
+  const input = await openInput(config.input, {
+    map: config.map,
+    stopAtFirstProblem: true,
+    chunkBytes: RUN_CHUNK_BYTES,
+  });
   const writer = createResultsWriter({
     out: config.out,
     failedOut: config.dryRun ? undefined : config.failedOut,
