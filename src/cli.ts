@@ -20,11 +20,12 @@ import { TEMPLATE_SPEC, templateCommand } from "./commands/template.js";
 // files of a million rows); at 16 MB a run spends more time collecting, which an old generation
 // allowed to double its live size between collections more than wins back. Both are read by V8
 // at run time (docs/performance.md has the figures). Not for validate: its garbage is short-lived
-// rows, and it has its own figures. Flags given to node itself win.
+// rows, and it has its own figures. Flags given to node itself (or in NODE_OPTIONS) win.
+const nodeFlags = [...process.execArgv, process.env.NODE_OPTIONS ?? ""];
 if (process.argv[2] !== "validate") {
-  if (!process.execArgv.some((flag) => flag.includes("heap-growing-percent")))
+  if (!nodeFlags.some((flag) => flag.includes("heap-growing-percent")))
     v8.setFlagsFromString("--heap-growing-percent=100");
-  if (!process.execArgv.some((flag) => flag.includes("semi-space"))) capYoungGeneration(16 * 1024 * 1024);
+  if (!nodeFlags.some((flag) => flag.includes("semi-space"))) capYoungGeneration(16 * 1024 * 1024);
 }
 
 /** Every command with the spec its help, `help <command>` and did-you-mean are made from. */
