@@ -2,8 +2,8 @@ import fs from "node:fs";
 import nodePath from "node:path";
 import { once } from "node:events";
 import { finished } from "node:stream";
-import { stringify } from "csv-stringify/sync";
 import { replaceFile } from "../replace-file.js";
+import { csvText } from "./csv-text.js";
 
 /**
  * A CSV file written to `<path>.tmp` and renamed into place on commit, so a crash never
@@ -64,8 +64,7 @@ export function createAtomicCsv(path: string, header: readonly string[], format:
   // buffer: with the default 16 KB a fast producer (validate) waits for the disk every hundred
   // rows or so.
   const file = fs.createWriteStream(tmp, { fd: fs.openSync(tmp, "w", 0o600), highWaterMark: WRITE_BUFFER });
-  const options = { record_delimiter: "\n", delimiter: format.delimiter ?? "," };
-  let bom = format.bom ?? false;
+  const toText = csvText({ delimiter: format.delimiter ?? ",", bom: format.bom ?? false });
   let batch: (readonly string[])[] = [header];
   let failure: Error | undefined;
   let draining: Promise<void> | undefined;
@@ -81,8 +80,7 @@ export function createAtomicCsv(path: string, header: readonly string[], format:
   /** Writes the batch; false when the file's buffer is full. */
   function writeBatch(): boolean {
     if (batch.length === 0) return true;
-    const text = stringify(batch, { ...options, bom });
-    bom = false;
+    const text = toText(batch);
     batch = [];
     return file.write(text);
   }

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
-import { stringify } from "csv-stringify/sync";
+import { csvText } from "./csv-text.js";
 import { unpackRecords, type PackedRecords } from "./packed-records.js";
 
 /**
@@ -22,8 +22,7 @@ export type WriterAnswer =
     };
 
 const setup = workerData as WriterSetup;
-const options = { record_delimiter: "\n", delimiter: setup.delimiter };
-let bom = setup.bom;
+const toText = csvText({ delimiter: setup.delimiter, bom: setup.bom });
 let failed = false;
 /** Records quoted per csv-stringify call; see unpackRecords. */
 const QUOTED_AT_ONCE = 128;
@@ -39,10 +38,7 @@ parentPort?.on("message", (packed: PackedRecords) => {
   let answer: WriterAnswer;
   try {
     let text = "";
-    for (const records of unpackRecords(packed, QUOTED_AT_ONCE)) {
-      text += stringify(records, { ...options, bom });
-      bom = false;
-    }
+    for (const records of unpackRecords(packed, QUOTED_AT_ONCE)) text += toText(records);
     writeAll(Buffer.from(text));
     answer = { written: true };
   } catch (err) {
