@@ -36,6 +36,21 @@ describe("GuidSet", () => {
     for (const id of ids) expect(set.has(id)).toBe(true);
   });
 
+  it("gives its table's memory back at once on release, and is empty after", () => {
+    const set = new GuidSet(100_000);
+    const ids = Array.from({ length: 1_000 }, () => randomUUID());
+    for (const id of ids) set.addOrHas(id);
+    set.addOrHas("not-a-guid");
+    const table = (set as unknown as { keys: Uint32Array }).keys.buffer;
+    expect(table.byteLength).toBeGreaterThan(1_000_000);
+    set.release();
+    // Detached: the memory left with the message, not at some later collection.
+    expect(table.byteLength).toBe(0);
+    expect(set.size).toBe(0);
+    expect(set.has(ids[0])).toBe(false);
+    expect(set.addOrHas(ids[0])).toBe(false);
+  });
+
   it("keeps the nil GUID and ids of other shapes apart from the table", () => {
     const set = new GuidSet(4);
     const nil = "00000000-0000-0000-0000-000000000000";

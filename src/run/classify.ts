@@ -25,16 +25,14 @@ export function createClassifier(options: {
    * then no table of ids is held, only these row numbers.
    */
   duplicates?: RowNumbers;
-  /** Otherwise, the rows the table of ids is first sized for (GuidSet's `expected`)… */
-  expectedRows?: number;
-  /** …and how many the file holds, guessed while it is read (GuidSet's `foresee`). */
-  foreseeRows?: () => number;
+  /** Otherwise, the table of ids to fill (a new one by default). */
+  ids?: GuidSet;
 }): (row: InputRow) => Classified {
   const validate = createValidator(options);
   const known = options.duplicates;
   // Typed-array set: a plain Set<string> of hundreds of thousands of ids costs several times
   // the memory on the V8 heap (docs/performance.md has the figures).
-  const seen = known ? undefined : new GuidSet(options.expectedRows, options.foreseeRows);
+  const seen = known ? undefined : (options.ids ?? new GuidSet());
   return (row) => {
     const checked = validate(row);
     if ("problems" in checked) return { outcome: invalidOutcome(row.rowNumber, checked.problems) };
