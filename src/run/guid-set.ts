@@ -95,6 +95,7 @@ export class GuidSet {
       if ((old[k] | old[k + 1] | old[k + 2] | old[k + 3]) !== 0)
         this.insert(old[k], old[k + 1], old[k + 2], old[k + 3]);
     }
+    freeNow(old.buffer);
   }
 }
 
