@@ -50,6 +50,8 @@ function rowSettings(config: RunConfig): Record<string, string> {
  */
 async function preflight(
   config: RunConfig,
+  /** The file's size, as prepareRun found it just before (0 when unknown). */
+  fileBytes: number,
 ): Promise<{ total: number; fingerprint: string; duplicates: RowNumbers }> {
   // The fingerprint --resume checks is the sha256 of the very bytes this pass parsed.
   const hash = crypto.createHash("sha256");
@@ -61,7 +63,6 @@ async function preflight(
       bytesRead += chunk.length;
     },
   });
-  const fileBytes = fs.statSync(config.input).size;
   let rowsSeen = 0;
   // Past its first size, the table of ids grows once, to the rows so far scaled to the whole
   // file and a quarter over: rows vary in length, and the bytes read run up to a megabyte ahead
@@ -136,7 +137,7 @@ export async function prepareRun(config: RunConfig): Promise<Prepared> {
     // Taken before the pre-flight: a file edited after it was checked is not sent unchecked.
     // (A missing file is reported by the pre-flight itself.)
     const checkedStat = fs.statSync(config.input, { throwIfNoEntry: false });
-    const { total, fingerprint, duplicates } = await preflight(config);
+    const { total, fingerprint, duplicates } = await preflight(config, checkedStat?.size ?? 0);
     const settings = rowSettings(config);
     if (resumeState) checkResumable(config, resumeState, fingerprint, settings);
     const kept = keepEarlierRun(config);
