@@ -15,9 +15,9 @@ function youngGenerationBytes(): number {
  * read at each growth: once the generation has reached `maxBytes` it is told to grow by 1×, and
  * by V8's default 2× again should V8 have shrunk it. A growth that slips in before a check
  * (two in one interval) keeps the larger size: memory, never behaviour, is what is at stake.
- * Returns the function that stops the checks; they never keep the process alive.
+ * The checks last as long as the process and never keep it alive.
  */
-export function capYoungGeneration(maxBytes: number): () => void {
+export function capYoungGeneration(maxBytes: number): void {
   let frozen = false;
   const check = () => {
     const freeze = youngGenerationBytes() >= maxBytes;
@@ -26,7 +26,5 @@ export function capYoungGeneration(maxBytes: number): () => void {
     v8.setFlagsFromString(`--semi-space-growth-factor=${freeze ? 1 : 2}`);
   };
   check();
-  const timer = setInterval(check, CHECK_EVERY_MS);
-  timer.unref();
-  return () => clearInterval(timer);
+  setInterval(check, CHECK_EVERY_MS).unref();
 }

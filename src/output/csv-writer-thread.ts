@@ -24,7 +24,7 @@ export type WriterAnswer =
 const setup = workerData as WriterSetup;
 const toText = csvText({ delimiter: setup.delimiter, bom: setup.bom });
 let failed = false;
-/** Records quoted per csv-stringify call; see unpackRecords. */
+/** Records unpacked and quoted at a time; see unpackRecords. */
 const QUOTED_AT_ONCE = 128;
 
 /** The whole buffer: a write to a regular file may still come back short. */
