@@ -4,16 +4,9 @@
 import v8 from "node:v8";
 import { UsageError } from "./errors.js";
 import { capYoungGeneration } from "./heap.js";
-import { DEMO_SPEC, demoCommand } from "./commands/demo.js";
-import { createHelpCommand, HELP_SPEC, versionCommand } from "./commands/help.js";
 import type { Command, CommandIO } from "./commands/io.js";
-import { LOGIN_SPEC, loginCommand } from "./commands/login.js";
-import { PENDING_SPEC, pendingCommand } from "./commands/pending.js";
-import { REPORT_SPEC, reportCommand } from "./commands/report.js";
-import { RUN_SPEC, runCommand, VALIDATE_SPEC, validateCommand } from "./commands/run.js";
 import type { CommandSpec } from "./commands/spec.js";
 import { didYouMean } from "./commands/suggest.js";
-import { TEMPLATE_SPEC, templateCommand } from "./commands/template.js";
 
 // A run's live heap is small but it allocates fast (one HTTP request per row). V8 lets its young
 // generation grow to 32 MB, which a large run's memory cannot spare (its peak is the target on
@@ -29,17 +22,59 @@ if (process.argv[2] !== "validate") {
   if (!nodeFlags.some((flag) => flag.includes("semi-space"))) capYoungGeneration(16 * 1024 * 1024);
 }
 
-/** Every command with the spec its help, `help <command>` and did-you-mean are made from. */
-const COMMANDS: readonly { spec: CommandSpec; command: Command }[] = [
-  { spec: RUN_SPEC, command: runCommand },
-  { spec: VALIDATE_SPEC, command: validateCommand },
-  { spec: PENDING_SPEC, command: pendingCommand },
-  { spec: DEMO_SPEC, command: demoCommand },
-  { spec: LOGIN_SPEC, command: loginCommand },
-  { spec: TEMPLATE_SPEC, command: templateCommand },
-  { spec: REPORT_SPEC, command: reportCommand },
-];
-const helpCommand = createHelpCommand([...COMMANDS.map((entry) => entry.spec), HELP_SPEC]);
+interface Entry {
+  readonly spec: CommandSpec;
+  readonly command: Command;
+}
+
+/**
+ * Every command, in the order of the general help, with the module it lives in: a module loads
+ * only when its command runs (or the help is asked for), so `run` and `validate` never load the
+ * simulator, and `--version` loads next to nothing.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Entry>>> = {
+  run: async () => {
+    const m = await import("./commands/run.js");
+    return { spec: m.RUN_SPEC, command: m.runCommand };
+  },
+  validate: async () => {
+    const m = await import("./commands/run.js");
+    return { spec: m.VALIDATE_SPEC, command: m.validateCommand };
+  },
+  pending: async () => {
+    const m = await import("./commands/pending.js");
+    return { spec: m.PENDING_SPEC, command: m.pendingCommand };
+  },
+  demo: async () => {
+    const m = await import("./commands/demo.js");
+    return { spec: m.DEMO_SPEC, command: m.demoCommand };
+  },
+  simulator: async () => {
+    const m = await import("./commands/simulator.js");
+    return { spec: m.SIMULATOR_SPEC, command: m.simulatorCommand };
+  },
+  login: async () => {
+    const m = await import("./commands/login.js");
+    return { spec: m.LOGIN_SPEC, command: m.loginCommand };
+  },
+  template: async () => {
+    const m = await import("./commands/template.js");
+    return { spec: m.TEMPLATE_SPEC, command: m.templateCommand };
+  },
+  report: async () => {
+    const m = await import("./commands/report.js");
+    return { spec: m.REPORT_SPEC, command: m.reportCommand };
+  },
+};
+
+/** The help needs every command's spec: it loads them all. */
+const helpCommand: Command = async (args, io) => {
+  const { createHelpCommand, HELP_SPEC } = await import("./commands/help.js");
+  const entries = await Promise.all(Object.values(COMMANDS).map((load) => load()));
+  return createHelpCommand([...entries.map((entry) => entry.spec), HELP_SPEC])(args, io);
+};
+const versionCommand: Command = async (args, io) =>
+  (await import("./commands/help.js")).versionCommand(args, io);
 const GLOBAL: Readonly<Record<string, Command>> = {
   help: helpCommand,
   "--help": helpCommand,
@@ -58,11 +93,13 @@ async function main(argv: string[], io: CommandIO): Promise<number> {
     await helpCommand([], io);
     return 2;
   }
-  const command =
-    COMMANDS.find((entry) => entry.spec.name === name)?.command ??
-    (Object.hasOwn(GLOBAL, name) ? GLOBAL[name] : undefined);
+  const command = Object.hasOwn(COMMANDS, name)
+    ? (await COMMANDS[name]()).command
+    : Object.hasOwn(GLOBAL, name)
+      ? GLOBAL[name]
+      : undefined;
   if (!command) {
-    const names = [...COMMANDS.map((entry) => entry.spec.name), "help"];
+    const names = [...Object.keys(COMMANDS), "help"];
     const hint = name.startsWith("-")
       ? `; a command comes first, its options after it (mca-confirm run <input.csv> ${name} …)`
       : didYouMean(name, names);

@@ -6,7 +6,7 @@ import { didYouMean } from "./suggest.js";
 export type ParsedCommand =
   | { readonly help: string }
   | {
-      readonly values: Record<string, string | boolean | undefined>;
+      readonly values: Record<string, string | boolean | string[] | undefined>;
       readonly positionals: string[];
     };
 
@@ -24,7 +24,10 @@ export function parseCommand(args: string[], spec: CommandSpec): ParsedCommand {
   if (asksForHelp(args)) return { help: commandHelp(spec) };
   const table = { ...spec.options, ...spec.alsoAccepts };
   const options = Object.fromEntries(
-    Object.entries(table).map(([name, option]) => [name, { type: option.type }]),
+    Object.entries(table).map(([name, option]) => [
+      name,
+      { type: option.type, ...(option.multiple ? { multiple: true } : {}) },
+    ]),
   ) as ParseArgsConfig["options"];
   const see = `See mca-confirm help ${spec.name}`;
   try {

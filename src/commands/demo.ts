@@ -7,7 +7,7 @@ import { resolveRunConfig } from "../config.js";
 import { writeGeneratedCsv } from "../demo/generate.js";
 import { fillFromSample, seedSampleCustomers } from "../demo/cycle.js";
 import { resolvePendingConfig } from "../pending/options.js";
-import { startSimulator, type Simulator } from "../simulator/index.js";
+import type { Simulator } from "../simulator/index.js";
 import type { TokenProvider } from "../auth/types.js";
 import { parseCommand } from "./args.js";
 import type { Command, CommandIO } from "./io.js";
@@ -130,6 +130,8 @@ async function runDemo(
     };
     tokens = async () => token;
   }
+  // Loaded here, not at start-up: no other command needs the simulator.
+  const { startSimulator } = await import("../simulator/index.js");
   const sim = await startSimulator({ latencyMs: 15, faults: { errorRate: 0.03 }, acceptToken });
   io.stderr.write(
     `Partner Center simulator listening on ${sim.url}; files go to ${dir}${keep ? "" : " (removed at the end; --keep keeps them)"}\n`,

@@ -8,7 +8,6 @@ import { programWords, withoutProxyPassword } from "../output/command-line.js";
 import { exitCodeOf, formatSummary, shellQuote, summarize } from "../output/summary.js";
 import { systemClock } from "../run/clock.js";
 import { checkOutputPaths } from "../run/outputs.js";
-import { startRun } from "../run/pipeline.js";
 import { validateFile } from "../run/validate-file.js";
 import { parseCommand } from "./args.js";
 import { writeRunEvidence } from "./evidence.js";
@@ -177,6 +176,8 @@ async function runWithSignals(
   extras: RunCommandExtras,
 ): Promise<RunReport> {
   const tokens = tokenSource(extras.tokens, io, logger, config.proxy);
+  // The request engine (and its HTTP client) loads only for a run: validate never sends.
+  const { startRun } = await import("../run/pipeline.js");
   const handle = startRun({ config, logger, clock: systemClock, tokens });
   const stderr = io.stderr as NodeJS.WriteStream;
   const stopProgress = config.progress

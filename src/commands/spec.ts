@@ -7,6 +7,8 @@ export interface OptionSpec {
   readonly arg?: string;
   readonly help: string;
   readonly def: string;
+  /** The option may be given more than once; its value is then the list. */
+  readonly multiple?: boolean;
 }
 
 export interface CommandSpec {
