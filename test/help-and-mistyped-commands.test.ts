@@ -23,7 +23,7 @@ function expectUsage(result: CliResult, message: RegExp): void {
 }
 
 describe("help for every command", () => {
-  const commands = ["run", "validate", "pending", "demo", "login", "template", "report"];
+  const commands = ["run", "validate", "pending", "demo", "simulator", "login", "template", "report"];
 
   it.each(commands)(
     "`%s --help` and `help %s` print the command's own usage, options and an example",
