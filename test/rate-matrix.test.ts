@@ -64,7 +64,7 @@ describe("rate controller against a fixed window already under way when the run 
   // The opening countdown then ends early and says the window is shorter than it is; the budget
   // learned from it is dropped at the first 429 it did not expect, and the pace and Retry-After
   // hold the run from there. Below the matrix's bar: held here to the figures measured, so that
-  // they cannot get worse unnoticed (README.md, "Rate limits", states them).
+  // they cannot get worse unnoticed (docs/rate-limits.md states them).
   const cases = [
     { headStartMs: 1_500, limit: 100, windowSeconds: 5, share: 0.89 },
     { headStartMs: 3_500, limit: 100, windowSeconds: 5, share: 0.89 },

@@ -1,7 +1,7 @@
 // The audit report in a real browser: headless Chromium (Debian's `chromium`, installed by
 // .ci/run when missing) opens the page from a file: URL, as a report kept in a document store or
 // opened from an email is opened. Scripts are off, as many mail viewers keep them: the status
-// filter must work all the same. The screenshot the README shows is taken here.
+// filter must work all the same. The screenshot docs/results-and-report.md shows is taken here.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -103,7 +103,7 @@ describe("the report in headless Chromium, scripts off", () => {
     await expect.poll(() => visibleRows().count(), { timeout: 5_000 }).toBe(results.length);
     expect(await page.locator("figure.chart svg rect.thr").count()).toBeGreaterThan(0);
 
-    // The picture the README shows; kept unless missing or asked for, so that test runs do
+    // The picture docs/results-and-report.md shows; kept unless missing or asked for, so that test runs do
     // not rewrite a committed file with every run's new times.
     if (!fs.existsSync(SCREENSHOT) || process.env.MCA_CONFIRM_UPDATE_SCREENSHOT) {
       fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });

@@ -7,8 +7,7 @@ import { createWindowBudget, type WindowBudget } from "./rate-window.js";
 
 // Run-wide rate control. Partner Center publishes no limits, its limiter may be a token bucket
 // of any burst, a fixed or a sliding window, and every request, retries included, counts
-// against the partner's budget: one 429 is a signal for the whole run (docs in README.md,
-// "Rate limits").
+// against the partner's budget: one 429 is a signal for the whole run (docs/rate-limits.md).
 //
 // An adaptive pace on the START rate, not a limit on concurrency: with a fast API one
 // connection can exceed the limit, so capping requests in flight does not bound the rate.

@@ -1,5 +1,5 @@
 // Deterministic failures, chosen by the first group of the customer tenant id, so that tests,
-// the demo and the README can produce every row outcome on purpose (the README copies this table):
+// the demo and docs/simulator.md can produce every row outcome on purpose (that page copies this table):
 //
 //   00000404-…  → 404, code 60003   tenant not found                       (row: rejected)
 //   00000403-…  → 403, code 20002   no commerce relationship with customer (row: rejected)

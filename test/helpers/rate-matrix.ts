@@ -67,8 +67,8 @@ export const TARGET = { share: 0.95, throttled: 0.05 } as const;
 /**
  * Cases that fall short of TARGET, with the worst figure measured over the three concurrencies
  * (virtual time is deterministic, so these are exact). The test holds them to these figures so
- * that they cannot get worse unnoticed; README.md ("Rate limits") and docs/performance.md state
- * them and why. None today: every case of the matrix reaches TARGET.
+ * that they cannot get worse unnoticed; docs/rate-limits.md states them and
+ * why. None today: every case of the matrix reaches TARGET.
  */
 export const SHORTFALLS: ReadonlyMap<string, { share: number; throttled: number }> = new Map();
 
