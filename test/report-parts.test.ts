@@ -139,14 +139,15 @@ describe("the rows a report lists", () => {
     errorCode: "",
     httpStatus: "",
     errorMessage: "",
+    label: "",
     dateAgreed: "",
     contact: [],
     fileIndex: 0,
   });
-  it("lists every row up to the limit, then only the rows that need attention", () => {
+  it("lists every row up to the limit, then every row that needs action and counts the others", () => {
     const small = createDigest(undefined);
     for (let n = 1; n <= 10; n++) small.add(reportRow(n, n === 5 ? "failed" : "confirmed"));
-    expect(small.done().listed).toHaveLength(10);
+    expect(small.done().listed.map((r) => r.sourceRow)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(small.done().listNote).toBeUndefined();
 
     const large = createDigest(undefined);
@@ -155,8 +156,20 @@ describe("the rows a report lists", () => {
     const digest = large.done();
     expect(digest.total).toBe(total);
     expect(digest.listed.map((r) => r.status)).toEqual(new Array(Math.floor(total / 1000)).fill("rejected"));
-    expect(digest.listNote).toContain(`${total} rows are too many for one page`);
+    expect(digest.listNote).toContain("every row that needs action (10)");
+    expect(digest.unlistedActionRows).toBe(0);
     expect(digest.byStatus.get("confirmed")).toBe(total - Math.floor(total / 1000));
+  });
+
+  it("lists the first rows that need action when even they are too many, and says how many are left out", () => {
+    const digest = createDigest(undefined);
+    const total = MAX_LISTED_ROWS + 25;
+    for (let n = 1; n <= total; n++) digest.add(reportRow(n, n % 2 === 0 ? "failed" : "not-run"));
+    const done = digest.done();
+    expect(done.listed).toHaveLength(MAX_LISTED_ROWS);
+    expect(done.listed[0].sourceRow).toBe(1);
+    expect(done.unlistedActionRows).toBe(25);
+    expect(done.listNote).toContain(`the first 10,000 of the 10,025 rows that need action`);
   });
 });
 
@@ -237,6 +250,7 @@ describe("the report's markup", () => {
         errorCode: "<!--listed rows-->",
         httpStatus: "",
         errorMessage: "",
+        label: "",
         dateAgreed: "",
         contact: [],
         fileIndex: 0,
@@ -249,11 +263,17 @@ describe("the report's markup", () => {
     expect(pieces.length).toBeGreaterThan(3);
     const root = parseHtml(pieces.join(""));
     const listed = root.querySelectorAll("#rows-table tbody tr");
-    expect(listed.map((tr) => tr.querySelectorAll("td")[2].text)).toEqual(
-      Array.from({ length: rows }, (_, i) => `customer-${i + 1}`),
+    // The rows that need action first, each group in input order, in bodies of a hundred rows.
+    const numbers = Array.from({ length: rows }, (_, i) => i + 1);
+    expect(listed.map((tr) => tr.querySelectorAll("td")[1].text)).toEqual(
+      [...numbers.filter((n) => n % 100 === 0), ...numbers.filter((n) => n % 100 !== 0)].map(
+        (n) => `customer-${n}`,
+      ),
     );
+    expect(root.querySelectorAll("#rows-table tbody.s-failed.act")).toHaveLength(1);
+    expect(root.querySelectorAll("#rows-table tbody.s-confirmed")).toHaveLength(Math.ceil((rows - 12) / 100));
     // A value that spells the place of the rows is text like any other, never a second place.
-    expect(listed[0].querySelectorAll("td")[6].text).toBe("<!--listed rows-->");
+    expect(listed[0].querySelectorAll("td")[3].text).toBe("<!--listed rows-->");
     expect(root.querySelector("body")?.text).toContain("Rows per status");
   });
 
