@@ -26,7 +26,8 @@ function isContact(name: string, index: number, fieldColumn: Readonly<Partial<Re
 }
 
 /**
- * The report column among the input columns `header[0..inputColumns)`; undefined when none
+ * The report column among the input columns `header[0..inputColumns)`: the first whose name says
+ * it names a customer (KNOWN_BY); undefined when none
  * fits. A `requested` column that is missing or holds contact data is a usage error.
  */
 export function chooseReportColumn(options: {
@@ -38,8 +39,11 @@ export function chooseReportColumn(options: {
   const { header, fieldColumn, requested } = options;
   const names = header.slice(0, options.inputColumns).map((h) => h.trim());
   if (requested !== undefined) {
-    const index = names.findIndex((n) => normalizeHeader(n) === normalizeHeader(requested));
-    if (index < 0)
+    // By its header, or by a field name or alias ("phone") naming the column matched to it.
+    const alias = HEADER_ALIASES.get(normalizeHeader(requested));
+    const byName = names.findIndex((n) => normalizeHeader(n) === normalizeHeader(requested));
+    const index = byName >= 0 ? byName : alias !== undefined ? (fieldColumn[alias] ?? -1) : -1;
+    if (index < 0 || index >= names.length)
       throw new UsageError(
         `--report-column "${requested}" is not a column of the input (its columns: ${names.join(", ")})`,
       );
@@ -53,5 +57,5 @@ export function chooseReportColumn(options: {
   const candidates = names
     .map((name, index) => ({ name, index }))
     .filter(({ name, index }) => name !== "" && !field.has(index) && !isContact(name, index, fieldColumn));
-  return candidates.find((c) => KNOWN_BY.test(c.name)) ?? candidates[0];
+  return candidates.find((c) => KNOWN_BY.test(c.name));
 }
