@@ -10,8 +10,8 @@ import type { Field } from "./types.js";
 export const REPORT_COLUMN_OPTION = {
   type: "string",
   arg: "name",
-  help: "input column the report names customers by (a company name, a CRM id; never a contact column)",
-  def: "the first such column",
+  help: "input column naming customers in the report (no contact column)",
+  def: "a company or CRM column",
 } as const;
 
 /** Every option of `run`/`validate`: one table drives parsing, defaults and --help. */

@@ -10,6 +10,8 @@ import { createDateFormatCheck } from "../src/report/date-format-check.js";
 import { createDigest, MAX_LISTED_ROWS } from "../src/report/digest.js";
 import { html } from "../src/report/html.js";
 import { renderReport } from "../src/report/render.js";
+import { chooseReportColumn } from "../src/report/report-column.js";
+import { verdictOf } from "../src/report/verdict.js";
 import type { ReportRow } from "../src/report/merge.js";
 import { RowNumberSet } from "../src/report/row-numbers.js";
 import { readRunLog } from "../src/report/run-log.js";
@@ -286,5 +288,111 @@ describe("the report's markup", () => {
         "<b>&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;</b>" +
         "&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;1</td>",
     );
+  });
+});
+
+describe("the column the report names customers by", () => {
+  const fieldColumn = {
+    customerTenantId: 0,
+    firstName: 1,
+    lastName: 2,
+    email: 3,
+    phoneNumber: 4,
+    dateAgreed: 5,
+  };
+  const choose = (extra: string[], requested?: string) =>
+    chooseReportColumn({
+      header: [
+        "customerTenantId",
+        "firstName",
+        "lastName",
+        "email",
+        "phoneNumber",
+        "dateAgreed",
+        ...extra,
+        "rowNumber",
+        "status",
+      ],
+      inputColumns: 6 + extra.length,
+      fieldColumn,
+      requested,
+    })?.name;
+
+  it("takes the first column named like a company, customer, account or CRM id, never a contact one", () => {
+    expect(choose(["note", "Contact email", "Company name", "CRM id"])).toBe("Company name");
+    expect(choose(["Mobile", "Account"])).toBe("Account");
+    expect(choose(["note", "Secondary phone"])).toBeUndefined();
+    expect(choose(["note"], "NOTE")).toBe("note");
+  });
+
+  it("refuses a contact column or one the input has not, even when asked for", () => {
+    expect(() => choose(["note"], "e-mail")).toThrow(/holds contact data/);
+    expect(() => choose(["Contact email"], "contact email")).toThrow(/holds contact data/);
+    expect(() => choose(["note"], "status")).toThrow(/is not a column of the input/);
+  });
+});
+
+describe("the verdict", () => {
+  const counts = (entries: Record<string, number>) => new Map(Object.entries(entries));
+  it("counts the rows to fix apart from the rows to re-run, and knows a status added later as one to look at", () => {
+    expect(
+      verdictOf(counts({ confirmed: 40, invalid: 5, rejected: 3, failed: 4, "not-run": 1 })),
+    ).toMatchObject({
+      kind: "action",
+      headline: "13 rows need action",
+      detail: "8 to fix, then re-run (invalid 5, rejected 3); 5 to re-run later (failed 4, not-run 1)",
+    });
+    expect(verdictOf(counts({ confirmed: 1, weird: 1 })).headline).toBe("1 row needs action");
+    expect(verdictOf(counts({ confirmed: 2 })).headline).toBe("Complete: every row confirmed");
+    expect(verdictOf(counts({ valid: 2, skipped: 1 })).headline).toBe("Complete: every row skipped or valid");
+    expect(
+      verdictOf(counts({ confirmed: 2, "not-run": 5 }), { resumeCommand: "mca-confirm run x.csv --resume" }),
+    ).toMatchObject({
+      kind: "interrupted",
+      headline: "Interrupted: resume with mca-confirm run x.csv --resume",
+      detail: "5 rows need action so far: 5 to re-run later (not-run 5)",
+    });
+  });
+
+  it("shows the report column's value escaped and without the row's contact values", () => {
+    const digest = createDigest(undefined);
+    digest.add({
+      rowNumber: "1",
+      sourceRow: 1,
+      customerId: "c-1",
+      status: "rejected",
+      userId: "",
+      dateSent: "",
+      errorCode: "999",
+      httpStatus: "400",
+      errorMessage: "refused for Jane Doe",
+      label: `<b>Contoso</b> (Jane Doe)`,
+      dateAgreed: "",
+      contact: ["Jane Doe"],
+      fileIndex: 0,
+    });
+    const chain = {
+      files: [{ file: "x.results.csv", rows: 1, byStatus: {} }],
+      total: 1,
+      reportColumn: "company",
+    };
+    const pieces: string[] = [];
+    renderReport({ toolVersion: "0", generatedAt: "", chain, digest: digest.done(), logs: [] }, (p) =>
+      pieces.push(p),
+    );
+    const text = pieces.join("");
+    const cells = parseHtml(text)
+      .querySelectorAll("#rows-table tbody tr td")
+      .map((td) => td.text);
+    expect(cells).toEqual([
+      "1",
+      "<b>Contoso</b> ([contact])",
+      "c-1",
+      "rejected",
+      "999",
+      "refused for [contact]",
+    ]);
+    expect(text).not.toContain("<b>Contoso");
+    expect(text).not.toContain("Jane");
   });
 });

@@ -12,8 +12,7 @@ import type { CommandSpec } from "./spec.js";
 
 export const REPORT_SPEC: CommandSpec = {
   name: "report",
-  usage:
-    "report <results.csv> [<later results.csv> …] [--out final.csv] [--report final.report.html] [--report-column NAME]",
+  usage: "report <results.csv> [<later results.csv> …] [options]",
   brief: "merge a re-run chain into one final file and an HTML report",
   summary:
     "Merges a re-run chain (the first run's results, then the results of each re-run of a failed\n" +

@@ -6,7 +6,6 @@ import { InputFileError } from "../errors.js";
 import { escapeFormula } from "../input/escape.js";
 import { createAtomicCsv, type AtomicCsv } from "../output/atomic-csv.js";
 import type { Field } from "../types.js";
-import { maskContacts } from "./privacy.js";
 import { chooseReportColumn } from "./report-column.js";
 import { cellValue, openResultsFile, type ResultsFile } from "./results-file.js";
 import { RowNumberSet } from "./row-numbers.js";
@@ -22,7 +21,7 @@ export interface ReportRow {
   readonly errorCode: string;
   readonly httpStatus: string;
   readonly errorMessage: string;
-  /** The report column's value (a company name, a CRM id), contact values masked; "" without one. */
+  /** The report column's value (a company name, a CRM id); "" without one. Shown with contact values masked. */
   readonly label: string;
   /** The date as the input gave it, for the --date-format check; never shown. */
   readonly dateAgreed: string;
@@ -77,7 +76,7 @@ function reportRow(
     errorCode: get("errorCode"),
     httpStatus: get("httpStatus"),
     errorMessage: get("errorMessage"),
-    label: at.label && maskContacts(at.label, contact),
+    label: at.label,
     dateAgreed: cellValue(cells, results.fieldColumn.dateAgreed),
     contact,
     fileIndex,

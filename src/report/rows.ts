@@ -45,9 +45,10 @@ function columnsOf(layout: RowsLayout): Column[] {
 
 function rowMarkup(r: ReportRow, layout: RowsLayout): Markup {
   const message = r.errorMessage && maskContacts(r.errorMessage, r.contact);
+  const label = layout.reportColumn && r.label && maskContacts(r.label, r.contact);
   // One line per row, no indentation: a page of ten thousand rows stays a few MB.
   // prettier-ignore
-  return html`<tr><td class="num">${r.sourceRow}</td>${layout.reportColumn ? html`<td class="label">${r.label}</td>` : ""}<td class="mono">${r.customerId}</td><td><span class="status">${r.status}</span></td><td class="code">${r.errorCode}</td><td class="msg">${message}</td>${layout.chained ? html`<td class="num">${r.fileIndex + 1}</td>` : ""}</tr>
+  return html`<tr><td class="num">${r.sourceRow}</td>${layout.reportColumn ? html`<td class="label">${label}</td>` : ""}<td class="mono">${r.customerId}</td><td><span class="status">${r.status}</span></td><td class="code">${r.errorCode}</td><td class="msg">${message}</td>${layout.chained ? html`<td class="num">${r.fileIndex + 1}</td>` : ""}</tr>
 `;
 }
 
