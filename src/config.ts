@@ -6,6 +6,14 @@ import { ProxySettings } from "./network/proxy.js";
 import { parseDateFormat, type DateFormat } from "./validate.js";
 import type { Field } from "./types.js";
 
+/** `--report-column`, shared by `run` and `report` (docs/cli.md "The report"). */
+export const REPORT_COLUMN_OPTION = {
+  type: "string",
+  arg: "name",
+  help: "input column naming customers in the report (no contact column)",
+  def: "a company or CRM column",
+} as const;
+
 /** Every option of `run`/`validate`: one table drives parsing, defaults and --help. */
 export const RUN_OPTIONS = {
   out: { type: "string", arg: "file", help: "results file", def: "<input>.results.csv beside the input" },
@@ -93,6 +101,7 @@ export const RUN_OPTIONS = {
     def: "<input>.report.html beside the input",
   },
   "no-report": { type: "boolean", help: "write no HTML report", def: "off" },
+  "report-column": REPORT_COLUMN_OPTION,
   "log-file": { type: "string", arg: "file", help: "structured JSON-lines log", def: "<results>.log" },
   "log-level": {
     type: "string",
@@ -138,6 +147,8 @@ export interface RunConfig {
   readonly dryRun: boolean;
   /** The HTML report to write (run only); undefined with --no-report. */
   readonly report?: string;
+  /** --report-column: the input column the report names customers by. */
+  readonly reportColumn?: string;
   readonly progress: boolean;
   readonly json: boolean;
 }
@@ -257,6 +268,7 @@ export function resolveRunConfig(
     overwrite: flags.overwrite ?? false,
     dryRun,
     report,
+    reportColumn: flags["report-column"],
     // --json keeps stdout for the summary alone; progress goes to stderr, so it stays.
     progress: !(flags.quiet || flags["no-progress"]),
     json: flags.json ?? false,

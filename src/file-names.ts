@@ -36,6 +36,11 @@ export function finalPathFor(first: string): string {
   return `${chainBase(first)}.final${splitExt(first).ext || ".csv"}`;
 }
 
+/** The `report` command's page of a chain: `x.results.csv` → `x.final.report.html`, never a run's own report. */
+export function finalReportPathFor(first: string): string {
+  return `${chainBase(first)}.final.report.html`;
+}
+
 /** The report beside an input or results file: `x.csv` or `x.results.csv` → `x.report.html`. */
 export function reportPathFor(file: string): string {
   return `${chainBase(file)}.report.html`;

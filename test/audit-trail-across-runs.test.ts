@@ -114,12 +114,16 @@ describe("a chain of three runs", () => {
     ]);
     expect(final[4].dateSent).toBe("2026-02-28T00:00:00.000Z");
     expect(final[3].email).toBe("di@contoso.example"); // the corrected value, as sent
-    const page = parseHtml(fs.readFileSync(path.join(dir, "x.report.html"), "utf8"));
+    const page = parseHtml(fs.readFileSync(path.join(dir, "x.final.report.html"), "utf8"));
     const counts = page
       .querySelectorAll("#status-counts tbody tr")
       .map((tr) => tr.getAttribute("data-status"));
-    expect(counts).toEqual(["confirmed", "failed"]);
+    expect(counts).toEqual(["failed", "confirmed"]); // those that need action first
+    expect(page.querySelector("h1#verdict")?.text.trim()).toBe("1 row needs action");
     expect(page.querySelectorAll("section.run")).toHaveLength(3);
+    // The first run's own report is still its own.
+    const own = parseHtml(fs.readFileSync(path.join(dir, "x.report.html"), "utf8"));
+    expect(own.querySelector('meta[name="mca-confirm-report"]')?.getAttribute("content")).toBe("run");
   });
 });
 

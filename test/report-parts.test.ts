@@ -10,6 +10,8 @@ import { createDateFormatCheck } from "../src/report/date-format-check.js";
 import { createDigest, MAX_LISTED_ROWS } from "../src/report/digest.js";
 import { html } from "../src/report/html.js";
 import { renderReport } from "../src/report/render.js";
+import { chooseReportColumn } from "../src/report/report-column.js";
+import { verdictOf } from "../src/report/verdict.js";
 import type { ReportRow } from "../src/report/merge.js";
 import { RowNumberSet } from "../src/report/row-numbers.js";
 import { readRunLog } from "../src/report/run-log.js";
@@ -139,14 +141,15 @@ describe("the rows a report lists", () => {
     errorCode: "",
     httpStatus: "",
     errorMessage: "",
+    label: "",
     dateAgreed: "",
     contact: [],
     fileIndex: 0,
   });
-  it("lists every row up to the limit, then only the rows that need attention", () => {
+  it("lists every row up to the limit, then every row that needs action and counts the others", () => {
     const small = createDigest(undefined);
     for (let n = 1; n <= 10; n++) small.add(reportRow(n, n === 5 ? "failed" : "confirmed"));
-    expect(small.done().listed).toHaveLength(10);
+    expect(small.done().listed.map((r) => r.sourceRow)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(small.done().listNote).toBeUndefined();
 
     const large = createDigest(undefined);
@@ -155,8 +158,20 @@ describe("the rows a report lists", () => {
     const digest = large.done();
     expect(digest.total).toBe(total);
     expect(digest.listed.map((r) => r.status)).toEqual(new Array(Math.floor(total / 1000)).fill("rejected"));
-    expect(digest.listNote).toContain(`${total} rows are too many for one page`);
+    expect(digest.listNote).toContain("every row that needs action (10)");
+    expect(digest.unlistedActionRows).toBe(0);
     expect(digest.byStatus.get("confirmed")).toBe(total - Math.floor(total / 1000));
+  });
+
+  it("lists the first rows that need action when even they are too many, and says how many are left out", () => {
+    const digest = createDigest(undefined);
+    const total = MAX_LISTED_ROWS + 25;
+    for (let n = 1; n <= total; n++) digest.add(reportRow(n, n % 2 === 0 ? "failed" : "not-run"));
+    const done = digest.done();
+    expect(done.listed).toHaveLength(MAX_LISTED_ROWS);
+    expect(done.listed[0].sourceRow).toBe(1);
+    expect(done.unlistedActionRows).toBe(25);
+    expect(done.listNote).toContain(`the first 10,000 of the 10,025 rows that need action`);
   });
 });
 
@@ -237,6 +252,7 @@ describe("the report's markup", () => {
         errorCode: "<!--listed rows-->",
         httpStatus: "",
         errorMessage: "",
+        label: "",
         dateAgreed: "",
         contact: [],
         fileIndex: 0,
@@ -249,11 +265,17 @@ describe("the report's markup", () => {
     expect(pieces.length).toBeGreaterThan(3);
     const root = parseHtml(pieces.join(""));
     const listed = root.querySelectorAll("#rows-table tbody tr");
-    expect(listed.map((tr) => tr.querySelectorAll("td")[2].text)).toEqual(
-      Array.from({ length: rows }, (_, i) => `customer-${i + 1}`),
+    // The rows that need action first, each group in input order, in bodies of a hundred rows.
+    const numbers = Array.from({ length: rows }, (_, i) => i + 1);
+    expect(listed.map((tr) => tr.querySelectorAll("td")[1].text)).toEqual(
+      [...numbers.filter((n) => n % 100 === 0), ...numbers.filter((n) => n % 100 !== 0)].map(
+        (n) => `customer-${n}`,
+      ),
     );
+    expect(root.querySelectorAll("#rows-table tbody.s-failed.act")).toHaveLength(1);
+    expect(root.querySelectorAll("#rows-table tbody.s-confirmed")).toHaveLength(Math.ceil((rows - 12) / 100));
     // A value that spells the place of the rows is text like any other, never a second place.
-    expect(listed[0].querySelectorAll("td")[6].text).toBe("<!--listed rows-->");
+    expect(listed[0].querySelectorAll("td")[3].text).toBe("<!--listed rows-->");
     expect(root.querySelector("body")?.text).toContain("Rows per status");
   });
 
@@ -266,5 +288,111 @@ describe("the report's markup", () => {
         "<b>&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;</b>" +
         "&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;1</td>",
     );
+  });
+});
+
+describe("the column the report names customers by", () => {
+  const fieldColumn = {
+    customerTenantId: 0,
+    firstName: 1,
+    lastName: 2,
+    email: 3,
+    phoneNumber: 4,
+    dateAgreed: 5,
+  };
+  const choose = (extra: string[], requested?: string) =>
+    chooseReportColumn({
+      header: [
+        "customerTenantId",
+        "firstName",
+        "lastName",
+        "email",
+        "phoneNumber",
+        "dateAgreed",
+        ...extra,
+        "rowNumber",
+        "status",
+      ],
+      inputColumns: 6 + extra.length,
+      fieldColumn,
+      requested,
+    })?.name;
+
+  it("takes the first column named like a company, customer, account or CRM id, never a contact one", () => {
+    expect(choose(["note", "Contact email", "Company name", "CRM id"])).toBe("Company name");
+    expect(choose(["Mobile", "Account"])).toBe("Account");
+    expect(choose(["note", "Secondary phone"])).toBeUndefined();
+    expect(choose(["note"], "NOTE")).toBe("note");
+  });
+
+  it("refuses a contact column or one the input has not, even when asked for", () => {
+    expect(() => choose(["note"], "e-mail")).toThrow(/holds contact data/);
+    expect(() => choose(["Contact email"], "contact email")).toThrow(/holds contact data/);
+    expect(() => choose(["note"], "status")).toThrow(/is not a column of the input/);
+  });
+});
+
+describe("the verdict", () => {
+  const counts = (entries: Record<string, number>) => new Map(Object.entries(entries));
+  it("counts the rows to fix apart from the rows to re-run, and knows a status added later as one to look at", () => {
+    expect(
+      verdictOf(counts({ confirmed: 40, invalid: 5, rejected: 3, failed: 4, "not-run": 1 })),
+    ).toMatchObject({
+      kind: "action",
+      headline: "13 rows need action",
+      detail: "8 to fix, then re-run (invalid 5, rejected 3); 5 to re-run later (failed 4, not-run 1)",
+    });
+    expect(verdictOf(counts({ confirmed: 1, weird: 1 })).headline).toBe("1 row needs action");
+    expect(verdictOf(counts({ confirmed: 2 })).headline).toBe("Complete: every row confirmed");
+    expect(verdictOf(counts({ valid: 2, skipped: 1 })).headline).toBe("Complete: every row skipped or valid");
+    expect(
+      verdictOf(counts({ confirmed: 2, "not-run": 5 }), { resumeCommand: "mca-confirm run x.csv --resume" }),
+    ).toMatchObject({
+      kind: "interrupted",
+      headline: "Interrupted: resume with mca-confirm run x.csv --resume",
+      detail: "5 rows need action so far: 5 to re-run later (not-run 5)",
+    });
+  });
+
+  it("shows the report column's value escaped and without the row's contact values", () => {
+    const digest = createDigest(undefined);
+    digest.add({
+      rowNumber: "1",
+      sourceRow: 1,
+      customerId: "c-1",
+      status: "rejected",
+      userId: "",
+      dateSent: "",
+      errorCode: "999",
+      httpStatus: "400",
+      errorMessage: "refused for Jane Doe",
+      label: `<b>Contoso</b> (Jane Doe)`,
+      dateAgreed: "",
+      contact: ["Jane Doe"],
+      fileIndex: 0,
+    });
+    const chain = {
+      files: [{ file: "x.results.csv", rows: 1, byStatus: {} }],
+      total: 1,
+      reportColumn: "company",
+    };
+    const pieces: string[] = [];
+    renderReport({ toolVersion: "0", generatedAt: "", chain, digest: digest.done(), logs: [] }, (p) =>
+      pieces.push(p),
+    );
+    const text = pieces.join("");
+    const cells = parseHtml(text)
+      .querySelectorAll("#rows-table tbody tr td")
+      .map((td) => td.text);
+    expect(cells).toEqual([
+      "1",
+      "<b>Contoso</b> ([contact])",
+      "c-1",
+      "rejected",
+      "999",
+      "refused for [contact]",
+    ]);
+    expect(text).not.toContain("<b>Contoso");
+    expect(text).not.toContain("Jane");
   });
 });

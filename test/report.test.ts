@@ -5,6 +5,7 @@ import path from "node:path";
 import { parse as parseHtml, type HTMLElement } from "node-html-parser";
 import { afterAll, describe, expect, it } from "vitest";
 import { failedPathFor, finalPathFor, reportPathFor } from "../src/file-names.js";
+import { unescapeFormula } from "../src/input/escape.js";
 import {
   ROOT,
   closeSimulators,
@@ -74,23 +75,45 @@ describe("mca-confirm report on one run", () => {
     const dir = await sampleRun();
     const r = await runCli(["report", "acceptances.results.csv"], { cwd: dir });
     expectExit(r, 1); // rows still need work
-    expect(r.stdout).toContain("Report: acceptances.report.html");
+    expect(r.stdout).toContain("Report: acceptances.final.report.html");
     const results = readCsv(path.join(dir, "acceptances.results.csv"));
-    const root = page(path.join(dir, "acceptances.report.html"));
+    const root = page(path.join(dir, "acceptances.final.report.html"));
 
     const shown: Record<string, number> = {};
     for (const tr of root.querySelectorAll("#status-counts tbody tr"))
       shown[tr.getAttribute("data-status")!] = Number(tr.querySelectorAll("td")[1].text);
     expect(shown).toEqual(countsOf(results));
     expect(Number(root.querySelector("#total-rows")!.text)).toBe(results.length);
-    const rows = root.querySelectorAll("#rows-table tbody tr");
-    expect(rows.map((tr) => tr.querySelectorAll("td")[3].text)).toEqual(results.map((x) => x.status));
-    expect(rows.map((tr) => tr.querySelectorAll("td")[1].text)).toEqual(results.map((x) => x.rowNumber));
+    // Every row listed once, keyed by its row of the input, with its status and the column the
+    // operator knows the customer by (the sample's crmAccount, not a contact column).
+    const header = root.querySelectorAll("#rows-table thead th").map(textOf);
+    expect(header).toEqual(["row", "crmAccount", "customerTenantId", "status", "errorCode", "errorMessage"]);
+    const rows = root
+      .querySelectorAll("#rows-table tbody tr")
+      .map((tr) => tr.querySelectorAll("td").map(textOf));
+    const byRow = (list: string[][]) => [...list].sort((a, b) => Number(a[0]) - Number(b[0]));
+    expect(byRow(rows)).toEqual(
+      results.map((x) => [
+        x.rowNumber,
+        unescapeFormula(x.crmAccount), // shown as the input gave it
+        x.customerTenantId,
+        x.status,
+        x.errorCode,
+        expect.any(String),
+      ]),
+    );
+    // The rows that need action come first, with their errorMessage.
+    const action = results.filter((x) => ["invalid", "rejected", "failed", "not-run"].includes(x.status));
+    expect(new Set(rows.slice(0, action.length).map((r) => r[3]))).toEqual(
+      new Set(action.map((x) => x.status)),
+    );
+    const withMessage = rows.find((r) => r[0] === action[0].rowNumber)!;
+    expect(withMessage[5]).not.toBe("");
 
     expect(root.querySelectorAll("script")).toHaveLength(0);
     expect(root.querySelectorAll("link, img, iframe, object, embed")).toHaveLength(0);
     expect(externalReferences(root)).toEqual([]);
-    const text = fs.readFileSync(path.join(dir, "acceptances.report.html"), "utf8");
+    const text = fs.readFileSync(path.join(dir, "acceptances.final.report.html"), "utf8");
     for (const row of readCsv(SAMPLE)) {
       if (row.email) expect(text).not.toContain(row.email);
       if (row.phoneNumber) expect(text).not.toContain(row.phoneNumber);
@@ -102,7 +125,7 @@ describe("mca-confirm report on one run", () => {
   it("shows the run's metadata and its requests and 429 answers over time from the log", async () => {
     const dir = await sampleRun();
     expectExit(await runCli(["report", "acceptances.results.csv"], { cwd: dir }), 1);
-    const root = page(path.join(dir, "acceptances.report.html"));
+    const root = page(path.join(dir, "acceptances.final.report.html"));
     const log = fs
       .readFileSync(path.join(dir, "acceptances.results.csv.log"), "utf8")
       .trim()
@@ -194,7 +217,7 @@ describe("hostile content", () => {
     );
     const r = await runCli(["report", "x.results.csv"], { cwd: dir });
     expectExit(r, 1); // the rejected row needs work
-    const text = fs.readFileSync(path.join(dir, "x.report.html"), "utf8");
+    const text = fs.readFileSync(path.join(dir, "x.final.report.html"), "utf8");
     const root = parseHtml(text);
     expect(root.querySelectorAll("script, img")).toHaveLength(0);
     expect(externalReferences(root)).toEqual([]);
@@ -206,7 +229,7 @@ describe("hostile content", () => {
     expect(root.querySelectorAll("#rows-table td.mono").map((td) => td.text)).toContain(
       `<img src="https://evil.example/a.png">`,
     );
-    expect(root.querySelector("#rows-table tr.s-other")).not.toBeNull();
+    expect(root.querySelector("#rows-table tbody.s-other")).not.toBeNull();
     expect(text).not.toMatch(/jane|doe|0199|First1|p1@/i);
     expect(text).not.toContain("HYPERLINK");
   });
@@ -275,9 +298,19 @@ describe("re-run chains", () => {
     // Escaped cells stay escaped once; a raw formula from a hand-edited file is escaped.
     expect(final[0].note).toBe("'=1+1");
     expect(fs.readFileSync(path.join(dir, "x.final.csv"), "utf8")).not.toContain(",=");
-    const root = page(path.join(dir, "x.report.html"));
-    const runs = root.querySelectorAll("#rows-table tbody tr").map((tr) => tr.querySelectorAll("td")[7].text);
-    expect(runs).toEqual(["1", "2", "3", "3", "3"]);
+    const root = page(path.join(dir, "x.final.report.html"));
+    // Keyed by sourceRow (the row of the original input), never a re-run's own rowNumber;
+    // the row that needs action first.
+    const cells = root
+      .querySelectorAll("#rows-table tbody tr")
+      .map((tr) => tr.querySelectorAll("td").map(textOf));
+    expect(cells.map((c) => [c[0], c[2], c[5]])).toEqual([
+      ["3", "rejected", "3"],
+      ["1", "confirmed", "1"],
+      ["2", "confirmed", "2"],
+      ["4", "confirmed", "3"],
+      ["5", "confirmed", "3"],
+    ]);
     expect(root.querySelectorAll("section.run")).toHaveLength(3);
   });
 
@@ -330,5 +363,148 @@ describe("re-run chains", () => {
       expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     }
     expect(fs.readdirSync(dir).filter((f) => f.includes("final") || f.endsWith(".tmp"))).toEqual([]);
+  });
+});
+
+/** The verdict line and the rest of the page as a reader sees them. */
+function verdictOf(root: HTMLElement): { first: string; headline: string; detail: string } {
+  const body = root.querySelector("body")!;
+  return {
+    first: body.childNodes
+      .map((n) => n.text.trim())
+      .find((t) => t !== "")!
+      .replace(/\s+/g, " "),
+    headline: textOf(root.querySelector("h1#verdict")!),
+    detail: textOf(root.querySelector(".verdict-detail") ?? parseHtml("<p></p>")),
+  };
+}
+
+describe("the report's verdict", () => {
+  it("opens on how many rows need action, to fix and to re-run, with the needs-action filter selected", async () => {
+    const dir = await sampleRun();
+    const results = readCsv(path.join(dir, "acceptances.results.csv"));
+    const counts = countsOf(results);
+    const fix = (counts.invalid ?? 0) + (counts.rejected ?? 0);
+    const rerun = (counts.failed ?? 0) + (counts["not-run"] ?? 0);
+    expect(fix).toBeGreaterThan(0);
+    expect(rerun).toBeGreaterThan(0);
+    for (const file of ["acceptances.report.html", "acceptances.final.report.html"]) {
+      if (file.includes("final"))
+        expectExit(await runCli(["report", "acceptances.results.csv"], { cwd: dir }), 1);
+      const root = page(path.join(dir, file));
+      const verdict = verdictOf(root);
+      expect(verdict.first).toBe(`${fix + rerun} rows need action`);
+      expect(verdict.detail).toBe(
+        `${fix} to fix, then re-run (invalid ${counts.invalid}, rejected ${counts.rejected}); ` +
+          `${rerun} to re-run later (failed ${counts.failed})`,
+      );
+      const checked = root.querySelectorAll("input[type=radio]").filter((i) => i.hasAttribute("checked"));
+      expect(checked.map((i) => [i.id, i.getAttribute("value")])).toEqual([["show-action", "action"]]);
+      expect(textOf(root.querySelector('label[for="show-action"]')!)).toBe(`needs action (${fix + rerun})`);
+    }
+  });
+
+  it("says complete when every row is confirmed, or confirmed or skipped", async () => {
+    const dir = tempDir();
+    const row = (n: number, status: string) => [guid(n), ...contact(n), "2026-01-01", "", String(n), status];
+    const header = [...INPUT, "rowNumber", "status"];
+    writeResults(path.join(dir, "a.results.csv"), header, [row(1, "confirmed"), row(2, "confirmed")]);
+    writeResults(path.join(dir, "b.results.csv"), header, [row(1, "confirmed"), row(2, "skipped")]);
+    expectExit(await runCli(["report", "a.results.csv"], { cwd: dir }), 0);
+    expectExit(await runCli(["report", "b.results.csv"], { cwd: dir }), 0);
+    const a = page(path.join(dir, "a.final.report.html"));
+    expect(verdictOf(a).first).toBe("Complete: every row confirmed");
+    expect(textOf(a.querySelector("tbody.none-left")!)).toBe("No row needs action.");
+    expect(verdictOf(page(path.join(dir, "b.final.report.html"))).first).toBe(
+      "Complete: every row confirmed or skipped",
+    );
+  });
+
+  it("says interrupted with the command that resumes the run, in the run's report and in report's", async () => {
+    const s = await trackedSimulator({ latencyMs: 2, faults: { errorRate: 1 } });
+    const dir = tempDir();
+    fs.copyFileSync(SAMPLE, path.join(dir, "acceptances.csv"));
+    const r = await runCli(
+      [
+        "run",
+        "acceptances.csv",
+        "--base-url",
+        s.url,
+        "--quiet",
+        "--outage-timeout",
+        "1",
+        "--concurrency",
+        "2",
+      ],
+      { cwd: dir, env: { PARTNER_CENTER_ACCESS_TOKEN: "test-token" }, timeoutMs: 30_000 },
+    );
+    expectExit(r, 3);
+    const resume = /To continue this run: (.*)/.exec(r.stdout)?.[1];
+    expect(resume).toMatch(/run acceptances\.csv --base-url \S+ --quiet .*--resume$/);
+    expectExit(await runCli(["report", "acceptances.results.csv"], { cwd: dir }), 1);
+    for (const file of ["acceptances.report.html", "acceptances.final.report.html"]) {
+      const verdict = verdictOf(page(path.join(dir, file)));
+      expect(verdict.first).toBe(`Interrupted: resume with ${resume}`);
+      expect(verdict.detail).toMatch(/rows need action so far: .*to re-run later \(.*not-run \d+\)/);
+    }
+  });
+});
+
+describe("the report command's own files", () => {
+  it("writes <first base>.final.report.html beside the final file and never replaces a run's report", async () => {
+    const dir = await sampleRun();
+    const own = path.join(dir, "acceptances.report.html");
+    const before = fs.readFileSync(own);
+    const r = await runCli(["report", "acceptances.results.csv"], { cwd: dir });
+    expectExit(r, 1);
+    expect(r.stdout).toMatch(/Final: acceptances\.final\.csv\nReport: acceptances\.final\.report\.html/);
+    expect(fs.readFileSync(own).equals(before)).toBe(true);
+    const final = page(path.join(dir, "acceptances.final.report.html"));
+    expect(final.querySelector('meta[name="mca-confirm-report"]')?.getAttribute("content")).toBe("final");
+    // Run again, it replaces its own page; pointed at a run's report, by name or by content, it refuses.
+    expectExit(await runCli(["report", "acceptances.results.csv"], { cwd: dir }), 1);
+    fs.copyFileSync(own, path.join(dir, "kept.html"));
+    for (const target of ["acceptances.report.html", "kept.html"]) {
+      const refused = await runCli(["report", "acceptances.results.csv", "--report", target], { cwd: dir });
+      expectExit(refused, 2);
+      expect(refused.stderr).toContain(`--report (${target}) is a run's own report`);
+    }
+    expect(fs.readFileSync(own).equals(before)).toBe(true);
+    expect(fs.readFileSync(path.join(dir, "kept.html")).equals(before)).toBe(true);
+  });
+
+  it("--report-column chooses the column customers are named by, never a contact column", async () => {
+    const dir = await sampleRun();
+    const chosen = await runCli(
+      ["report", "acceptances.results.csv", "--report-column", "customer tenant id"],
+      {
+        cwd: dir,
+      },
+    );
+    expectExit(chosen, 1);
+    const header = page(path.join(dir, "acceptances.final.report.html"))
+      .querySelectorAll("#rows-table thead th")
+      .map(textOf);
+    expect(header.slice(0, 2)).toEqual(["row", "customerTenantId"]);
+    const cases: [string, RegExp][] = [
+      ["email", /--report-column "email" holds contact data/],
+      ["Last Name", /--report-column "Last Name" holds contact data/],
+      ["status", /--report-column "status" is not a column of the input \(its columns: customerTenantId, /],
+      ["nope", /--report-column "nope" is not a column of the input/],
+    ];
+    for (const [name, message] of cases) {
+      const r = await runCli(["report", "acceptances.results.csv", "--report-column", name], { cwd: dir });
+      expectExit(r, 2);
+      expect(r.stderr).toMatch(message);
+    }
+    // A run refuses it before sending anything.
+    const s = await trackedSimulator({ latencyMs: 2 });
+    const run = await runCli(["run", "acceptances.csv", "--base-url", s.url, "--report-column", "phone"], {
+      cwd: dir,
+      env: { PARTNER_CENTER_ACCESS_TOKEN: "test-token" },
+    });
+    expectExit(run, 2);
+    expect(run.stderr).toMatch(/--report-column "phone" holds contact data/);
+    expect(s.stats.requests).toBe(0);
   });
 });

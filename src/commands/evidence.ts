@@ -1,6 +1,6 @@
 import type { RunConfig } from "../config.js";
 import type { RunReport } from "../output/report.js";
-import { writeReport } from "../report/index.js";
+import { checkReportColumn, writeReport } from "../report/index.js";
 import type { RunMetadata } from "../report/run-log.js";
 import { VERSION } from "./help.js";
 
@@ -11,7 +11,7 @@ export interface RunEvidence {
 }
 
 /** The run's own account of itself, for its report when the log says less (--log-level warn). */
-function metadataOf(config: RunConfig, report: RunReport): Partial<RunMetadata> {
+function metadataOf(config: RunConfig, report: RunReport, resumeCommand?: string): Partial<RunMetadata> {
   const options: Record<string, string> = {};
   for (const [name, value] of Object.entries(config))
     if (value !== undefined && typeof value !== "object") options[name] = String(value);
@@ -26,25 +26,38 @@ function metadataOf(config: RunConfig, report: RunReport): Partial<RunMetadata> 
     templateId: report.templateId,
     baseUrl: config.baseUrl,
     partnerTenantId: report.partnerTenantId,
+    resumeCommand,
   };
+}
+
+/** Before a run sends anything: its --report-column must name an input column that is no contact column. */
+export async function checkRunEvidence(config: RunConfig): Promise<void> {
+  if (config.report && config.reportColumn !== undefined)
+    await checkReportColumn(config.input, config.reportColumn, config.map);
 }
 
 /**
  * After `run`: the HTML report (unless --no-report) from the results and the log just written;
  * after `validate`: only the --date-format check, which the validation made row by row (reading
  * the validation file back would parse every row a second time). A report that cannot be
- * written costs the run nothing: the summary says so.
+ * written costs the run nothing: the summary says so. `resumeCommand`, for a run that stopped
+ * and can be resumed, is the report's verdict.
  */
-export async function writeRunEvidence(config: RunConfig, report: RunReport): Promise<RunEvidence> {
+export async function writeRunEvidence(
+  config: RunConfig,
+  report: RunReport,
+  resumeCommand?: string,
+): Promise<RunEvidence> {
   if (config.command === "validate") return { warnings: report.dateWarning ? [report.dateWarning] : [] };
   const reportOut = config.report;
   try {
     const { digest } = await writeReport({
       results: [config.out],
       logs: [config.command === "run" ? config.logFile : undefined],
-      metadata: metadataOf(config, report),
+      metadata: metadataOf(config, report, resumeCommand),
       dateFormat: config.dateFormat,
       reportOut,
+      reportColumn: config.reportColumn,
       toolVersion: VERSION,
     });
     return { report: reportOut, warnings: digest.dateWarning ? [digest.dateWarning] : [] };

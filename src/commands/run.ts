@@ -10,7 +10,7 @@ import { systemClock } from "../run/clock.js";
 import { checkOutputPaths } from "../run/outputs.js";
 import { validateFile } from "../run/validate-file.js";
 import { parseCommand } from "./args.js";
-import { writeRunEvidence } from "./evidence.js";
+import { checkRunEvidence, writeRunEvidence } from "./evidence.js";
 import { VERSION } from "./help.js";
 import type { Command, CommandIO } from "./io.js";
 import { tokenSource, untilDoneOrStopped } from "./signals.js";
@@ -136,6 +136,7 @@ export async function executeRun(
   extras: RunCommandExtras = {},
 ): Promise<number> {
   checkOutputPaths(config);
+  await checkRunEvidence(config);
   // Printed commands start the way this one did: installed, through npx, or node dist/cli.js.
   const program = programWords({ script: process.argv[1] ?? "", env: io.env, cwd: process.cwd() });
   const logger = createLogger(config.command === "run" ? config.logFile : undefined, config.logLevel, {
@@ -145,9 +146,15 @@ export async function executeRun(
     config.command === "validate"
       ? await validateFile({ config, logger, clock: systemClock })
       : await runWithSignals(config, io, logger, [...program, ...resumeArgs(argv)], extras);
+  // The report's verdict, also for `report` later: the command that continues this run.
+  const resume =
+    report.resumable && !extras.noFollowUp
+      ? [...program, ...resumeArgs(argv)].map(shellQuote).join(" ")
+      : undefined;
+  if (resume) logger.warn({ event: "next", resume });
   // The report reads the log: every line of it on disk first.
   await new Promise<void>((resolve) => logger.flush(() => resolve()));
-  const evidence = await writeRunEvidence(config, report);
+  const evidence = await writeRunEvidence(config, report, resume);
   const summary = summarize(
     report,
     extras.noFollowUp

@@ -4,11 +4,15 @@ import { html, type Markup } from "./html.js";
 import type { Timeline } from "./run-log.js";
 
 const WIDTH = 760;
-const HEIGHT = 220;
 const LEFT = 48;
 const RIGHT = 12;
 const TOP = 12;
+/** Requests above, 429 answers below on a scale of their own: a few 429s beside many requests stay visible. */
+const REQUESTS_HEIGHT = 130;
+const GAP = 26;
+const THROTTLED_HEIGHT = 60;
 const BOTTOM = 36;
+const HEIGHT = TOP + REQUESTS_HEIGHT + GAP + THROTTLED_HEIGHT + BOTTOM;
 
 function clock(ms: number, withDate: boolean): string {
   const iso = new Date(ms).toISOString();
@@ -26,20 +30,55 @@ function niceMax(n: number): number {
   return Math.ceil(n / step) * step;
 }
 
+interface Panel {
+  readonly values: readonly number[];
+  readonly top: number;
+  readonly height: number;
+  readonly className: "req" | "thr";
+  readonly caption: string;
+  /** Each bar's tooltip. */
+  readonly title?: (i: number) => string;
+}
+
+/** One bar chart on its own y scale: grid lines at 0, half and the top, and a bar per bucket. */
+function panel(p: Panel, barWidth: number): Markup {
+  const max = niceMax(Math.max(0, ...p.values));
+  const y = (n: number) => p.top + p.height - (n / max) * p.height;
+  return html`<text x="${LEFT}" y="${p.top - 3}">${p.caption}</text> ${[0, max / 2, max].map(
+      (v) =>
+        html`<line
+            x1="${LEFT}"
+            x2="${WIDTH - RIGHT}"
+            y1="${y(v).toFixed(1)}"
+            y2="${y(v).toFixed(1)}"
+            class="grid"
+          /><text x="${LEFT - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v}</text>`,
+    )}
+    ${p.values.map((n, i) =>
+      n > 0 || p.title
+        ? html`<rect
+            class="${p.className}"
+            x="${(LEFT + i * barWidth).toFixed(2)}"
+            y="${y(n).toFixed(1)}"
+            width="${Math.max(barWidth - 1, 0.5).toFixed(2)}"
+            height="${(y(0) - y(n)).toFixed(1)}"
+            >${p.title ? html`<title>${p.title(i)}</title>` : ""}</rect
+          >`
+        : "",
+    )}`;
+}
+
 export function timelineChart(timeline: Timeline, label: string): Markup {
   const bars = timeline.requests.length;
-  const plotWidth = WIDTH - LEFT - RIGHT;
-  const plotHeight = HEIGHT - TOP - BOTTOM;
-  const top = niceMax(Math.max(...timeline.requests));
-  const barWidth = plotWidth / bars;
-  const y = (n: number) => TOP + plotHeight - (n / top) * plotHeight;
-  const spanMs = bars * timeline.bucketMs;
-  const withDate = spanMs > 86_400_000;
+  const barWidth = (WIDTH - LEFT - RIGHT) / bars;
+  const withDate = bars * timeline.bucketMs > 86_400_000;
   const ticks = Math.min(6, bars);
   const xTicks = Array.from({ length: ticks + 1 }, (_, i) => Math.round((i * bars) / ticks));
   const name = bucketName(timeline.bucketMs);
   const totalRequests = timeline.requests.reduce((a, b) => a + b, 0);
   const totalThrottled = timeline.throttled.reduce((a, b) => a + b, 0);
+  const at = (i: number) => clock(timeline.startMs + i * timeline.bucketMs, withDate);
+  const throttledTop = TOP + REQUESTS_HEIGHT + GAP;
   return html`<figure class="chart">
     <svg
       xmlns="http://www.w3.org/2000/svg"
@@ -50,54 +89,42 @@ export function timelineChart(timeline: Timeline, label: string): Markup {
       aria-label="${`${label}: ${totalRequests} requests, ${totalThrottled} answered 429, per ${name}`}"
     >
       <title>${label}: requests and 429 answers per ${name}</title>
-      ${[0, top / 2, top].map(
-        (v) =>
-          html`<line
-              x1="${LEFT}"
-              x2="${WIDTH - RIGHT}"
-              y1="${y(v).toFixed(1)}"
-              y2="${y(v).toFixed(1)}"
-              class="grid"
-            /><text x="${LEFT - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v}</text>`,
+      ${panel(
+        {
+          values: timeline.requests,
+          top: TOP,
+          height: REQUESTS_HEIGHT,
+          className: "req",
+          caption: "requests sent",
+          title: (i) =>
+            `${at(i)} UTC: ${timeline.requests[i]} requests, ${timeline.throttled[i]} answered 429`,
+        },
+        barWidth,
       )}
-      ${timeline.requests.map((n, i) => {
-        const x = (LEFT + i * barWidth).toFixed(2);
-        const w = Math.max(barWidth - 1, 0.5).toFixed(2);
-        const at = clock(timeline.startMs + i * timeline.bucketMs, withDate);
-        const t = timeline.throttled[i];
-        return html`<rect
-            class="req"
-            x="${x}"
-            y="${y(n).toFixed(1)}"
-            width="${w}"
-            height="${(y(0) - y(n)).toFixed(1)}"
-            ><title>${`${at} UTC: ${n} requests, ${t} answered 429`}</title></rect
-          >${
-            t > 0
-              ? html`<rect
-                  class="thr"
-                  x="${x}"
-                  y="${y(t).toFixed(1)}"
-                  width="${w}"
-                  height="${(y(0) - y(t)).toFixed(1)}"
-                />`
-              : ""
-          }`;
-      })}
+      ${panel(
+        {
+          values: timeline.throttled,
+          top: throttledTop,
+          height: THROTTLED_HEIGHT,
+          className: "thr",
+          caption: `answered 429 (own scale)`,
+        },
+        barWidth,
+      )}
       ${xTicks.map(
         (i, k) =>
           html`<text
             x="${(LEFT + i * barWidth).toFixed(1)}"
             y="${HEIGHT - BOTTOM + 16}"
             text-anchor="${k === 0 ? "start" : k === ticks ? "end" : "middle"}"
-            >${clock(timeline.startMs + i * timeline.bucketMs, withDate)}</text
+            >${at(i)}</text
           >`,
       )}
       <text x="${LEFT}" y="${HEIGHT - 4}">${`UTC; each bar: ${name}`}</text>
     </svg>
     <figcaption>
       <span class="key req"></span> requests sent (${totalRequests}) <span class="key thr"></span> answered
-      429, throttled (${totalThrottled}); per ${name}
+      429, throttled (${totalThrottled}), on a scale of their own below; per ${name}
     </figcaption>
   </figure>`;
 }

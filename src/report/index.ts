@@ -1,12 +1,14 @@
 // The audit report of a run or of a re-run chain: merge the results files, read the runs'
 // logs where they are, write the final CSV (for a chain) and the HTML page.
 import fs from "node:fs";
-import { HEADER_ALIASES, normalizeHeader } from "../input/headers.js";
+import { HEADER_ALIASES, matchHeader, normalizeHeader } from "../input/headers.js";
 import type { Field } from "../types.js";
 import { DATE_FORMATS, type DateFormat } from "../validate.js";
 import { createDigest, type Digest } from "./digest.js";
 import { mergeChain, type MergedChain } from "./merge.js";
 import { renderReport } from "./render.js";
+import { chooseReportColumn } from "./report-column.js";
+import { readHeader } from "./results-file.js";
 import { readRunLog, type RunLog, type RunMetadata } from "./run-log.js";
 
 export interface ReportOptions {
@@ -23,6 +25,10 @@ export interface ReportOptions {
   readonly reportOut?: string;
   readonly toolVersion: string;
   readonly now?: () => number;
+  /** --report-column; else the one the first run's log names, else one is chosen (report-column.ts). */
+  readonly reportColumn?: string;
+  /** A run's own report, or the `report` command's final one (which never replaces a run's). */
+  readonly kind?: "run" | "final";
 }
 
 async function readLogs(options: ReportOptions): Promise<(RunLog | undefined)[]> {
@@ -91,6 +97,7 @@ export async function writeReport(options: ReportOptions): Promise<{ chain: Merg
   const chain = await mergeChain(options.results, {
     finalOut: options.finalOut,
     map: mapOf(logs[0]),
+    reportColumn: options.reportColumn ?? logs[0]?.metadata.options.reportColumn,
     onRow: (row) => collect.add(row),
   });
   const digest = collect.done();
@@ -102,8 +109,35 @@ export async function writeReport(options: ReportOptions): Promise<{ chain: Merg
       digest,
       logs,
       finalFile: options.finalOut,
+      kind: options.kind ?? "run",
     };
     writeAtomically(options.reportOut, (write) => renderReport(page, write));
   }
   return { chain, digest };
+}
+
+/**
+ * Refuses a --report-column the input has not, or one of contact data, before a run sends
+ * anything (the report is written at its end). An input that cannot be read is left to the
+ * run, which says why.
+ */
+export async function checkReportColumn(
+  input: string,
+  requested: string,
+  map: ReadonlyMap<string, Field>,
+): Promise<void> {
+  let header: string[];
+  try {
+    header = await readHeader(input);
+  } catch {
+    return;
+  }
+  const rowNumber = header.lastIndexOf("rowNumber");
+  const ownResults = rowNumber >= 0 && header.includes("status");
+  chooseReportColumn({
+    header,
+    inputColumns: ownResults ? rowNumber : header.length,
+    fieldColumn: matchHeader(header, map).fieldColumn,
+    requested,
+  });
 }

@@ -6,6 +6,7 @@ import { InputFileError } from "../errors.js";
 import { escapeFormula } from "../input/escape.js";
 import { createAtomicCsv, type AtomicCsv } from "../output/atomic-csv.js";
 import type { Field } from "../types.js";
+import { chooseReportColumn } from "./report-column.js";
 import { cellValue, openResultsFile, type ResultsFile } from "./results-file.js";
 import { RowNumberSet } from "./row-numbers.js";
 
@@ -20,6 +21,8 @@ export interface ReportRow {
   readonly errorCode: string;
   readonly httpStatus: string;
   readonly errorMessage: string;
+  /** The report column's value (a company name, a CRM id); "" without one. Shown with contact values masked. */
+  readonly label: string;
   /** The date as the input gave it, for the --date-format check; never shown. */
   readonly dateAgreed: string;
   /** Contact values of the row, only to mask them out of its messages; never shown. */
@@ -58,10 +61,11 @@ function sourceRowOf(results: ResultsFile, cells: readonly string[], line: numbe
 function reportRow(
   results: ResultsFile,
   cells: readonly string[],
-  sourceRow: number,
-  fileIndex: number,
+  at: { readonly sourceRow: number; readonly fileIndex: number; readonly label: string },
 ): ReportRow {
+  const { sourceRow, fileIndex } = at;
   const get = (name: string) => cellValue(cells, results.column(name));
+  const contact = CONTACT_FIELDS.map((f) => cellValue(cells, results.fieldColumn[f])).filter((v) => v !== "");
   return {
     rowNumber: get("rowNumber"),
     sourceRow,
@@ -72,8 +76,9 @@ function reportRow(
     errorCode: get("errorCode"),
     httpStatus: get("httpStatus"),
     errorMessage: get("errorMessage"),
+    label: at.label,
     dateAgreed: cellValue(cells, results.fieldColumn.dateAgreed),
-    contact: CONTACT_FIELDS.map((f) => cellValue(cells, results.fieldColumn[f])).filter((v) => v !== ""),
+    contact,
     fileIndex,
   };
 }
@@ -96,6 +101,7 @@ interface Later {
 async function readLater(
   chain: readonly ResultsFile[],
   files: ChainFile[],
+  labelColumn: number | undefined,
 ): Promise<Map<number, Later & { line: number; file: string }>> {
   const later = new Map<number, Later & { line: number; file: string }>();
   for (let f = 1; f < chain.length; f++) {
@@ -111,10 +117,14 @@ async function readLater(
     let rows = 0;
     for await (const { line, cells } of results.records()) {
       const sourceRow = sourceRowOf(results, cells, line, false);
-      const row = reportRow(results, cells, sourceRow, f);
+      const mapped = mapping.map((i) => (i >= 0 ? (cells[i] ?? "") : ""));
+      const row = reportRow(results, cells, {
+        sourceRow,
+        fileIndex: f,
+        label: cellValue(mapped, labelColumn),
+      });
       rows++;
       byStatus[row.status] = (byStatus[row.status] ?? 0) + 1;
-      const mapped = mapping.map((i) => (i >= 0 ? (cells[i] ?? "") : ""));
       later.set(sourceRow, { row, cells: mapped, line, file: results.file });
     }
     files[f] = { file: results.file, rows, byStatus };
@@ -126,6 +136,16 @@ export interface MergedChain {
   readonly files: readonly ChainFile[];
   /** Rows of the original input (the first file's rows). */
   readonly total: number;
+  /** The input column the report names customers by (ReportRow.label), if any. */
+  readonly reportColumn?: string;
+}
+
+export interface MergeOptions {
+  readonly finalOut?: string;
+  readonly map?: ReadonlyMap<string, Field>;
+  /** --report-column: the column to name customers by; else one is chosen (report-column.ts). */
+  readonly reportColumn?: string;
+  readonly onRow?: (row: ReportRow) => void;
 }
 
 /**
@@ -133,15 +153,18 @@ export interface MergedChain {
  * file's columns, one row per original input row, formula-escaped like a results file.
  * `onRow` sees each final row in the original order, so callers summarise without holding them.
  */
-export async function mergeChain(
-  paths: readonly string[],
-  options: { finalOut?: string; map?: ReadonlyMap<string, Field>; onRow?: (row: ReportRow) => void } = {},
-): Promise<MergedChain> {
+export async function mergeChain(paths: readonly string[], options: MergeOptions = {}): Promise<MergedChain> {
   const chain: ResultsFile[] = [];
   for (const p of paths) chain.push(await openResultsFile(p, options.map));
   const files: ChainFile[] = [];
-  const later = await readLater(chain, files);
   const first = chain[0];
+  const column = chooseReportColumn({
+    header: first.header.map((h, i) => cellValue(first.header, i)),
+    inputColumns: first.column("rowNumber"),
+    fieldColumn: first.fieldColumn,
+    requested: options.reportColumn,
+  });
+  const later = await readLater(chain, files, column?.index);
   const out: AtomicCsv | undefined = options.finalOut
     ? createAtomicCsv(options.finalOut, first.header.map(escapeFormula), first)
     : undefined;
@@ -154,7 +177,11 @@ export async function mergeChain(
       if (seen.has(sourceRow))
         throw new InputFileError(first.file, `sourceRow ${sourceRow} appears twice`, line, "sourceRow");
       seen.add(sourceRow);
-      const own = reportRow(first, cells, sourceRow, 0);
+      const own = reportRow(first, cells, {
+        sourceRow,
+        fileIndex: 0,
+        label: cellValue(cells, column?.index),
+      });
       byStatus[own.status] = (byStatus[own.status] ?? 0) + 1;
       const winner = later.get(sourceRow);
       total++;
@@ -177,5 +204,5 @@ export async function mergeChain(
     out?.discard();
     throw err;
   }
-  return { files, total };
+  return { files, total, reportColumn: column?.name };
 }

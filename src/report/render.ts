@@ -1,15 +1,19 @@
 // The audit report: one self-contained HTML page (inline style and SVG, no script, no URL
-// fetched) from a merged re-run chain and what the runs' logs recorded. Everything from a file
-// or a server goes through `html`, which escapes it.
+// fetched) from a merged re-run chain and what the runs' logs recorded. It opens on its verdict
+// (verdict.ts), then what to do about each problem, the rows, and the runs' evidence.
+// Everything from a file or a server goes through `html`, which escapes it.
 import path from "node:path";
 import { ERROR_MEANINGS } from "../output/summary.js";
 import { adviceFor } from "./advice.js";
 import { timelineChart } from "./chart.js";
 import { html, Markup } from "./html.js";
 import type { Digest } from "./digest.js";
-import type { ChainFile, MergedChain, ReportRow } from "./merge.js";
+import type { ChainFile, MergedChain } from "./merge.js";
+import { ROWS_HERE, rowBodies, rowsSection } from "./rows.js";
 import type { RunLog, RunMetadata } from "./run-log.js";
-import { FILTER_STATUSES, STYLE } from "./style.js";
+import { filterClass, statusInfo, statusOrder } from "./statuses.js";
+import { STYLE } from "./style.js";
+import { verdictOf, type Verdict } from "./verdict.js";
 
 export interface ReportInput {
   readonly toolVersion: string;
@@ -19,42 +23,31 @@ export interface ReportInput {
   /** The log of each file of the chain, where one was found. */
   readonly logs: readonly (RunLog | undefined)[];
   readonly finalFile?: string;
+  /** A run's own report, or the `report` command's final one: written into the page for the command to tell. */
+  readonly kind?: "run" | "final";
 }
 
-const STATUS_MEANINGS: Readonly<Record<string, string>> = {
-  confirmed: "the API recorded the confirmation (or already had it)",
-  skipped: "duplicate row, or already confirmed",
-  valid: "checked, would be sent (dry run or validate)",
-  invalid: "failed the checks; never sent",
-  rejected: "the API refused it for good",
-  failed: "attempts used up on passing errors",
-  "not-run": "the run stopped before this row",
-};
-
-const filterClass = (status: string) =>
-  (FILTER_STATUSES as readonly string[]).includes(status) ? status : "other";
+const ACTION_WORDS = { fix: "fix, then re-run", rerun: "re-run later", none: "nothing" } as const;
 
 function statusTable(digest: Digest): Markup {
-  const counts = [...digest.byStatus].sort(
-    (a, b) =>
-      FILTER_STATUSES.indexOf(filterClass(a[0]) as never) -
-      FILTER_STATUSES.indexOf(filterClass(b[0]) as never),
-  );
+  const counts = [...digest.byStatus].sort((a, b) => statusOrder(a[0]) - statusOrder(b[0]));
   return html`<table id="status-counts">
     <thead>
       <tr>
         <th>status</th>
         <th class="num">rows</th>
+        <th>to do</th>
         <th>meaning</th>
       </tr>
     </thead>
     <tbody>
       ${counts.map(
         ([status, n]) =>
-          html`<tr class="${`s-${filterClass(status)}`}" data-status="${status}">
-            <td><span class="status">${status}</span></td>
+          html`<tr data-status="${status}">
+            <td><span class="${`status s-${filterClass(status)}`}">${status}</span></td>
             <td class="num">${n}</td>
-            <td>${STATUS_MEANINGS[status] ?? ""}</td>
+            <td>${ACTION_WORDS[statusInfo(status).action]}</td>
+            <td>${statusInfo(status).meaning}</td>
           </tr> `,
       )}
     </tbody>
@@ -62,6 +55,7 @@ function statusTable(digest: Digest): Markup {
       <tr>
         <th>total</th>
         <th class="num" id="total-rows">${digest.total}</th>
+        <th></th>
         <th></th>
       </tr>
     </tfoot>
@@ -108,15 +102,17 @@ function metadataList(file: ChainFile, meta: RunMetadata | undefined): Markup {
           ? html`<span class="muted">not recorded</span>`
           : html`<details>
               <summary>${options.length} settings</summary>
-              <table class="options">
-                ${options.map(
-                  ([k, v]) =>
-                    html`<tr>
-                      <th>${k}</th>
-                      <td class="mono">${v}</td>
-                    </tr>`,
-                )}
-              </table>
+              <div class="wide">
+                <table class="options">
+                  ${options.map(
+                    ([k, v]) =>
+                      html`<tr>
+                        <th>${k}</th>
+                        <td class="mono">${v}</td>
+                      </tr>`,
+                  )}
+                </table>
+              </div>
             </details>`
       }
     </dd>
@@ -136,122 +132,78 @@ function runsSection(input: ReportInput): Markup {
     })}`;
 }
 
-function problemsSection(digest: Digest): Markup {
+function problemsSection(digest: Digest, wide: (markup: Markup) => Markup): Markup {
   const list = digest.problems;
   if (list.length === 0)
     return html`<h2 id="problems">Problems</h2>
       <p>None: no row has an error code.</p>`;
   return html`<h2 id="problems">Problems and notes</h2>
-    <table id="problems-table">
-      <thead>
-        <tr>
-          <th>errorCode</th>
-          <th class="num">rows</th>
-          <th>status</th>
-          <th>meaning</th>
-          <th>what to do</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${list.map(
-          (p) =>
-            html`<tr>
-              <td class="mono">${p.code}</td>
-              <td class="num">${p.rows}</td>
-              <td>${[...p.statuses].join(", ")}</td>
-              <td class="meaning">
-                ${ERROR_MEANINGS[p.code] ?? (p.sample || "see the errorMessage column")}
-              </td>
-              <td>${adviceFor(p.code, p.statuses)}</td>
-            </tr> `,
-        )}
-      </tbody>
-    </table>`;
-}
-
-/** One listed row, on one line: a page of tens of thousands of rows stays a few MB. */
-function rowMarkup(r: ReportRow, chained: boolean): Markup {
-  // prettier-ignore
-  return html`<tr class="${`s-${filterClass(r.status)}`}"><td class="num">${r.rowNumber}</td><td class="num">${r.sourceRow}</td><td class="mono">${r.customerId}</td><td><span class="status">${r.status}</span></td><td class="mono">${r.userId}</td><td class="mono">${r.dateSent}</td><td class="mono">${r.errorCode}</td>${chained ? html`<td class="num">${r.fileIndex + 1}</td>` : ""}</tr>
-`;
-}
-
-function filterControls(rows: readonly ReportRow[]): Markup {
-  const counts = new Map<string, number>();
-  for (const r of rows) counts.set(filterClass(r.status), (counts.get(filterClass(r.status)) ?? 0) + 1);
-  const present = FILTER_STATUSES.filter((s) => counts.has(s));
-  return html`<input class="filter" type="radio" name="status-filter" id="show-all" checked /><label
-      for="show-all"
-      >all (${rows.length})</label
-    >
-    ${present.map(
-      (s) =>
-        html`<input class="filter" type="radio" name="status-filter" id="${`show-${s}`}" /><label
-            for="${`show-${s}`}"
-            >${s} (${counts.get(s) ?? 0})</label
-          > `,
-    )}`;
-}
-
-/**
- * Where the listed rows go in the page. Values are escaped, so no text from a file or a server
- * can spell this comment: only the page's own markup holds it, once.
- */
-const ROWS_HERE = new Markup("<!--listed rows-->");
-/** Rows made into markup at a time: 20,000 rows at once held about 30 MB of strings. */
-const ROWS_PER_PIECE = 500;
-
-function rowsSection(input: ReportInput): Markup {
-  const { listed, listNote: note } = input.digest;
-  const chained = input.chain.files.length > 1;
-  return html`<h2 id="rows">Rows</h2>
-    <p class="muted">
-      One row per row of the original input${chained ? ", with its latest status across the runs" : ""}.
-      Names, emails and phone numbers are left out; they are in the results file. Show:
-    </p>
-    ${note ? html`<p class="note">${note}</p>` : ""}
-    <div class="rows">
-      ${filterControls(listed)}
-      <table id="rows-table">
+    ${wide(
+      html`<table id="problems-table">
         <thead>
           <tr>
-            <th class="num">rowNumber</th>
-            <th class="num">sourceRow</th>
-            <th>customer id</th>
-            <th>status</th>
-            <th>userId</th>
-            <th>dateSent</th>
             <th>errorCode</th>
-            ${chained ? html`<th class="num">run</th>` : ""}
+            <th class="num">rows</th>
+            <th>status</th>
+            <th>meaning</th>
+            <th>what to do</th>
           </tr>
         </thead>
         <tbody>
-          ${ROWS_HERE}
+          ${list.map(
+            (p) =>
+              html`<tr>
+                <td class="mono">${p.code}</td>
+                <td class="num">${p.rows}</td>
+                <td>${[...p.statuses].join(", ")}</td>
+                <td class="meaning">
+                  ${ERROR_MEANINGS[p.code] ?? (p.sample || "see the errorMessage column")}
+                </td>
+                <td>${adviceFor(p.code, p.statuses)}</td>
+              </tr> `,
+          )}
         </tbody>
-      </table>
-    </div>`;
+      </table>`,
+    )}`;
+}
+
+/** The verdict of the chain: interrupted when its last run stopped and can be resumed. */
+function verdictFor(input: ReportInput): Verdict {
+  const last = input.logs[input.chain.files.length - 1]?.metadata;
+  return verdictOf(
+    input.digest.byStatus,
+    last?.resumeCommand ? { resumeCommand: last.resumeCommand } : undefined,
+  );
 }
 
 /**
- * The whole page, handed to `write` piece by piece: the listed rows a few hundred at a time, so a
- * page of tens of thousands of rows is never one string in memory.
+ * The whole page, handed to `write` piece by piece: the listed rows a hundred at a time, so a
+ * page of thousands of rows is never one string in memory.
  */
 export function renderReport(input: ReportInput, write: (piece: string) => void): void {
   const [before, after] = pageAround(input).split(ROWS_HERE.text);
   write(before);
-  const listed = input.digest.listed;
-  const chained = input.chain.files.length > 1;
-  for (let start = 0; start < listed.length; start += ROWS_PER_PIECE) {
-    const piece = listed.slice(start, start + ROWS_PER_PIECE).map((r) => rowMarkup(r, chained));
-    write(html`${piece}`.text);
-  }
+  const layout = { reportColumn: input.chain.reportColumn, chained: input.chain.files.length > 1 };
+  for (const body of rowBodies(input.digest.listed, layout)) write(body);
   write(after);
+}
+
+function verdictMarkup(verdict: Verdict): Markup {
+  return html`<h1 id="verdict" class="${`v-${verdict.kind}`}">
+      ${
+        verdict.resumeCommand
+          ? html`Interrupted: resume with <code>${verdict.resumeCommand}</code>`
+          : verdict.headline
+      }
+    </h1>
+    ${verdict.detail ? html`<p class="verdict-detail">${verdict.detail}</p>` : ""}`;
 }
 
 /** The page with ROWS_HERE where the listed rows go. */
 function pageAround(input: ReportInput): string {
   const files = input.chain.files;
   const first = path.basename(files[0].file);
+  const wide = (markup: Markup) => html`<div class="wide">${markup}</div>`;
   return html`<!DOCTYPE html>
     <html lang="en">
       <head>
@@ -261,23 +213,29 @@ function pageAround(input: ReportInput): string {
           http-equiv="Content-Security-Policy"
           content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"
         />
+        <meta name="mca-confirm-report" content="${input.kind ?? "run"}" />
         <title>${`MCA confirmations: ${first}`}</title>
         <style>
           ${new Markup(STYLE)}
         </style>
       </head>
       <body>
-        <h1>Microsoft Customer Agreement confirmations</h1>
+        ${verdictMarkup(verdictFor(input))}
         <p class="muted">
-          Report of
+          Microsoft Customer Agreement confirmations of
           ${first}${files.length > 1 ? ` and ${files.length - 1} re-run${files.length > 2 ? "s" : ""}` : ""},
           made by mca-confirm ${input.toolVersion} at
           ${input.generatedAt}.${input.finalFile ? html` Final status per row: <span class="mono">${path.basename(input.finalFile)}</span>.` : ""}
         </p>
         ${input.digest.dateWarning ? html`<p class="warning" id="date-warning">${input.digest.dateWarning}</p>` : ""}
         <h2 id="counts">Rows per status</h2>
-        ${statusTable(input.digest)} ${runsSection(input)} ${problemsSection(input.digest)}
-        ${rowsSection(input)}
+        ${wide(statusTable(input.digest))} ${problemsSection(input.digest, wide)}
+        ${rowsSection(
+          input.digest.listed,
+          { reportColumn: input.chain.reportColumn, chained: files.length > 1 },
+          input.digest.listNote,
+        )}
+        ${runsSection(input)}
       </body>
     </html> `.text;
 }

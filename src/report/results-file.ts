@@ -45,6 +45,18 @@ function wrap(file: string, err: unknown): unknown {
   return new InputFileError(file, `cannot be read as CSV (${e.code ?? String(err)})`, e.lines);
 }
 
+/** The header cells of any CSV file (an input, a results file), trimmed and formula escaping undone. */
+export async function readHeader(file: string): Promise<string[]> {
+  const { delimiter } = await sniffCsvFormat(file);
+  try {
+    for await (const { record } of parser(file, delimiter))
+      return record.map((h) => unescapeFormula(h).trim());
+  } catch (err) {
+    throw wrap(file, err);
+  }
+  return [];
+}
+
 /**
  * Opens a results file. Result columns are found by their last occurrence: the tool appends
  * them after the input's own columns, which may hold a CRM's own "status" column.

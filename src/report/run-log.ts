@@ -20,6 +20,8 @@ export interface RunMetadata {
   /** Runs of the log's last run: 1, plus one per --resume. */
   sessions: number;
   stop?: string;
+  /** The command that continues the run, when it stopped and can be resumed (its "next" event). */
+  resumeCommand?: string;
 }
 
 export interface Timeline {
@@ -47,6 +49,7 @@ interface LogLine {
   partnerTenantId?: unknown;
   tokenSource?: unknown;
   stop?: unknown;
+  resume?: unknown;
 }
 
 const text = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
@@ -64,7 +67,8 @@ function startOf(line: LogLine, previous: RunMetadata | undefined): RunMetadata 
   if (line.options && typeof line.options === "object")
     for (const [k, v] of Object.entries(line.options as Record<string, unknown>))
       if (v !== undefined && v !== null) options[k] = optionText(v);
-  if (previous && line.resumed === true) return { ...previous, sessions: previous.sessions + 1 };
+  if (previous && line.resumed === true)
+    return { ...previous, sessions: previous.sessions + 1, resumeCommand: undefined };
   return {
     version: text(line.version),
     startedAt: iso(line.time),
@@ -139,6 +143,9 @@ export async function readRunLog(file: string): Promise<RunLog> {
           metadata.stop = text(line.stop);
           metadata.partnerTenantId = text(line.partnerTenantId) ?? metadata.partnerTenantId;
         }
+        break;
+      case "next":
+        if (metadata) metadata.resumeCommand = text(line.resume);
         break;
       case "attempt": {
         if (typeof line.time !== "number") break;
