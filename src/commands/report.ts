@@ -4,6 +4,7 @@ import { UsageError } from "../errors.js";
 import { finalPathFor, reportPathFor } from "../file-names.js";
 import { writeReport } from "../report/index.js";
 import { FAILED_STATUSES, type Status } from "../types.js";
+import { checkNoSymlinks } from "../replace-file.js";
 import { parseCommand } from "./args.js";
 import { VERSION } from "./help.js";
 import type { Command } from "./io.js";
@@ -47,6 +48,8 @@ function checkReportOutputs(files: readonly string[], finalOut: string, reportOu
     const folder = path.dirname(path.resolve(file));
     if (!fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory())
       throw new UsageError(`${what} (${file}): the folder ${folder} does not exist`);
+    // Never written through a symbolic link (docs/cli.md "Files the tool writes").
+    checkNoSymlinks([[what, file]], false);
     const existing = fs.statSync(file, { throwIfNoEntry: false });
     if (existing && !existing.isFile())
       throw new UsageError(`${what} (${file}) exists and is not a regular file`);
