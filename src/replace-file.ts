@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { randomBytes } from "node:crypto";
+import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { UsageError } from "./errors.js";
 
@@ -168,5 +169,26 @@ export function createExclusive(file: string, text: string): void {
     fs.writeFileSync(fd, text);
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/**
+ * Removes the temporary files an earlier process left beside `target` when it was killed
+ * (kill -9, power cut): names tempNameFor gives, regular files only. Called with the lock on
+ * `target` held, so no running process is writing them.
+ */
+export function removeStaleTemps(target: string): void {
+  const dir = path.dirname(path.resolve(target));
+  const base = path.basename(target);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(`${base}.`) || !/^\.[0-9a-f]{16}\.tmp$/.test(name.slice(base.length))) continue;
+    const file = path.join(dir, name);
+    if (fs.lstatSync(file, { throwIfNoEntry: false })?.isFile()) fs.rmSync(file, { force: true });
   }
 }

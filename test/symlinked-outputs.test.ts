@@ -202,6 +202,21 @@ describe("links at names other commands write", () => {
     expect(sim.stats.requests).toBe(0);
   });
 
+  it("a temporary file a killed run left is removed by the next run; a link of that shape is not followed", async () => {
+    const sim = await trackedSimulator();
+    const { dir, csv, targets } = await setup(undefined);
+    const stale = path.join(dir, "in.results.csv.0123456789abcdef.tmp");
+    fs.writeFileSync(stale, "half a results file");
+    const planted = plant(dir, targets, ["in.failed.csv.fedcba9876543210.tmp"], undefined);
+    const r = await runCli(["run", csv, "--base-url", sim.url, "--quiet"], { env: ENV });
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.existsSync(stale)).toBe(false);
+    expectUntouched(planted);
+    expect(fs.readdirSync(dir).filter((name) => name.endsWith(".tmp"))).toEqual([
+      "in.failed.csv.fedcba9876543210.tmp",
+    ]);
+  });
+
   it("report: a link at the final file or the report is refused (exit 2), its target intact", async () => {
     const sim = await trackedSimulator();
     const { dir, csv, targets } = await setup(undefined);
