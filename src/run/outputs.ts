@@ -124,7 +124,10 @@ export async function checkOutputs(config: RunConfig): Promise<JournalState | un
         `${config.out} holds a finished run: there is nothing to resume. Use --overwrite to run again into it, or --out for a new file.`,
       );
     }
-    return undefined; // nothing to resume: a normal first run
+    // No journal: a fresh run would send every row again under new request ids.
+    throw new UsageError(
+      `nothing to resume for ${config.out}; run without --resume (with --skip-confirmed to leave out customers already on record)`,
+    );
   }
   if (unfinished) {
     throw new UsageError(
