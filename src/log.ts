@@ -1,5 +1,6 @@
 import os from "node:os";
 import { pino, type Logger } from "pino";
+import { printable } from "./errors.js";
 import { openForAppend } from "./replace-file.js";
 
 export type { Logger };
@@ -75,13 +76,15 @@ export function createLogger(
     try {
       fd = openForAppend(file);
     } catch (err) {
-      process.stderr.write(`mca-confirm: cannot write the log file ${file}: ${(err as Error).message}\n`);
+      process.stderr.write(
+        printable(`mca-confirm: cannot write the log file ${file}: ${(err as Error).message}\n`),
+      );
       fd = -1;
     }
     dest = pino.destination({ dest: fd < 0 ? os.devNull : fd, sync: true });
     // A log that cannot be written (disk full, folder gone) must not end the run: say so once.
     dest.once("error", (err: Error) =>
-      process.stderr.write(`mca-confirm: cannot write the log file ${file}: ${err.message}\n`),
+      process.stderr.write(printable(`mca-confirm: cannot write the log file ${file}: ${err.message}\n`)),
     );
     dest.on("error", () => {});
     return dest;

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { UsageError } from "../errors.js";
+import { printable, UsageError } from "../errors.js";
 import { finalPathFor, reportPathFor } from "../file-names.js";
 import { writeReport } from "../report/index.js";
 import { FAILED_STATUSES, type Status } from "../types.js";
@@ -77,6 +77,6 @@ export const reportCommand: Command = async (args, io) => {
     `Final: ${finalOut}`,
     `Report: ${reportOut}`,
   ];
-  io.stdout.write(`${lines.join("\n")}\n`);
+  io.stdout.write(printable(`${lines.join("\n")}\n`));
   return [...digest.byStatus.keys()].some((status) => FAILED_STATUSES.has(status as Status)) ? 1 : 0;
 };
