@@ -55,7 +55,9 @@ export function maskUrlPasswords(text: string): string {
 
 // Control characters other than line feed and tab: C0, DEL, C1 (0x9b is CSI, 0x9d OSC), and the
 // bidirectional overrides that reorder what a terminal shows.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// eslint-disable-next-line no-control-regex -- as above
 const CONTROL_OR_LF = /[\u0000-\u0008\n\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 const escapeOne = (c: string): string => {
