@@ -2,7 +2,7 @@
 // The entry: argv → a command. The only place that turns errors into messages and exit codes,
 // and the only place that calls process.exit.
 import v8 from "node:v8";
-import { UsageError } from "./errors.js";
+import { printable, UsageError } from "./errors.js";
 import { capYoungGeneration } from "./heap.js";
 import type { Command, CommandIO } from "./commands/io.js";
 import type { CommandSpec } from "./commands/spec.js";
@@ -138,7 +138,8 @@ main(process.argv.slice(2), io).then(
   },
   (err: unknown) => {
     const { code, message } = failureOf(err);
-    io.stderr.write(`mca-confirm: ${message}\n`);
+    // File names and values in the message are shown, never obeyed by the terminal.
+    io.stderr.write(`mca-confirm: ${printable(message)}\n`);
     // A scheduler reading --json gets an object for a refused run too, never an empty stdout.
     if (process.argv.includes("--json"))
       io.stdout.write(`${JSON.stringify({ error: message, exitCode: code })}\n`);

@@ -1,4 +1,7 @@
+import os from "node:os";
 import { pino, type Logger } from "pino";
+import { printable } from "./errors.js";
+import { openForAppend } from "./replace-file.js";
 
 export type { Logger };
 
@@ -66,11 +69,22 @@ export function createLogger(
   const open = () => {
     if (dest) return dest;
     // Synchronous: what is written reaches the OS at once, so a kill -9 loses none of it
-    // (asynchronous writing lost the last hundred attempt lines of a killed run).
-    dest = pino.destination({ dest: file, sync: true, mode: 0o600 });
+    // (asynchronous writing lost the last hundred attempt lines of a killed run). Never through
+    // a symbolic link (docs/cli.md "Files the tool writes"); the run checked for one before it
+    // began, so this refuses only one planted since, and the log says so instead of failing it.
+    let fd: number;
+    try {
+      fd = openForAppend(file);
+    } catch (err) {
+      process.stderr.write(
+        printable(`mca-confirm: cannot write the log file ${file}: ${(err as Error).message}\n`),
+      );
+      fd = -1;
+    }
+    dest = pino.destination({ dest: fd < 0 ? os.devNull : fd, sync: true });
     // A log that cannot be written (disk full, folder gone) must not end the run: say so once.
     dest.once("error", (err: Error) =>
-      process.stderr.write(`mca-confirm: cannot write the log file ${file}: ${err.message}\n`),
+      process.stderr.write(printable(`mca-confirm: cannot write the log file ${file}: ${err.message}\n`)),
     );
     dest.on("error", () => {});
     return dest;

@@ -189,6 +189,11 @@ describe("what is already at --out", () => {
     fs.writeFileSync(path.join(dir, "a.results.csv"), "x\n");
     await expect(checkOutputs(config(dir))).rejects.toThrow(/--overwrite/);
     await expect(checkOutputs(config(dir, { resume: true }))).rejects.toThrow(/nothing to resume/);
+    // No journal and no results: still nothing to resume, never a fresh run.
+    fs.rmSync(path.join(dir, "a.results.csv"));
+    await expect(checkOutputs(config(dir, { resume: true }))).rejects.toThrow(
+      /nothing to resume for .*--skip-confirmed/,
+    );
     expect(await checkOutputs(config(dir, { overwrite: true }))).toBeUndefined();
   });
 

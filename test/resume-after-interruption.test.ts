@@ -254,7 +254,7 @@ describe("crash-safe runs", () => {
     expectAllConfirmedOnce(out, csv, rows);
   });
 
-  it("Ctrl-C during the templateId lookup: nothing sent, every row not-run, exit 130, resumable", async () => {
+  it("Ctrl-C during the templateId lookup: nothing sent, every row not-run, exit 130, the same command runs again", async () => {
     const rows = 50;
     const { csv, out, dir, args } = await setup(rows);
     const log = path.join(dir, "acceptances.results.csv.log");
@@ -275,7 +275,12 @@ describe("crash-safe runs", () => {
     const partial = readCsv(out);
     expect(partial).toHaveLength(rows);
     expect(partial.every((x) => x.status === "not-run")).toBe(true);
-    const done = await startCli([...args, "--resume"]).exited;
+    // Nothing was sent, so no journal was kept: --resume has nothing to continue (exit 2)...
+    const resume = await startCli([...args, "--resume"]).exited;
+    expect(resume.code).toBe(2);
+    expect(resume.stderr).toContain("nothing to resume for");
+    // ...and the command as it was (what the summary offers) replaces the results that record no request.
+    const done = await startCli(args).exited;
     expect(done.code).toBe(0);
     expectAllConfirmedOnce(out, csv, rows);
   });
@@ -412,6 +417,30 @@ describe("crash-safe runs", () => {
     expect(r.stderr).toMatch(/changed since the interrupted run/);
     expect(sim.stats.requests).toBe(requests);
     expect(fs.existsSync(journal)).toBe(true);
+  });
+
+  it("--resume with no journal sends nothing (exit 2), rather than running every row again under new ids", async () => {
+    const { dir, out, journal, args } = await setup(30);
+    const requests = sim.stats.requests;
+    // The journal of an interrupted run deleted by hand, its partial results left behind.
+    fs.writeFileSync(out, "customerTenantId,rowNumber,status,attempts\nx,1,confirmed,1\n");
+    for (const leftOver of [false, true]) {
+      if (!leftOver) fs.rmSync(out);
+      const r = await runCli([...args, "--resume"], { env: ENV });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(
+        `nothing to resume for ${out}; run without --resume (with --skip-confirmed to leave out customers already on record)`,
+      );
+      expect(sim.stats.requests).toBe(requests);
+      expect(fs.existsSync(journal)).toBe(false);
+    }
+    // A journal that is there but unreadable keeps its own refusal.
+    fs.writeFileSync(journal, "not a journal\n");
+    const unreadable = await runCli([...args, "--resume"], { env: ENV });
+    expect(unreadable.code).toBe(2);
+    expect(unreadable.stderr).toContain("is not a journal this tool can read");
+    expect(sim.stats.requests).toBe(requests);
+    expect(fs.readdirSync(dir).sort()).toEqual(["acceptances.csv", "acceptances.results.csv.journal"]);
   });
 
   it("a finished results file is never replaced without --overwrite", async () => {

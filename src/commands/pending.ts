@@ -1,5 +1,5 @@
 import type { TokenProvider } from "../auth/types.js";
-import { UsageError } from "../errors.js";
+import { printable, UsageError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
 import { programWords } from "../output/command-line.js";
 import { canRedraw } from "../output/progress.js";
@@ -84,9 +84,9 @@ export async function executePending(
     const report = await listWithSignals(config, io, logger, extras);
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
     if (config.json) io.stdout.write(`${JSON.stringify(summarizePending(report))}\n`);
-    else io.stdout.write(formatPendingSummary(report, extras.noFollowUp ? undefined : program));
+    else io.stdout.write(printable(formatPendingSummary(report, extras.noFollowUp ? undefined : program)));
     if (report.stop && report.stop.kind !== "interrupted" && config.json)
-      io.stderr.write(`mca-confirm: ${report.stop.message}\n`);
+      io.stderr.write(`mca-confirm: ${printable(report.stop.message)}\n`);
     return pendingExitCode(report);
   } finally {
     unlock();

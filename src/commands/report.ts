@@ -1,10 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
-import { UsageError } from "../errors.js";
+import { printable, UsageError } from "../errors.js";
 import { finalPathFor, finalReportPathFor, reportPathFor } from "../file-names.js";
 import { writeReport } from "../report/index.js";
 import { REPORT_COLUMN_OPTION } from "../config.js";
 import { FAILED_STATUSES, type Status } from "../types.js";
+import { checkNoSymlinks } from "../replace-file.js";
 import { parseCommand } from "./args.js";
 import { VERSION } from "./help.js";
 import type { Command } from "./io.js";
@@ -55,6 +56,8 @@ function checkReportOutputs(files: readonly string[], finalOut: string, reportOu
     const folder = path.dirname(path.resolve(file));
     if (!fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory())
       throw new UsageError(`${what} (${file}): the folder ${folder} does not exist`);
+    // Never written through a symbolic link (docs/cli.md "Files the tool writes").
+    checkNoSymlinks([[what, file]], false);
     const existing = fs.statSync(file, { throwIfNoEntry: false });
     if (existing && !existing.isFile())
       throw new UsageError(`${what} (${file}) exists and is not a regular file`);
@@ -107,6 +110,6 @@ export const reportCommand: Command = async (args, io) => {
     `Final: ${finalOut}`,
     `Report: ${reportOut}`,
   ];
-  io.stdout.write(`${lines.join("\n")}\n`);
+  io.stdout.write(printable(`${lines.join("\n")}\n`));
   return [...digest.byStatus.keys()].some((status) => FAILED_STATUSES.has(status as Status)) ? 1 : 0;
 };

@@ -1,6 +1,6 @@
 import type { TokenProvider } from "../auth/types.js";
 import { RUN_OPTIONS, resolveRunConfig, type RunConfig } from "../config.js";
-import { UsageError } from "../errors.js";
+import { printable, UsageError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
 import { canRedraw, startProgress } from "../output/progress.js";
 import type { RunReport } from "../output/report.js";
@@ -168,9 +168,9 @@ export async function executeRun(
     evidence,
   );
   if (config.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
-  else io.stdout.write(formatSummary(summary));
+  else io.stdout.write(printable(formatSummary(summary)));
   if (report.stop && report.stop.kind !== "interrupted" && config.json)
-    io.stderr.write(`mca-confirm: ${report.stop.message}\n`);
+    io.stderr.write(`mca-confirm: ${printable(report.stop.message)}\n`);
   return exitCodeOf(report);
 }
 
@@ -194,7 +194,9 @@ async function runWithSignals(
     gently: `starting no new rows; waiting for requests in flight (up to ${config.timeoutMs / 1000} s).`,
     atOnce: () => {
       handle.flushNow();
-      stderr.write(`Stopped at once. Continue later with: ${resumeCommand.map(shellQuote).join(" ")}\n`);
+      stderr.write(
+        printable(`Stopped at once. Continue later with: ${resumeCommand.map(shellQuote).join(" ")}\n`),
+      );
     },
   });
 }

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { once } from "node:events";
+import { O_NOFOLLOW } from "../replace-file.js";
 
 /** A deterministic tenant id for generated row i (version-4 shaped, never a simulator trigger prefix). */
 export function generatedTenantId(i: number, salt = 0): string {
@@ -20,7 +21,11 @@ export async function writeGeneratedCsv(
   rows: number,
   options: { invalidEvery?: number; salt?: number } = {},
 ): Promise<void> {
-  const out = fs.createWriteStream(file);
+  // Never through a symbolic link planted at the name (docs/cli.md "Files the tool writes").
+  const { O_WRONLY, O_CREAT, O_TRUNC } = fs.constants;
+  const out = fs.createWriteStream(file, {
+    fd: fs.openSync(file, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0o644),
+  });
   out.write("customerTenantId,firstName,lastName,email,phoneNumber,dateAgreed,crmAccount\n");
   for (let i = 0; i < rows; i++) {
     const f = FIRST[i % FIRST.length];

@@ -8,6 +8,7 @@ import type { Field, InputRow } from "../types.js";
 import { matchHeader } from "./headers.js";
 import { unescapeFormula } from "./escape.js";
 import { StructureProblems } from "./problems.js";
+import { lineLengthCheck } from "./line-length.js";
 import { utf8Check } from "./utf8.js";
 
 export interface InputHeader {
@@ -37,6 +38,18 @@ export interface OpenedInput {
 const SNIFF_BYTES = 64 * 1024;
 /** No acceptance row comes near this; a larger record is an unclosed quote eating the file. */
 const MAX_RECORD_CHARS = 1_000_000;
+/**
+ * No line of acceptance data comes near this either (lineLengthCheck, line-length.ts): 1,000
+ * columns of 256 characters. It bounds what one row costs to parse (a row of 250,000 empty
+ * cells is an array of that many strings).
+ */
+const MAX_LINE_BYTES = 256 * 1024;
+/**
+ * Columns a file may have: an acceptance file has about seven, an export from a CRM some dozens.
+ * Every row is as wide as its header, so this and MAX_LINE_BYTES bound the memory a row takes
+ * (a 15 MB file of 100,006 columns took 1.5 GB before).
+ */
+export const MAX_COLUMNS = 1_000;
 
 export async function openInput(
   file: string,
@@ -87,9 +100,11 @@ export async function openInput(
         line,
       ),
   );
+  const lines = longLineCheck(file);
   stream.on("error", (err) => parser.destroy(err));
   check.on("error", (err) => parser.destroy(err));
-  stream.pipe(check).pipe(parser);
+  lines.on("error", (err) => parser.destroy(err));
+  stream.pipe(check).pipe(lines).pipe(parser);
   const iterator = parser[Symbol.asyncIterator]() as AsyncIterator<InputRow[]>;
 
   // The header is consumed as the first record; wait for it (or for the first data rows / the end).
@@ -107,8 +122,28 @@ export async function openInput(
   const header = reader.header;
   if (header === undefined)
     throw reader.problems.ending() ?? new InputFileError(file, "the file is empty: it has no header line", 1);
-  const streams = { stream, check, parser, iterator };
+  const checks = {
+    destroy() {
+      check.destroy();
+      lines.destroy();
+    },
+  };
+  const streams = { stream, check: checks, parser, iterator };
   return openedInput(header, reader, streams, first, firstError, options.stopAtFirstProblem);
+}
+
+/** Refuses a line over MAX_LINE_BYTES with its number and length (line-length.ts). */
+function longLineCheck(file: string) {
+  return lineLengthCheck(
+    MAX_LINE_BYTES,
+    ({ line, bytes }) =>
+      new InputFileError(
+        file,
+        `line ${line} is ${bytes.toLocaleString("en-US")} bytes long; no line may be longer than ` +
+          `${MAX_LINE_BYTES.toLocaleString("en-US")} (a cell that long is no acceptance data: check the file, or that it is the right one)`,
+        line,
+      ),
+  );
 }
 
 /** How RowBatchParser drives csv-parse's parsing core (what csv-parse's own Parser calls). */
@@ -349,6 +384,7 @@ function readHeader(
   bom: boolean,
   map: ReadonlyMap<string, Field> | undefined,
 ): { header: InputHeader; keep: number[]; fieldPos: [Field, number][]; sourceRowAt: number } {
+  if (record.length > MAX_COLUMNS) throw tooManyColumns(file, line, record.length);
   const m = matchHeader(record, map);
   if (m.conflict) {
     const [field, a, b] = m.conflict;
@@ -399,6 +435,15 @@ function sourceRowOf(record: readonly string[], at: number, rowNumber: number): 
   const text = (record[at] ?? "").trim();
   const n = Number(text);
   return /^\d+$/.test(text) && Number.isSafeInteger(n) && n >= 1 ? n : undefined;
+}
+
+function tooManyColumns(file: string, line: number, columns: number): InputFileError {
+  return new InputFileError(
+    file,
+    `the header line has ${columns.toLocaleString("en-US")} columns; at most ${MAX_COLUMNS.toLocaleString("en-US")} are read ` +
+      `(an acceptance file needs about seven): check that this is the right file, or remove the columns not needed`,
+    line,
+  );
 }
 
 const list = (record: readonly string[]): string => record.map((h) => `"${h}"`).join(", ");
@@ -549,29 +594,45 @@ function describeFsError(err: unknown): string {
 const DELIMITERS = [",", ";", "\t"] as const;
 
 /** The delimiter occurring most often outside quotes in the first non-blank line (ties: , ; tab). */
-function detectDelimiter(file: string, start: Buffer): InputHeader["delimiter"] {
+function detectDelimiter(file: string, start: Buffer, limits = true): InputHeader["delimiter"] {
   const text = start.toString("utf8").replace(/^\uFEFF/, "");
   const begin = text.search(/[^\r\n]/);
   if (begin < 0) throw new InputFileError(file, "the file is empty: it has no header line", 1);
+  const headerLine = (text.slice(0, begin).match(/\n/g)?.length ?? 0) + 1;
   const counts = [0, 0, 0];
   let quoted = false;
+  let ended = false;
   for (let i = begin; i < text.length; i++) {
     const c = text[i];
     if (c === '"') quoted = !quoted;
-    else if (!quoted && (c === "\n" || c === "\r")) break;
-    else if (!quoted) {
+    else if (!quoted && (c === "\n" || c === "\r")) {
+      ended = true;
+      break;
+    } else if (!quoted) {
       const d = DELIMITERS.indexOf(c as (typeof DELIMITERS)[number]);
       if (d >= 0) counts[d]++;
     }
   }
+  // Refused at the header, before a row is parsed: a row is as wide as the header.
+  if (limits && !ended && start.length >= SNIFF_BYTES)
+    throw new InputFileError(
+      file,
+      `the header line is longer than ${SNIFF_BYTES / 1024} KiB; a header names the columns of acceptance data ` +
+        `(about seven): check that this is the right file`,
+      headerLine,
+    );
   let best = 0;
   for (let d = 1; d < DELIMITERS.length; d++) if (counts[d] > counts[best]) best = d;
+  if (limits && counts[best] + 1 > MAX_COLUMNS) throw tooManyColumns(file, headerLine, counts[best] + 1);
   return DELIMITERS[best];
 }
 
-/** The delimiter and byte order mark of a CSV file, found as openInput finds them. */
+/**
+ * The delimiter and byte order mark of a CSV file, found as openInput finds them; the file is
+ * one this tool wrote (results), so its width is not limited here.
+ */
 export async function sniffCsvFormat(file: string): Promise<Pick<InputHeader, "delimiter" | "bom">> {
   const start = await readStart(file);
   const bom = start[0] === 0xef && start[1] === 0xbb && start[2] === 0xbf;
-  return { delimiter: detectDelimiter(file, start), bom };
+  return { delimiter: detectDelimiter(file, start, false), bom };
 }

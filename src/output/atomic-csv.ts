@@ -2,12 +2,13 @@ import fs from "node:fs";
 import nodePath from "node:path";
 import { once } from "node:events";
 import { finished } from "node:stream";
-import { replaceFile } from "../replace-file.js";
+import { createTempFile, replaceFile } from "../replace-file.js";
 import { csvText } from "./csv-text.js";
 
 /**
- * A CSV file written to `<path>.tmp` and renamed into place on commit, so a crash never
- * leaves a half-written file under the real name.
+ * A CSV file written to a temporary file beside `path` (an unpredictable name, created
+ * exclusively: docs/cli.md "Files the tool writes") and renamed into place on commit, so a
+ * crash never leaves a half-written file under the real name.
  */
 export interface AtomicCsv {
   /** True when write() is done with the record's array once it returns: the caller may reuse it. */
@@ -59,11 +60,11 @@ const WRITE_BUFFER = 1 << 20;
 const BATCH_RECORDS = 256;
 
 export function createAtomicCsv(path: string, header: readonly string[], format: CsvFormat = {}): AtomicCsv {
-  const tmp = `${path}.tmp`;
   // Opened synchronously, so discard() right after creation really removes the file. A large
   // buffer: with the default 16 KB a fast producer (validate) waits for the disk every hundred
   // rows or so.
-  const file = fs.createWriteStream(tmp, { fd: fs.openSync(tmp, "w", 0o600), highWaterMark: WRITE_BUFFER });
+  const { tmp, fd } = createTempFile(path);
+  const file = fs.createWriteStream(tmp, { fd, highWaterMark: WRITE_BUFFER });
   const toText = csvText({ delimiter: format.delimiter ?? ",", bom: format.bom ?? false });
   let batch: (readonly string[])[] = [header];
   let failure: Error | undefined;

@@ -25,7 +25,7 @@ function keptName(file: string, stamp: string): string {
   // Two runs finishing within the same second: a number tells them apart.
   for (let n = 1; n <= 1000; n++) {
     const candidate = `${stem}.${stamp}${n > 1 ? `-${n}` : ""}${ext}`;
-    if (!fs.existsSync(candidate)) return candidate;
+    if (!fs.lstatSync(candidate, { throwIfNoEntry: false })) return candidate;
   }
   throw new Error(`cannot find a free name to keep ${file} under`);
 }
@@ -38,7 +38,8 @@ export function keepPrevious(finished: string, files: readonly string[]): KeptFi
   const stamp = stampOf(fs.statSync(finished).mtime);
   const kept: KeptFile[] = [];
   for (const from of files) {
-    if (!fs.existsSync(from) || !fs.statSync(from).isFile()) continue;
+    // lstat: a symbolic link is not an earlier run's evidence (nor is what it points to).
+    if (!fs.lstatSync(from, { throwIfNoEntry: false })?.isFile()) continue;
     const to = keptName(from, stamp);
     fs.renameSync(from, to);
     kept.push({ from, to });

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { createTempFile } from "../replace-file.js";
 import { createAtomicCsv, publishFile, type AtomicCsv, type CsvFormat } from "./atomic-csv.js";
 import type { WriterAnswer, WriterSetup } from "./csv-writer-thread.js";
 import { RecordPacker } from "./packed-records.js";
@@ -38,7 +39,7 @@ function errorOf(failed: Extract<WriterAnswer, { failed: unknown }>["failed"]): 
 }
 
 /**
- * The same file as createAtomicCsv (`<path>.tmp`, renamed on commit), but quoted and written
+ * The same file as createAtomicCsv (a temporary file renamed on commit), but quoted and written
  * by a second thread, so that a producer that is itself CPU-bound (validate parses and checks
  * the input) is not also paying for csv-stringify. Where the thread's script is not beside
  * this module (the sources run directly, as in unit tests) it is createAtomicCsv itself.
@@ -72,9 +73,8 @@ class ThreadedCsv implements AtomicCsv {
     header: readonly string[],
     format: CsvFormat,
   ) {
-    this.tmp = `${path}.tmp`;
     // Opened here, synchronously, so a refused path fails at once with the same error as ever.
-    this.fd = fs.openSync(this.tmp, "w", 0o600);
+    ({ tmp: this.tmp, fd: this.fd } = createTempFile(path));
     const setup: WriterSetup = { fd: this.fd, delimiter: format.delimiter ?? ",", bom: format.bom ?? false };
     // A small young generation: the thread's live data is one batch, and the default one
     // (tens of MB) added as much again to validate's peak RSS.

@@ -6,6 +6,7 @@ import path from "node:path";
 import { UsageError } from "../errors.js";
 import { checkBaseUrl, RUN_OPTIONS } from "../config.js";
 import { ProxySettings } from "../network/proxy.js";
+import { checkNoSymlinks } from "../replace-file.js";
 import { MAX_PAGE_SIZE_ASKED } from "./list.js";
 import type { Selection } from "./select.js";
 
@@ -104,11 +105,14 @@ export function checkPendingOutputs(config: PendingConfig): void {
   const out = path.resolve(config.out);
   if (path.resolve(config.logFile) === out)
     throw new UsageError(`--log-file (${config.logFile}) must not be the same file as --out`);
-  for (const [what, file] of [
+  const written = [
     ["--out", config.out],
     ["--log-file", config.logFile],
-  ] as const) {
-    const stat = fs.statSync(file, { throwIfNoEntry: false });
+  ] as const;
+  // Never through a symbolic link (docs/cli.md "Files the tool writes").
+  checkNoSymlinks(written, config.overwrite);
+  for (const [what, file] of written) {
+    const stat = fs.lstatSync(file, { throwIfNoEntry: false });
     if (stat && !stat.isFile())
       throw new UsageError(`${what} (${file}) is not a regular file; choose another name`);
     const dir = path.dirname(path.resolve(file));

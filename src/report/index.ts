@@ -1,6 +1,7 @@
 // The audit report of a run or of a re-run chain: merge the results files, read the runs'
 // logs where they are, write the final CSV (for a chain) and the HTML page.
 import fs from "node:fs";
+import { createTempFile } from "../replace-file.js";
 import { HEADER_ALIASES, matchHeader, normalizeHeader } from "../input/headers.js";
 import type { Field } from "../types.js";
 import { DATE_FORMATS, type DateFormat } from "../validate.js";
@@ -73,8 +74,8 @@ function withKnown(known: Partial<RunMetadata>, logged: RunMetadata | undefined)
  * hands over one by one.
  */
 function writeAtomically(path: string, render: (write: (piece: string) => void) => void): void {
-  const tmp = `${path}.tmp`;
-  const fd = fs.openSync(tmp, "w", 0o600);
+  // An unpredictable name created exclusively: never a file someone planted (docs/cli.md).
+  const { tmp, fd } = createTempFile(path);
   try {
     render((piece) => {
       const bytes = Buffer.from(piece, "utf8");

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import { writeWaitingLogLines } from "../log.js";
+import { createTempFile, openForAppend, openForReading } from "../replace-file.js";
 import type { Outcome } from "../types.js";
 import { RecordedOutcomes } from "./recorded.js";
 
@@ -58,7 +59,7 @@ export function journalPath(out: string): string {
 
 /** Calls `each` for every line of the file, reading it in chunks (a journal of a large run is hundreds of MB: docs/performance.md). */
 function forEachLine(path: string, each: (line: string) => void): void {
-  const fd = fs.openSync(path, "r");
+  const fd = openForReading(path);
   try {
     const buf = Buffer.allocUnsafe(READ_CHUNK);
     const decoder = new StringDecoder("utf8"); // keeps a UTF-8 sequence cut by a chunk edge whole
@@ -103,8 +104,7 @@ export function readJournal(path: string): JournalState | undefined {
 }
 
 function createJournalFile(path: string, header: JournalHeader): void {
-  const tmp = `${path}.tmp`;
-  const tmpFd = fs.openSync(tmp, "w", 0o600);
+  const { tmp, fd: tmpFd } = createTempFile(path);
   try {
     fs.writeSync(tmpFd, `${JSON.stringify(header)}\n`);
     fs.fsyncSync(tmpFd);
@@ -131,7 +131,8 @@ function syncInBackground(fd: number, closed: () => boolean): NodeJS.Timeout {
 
 /** The journal's descriptor for appending, after ending a line a crash cut short. */
 function openForAppending(path: string): number {
-  const fd = fs.openSync(path, "a+", 0o600);
+  // Never through a symbolic link (docs/cli.md "Files the tool writes").
+  const fd = openForAppend(path, true);
   const size = fs.fstatSync(fd).size;
   if (size > 0) {
     const last = Buffer.alloc(1);

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import { UsageError } from "../errors.js";
+import { createExclusive, openForReading } from "../replace-file.js";
 
 /**
  * `<file>.lock` beside every file a run writes (results, failed file, log; the journal sits
@@ -43,7 +44,13 @@ function alive(pid: number): boolean {
 function readOwner(lock: string): Owner | undefined {
   let text: string;
   try {
-    text = fs.readFileSync(lock, "utf8").trim();
+    // A symbolic link planted at the lock's name is not read through: it is stale, and removed.
+    const fd = openForReading(lock);
+    try {
+      text = fs.readFileSync(fd, "utf8").trim();
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch {
     return undefined;
   }
@@ -68,12 +75,18 @@ function held(owner: Owner | undefined): owner is Owner {
   return start === undefined || start === owner.start;
 }
 
+/** The lock of a file a run writes. */
+export function lockPathFor(file: string): string {
+  return `${file}.lock`;
+}
+
 function lockOne(file: string, me: string): () => void {
-  const lock = `${file}.lock`;
+  const lock = lockPathFor(file);
   // Bounded: at most one stale lock is removed before trying again.
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      fs.writeFileSync(lock, me, { flag: "wx", mode: 0o600 });
+      // O_EXCL: fails on any name already there, a symbolic link included, even for root.
+      createExclusive(lock, me);
       return () => fs.rmSync(lock, { force: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;

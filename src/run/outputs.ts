@@ -1,9 +1,12 @@
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { parse } from "csv-parse";
 import { InputFileError, UsageError } from "../errors.js";
 import type { RunConfig } from "../config.js";
+import { checkNoSymlinks, createExclusive, isSymlink } from "../replace-file.js";
 import { journalPath, readJournal, type JournalState } from "./journal.js";
+import { lockPathFor } from "./lock.js";
 
 /** Names the tool gives its own working files: no output may take one (it would be deleted). */
 const WORKING_FILE = /\.(lock|journal|tmp)$/i;
@@ -30,10 +33,49 @@ export function writtenOutputs(config: RunConfig): [option: string, file: string
   return outputs;
 }
 
+/** A name a run writes: an output (written new and renamed onto it, or appended to: the log), the journal, or a lock. */
+export interface WrittenName {
+  readonly what: string;
+  readonly file: string;
+  readonly role: "output" | "journal" | "lock";
+}
+
 /**
- * Every output, and the temporary file it is written through, is a regular file or does not
- * exist yet: writing the results "into" /dev/null or a fifo would replace the device with a
- * file (as root) or block forever, so these are refused even with --overwrite (exit 2).
+ * Every name a run of `config` writes under (temporary files aside: their names are random and
+ * created exclusively, docs/cli.md "Files the tool writes"). The checks below and the locks
+ * take their names from here.
+ */
+export function writtenNames(config: RunConfig): WrittenName[] {
+  const outputs = writtenOutputs(config);
+  const names: WrittenName[] = outputs.map(([what, file]) => ({ what, file, role: "output" }));
+  if (config.command !== "run") return names;
+  names.push({ what: "the journal", file: journalPath(config.out), role: "journal" });
+  for (const [what, file] of outputs)
+    names.push({ what: `the lock of ${what}`, file: lockPathFor(file), role: "lock" });
+  return names;
+}
+
+/**
+ * Nothing is written through a symbolic link (docs/cli.md "Files the tool writes"): one at an
+ * output's name or the journal's is refused, or with --overwrite removed (the link, never what
+ * it points to). --resume never reads a journal through one. A link at a lock's name is a stale
+ * lock, removed when the lock is taken.
+ */
+function checkSymlinks(config: RunConfig): void {
+  const names = writtenNames(config).filter((name) => name.role !== "lock");
+  const journal = names.find((name) => name.role === "journal");
+  if (config.resume && journal && isSymlink(journal.file))
+    checkNoSymlinks([[journal.what, journal.file]], false);
+  checkNoSymlinks(
+    names.map(({ what, file }) => [what, file] as const),
+    config.overwrite,
+  );
+}
+
+/**
+ * Every output is a regular file or does not exist yet: writing the results "into" /dev/null
+ * or a fifo would replace the device with a file (as root) or block forever, so these are
+ * refused even with --overwrite (exit 2).
  */
 export function checkOutputKinds(config: RunConfig): void {
   const outputs = writtenOutputs(config);
@@ -44,13 +86,9 @@ export function checkOutputKinds(config: RunConfig): void {
       );
     }
   }
-  const written = outputs.flatMap(([what, file]): [string, string][] => [
-    [what, file],
-    [what, `${file}.tmp`],
-  ]);
-  if (config.command === "run") written.push(["the journal", journalPath(config.out)]);
-  for (const [what, file] of written) {
-    const stat = fs.statSync(file, { throwIfNoEntry: false });
+  checkSymlinks(config);
+  for (const { what, file } of writtenNames(config).filter((name) => name.role !== "lock")) {
+    const stat = fs.lstatSync(file, { throwIfNoEntry: false });
     const kind = stat && kindOf(stat);
     if (kind) {
       throw new UsageError(
@@ -86,7 +124,10 @@ export async function checkOutputs(config: RunConfig): Promise<JournalState | un
         `${config.out} holds a finished run: there is nothing to resume. Use --overwrite to run again into it, or --out for a new file.`,
       );
     }
-    return undefined; // nothing to resume: a normal first run
+    // No journal: a fresh run would send every row again under new request ids.
+    throw new UsageError(
+      `nothing to resume for ${config.out}; run without --resume (with --skip-confirmed to leave out customers already on record)`,
+    );
   }
   if (unfinished) {
     throw new UsageError(
@@ -155,26 +196,27 @@ export function checkOutputPaths(config: RunConfig): void {
   if (config.command === "run") {
     // A dry run writes no failed file: it would replace the real run's.
     if (!config.dryRun) outputs.push(["--failed-out", config.failedOut]);
-    outputs.push(["--log-file", config.logFile], ["the journal", `${config.out}.journal`]);
+    outputs.push(["--log-file", config.logFile], ["the journal", journalPath(config.out)]);
     if (config.report) outputs.push(["--report", config.report]);
   }
   const input = config.input;
   const seen = new Map<string, string>([[path.resolve(input), "the input file"]]);
   for (const [what, file] of outputs) {
     const abs = path.resolve(file);
-    const clash = seen.get(abs) ?? seen.get(`${abs}.tmp`);
+    const clash = seen.get(abs);
     if (clash) throw new UsageError(`${what} (${file}) must not be the same file as ${clash}`);
     seen.set(abs, what);
     const dir = path.dirname(abs);
     try {
-      // Creating a file is the only test that holds for read-only mounts and for root.
-      const probe = path.join(dir, `.mca-confirm-write-check-${process.pid}`);
-      fs.writeFileSync(probe, "");
+      // Creating a file is the only test that holds for read-only mounts and for root; an
+      // unpredictable name, created exclusively, so it is never a file someone planted.
+      const probe = path.join(dir, `.mca-confirm-write-check-${randomBytes(8).toString("hex")}`);
+      createExclusive(probe, "");
       fs.rmSync(probe);
     } catch {
       throw new UsageError(`${what} (${file}): the folder ${dir} does not exist or is not writable`);
     }
-    if (fs.existsSync(abs) && fs.statSync(abs).isDirectory())
+    if (fs.lstatSync(abs, { throwIfNoEntry: false })?.isDirectory())
       throw new UsageError(`${what} (${file}) is a folder`);
   }
   checkOutputKinds(config);

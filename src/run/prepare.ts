@@ -4,12 +4,13 @@ import type { RunConfig } from "../config.js";
 import { RunStoppedError, UsageError } from "../errors.js";
 import { openInput } from "../input/read.js";
 import { keepPrevious, type KeptFile } from "../output/keep-previous.js";
+import { removeStaleTemps } from "../replace-file.js";
 import { RowNumberSet } from "../report/row-numbers.js";
 import { createClassifier, type RowNumbers } from "./classify.js";
 import { GuidSet } from "./guid-set.js";
 import { journalPath, type JournalState } from "./journal.js";
 import { lockOutputs } from "./lock.js";
-import { checkOutputs, writtenOutputs } from "./outputs.js";
+import { checkOutputs, writtenNames, writtenOutputs } from "./outputs.js";
 
 /** What a run knows before it sends anything. */
 export interface Prepared {
@@ -133,6 +134,8 @@ function keepEarlierRun(config: RunConfig): KeptFile[] {
 export async function prepareRun(config: RunConfig): Promise<Prepared> {
   const unlock = lockOutputs(writtenOutputs(config).map(([, file]) => file));
   try {
+    // What a killed run left under random temporary names goes, now that no run can be writing it.
+    for (const { file, role } of writtenNames(config)) if (role !== "lock") removeStaleTemps(file);
     const resumeState = await checkOutputs(config);
     // Taken before the pre-flight: a file edited after it was checked is not sent unchecked.
     // (A missing file is reported by the pre-flight itself.)

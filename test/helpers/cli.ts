@@ -27,6 +27,8 @@ export interface CliOptions {
   readonly env?: Record<string, string | undefined>;
   /** Killed (SIGKILL) after this long; default 20 s. */
   readonly timeoutMs?: number;
+  /** Run as this user and group (the tests run as root; an ordinary user is e.g. nobody, 65534). */
+  readonly user?: { readonly uid: number; readonly gid: number };
 }
 
 /**
@@ -53,6 +55,7 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
       cwd: options.cwd ?? ROOT,
       env,
       stdio: ["ignore", "pipe", "pipe"],
+      ...(options.user ?? {}),
     });
     let stdout = "";
     let stderr = "";
