@@ -26,6 +26,7 @@ function metadataOf(config: RunConfig, report: RunReport): Partial<RunMetadata> 
     templateId: report.templateId,
     baseUrl: config.baseUrl,
     partnerTenantId: report.partnerTenantId,
+    signedInUser: report.signedInUser,
   };
 }
 

@@ -27,6 +27,8 @@ export interface RunReport {
   readonly startedAt?: string;
   readonly fingerprint?: string;
   readonly partnerTenantId?: string;
+  /** The signed-in user the token names (its upn), never the token. */
+  readonly signedInUser?: string;
   /** Files of an earlier finished run that --overwrite kept under a timestamped name. */
   readonly kept?: readonly { readonly from: string; readonly to: string }[];
   /** `validate`: the --date-format check's warning, when the dates look read the wrong way round. */

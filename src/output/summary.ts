@@ -1,3 +1,4 @@
+import type { SignedIn } from "../auth/claims.js";
 import { formatDuration } from "./duration.js";
 import type { RunReport } from "./report.js";
 import { FAILED_STATUSES, type Status } from "../types.js";
@@ -33,6 +34,21 @@ export const ERROR_MEANINGS: Readonly<Record<string, string>> = {
   "HTTP 503": "service unavailable on every attempt",
   "HTTP 504": "gateway timeout on every attempt",
 };
+
+/** Who a run or listing acted as, when its token said (a JWT); never the token itself. */
+export type SignedInJson = { readonly tenantId: string | null; readonly user: string | null } | null;
+
+export function signedInJson(signedIn: SignedIn | undefined): SignedInJson {
+  if (!signedIn?.tenantId && !signedIn?.user) return null;
+  return { tenantId: signedIn.tenantId ?? null, user: signedIn.user ?? null };
+}
+
+/** "Signed in: admin@partner.example (partner tenant …)", or nothing for an opaque token. */
+export function signedInLine(signedIn: SignedInJson): string[] {
+  if (!signedIn) return [];
+  const tenant = signedIn.tenantId ? ` (partner tenant ${signedIn.tenantId})` : "";
+  return [`Signed in: ${signedIn.user ?? "(no user name in the token)"}${tenant}`];
+}
 
 /** The text summary lists this many error codes; --json lists them all. */
 const TEXT_ERRORS = 10;
@@ -77,6 +93,8 @@ export interface SummaryJson {
   /** Files of an earlier finished run that --overwrite kept under a timestamped name. */
   kept: { from: string; to: string }[];
   stopped: { reason: string; message: string } | null;
+  /** The partner tenant (`tid`) and user (`upn`) the token named; null for an opaque token. */
+  signedIn: SignedInJson;
   rerunCommand: string | null;
   resumeCommand: string | null;
   /** Set when the run stopped before sending any row: the same command, once the cause is fixed. */
@@ -133,6 +151,7 @@ export function summarize(
     warnings: evidence.warnings ?? [],
     kept: (report.kept ?? []).map((file) => ({ from: file.from, to: file.to })),
     stopped: report.stop ? { reason: report.stop.kind, message: report.stop.message } : null,
+    signedIn: signedInJson({ tenantId: report.partnerTenantId, user: report.signedInUser }),
     // While the run can be resumed, resuming is the next step; re-running the failed file
     // as well would send the not-run rows twice over.
     rerunCommand:
@@ -234,6 +253,7 @@ export function formatSummary(summary: SummaryJson): string {
   for (const warning of summary.warnings) lines.push(`Warning: ${warning}`);
   if (summary.dryRun) lines.push("Dry run: no confirmation was sent.");
   for (const file of summary.kept) lines.push(`Kept the earlier run's ${file.from} as ${file.to}`);
+  lines.push(...signedInLine(summary.signedIn));
   lines.push(`Results: ${summary.files.results}`);
   if (summary.files.report) lines.push(`Report: ${summary.files.report}`);
   lines.push(...nextStepLines(summary));

@@ -2,6 +2,7 @@
 // worker slot, rate control) and the same retries, read the customer list page by page, look
 // each customer's confirmations up with bounded concurrency, write the rows that need one in
 // list order, and commit the file only when the whole list was read.
+import { withCheckedToken, type SignedIn } from "../auth/claims.js";
 import type { TokenProvider } from "../auth/types.js";
 import { RunStoppedError } from "../errors.js";
 import type { Logger } from "../log.js";
@@ -53,6 +54,7 @@ interface Listing {
   readonly breaker: Breaker;
   readonly stats: RequestStats;
   readonly tally: PendingTally;
+  readonly signedIn: SignedIn;
 }
 
 /** Why a call failed for good, in one line: what the API said and how often it was asked. */
@@ -125,8 +127,19 @@ function snapshotOf(listing: Listing | undefined): PendingSnapshot {
 
 async function wire(deps: PendingDeps, stop: RunStop): Promise<Listing> {
   const { config, logger, clock } = deps;
-  const tokens = await deps.tokens();
-  logger.info({ event: "pending-start", options: config, tokenSource: tokens.description });
+  const tokens = withCheckedToken(await deps.tokens(), {
+    now: () => clock.now(),
+    onRefused: (message) => stop.stop("auth-failed", message),
+  });
+  // The token pre-flight: one Partner Center would refuse is refused here, before any request.
+  await tokens.getToken();
+  logger.info({
+    event: "pending-start",
+    options: config,
+    tokenSource: tokens.description,
+    partnerTenantId: tokens.tenantId,
+    signedInUser: tokens.user,
+  });
   const writer = createPendingWriter(config.out);
   const ordered = createOrderedRows(writer);
   const window = createWindow({ concurrency: config.concurrency, nextRow: () => ordered.next });
@@ -146,6 +159,7 @@ async function wire(deps: PendingDeps, stop: RunStop): Promise<Listing> {
     breaker,
     stats,
     tally: emptyTally(),
+    signedIn: tokens,
   };
 }
 
@@ -213,6 +227,7 @@ async function finish(listing: Listing, started: number, complete: boolean): Pro
     throttled: listing.rate.throttled,
     elapsedMs: listing.clock.now() - started,
     written: complete,
+    signedIn: { tenantId: listing.signedIn.tenantId, user: listing.signedIn.user },
     ...(stop.reason ? { stop: { kind: stop.reason.kind, message: stop.reason.message } } : {}),
   };
   listing.logger.info({

@@ -1,9 +1,10 @@
 // What `pending` tells its user at the end: counts, where the file is and what to do with it,
 // or why no file was written. The JSON form carries the same facts for schedulers.
 
+import type { SignedIn } from "../auth/claims.js";
 import { formatDuration } from "../output/duration.js";
 import type { StopKind } from "../output/report.js";
-import { shellQuote } from "../output/summary.js";
+import { shellQuote, signedInJson, signedInLine, type SignedInJson } from "../output/summary.js";
 import type { PendingConfig } from "./options.js";
 import type { Reason } from "./select.js";
 
@@ -30,6 +31,8 @@ export interface PendingReport {
   readonly stop?: { readonly kind: StopKind; readonly message: string };
   /** The file was written (never when the listing stopped early: it would look complete). */
   readonly written: boolean;
+  /** The partner tenant and user the token named (none for an opaque token). */
+  readonly signedIn?: SignedIn;
 }
 
 export interface PendingSummaryJson {
@@ -48,6 +51,7 @@ export interface PendingSummaryJson {
   readonly throttled: number;
   readonly elapsedSeconds: number;
   readonly stopped?: { readonly reason: StopKind; readonly message: string };
+  readonly signedIn: SignedInJson;
   readonly exitCode: number;
 }
 
@@ -86,6 +90,7 @@ export function summarizePending(report: PendingReport): PendingSummaryJson {
     throttled: report.throttled,
     elapsedSeconds: Math.round(report.elapsedMs / 100) / 10,
     ...(report.stop ? { stopped: { reason: report.stop.kind, message: report.stop.message } } : {}),
+    signedIn: signedInJson(report.signedIn),
     exitCode: pendingExitCode(report),
   };
 }
@@ -125,6 +130,7 @@ export function formatPendingSummary(report: PendingReport, program?: readonly s
     "",
     `${count(s.customersRead)} customers read, ${count(s.needConfirmation)} need a confirmation`,
     ...reasonLines(s, report.config),
+    ...signedInLine(s.signedIn),
     `Requests: ${count(s.requests)}${s.throttled > 0 ? ` (${count(s.throttled)} throttled)` : ""} in ${formatDuration(s.elapsedSeconds, { tenths: true })}`,
   ];
   if (report.stop) {
