@@ -51,6 +51,8 @@ describe("tokenProblem", () => {
     expect(check(jwt({ aud: "fa3d9a0c-3fb0-42cc-9193-47c7ecd2edbd" }))).toBeUndefined();
     expect(check("anything")).toBeUndefined();
     expect(check("a.b.c")).toBeUndefined();
+    // A JWT that names no audience is no Entra ID access token: not judged either.
+    expect(check(jwt({ aud: undefined, scp: undefined, amr: undefined }))).toBeUndefined();
   });
 
   it("names the audience found and where to get the right token", () => {

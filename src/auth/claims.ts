@@ -93,14 +93,15 @@ function expiryProblem(claims: Record<string, unknown>, source: string, now: num
 /**
  * Why Partner Center would refuse every call made with `token`, or undefined: another audience,
  * an App-only token, an App+User token without MFA, or (when it cannot be renewed) an expired
- * one. A token that is not a JWT is not checked.
+ * one. A token that is not a JWT, or names no audience, is not checked.
  */
 export function tokenProblem(
   token: string,
   options: { readonly now: number; readonly canRenew: boolean; readonly source: string },
 ): string | undefined {
   const claims = claimsOf(token);
-  if (!claims) return undefined;
+  // Without an audience it is no Entra ID access token, whatever its shape: not judged either.
+  if (!claims || claims.aud === undefined) return undefined;
   return (
     audienceProblem(claims, options.source) ??
     userProblem(claims, options.source) ??

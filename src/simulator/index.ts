@@ -53,6 +53,11 @@ export interface SimulatorOptions {
   tls?: { readonly cert: string; readonly key: string };
   /** Customers generated into GET /v1/customers, with a seeded mix of existing confirmations. */
   customers?: number;
+  /**
+   * The confirmation call answers as retired (410, "deprecated and no longer supported"), as the
+   * legacy attestation API may for a partner since January 2026 (docs/partner-center-api.md "A retired call").
+   */
+  retired?: boolean;
 }
 
 export interface SimulatorStats {
@@ -76,6 +81,8 @@ export interface Simulator {
   setFaults(faults: Partial<Faults>): void;
   setRateLimit(rateLimit: RateLimit | null): void;
   setLatency(ms: number): void;
+  /** Switch the retired confirmation call on or off (see SimulatorOptions.retired). */
+  setRetired(retired: boolean): void;
   seedConfirmation(customerId: string, contact: Contact, dateAgreed?: string): void;
   close(): Promise<void>;
 }
@@ -110,6 +117,12 @@ const AGREEMENTS = "/agreements";
 /** Bodies are a few hundred bytes; anything far larger is a client bug, not a confirmation. */
 const MAX_BODY = 64 * 1024;
 const DEFAULT_SEED = 0x5eed;
+/** What a retired legacy attestation call might answer: the wording is a guess, the status too. */
+const RETIRED_CONFIRMATION = R.newError(
+  410,
+  "This API is deprecated and no longer supported; use the enhanced attestation API",
+  "ApiRetired",
+);
 
 type Route = { kind: "metadata" } | { kind: "customers" } | { kind: "list" | "confirm"; customerId: string };
 
@@ -168,6 +181,7 @@ interface SimulatorState {
   faults: Faults;
   limiter: Limiter | undefined;
   latencyMs: number;
+  retired: boolean;
   closed: boolean;
 }
 
@@ -185,6 +199,7 @@ function createState(options: SimulatorOptions): SimulatorState {
     faults: { ...NO_FAULTS, ...options.faults },
     limiter: options.rateLimit ? createLimiter(options.rateLimit) : undefined,
     latencyMs: options.latencyMs ?? 0,
+    retired: options.retired ?? false,
     closed: false,
   };
 }
@@ -314,6 +329,7 @@ function handle(
     );
   }
   if (route.kind === "customers") return state.customers.answer(req, res, query, trace);
+  if (route.kind === "confirm" && state.retired) return R.send(res, 410, RETIRED_CONFIRMATION, trace);
   if (customerGate(state, res, route.customerId, trace)) return;
   if (route.kind === "list") {
     const items = state.store.list(route.customerId, agreementType());
@@ -373,6 +389,9 @@ function simulatorApi(state: SimulatorState, server: Server, url: string): Simul
     },
     setLatency(ms) {
       state.latencyMs = ms;
+    },
+    setRetired(retired) {
+      state.retired = retired;
     },
     seedConfirmation(customerId, contact, dateAgreed) {
       const tpl = catalog.currentIndexOfType(MCA);
