@@ -5,6 +5,7 @@ import { open } from "node:fs/promises";
 import { Parser, type CsvError, type Info, type Options } from "csv-parse";
 import { InputFileError } from "../errors.js";
 import type { Field, InputRow } from "../types.js";
+import { isAttested, planDateAgreed, type DateAgreedPlan } from "./bulk-tool.js";
 import { matchHeader } from "./headers.js";
 import { unescapeFormula } from "./escape.js";
 import { StructureProblems } from "./problems.js";
@@ -42,6 +43,8 @@ export async function openInput(
   file: string,
   options: {
     map?: ReadonlyMap<string, Field>;
+    /** --date-agreed: every row's dateAgreed, for a file without that column (input/bulk-tool.ts). */
+    dateAgreed?: string;
     /** Sees every byte of the file as it is read, e.g. to hash exactly what was parsed. */
     onBytes?: (chunk: Buffer) => void;
     /**
@@ -63,7 +66,7 @@ export async function openInput(
   const delimiter = detectDelimiter(file, start);
   const stream = createReadStream(file, { highWaterMark: options.chunkBytes ?? 256 * 1024 });
   if (options.onBytes) stream.on("data", options.onBytes as (chunk: string | Buffer) => void);
-  const reader = new RecordReader(file, delimiter, bom, options.map);
+  const reader = new RecordReader(file, delimiter, bom, options.map, options.dateAgreed);
 
   const parseOptions: Options = {
     delimiter,
@@ -190,6 +193,7 @@ class RecordReader {
   private keepsAll = false; // keep is every column in order: the record is the cells
   private fieldPos: [Field, number][] = []; // field → index into the record
   private sourceRowAt = -1; // a re-run file's sourceRow column
+  private dateAgreedPlan: DateAgreedPlan = { missing: [], attestedAt: -1 };
   private rowNumber = 0;
   private headerLength = 0;
   private lastEnd = 0; // line where the last record (or skipped blank row) ended
@@ -203,17 +207,20 @@ class RecordReader {
   private readonly delimiter: InputHeader["delimiter"];
   private readonly bom: boolean;
   private readonly map: ReadonlyMap<string, Field> | undefined;
+  private readonly dateAgreed: string | undefined;
 
   constructor(
     file: string,
     delimiter: InputHeader["delimiter"],
     bom: boolean,
     map: ReadonlyMap<string, Field> | undefined,
+    dateAgreed?: string,
   ) {
     this.file = file;
     this.delimiter = delimiter;
     this.bom = bom;
     this.map = map;
+    this.dateAgreed = dateAgreed;
     this.problems = new StructureProblems(file);
   }
 
@@ -243,7 +250,8 @@ class RecordReader {
         keep: this.keep,
         fieldPos: this.fieldPos,
         sourceRowAt: this.sourceRowAt,
-      } = readHeader(this.file, line, record, this.delimiter, this.bom, this.map));
+        dateAgreedPlan: this.dateAgreedPlan,
+      } = readHeader(this.file, line, record, this.delimiter, this.bom, this.map, this.dateAgreed));
       this.keepsAll = this.keep.every((column, i) => column === i);
       return null;
     }
@@ -259,7 +267,12 @@ class RecordReader {
     const fields: Partial<Record<Field, string>> = {};
     for (const [field, pos] of this.fieldPos) fields[field] = unescapeFormula(record[pos] ?? "");
     const rowNumber = ++this.rowNumber;
-    return { rowNumber, line, cells, fields, sourceRow: sourceRowOf(record, this.sourceRowAt, rowNumber) };
+    const sourceRow = sourceRowOf(record, this.sourceRowAt, rowNumber);
+    const plan = this.dateAgreedPlan;
+    if (plan.constant !== undefined) fields.dateAgreed = plan.constant;
+    if (!isAttested(record, plan.attestedAt))
+      return { rowNumber, line, cells, fields, sourceRow, notAttested: true };
+    return { rowNumber, line, cells, fields, sourceRow };
   };
 
   /** An error out of the parse as the user is told it: ours as they are, csv-parse's in our words. */
@@ -348,7 +361,14 @@ function readHeader(
   delimiter: InputHeader["delimiter"],
   bom: boolean,
   map: ReadonlyMap<string, Field> | undefined,
-): { header: InputHeader; keep: number[]; fieldPos: [Field, number][]; sourceRowAt: number } {
+  dateAgreed: string | undefined,
+): {
+  header: InputHeader;
+  keep: number[];
+  fieldPos: [Field, number][];
+  sourceRowAt: number;
+  dateAgreedPlan: DateAgreedPlan;
+} {
   const m = matchHeader(record, map);
   if (m.conflict) {
     const [field, a, b] = m.conflict;
@@ -365,11 +385,13 @@ function readHeader(
       line,
     );
   }
-  if (m.missing.length > 0) {
+  const dateAgreedPlan = planDateAgreed(file, line, record, m, dateAgreed);
+  const missing = dateAgreedPlan.missing;
+  if (missing.length > 0) {
     throw new InputFileError(
       file,
-      `missing required column${m.missing.length > 1 ? "s" : ""} ${m.missing.join(", ")}; headers found: ${list(record)}` +
-        `; if a column has another name, map it, e.g. --map "<header>=${m.missing[0]}"`,
+      `missing required column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}; headers found: ${list(record)}` +
+        `; if a column has another name, map it, e.g. --map "<header>=${missing[0]}"`,
       line,
     );
   }
@@ -386,6 +408,7 @@ function readHeader(
     keep,
     fieldPos,
     sourceRowAt: m.dropped.find((i) => record[i].trim() === "sourceRow") ?? -1,
+    dateAgreedPlan,
   };
 }
 

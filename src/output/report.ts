@@ -31,6 +31,8 @@ export interface RunReport {
   readonly signedInUser?: string;
   /** Files of an earlier finished run that --overwrite kept under a timestamped name. */
   readonly kept?: readonly { readonly from: string; readonly to: string }[];
+  /** --skip-confirmed: customers whose direct-acceptance status could not be read (treated as not accepted). */
+  readonly directStatusUnread?: number;
   /** `validate`: the --date-format check's warning, when the dates look read the wrong way round. */
   readonly dateWarning?: string;
 }

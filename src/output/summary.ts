@@ -22,6 +22,9 @@ export const ERROR_MEANINGS: Readonly<Record<string, string>> = {
   "future-date": "dateAgreed is in the future",
   "duplicate-customer": "customer appears on an earlier row",
   "already-confirmed": "customer already has this confirmation (--skip-confirmed)",
+  "accepted-directly":
+    "customer accepted the MCA directly in the Microsoft 365 admin center (--skip-confirmed)",
+  "not-attested": "not marked True in PartnerAttestationCompleted (Microsoft bulk tool file): never sent",
   timeout: "no answer within --timeout",
   "network-error": "connection failed or was reset",
   "auth-failed": "the API refused the credentials",
@@ -104,6 +107,15 @@ export interface SummaryJson {
   exitCode: number;
 }
 
+/** Said once: customers whose direct acceptance could not be read were sent for as usual. */
+function directStatusWarning(report: RunReport): string[] {
+  const unread = report.directStatusUnread ?? 0;
+  if (unread === 0) return [];
+  return [
+    `the direct-acceptance status of ${unread} ${unread === 1 ? "customer" : "customers"} could not be read; treated as not accepted directly (see the log)`,
+  ];
+}
+
 /** The end-of-run summary as data: --json prints it, the text form is made from it. */
 export function summarize(
   report: RunReport,
@@ -148,7 +160,7 @@ export function summarize(
       report: evidence.report ?? null,
     },
     dryRun: config.dryRun,
-    warnings: evidence.warnings ?? [],
+    warnings: [...(evidence.warnings ?? []), ...directStatusWarning(report)],
     kept: (report.kept ?? []).map((file) => ({ from: file.from, to: file.to })),
     stopped: report.stop ? { reason: report.stop.kind, message: report.stop.message } : null,
     signedIn: signedInJson({ tenantId: report.partnerTenantId, user: report.signedInUser }),
@@ -175,6 +187,8 @@ function skippedWhy(summary: SummaryJson): string {
   const words: Record<string, [string, string]> = {
     "duplicate-customer": ["duplicate", "duplicates"],
     "already-confirmed": ["already confirmed", "already confirmed"],
+    "accepted-directly": ["accepted directly", "accepted directly"],
+    "not-attested": ["not attested", "not attested"],
   };
   const parts = Object.entries(summary.skippedBy)
     .filter(([, count]) => count > 0)

@@ -118,6 +118,7 @@ function expectedAnswer(a: Extract<Attempt, { kind: "response" }>): Record<strin
   if (!body) return undefined;
   if (a.call === "list" || a.call === "metadata" || a.call === "customers")
     return Array.isArray(body.items) ? body : undefined;
+  if (a.call === "direct") return typeof body.isSigned === "boolean" ? body : undefined;
   // A call that does not say what it was (a caller outside this client) needs a JSON object.
   if (a.call !== "confirm") return body;
   if (!isUserId(body.userId)) return undefined;
@@ -146,7 +147,9 @@ function describeUnexpected(a: Extract<Attempt, { kind: "response" }>): string {
       ? "a JSON Agreement with a userId"
       : a.call === "list" || a.call === "metadata" || a.call === "customers"
         ? "a JSON collection"
-        : "a JSON object";
+        : a.call === "direct"
+          ? 'a JSON {"isSigned": true|false}'
+          : "a JSON object";
   return `${bodySummary(a)}, not ${expected}; check --base-url and any proxy in between`;
 }
 

@@ -18,7 +18,13 @@ import { GuidSet } from "../run/guid-set.js";
 import type { RateController } from "../run/rate.js";
 import { createRunStop, type RunStop } from "../run/stop.js";
 import { createWindow, type RowWindow } from "../run/window.js";
-import { customerPages, lookupCustomer, type CallAnswer, type PendingCalls } from "./list.js";
+import {
+  customerPages,
+  directAcceptance,
+  lookupCustomer,
+  type CallAnswer,
+  type PendingCalls,
+} from "./list.js";
 import type { PendingConfig } from "./options.js";
 import type { PendingSnapshot } from "./progress.js";
 import { selectPending } from "./select.js";
@@ -163,9 +169,20 @@ async function wire(deps: PendingDeps, stop: RunStop): Promise<Listing> {
   };
 }
 
-/** One customer: its lookup, then its row (or none) in its place in the file. */
-function check(listing: Listing, position: number, customer: CustomerSummary) {
+/**
+ * One customer: its direct acceptance, then (unless it accepted directly) its lookup, then its
+ * row (or none) in its place in the file.
+ */
+async function check(listing: Listing, position: number, customer: CustomerSummary) {
   const { calls, client, config, tally, ordered } = listing;
+  const direct = await directAcceptance(calls, client, customer.id);
+  if (direct === undefined) return ordered.put(position, undefined);
+  if (direct === true) {
+    tally.checked++;
+    tally.acceptedDirectly++;
+    return ordered.put(position, undefined);
+  }
+  if (direct === "unread") tally.directUnread++;
   return lookupCustomer(calls, client, customer.id, config.agreementType).then((lookup) => {
     // The listing is stopping and no file will be written; the place is still taken, so that
     // the reader waiting for room in the window moves on instead of waiting for it forever.

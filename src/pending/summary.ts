@@ -20,6 +20,10 @@ export interface PendingTally {
   duplicates: number;
   /** List items without a customer id. */
   unusable: number;
+  /** Customers who accepted the MCA directly: left out of the file. */
+  acceptedDirectly: number;
+  /** Customers whose direct-acceptance status could not be read: treated as not accepted. */
+  directUnread: number;
 }
 
 export interface PendingReport {
@@ -46,6 +50,8 @@ export interface PendingSummaryJson {
   readonly lookupFailed: number;
   readonly duplicates: number;
   readonly unusableItems: number;
+  readonly acceptedDirectly: number;
+  readonly directStatusUnread: number;
   readonly out: string | null;
   readonly requests: number;
   readonly throttled: number;
@@ -63,6 +69,8 @@ export function emptyTally(): PendingTally {
     byReason: { "no-confirmation": 0, older: 0, current: 0, "lookup-failed": 0 },
     duplicates: 0,
     unusable: 0,
+    acceptedDirectly: 0,
+    directUnread: 0,
   };
 }
 
@@ -85,6 +93,8 @@ export function summarizePending(report: PendingReport): PendingSummaryJson {
     lookupFailed: reasons["lookup-failed"],
     duplicates: report.tally.duplicates,
     unusableItems: report.tally.unusable,
+    acceptedDirectly: report.tally.acceptedDirectly,
+    directStatusUnread: report.tally.directUnread,
     out: report.written ? report.config.out : null,
     requests: report.requests,
     throttled: report.throttled,
@@ -120,6 +130,14 @@ function reasonLines(s: PendingSummaryJson, config: PendingConfig): string[] {
   if (s.duplicates > 0) lines.push(`  ${count(s.duplicates)} listed twice by the API (kept once)`);
   if (s.unusableItems > 0)
     lines.push(`  ${count(s.unusableItems)} list entries without a customer id (skipped)`);
+  if (s.acceptedDirectly > 0)
+    lines.push(
+      `  accepted directly: ${count(s.acceptedDirectly)} (in the Microsoft 365 admin center; not listed)`,
+    );
+  if (s.directStatusUnread > 0)
+    lines.push(
+      `  ${count(s.directStatusUnread)} whose direct acceptance could not be read (treated as not accepted)`,
+    );
   return lines;
 }
 

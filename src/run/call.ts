@@ -23,7 +23,7 @@ export interface CallContext {
 }
 
 export interface CallTarget {
-  readonly what: "confirm" | "list" | "metadata" | "customers";
+  readonly what: "confirm" | "list" | "metadata" | "customers" | "direct";
   readonly rowNumber?: number;
   readonly customerId?: string;
 }

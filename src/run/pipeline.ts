@@ -60,6 +60,8 @@ interface Running {
   readonly context: CallContext;
   /** Rows read, and rows whose outcome this run decided. */
   readonly tally: { read: number; finishedNow: number };
+  /** --skip-confirmed: customers whose direct-acceptance status could not be read. */
+  readonly directStatus: { unread: number };
   /** The credentials, noting the partner tenant and user their token names (summary, report). */
   readonly tokens: SignedIn;
 }
@@ -146,6 +148,7 @@ async function wire(deps: RunDeps, stop: RunStop, prepared: Prepared): Promise<R
   const journal = openRunJournal(config, prepared, deps.clock);
   const input = await openInput(config.input, {
     map: config.map,
+    dateAgreed: config.dateAgreed,
     stopAtFirstProblem: true,
     chunkBytes: RUN_CHUNK_BYTES,
   });
@@ -166,7 +169,8 @@ async function wire(deps: RunDeps, stop: RunStop, prepared: Prepared): Promise<R
     journal,
   });
   const tally = { read: 0, finishedNow: 0 };
-  return { deps, stop, prepared, journal, input, writer, window, ...api, tally, tokens };
+  const directStatus = { unread: 0 };
+  return { deps, stop, prepared, journal, input, writer, window, ...api, tally, directStatus, tokens };
 }
 
 /** A resumed run appends to its journal; a new one starts a journal with its header. */
@@ -223,6 +227,7 @@ async function sendRows(running: Running, templateId: string | undefined): Promi
         agreementType: deps.config.agreementType,
         skipConfirmed: deps.config.skipConfirmed,
         dryRun: deps.config.dryRun,
+        directStatus: running.directStatus,
       }
     : undefined;
   prepared.checkInputUnchanged("while it was being checked");
@@ -337,6 +342,7 @@ function finish(running: Running, started: number, templateId: string | undefine
     fingerprint: prepared.fingerprint,
     partnerTenantId: running.tokens.tenantId,
     signedInUser: running.tokens.user,
+    directStatusUnread: running.directStatus.unread,
     kept: prepared.kept,
   };
   deps.logger.info({

@@ -3,7 +3,7 @@
 //   node dist/simulator/main.js [--port N] [--host H] [--latency MS]
 //     [--rate-limit N [--burst N] [--retry-after S] | --fixed-window N/S | --sliding-window N/S]
 //     [--limit-change S:FACTOR] [--error-rate X] [--reset-before-rate X] [--reset-after-rate X] [--hang-rate X]
-//     [--timeout-rate X] [--seed N] [--tls [--tls-name NAME]] [--customers N] [--retired]
+//     [--timeout-rate X] [--seed N] [--tls [--tls-name NAME]] [--customers N] [--direct-share X] [--retired]
 
 import fs from "node:fs";
 import os from "node:os";
@@ -19,6 +19,7 @@ const USAGE = `Usage: node dist/simulator/main.js [options]   (prints its URL, r
   --limit-change S:FACTOR  (after S seconds the limit is multiplied by FACTOR, e.g. 30:0.5)
   --error-rate X  --reset-before-rate X  --reset-after-rate X  --hang-rate X  --timeout-rate X  (shares 0..1)
   --seed N  --customers N (customers in GET /v1/customers, with a seeded mix of confirmations)
+  --direct-share X   share (0..1) of the generated customers who accepted the MCA directly (default 0.05)
   --retired          the confirmation call answers 410 "deprecated", as a retired legacy attestation API may
   --tls              serve https with a throwaway self-signed certificate; prints where its CA file is,
                      for NODE_EXTRA_CA_CERTS
@@ -53,6 +54,7 @@ try {
       "tls-name": { type: "string", multiple: true },
       customers: { type: "string", default: "0" },
       retired: { type: "boolean" },
+      "direct-share": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -142,6 +144,9 @@ const sim = await startSimulator({
   latencyMs: num("latency", values.latency),
   customers: num("customers", values.customers, 0, 10_000_000),
   retired: values.retired ?? false,
+  ...(values["direct-share"] !== undefined
+    ? { directShare: num("direct-share", values["direct-share"], 0, 1) }
+    : {}),
   faults,
   ...(rateLimit ? { rateLimit } : {}),
   ...(seed !== undefined ? { seed } : {}),
