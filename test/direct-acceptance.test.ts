@@ -149,6 +149,51 @@ describe("run --skip-confirmed", () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ skippedBy: { "accepted-directly": 1 } });
   });
 
+  it("sends for a customer whose status cannot be read, and says so once in the summary", async () => {
+    const server = http.createServer((req, res) => {
+      res.setHeader("content-type", "application/json");
+      if (req.url?.startsWith("/v1/agreements")) {
+        const template = {
+          templateId: "117a77b0-9360-443b-8795-c6dedc750cf9",
+          type: "MicrosoftCustomerAgreement",
+        };
+        res.end(JSON.stringify({ totalCount: 1, items: [{ ...template, versionRank: 0 }] }));
+      } else if (req.url?.includes("directSigned")) {
+        res.writeHead(200, { "content-type": "text/html" });
+        res.end("<html>not the API</html>");
+      } else if (req.method === "GET") {
+        res.end(JSON.stringify({ totalCount: 0, items: [] }));
+      } else {
+        let body = "";
+        req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+        req.on("end", () => {
+          res.writeHead(201);
+          res.end(
+            JSON.stringify({
+              ...(JSON.parse(body) as object),
+              userId: "5e2f0c1a-0000-4000-8000-000000000001",
+            }),
+          );
+        });
+      }
+    });
+    const url = await listenOnLoopback(server);
+    const dir = tempDir();
+    const r = await runCli(
+      ["run", inputFile(dir), "--base-url", url, "--quiet", "--skip-confirmed", "--json"],
+      {
+        env: ENV,
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout) as { statuses: Record<string, number>; warnings: string[] };
+    expect(summary.statuses).toEqual({ confirmed: 3 });
+    const said = summary.warnings.filter((w) => w.includes("direct-acceptance status"));
+    expect(said).toEqual([
+      "the direct-acceptance status of 3 customers could not be read; treated as not accepted directly (see the log)",
+    ]);
+  });
+
   it("without --skip-confirmed, asks nothing about direct acceptance", async () => {
     const sim = await simulator();
     const dir = tempDir();

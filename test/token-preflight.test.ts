@@ -137,6 +137,15 @@ describe("the CLI with a PARTNER_CENTER_ACCESS_TOKEN", () => {
     });
     expect(text.stdout).toContain(`Signed in: ops@partner.example (partner tenant ${TENANT})`);
     expect(text.stdout + text.stderr).not.toContain(token.split(".")[1]);
+
+    const listing = await runCli(["pending", "--base-url", sim.url, "--quiet", "--json"], {
+      cwd: dir,
+      env: { PARTNER_CENTER_ACCESS_TOKEN: token },
+    });
+    expect(listing.code, listing.stderr).toBe(0);
+    expect(JSON.parse(listing.stdout)).toMatchObject({
+      signedIn: { tenantId: TENANT, user: "ops@partner.example" },
+    });
   });
 });
 
