@@ -68,6 +68,12 @@ export const RUN_OPTIONS = {
     help: "extra accepted date format: MM/DD/YYYY, DD/MM/YYYY, DD.MM.YYYY, …",
     def: "ISO 8601 only",
   },
+  "date-agreed": {
+    type: "string",
+    arg: "date",
+    help: "dateAgreed of every row, for a file without that column; required for Microsoft's bulk tool CustomerAgreementRecords.csv",
+    def: "none",
+  },
   map: {
     type: "string",
     arg: "h=field,…",
@@ -139,6 +145,8 @@ export interface RunConfig {
   readonly timeoutMs: number;
   readonly outageTimeoutMs: number;
   readonly dateFormat?: DateFormat;
+  /** --date-agreed: every row's dateAgreed (a file without that column, e.g. the bulk tool's). */
+  readonly dateAgreed?: string;
   readonly map: ReadonlyMap<string, Field>;
   readonly skipConfirmed: boolean;
   readonly resume: boolean;
@@ -204,6 +212,20 @@ export function checkBaseUrl(raw: string, source: string): string {
   return url.toString().replace(/\/+$/, "");
 }
 
+/** ISO 8601 date or date-time, as in the input file (docs/cli.md); the row checks do the rest. */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/i;
+
+/** --date-agreed: an ISO date that is a real one and not in the future. */
+function checkDateAgreed(value: string): string {
+  const text = value.trim();
+  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
+  if (!ISO_DATE.test(text) || Number.isNaN(ms) || ms > Date.now())
+    throw new UsageError(
+      `--date-agreed must be the date the customers accepted, as YYYY-MM-DD (or an ISO date-time), not in the future (got "${value}")`,
+    );
+  return text;
+}
+
 /** Flags + environment → one resolved, readonly config. Everything invalid is refused here. */
 export function resolveRunConfig(
   command: "run" | "validate",
@@ -262,6 +284,7 @@ export function resolveRunConfig(
     timeoutMs: integer("timeout", flags.timeout, 30, 1, 600)! * 1000,
     outageTimeoutMs: integer("outage-timeout", flags["outage-timeout"], 600, 1, 86_400)! * 1000,
     dateFormat: flags["date-format"] !== undefined ? parseDateFormat(flags["date-format"]) : undefined,
+    dateAgreed: flags["date-agreed"] !== undefined ? checkDateAgreed(flags["date-agreed"]) : undefined,
     map: flags.map !== undefined ? parseMap(flags.map) : new Map<string, Field>(),
     skipConfirmed: flags["skip-confirmed"] ?? false,
     resume: flags.resume ?? false,

@@ -35,7 +35,7 @@ export class RunStoppedError extends Error {
   readonly exitCode = 3;
   constructor(
     message: string,
-    readonly code: "auth-failed" | "template-unresolved" | "outage" | "input-changed",
+    readonly code: "auth-failed" | "template-unresolved" | "outage" | "input-changed" | "api-retired",
     options?: { cause?: unknown },
   ) {
     super(message, options);

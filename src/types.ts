@@ -52,7 +52,9 @@ export type LocalCode =
   | "auth-failed"
   | "interrupted"
   | "invalid-characters"
-  | "unexpected-response";
+  | "unexpected-response"
+  | "accepted-directly"
+  | "not-attested";
 
 /** One data row of the input, as read. */
 export interface InputRow {
@@ -66,6 +68,8 @@ export interface InputRow {
   readonly fields: Readonly<Partial<Record<Field, string>>>;
   /** Row number in the original input of a re-run chain (undefined: a re-run row without one). */
   readonly sourceRow?: number;
+  /** A row of Microsoft's bulk tool file not marked True in PartnerAttestationCompleted: never sent. */
+  readonly notAttested?: true;
 }
 
 /** A row that passed validation: exactly what is sent. */

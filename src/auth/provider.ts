@@ -38,6 +38,7 @@ interface Current {
  */
 export class RenewingTokenProvider implements TokenProvider {
   readonly description: string;
+  readonly canRenew = true;
   private current: Current | undefined;
   private pending: Promise<string> | undefined;
 
@@ -129,6 +130,7 @@ export class RenewingTokenProvider implements TokenProvider {
 export function staticTokenProvider(token: string, description: string): TokenProvider {
   return {
     description,
+    canRenew: false,
     getToken: async () => token,
     renew: async () => undefined,
   };

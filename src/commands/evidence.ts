@@ -27,6 +27,7 @@ function metadataOf(config: RunConfig, report: RunReport, resumeCommand?: string
     baseUrl: config.baseUrl,
     partnerTenantId: report.partnerTenantId,
     resumeCommand,
+    signedInUser: report.signedInUser,
   };
 }
 

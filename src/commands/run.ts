@@ -46,6 +46,7 @@ function rerunArgs(config: RunConfig, argv: string[]): string[] {
   const keep = new Set([
     "--map",
     "--date-format",
+    "--date-agreed",
     "--agreement-type",
     "--template-id",
     "--base-url",
@@ -86,7 +87,7 @@ export const RUN_SPEC: CommandSpec = {
 };
 
 /** The options that change what validate does; it accepts the rest of run's too, so one line serves both. */
-const VALIDATE_OPTIONS = ["date-format", "map", "json"] as const;
+const VALIDATE_OPTIONS = ["date-format", "date-agreed", "map", "json"] as const;
 
 export const VALIDATE_SPEC: CommandSpec = {
   name: "validate",

@@ -11,6 +11,8 @@ import { normalizeTenantId } from "../validate.js";
 
 /** Every third customer of the sample has confirmed already: pending leaves it out. */
 const CONFIRMED_EVERY = 3;
+/** Every seventh (of those not confirmed) accepted the MCA directly: pending leaves it out too. */
+const DIRECT_EVERY = 7;
 
 type SampleContact = Readonly<Partial<Record<Field, string>>>;
 
@@ -42,6 +44,8 @@ export async function seedSampleCustomers(sim: Simulator, sample: string): Promi
         { firstName: contact.firstName, lastName: contact.lastName, email: contact.email },
         "2025-11-01",
       );
+    } else if (position % DIRECT_EVERY === 0) {
+      sim.customers.acceptDirectly(id);
     }
   }
   return customers.size;

@@ -5,6 +5,7 @@ import { open } from "node:fs/promises";
 import { Parser, type CsvError, type Info, type Options } from "csv-parse";
 import { InputFileError } from "../errors.js";
 import type { Field, InputRow } from "../types.js";
+import { isAttested, planDateAgreed, type DateAgreedPlan } from "./bulk-tool.js";
 import { matchHeader } from "./headers.js";
 import { unescapeFormula } from "./escape.js";
 import { StructureProblems } from "./problems.js";
@@ -55,6 +56,8 @@ export async function openInput(
   file: string,
   options: {
     map?: ReadonlyMap<string, Field>;
+    /** --date-agreed: every row's dateAgreed, for a file without that column (input/bulk-tool.ts). */
+    dateAgreed?: string;
     /** Sees every byte of the file as it is read, e.g. to hash exactly what was parsed. */
     onBytes?: (chunk: Buffer) => void;
     /**
@@ -76,7 +79,7 @@ export async function openInput(
   const delimiter = detectDelimiter(file, start);
   const stream = createReadStream(file, { highWaterMark: options.chunkBytes ?? 256 * 1024 });
   if (options.onBytes) stream.on("data", options.onBytes as (chunk: string | Buffer) => void);
-  const reader = new RecordReader(file, delimiter, bom, options.map);
+  const reader = new RecordReader(file, delimiter, bom, options.map, options.dateAgreed);
 
   const parseOptions: Options = {
     delimiter,
@@ -92,14 +95,7 @@ export async function openInput(
   const parser = new RowBatchParser(parseOptions, reader.onRecord);
   reader.parser = parser;
   // Every byte is checked, not only the sniffed start: a bad byte anywhere stops the pre-flight.
-  const check = utf8Check(
-    ({ line, byte }) =>
-      new InputFileError(
-        file,
-        `the file is not UTF-8 text (byte 0x${byte.toString(16).toUpperCase().padStart(2, "0")} on this line); save it as CSV UTF-8`,
-        line,
-      ),
-  );
+  const check = utf8Guard(file);
   const lines = longLineCheck(file);
   stream.on("error", (err) => parser.destroy(err));
   check.on("error", (err) => parser.destroy(err));
@@ -130,6 +126,18 @@ export async function openInput(
   };
   const streams = { stream, check: checks, parser, iterator };
   return openedInput(header, reader, streams, first, firstError, options.stopAtFirstProblem);
+}
+
+/** Refuses the first byte that is not UTF-8, naming its line. */
+function utf8Guard(file: string) {
+  return utf8Check(
+    ({ line, byte }) =>
+      new InputFileError(
+        file,
+        `the file is not UTF-8 text (byte 0x${byte.toString(16).toUpperCase().padStart(2, "0")} on this line); save it as CSV UTF-8`,
+        line,
+      ),
+  );
 }
 
 /** Refuses a line over MAX_LINE_BYTES with its number and length (line-length.ts). */
@@ -225,6 +233,7 @@ class RecordReader {
   private keepsAll = false; // keep is every column in order: the record is the cells
   private fieldPos: [Field, number][] = []; // field → index into the record
   private sourceRowAt = -1; // a re-run file's sourceRow column
+  private dateAgreedPlan: DateAgreedPlan = { missing: [], attestedAt: -1 };
   private rowNumber = 0;
   private headerLength = 0;
   private lastEnd = 0; // line where the last record (or skipped blank row) ended
@@ -238,17 +247,20 @@ class RecordReader {
   private readonly delimiter: InputHeader["delimiter"];
   private readonly bom: boolean;
   private readonly map: ReadonlyMap<string, Field> | undefined;
+  private readonly dateAgreed: string | undefined;
 
   constructor(
     file: string,
     delimiter: InputHeader["delimiter"],
     bom: boolean,
     map: ReadonlyMap<string, Field> | undefined,
+    dateAgreed?: string,
   ) {
     this.file = file;
     this.delimiter = delimiter;
     this.bom = bom;
     this.map = map;
+    this.dateAgreed = dateAgreed;
     this.problems = new StructureProblems(file);
   }
 
@@ -278,7 +290,8 @@ class RecordReader {
         keep: this.keep,
         fieldPos: this.fieldPos,
         sourceRowAt: this.sourceRowAt,
-      } = readHeader(this.file, line, record, this.delimiter, this.bom, this.map));
+        dateAgreedPlan: this.dateAgreedPlan,
+      } = readHeader(this.file, line, record, this.delimiter, this.bom, this.map, this.dateAgreed));
       this.keepsAll = this.keep.every((column, i) => column === i);
       return null;
     }
@@ -294,7 +307,12 @@ class RecordReader {
     const fields: Partial<Record<Field, string>> = {};
     for (const [field, pos] of this.fieldPos) fields[field] = unescapeFormula(record[pos] ?? "");
     const rowNumber = ++this.rowNumber;
-    return { rowNumber, line, cells, fields, sourceRow: sourceRowOf(record, this.sourceRowAt, rowNumber) };
+    const sourceRow = sourceRowOf(record, this.sourceRowAt, rowNumber);
+    const plan = this.dateAgreedPlan;
+    if (plan.constant !== undefined) fields.dateAgreed = plan.constant;
+    if (!isAttested(record, plan.attestedAt))
+      return { rowNumber, line, cells, fields, sourceRow, notAttested: true };
+    return { rowNumber, line, cells, fields, sourceRow };
   };
 
   /** An error out of the parse as the user is told it: ours as they are, csv-parse's in our words. */
@@ -383,7 +401,14 @@ function readHeader(
   delimiter: InputHeader["delimiter"],
   bom: boolean,
   map: ReadonlyMap<string, Field> | undefined,
-): { header: InputHeader; keep: number[]; fieldPos: [Field, number][]; sourceRowAt: number } {
+  dateAgreed: string | undefined,
+): {
+  header: InputHeader;
+  keep: number[];
+  fieldPos: [Field, number][];
+  sourceRowAt: number;
+  dateAgreedPlan: DateAgreedPlan;
+} {
   if (record.length > MAX_COLUMNS) throw tooManyColumns(file, line, record.length);
   const m = matchHeader(record, map);
   if (m.conflict) {
@@ -401,11 +426,13 @@ function readHeader(
       line,
     );
   }
-  if (m.missing.length > 0) {
+  const dateAgreedPlan = planDateAgreed(file, line, record, m, dateAgreed);
+  const missing = dateAgreedPlan.missing;
+  if (missing.length > 0) {
     throw new InputFileError(
       file,
-      `missing required column${m.missing.length > 1 ? "s" : ""} ${m.missing.join(", ")}; headers found: ${list(record)}` +
-        `; if a column has another name, map it, e.g. --map "<header>=${m.missing[0]}"`,
+      `missing required column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}; headers found: ${list(record)}` +
+        `; if a column has another name, map it, e.g. --map "<header>=${missing[0]}"`,
       line,
     );
   }
@@ -422,6 +449,7 @@ function readHeader(
     keep,
     fieldPos,
     sourceRowAt: m.dropped.find((i) => record[i].trim() === "sourceRow") ?? -1,
+    dateAgreedPlan,
   };
 }
 

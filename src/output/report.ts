@@ -27,8 +27,12 @@ export interface RunReport {
   readonly startedAt?: string;
   readonly fingerprint?: string;
   readonly partnerTenantId?: string;
+  /** The signed-in user the token names (its upn), never the token. */
+  readonly signedInUser?: string;
   /** Files of an earlier finished run that --overwrite kept under a timestamped name. */
   readonly kept?: readonly { readonly from: string; readonly to: string }[];
+  /** --skip-confirmed: customers whose direct-acceptance status could not be read (treated as not accepted). */
+  readonly directStatusUnread?: number;
   /** `validate`: the --date-format check's warning, when the dates look read the wrong way round. */
   readonly dateWarning?: string;
 }

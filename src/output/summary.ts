@@ -1,3 +1,4 @@
+import type { SignedIn } from "../auth/claims.js";
 import { formatDuration } from "./duration.js";
 import type { RunReport } from "./report.js";
 import { FAILED_STATUSES, type Status } from "../types.js";
@@ -21,6 +22,9 @@ export const ERROR_MEANINGS: Readonly<Record<string, string>> = {
   "future-date": "dateAgreed is in the future",
   "duplicate-customer": "customer appears on an earlier row",
   "already-confirmed": "customer already has this confirmation (--skip-confirmed)",
+  "accepted-directly":
+    "customer accepted the MCA directly in the Microsoft 365 admin center (--skip-confirmed)",
+  "not-attested": "not marked True in PartnerAttestationCompleted (Microsoft bulk tool file): never sent",
   timeout: "no answer within --timeout",
   "network-error": "connection failed or was reset",
   "auth-failed": "the API refused the credentials",
@@ -33,6 +37,21 @@ export const ERROR_MEANINGS: Readonly<Record<string, string>> = {
   "HTTP 503": "service unavailable on every attempt",
   "HTTP 504": "gateway timeout on every attempt",
 };
+
+/** Who a run or listing acted as, when its token said (a JWT); never the token itself. */
+export type SignedInJson = { readonly tenantId: string | null; readonly user: string | null } | null;
+
+export function signedInJson(signedIn: SignedIn | undefined): SignedInJson {
+  if (!signedIn?.tenantId && !signedIn?.user) return null;
+  return { tenantId: signedIn.tenantId ?? null, user: signedIn.user ?? null };
+}
+
+/** "Signed in: admin@partner.example (partner tenant …)", or nothing for an opaque token. */
+export function signedInLine(signedIn: SignedInJson): string[] {
+  if (!signedIn) return [];
+  const tenant = signedIn.tenantId ? ` (partner tenant ${signedIn.tenantId})` : "";
+  return [`Signed in: ${signedIn.user ?? "(no user name in the token)"}${tenant}`];
+}
 
 /** The text summary lists this many error codes; --json lists them all. */
 const TEXT_ERRORS = 10;
@@ -77,6 +96,8 @@ export interface SummaryJson {
   /** Files of an earlier finished run that --overwrite kept under a timestamped name. */
   kept: { from: string; to: string }[];
   stopped: { reason: string; message: string } | null;
+  /** The partner tenant (`tid`) and user (`upn`) the token named; null for an opaque token. */
+  signedIn: SignedInJson;
   rerunCommand: string | null;
   resumeCommand: string | null;
   /** Set when the run stopped before sending any row: the same command, once the cause is fixed. */
@@ -84,6 +105,15 @@ export interface SummaryJson {
   /** `validate` only: the run command that sends what was validated. */
   runCommand: string | null;
   exitCode: number;
+}
+
+/** Said once: customers whose direct acceptance could not be read were sent for as usual. */
+function directStatusWarning(report: RunReport): string[] {
+  const unread = report.directStatusUnread ?? 0;
+  if (unread === 0) return [];
+  return [
+    `the direct-acceptance status of ${unread} ${unread === 1 ? "customer" : "customers"} could not be read; treated as not accepted directly (see the log)`,
+  ];
 }
 
 /** The end-of-run summary as data: --json prints it, the text form is made from it. */
@@ -130,9 +160,10 @@ export function summarize(
       report: evidence.report ?? null,
     },
     dryRun: config.dryRun,
-    warnings: evidence.warnings ?? [],
+    warnings: [...(evidence.warnings ?? []), ...directStatusWarning(report)],
     kept: (report.kept ?? []).map((file) => ({ from: file.from, to: file.to })),
     stopped: report.stop ? { reason: report.stop.kind, message: report.stop.message } : null,
+    signedIn: signedInJson({ tenantId: report.partnerTenantId, user: report.signedInUser }),
     // While the run can be resumed, resuming is the next step; re-running the failed file
     // as well would send the not-run rows twice over.
     rerunCommand:
@@ -156,6 +187,8 @@ function skippedWhy(summary: SummaryJson): string {
   const words: Record<string, [string, string]> = {
     "duplicate-customer": ["duplicate", "duplicates"],
     "already-confirmed": ["already confirmed", "already confirmed"],
+    "accepted-directly": ["accepted directly", "accepted directly"],
+    "not-attested": ["not attested", "not attested"],
   };
   const parts = Object.entries(summary.skippedBy)
     .filter(([, count]) => count > 0)
@@ -234,6 +267,7 @@ export function formatSummary(summary: SummaryJson): string {
   for (const warning of summary.warnings) lines.push(`Warning: ${warning}`);
   if (summary.dryRun) lines.push("Dry run: no confirmation was sent.");
   for (const file of summary.kept) lines.push(`Kept the earlier run's ${file.from} as ${file.to}`);
+  lines.push(...signedInLine(summary.signedIn));
   lines.push(`Results: ${summary.files.results}`);
   if (summary.files.report) lines.push(`Report: ${summary.files.report}`);
   lines.push(...nextStepLines(summary));

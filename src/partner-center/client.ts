@@ -13,7 +13,7 @@ import type { Acceptance } from "../types.js";
 import { maskUrlPasswords, stripControls } from "./sanitize.js";
 
 /** Which API call an attempt was: each has its own shape of a good answer (verdict.ts). */
-export type CallKind = "confirm" | "list" | "metadata" | "customers";
+export type CallKind = "confirm" | "list" | "metadata" | "customers" | "direct";
 
 /**
  * Bodies are read up to this many bytes. An Agreement is under 1 KiB and a customer's list a
@@ -76,6 +76,8 @@ export interface PartnerCenterClient {
   ): Promise<Attempt>;
   listAgreements(customerId: string, agreementType: string, ids: RequestIds): Promise<Attempt>;
   listCustomers(page: CustomerPageRequest, ids: RequestIds): Promise<Attempt>;
+  /** Whether the customer accepted the MCA directly (docs/partner-center-api.md "Direct acceptance"). */
+  directAcceptance(customerId: string, ids: RequestIds): Promise<Attempt>;
   close(): void;
 }
 
@@ -248,6 +250,13 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
       ),
     listCustomers: (page, ids) =>
       send("customers", "GET", customerPagePath(page), ids, undefined, undefined, customerPageHeaders(page)),
+    directAcceptance: (customerId, ids) =>
+      send(
+        "direct",
+        "GET",
+        `v1/customers/${encodeURIComponent(customerId)}/directSignedMicrosoftCustomerAgreementStatus`,
+        ids,
+      ),
     close() {
       agent.http.destroy();
       agent.https.destroy();

@@ -1,6 +1,6 @@
-import { MAX_BODY_BYTES, type Attempt } from "./client.js";
+import { MAX_BODY_BYTES, type Attempt, type CallKind } from "./client.js";
 import { isUserId } from "./answers.js";
-import { parseErrorBody } from "./errors.js";
+import { parseErrorBody, type ApiErrorInfo } from "./errors.js";
 import { sanitizeServerText } from "./sanitize.js";
 
 /** What one attempt means for its row and for the run. */
@@ -19,6 +19,8 @@ export type Verdict =
       readonly httpStatus: number;
       readonly code?: string;
       readonly message: string;
+      /** A confirmation answered as a call Partner Center no longer serves (isRetiredCall). */
+      readonly retired?: true;
     }
   | {
       readonly kind: "retryable";
@@ -116,6 +118,7 @@ function expectedAnswer(a: Extract<Attempt, { kind: "response" }>): Record<strin
   if (!body) return undefined;
   if (a.call === "list" || a.call === "metadata" || a.call === "customers")
     return Array.isArray(body.items) ? body : undefined;
+  if (a.call === "direct") return typeof body.isSigned === "boolean" ? body : undefined;
   // A call that does not say what it was (a caller outside this client) needs a JSON object.
   if (a.call !== "confirm") return body;
   if (!isUserId(body.userId)) return undefined;
@@ -144,8 +147,27 @@ function describeUnexpected(a: Extract<Attempt, { kind: "response" }>): string {
       ? "a JSON Agreement with a userId"
       : a.call === "list" || a.call === "metadata" || a.call === "customers"
         ? "a JSON collection"
-        : "a JSON object";
+        : a.call === "direct"
+          ? 'a JSON {"isSigned": true|false}'
+          : "a JSON object";
   return `${bodySummary(a)}, not ${expected}; check --base-url and any proxy in between`;
+}
+
+/** A confirmation the API answers as gone: 404 without an API code, 405, 410. */
+const RETIRED_STATUSES: ReadonlySet<number> = new Set([404, 405, 410]);
+const RETIRED_WORDS = /\b(deprecated|retired|decommissioned|no longer (supported|available|accepted))\b/i;
+
+/**
+ * A refused confirmation that says the call itself is gone, not the row's data
+ * (docs/partner-center-api.md "A retired call"): 405 or 410, a 404 without one of the API's
+ * own codes (60003 "tenant not found" is about the customer), or an error text saying the API
+ * is deprecated, retired or no longer supported. "Template … no longer supported" is an old
+ * --template-id, a problem of the request, not of the call.
+ */
+export function isRetiredCall(status: number, call: CallKind | undefined, info: ApiErrorInfo): boolean {
+  if (call !== "confirm") return false;
+  if (RETIRED_STATUSES.has(status) && !(status === 404 && info.code !== undefined)) return true;
+  return RETIRED_WORDS.test(info.message) && !/template/i.test(info.message);
 }
 
 /** What `attempt` means; `now` dates a Retry-After given as an HTTP date. */
@@ -206,5 +228,6 @@ export function verdictOf(attempt: Attempt, now: number): Verdict {
       throttled: status === 429,
     };
   }
-  return { kind: "rejected", httpStatus: status, code: info.code, message: info.message };
+  const retired = isRetiredCall(status, attempt.call, info) ? { retired: true as const } : {};
+  return { kind: "rejected", httpStatus: status, code: info.code, message: info.message, ...retired };
 }

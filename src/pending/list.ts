@@ -12,6 +12,7 @@ import {
   parseCustomerPage,
   type CustomerSummary,
 } from "../partner-center/customer-list.js";
+import { parseDirectStatus } from "../partner-center/direct-status.js";
 import type { Lookup } from "./select.js";
 
 /** The largest page Partner Center serves (docs/partner-center-api.md "The partner's customers"). */
@@ -27,7 +28,7 @@ export type CallAnswer =
 
 export interface PendingCalls {
   call(
-    target: { readonly what: "customers" | "list"; readonly customerId?: string },
+    target: { readonly what: "customers" | "list" | "direct"; readonly customerId?: string },
     send: (ids: RequestIds) => Promise<Attempt>,
   ): Promise<CallAnswer>;
   /** Stops the whole listing: the customer list itself cannot be read on. */
@@ -88,4 +89,22 @@ export async function lookupCustomer(
   if (answer.kind === "failed") return { error: answer.message };
   const records = parseAgreementRecords(answer.body, agreementType);
   return records ? { records } : { error: "the answer is not a list of agreements" };
+}
+
+/**
+ * Whether the customer accepted the MCA directly (docs/partner-center-api.md "Direct
+ * acceptance"): "unread" when the status could not be read after the retries (the customer is
+ * then treated as not accepted), undefined when the run stops.
+ */
+export async function directAcceptance(
+  calls: PendingCalls,
+  client: PartnerCenterClient,
+  customerId: string,
+): Promise<boolean | "unread" | undefined> {
+  const answer = await calls.call({ what: "direct", customerId }, (ids) =>
+    client.directAcceptance(customerId, ids),
+  );
+  if (answer.kind === "stopped") return undefined;
+  if (answer.kind === "failed") return "unread";
+  return parseDirectStatus(answer.body) ?? "unread";
 }

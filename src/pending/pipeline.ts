@@ -2,6 +2,7 @@
 // worker slot, rate control) and the same retries, read the customer list page by page, look
 // each customer's confirmations up with bounded concurrency, write the rows that need one in
 // list order, and commit the file only when the whole list was read.
+import { withCheckedToken, type SignedIn } from "../auth/claims.js";
 import type { TokenProvider } from "../auth/types.js";
 import { RunStoppedError } from "../errors.js";
 import type { Logger } from "../log.js";
@@ -17,7 +18,13 @@ import { GuidSet } from "../run/guid-set.js";
 import type { RateController } from "../run/rate.js";
 import { createRunStop, type RunStop } from "../run/stop.js";
 import { createWindow, type RowWindow } from "../run/window.js";
-import { customerPages, lookupCustomer, type CallAnswer, type PendingCalls } from "./list.js";
+import {
+  customerPages,
+  directAcceptance,
+  lookupCustomer,
+  type CallAnswer,
+  type PendingCalls,
+} from "./list.js";
 import type { PendingConfig } from "./options.js";
 import type { PendingSnapshot } from "./progress.js";
 import { selectPending } from "./select.js";
@@ -53,6 +60,7 @@ interface Listing {
   readonly breaker: Breaker;
   readonly stats: RequestStats;
   readonly tally: PendingTally;
+  readonly signedIn: SignedIn;
 }
 
 /** Why a call failed for good, in one line: what the API said and how often it was asked. */
@@ -125,8 +133,19 @@ function snapshotOf(listing: Listing | undefined): PendingSnapshot {
 
 async function wire(deps: PendingDeps, stop: RunStop): Promise<Listing> {
   const { config, logger, clock } = deps;
-  const tokens = await deps.tokens();
-  logger.info({ event: "pending-start", options: config, tokenSource: tokens.description });
+  const tokens = withCheckedToken(await deps.tokens(), {
+    now: () => clock.now(),
+    onRefused: (message) => stop.stop("auth-failed", message),
+  });
+  // The token pre-flight: one Partner Center would refuse is refused here, before any request.
+  await tokens.getToken();
+  logger.info({
+    event: "pending-start",
+    options: config,
+    tokenSource: tokens.description,
+    partnerTenantId: tokens.tenantId,
+    signedInUser: tokens.user,
+  });
   const writer = createPendingWriter(config.out);
   const ordered = createOrderedRows(writer);
   const window = createWindow({ concurrency: config.concurrency, nextRow: () => ordered.next });
@@ -146,12 +165,24 @@ async function wire(deps: PendingDeps, stop: RunStop): Promise<Listing> {
     breaker,
     stats,
     tally: emptyTally(),
+    signedIn: tokens,
   };
 }
 
-/** One customer: its lookup, then its row (or none) in its place in the file. */
-function check(listing: Listing, position: number, customer: CustomerSummary) {
+/**
+ * One customer: its direct acceptance, then (unless it accepted directly) its lookup, then its
+ * row (or none) in its place in the file.
+ */
+async function check(listing: Listing, position: number, customer: CustomerSummary) {
   const { calls, client, config, tally, ordered } = listing;
+  const direct = await directAcceptance(calls, client, customer.id);
+  if (direct === undefined) return ordered.put(position, undefined);
+  if (direct === true) {
+    tally.checked++;
+    tally.acceptedDirectly++;
+    return ordered.put(position, undefined);
+  }
+  if (direct === "unread") tally.directUnread++;
   return lookupCustomer(calls, client, customer.id, config.agreementType).then((lookup) => {
     // The listing is stopping and no file will be written; the place is still taken, so that
     // the reader waiting for room in the window moves on instead of waiting for it forever.
@@ -213,6 +244,7 @@ async function finish(listing: Listing, started: number, complete: boolean): Pro
     throttled: listing.rate.throttled,
     elapsedMs: listing.clock.now() - started,
     written: complete,
+    signedIn: { tenantId: listing.signedIn.tenantId, user: listing.signedIn.user },
     ...(stop.reason ? { stop: { kind: stop.reason.kind, message: stop.reason.message } } : {}),
   };
   listing.logger.info({

@@ -1,9 +1,10 @@
 // What `pending` tells its user at the end: counts, where the file is and what to do with it,
 // or why no file was written. The JSON form carries the same facts for schedulers.
 
+import type { SignedIn } from "../auth/claims.js";
 import { formatDuration } from "../output/duration.js";
 import type { StopKind } from "../output/report.js";
-import { shellQuote } from "../output/summary.js";
+import { shellQuote, signedInJson, signedInLine, type SignedInJson } from "../output/summary.js";
 import type { PendingConfig } from "./options.js";
 import type { Reason } from "./select.js";
 
@@ -19,6 +20,10 @@ export interface PendingTally {
   duplicates: number;
   /** List items without a customer id. */
   unusable: number;
+  /** Customers who accepted the MCA directly: left out of the file. */
+  acceptedDirectly: number;
+  /** Customers whose direct-acceptance status could not be read: treated as not accepted. */
+  directUnread: number;
 }
 
 export interface PendingReport {
@@ -30,6 +35,8 @@ export interface PendingReport {
   readonly stop?: { readonly kind: StopKind; readonly message: string };
   /** The file was written (never when the listing stopped early: it would look complete). */
   readonly written: boolean;
+  /** The partner tenant and user the token named (none for an opaque token). */
+  readonly signedIn?: SignedIn;
 }
 
 export interface PendingSummaryJson {
@@ -43,11 +50,14 @@ export interface PendingSummaryJson {
   readonly lookupFailed: number;
   readonly duplicates: number;
   readonly unusableItems: number;
+  readonly acceptedDirectly: number;
+  readonly directStatusUnread: number;
   readonly out: string | null;
   readonly requests: number;
   readonly throttled: number;
   readonly elapsedSeconds: number;
   readonly stopped?: { readonly reason: StopKind; readonly message: string };
+  readonly signedIn: SignedInJson;
   readonly exitCode: number;
 }
 
@@ -59,6 +69,8 @@ export function emptyTally(): PendingTally {
     byReason: { "no-confirmation": 0, older: 0, current: 0, "lookup-failed": 0 },
     duplicates: 0,
     unusable: 0,
+    acceptedDirectly: 0,
+    directUnread: 0,
   };
 }
 
@@ -81,11 +93,14 @@ export function summarizePending(report: PendingReport): PendingSummaryJson {
     lookupFailed: reasons["lookup-failed"],
     duplicates: report.tally.duplicates,
     unusableItems: report.tally.unusable,
+    acceptedDirectly: report.tally.acceptedDirectly,
+    directStatusUnread: report.tally.directUnread,
     out: report.written ? report.config.out : null,
     requests: report.requests,
     throttled: report.throttled,
     elapsedSeconds: Math.round(report.elapsedMs / 100) / 10,
     ...(report.stop ? { stopped: { reason: report.stop.kind, message: report.stop.message } } : {}),
+    signedIn: signedInJson(report.signedIn),
     exitCode: pendingExitCode(report),
   };
 }
@@ -115,6 +130,14 @@ function reasonLines(s: PendingSummaryJson, config: PendingConfig): string[] {
   if (s.duplicates > 0) lines.push(`  ${count(s.duplicates)} listed twice by the API (kept once)`);
   if (s.unusableItems > 0)
     lines.push(`  ${count(s.unusableItems)} list entries without a customer id (skipped)`);
+  if (s.acceptedDirectly > 0)
+    lines.push(
+      `  accepted directly: ${count(s.acceptedDirectly)} (in the Microsoft 365 admin center; not listed)`,
+    );
+  if (s.directStatusUnread > 0)
+    lines.push(
+      `  ${count(s.directStatusUnread)} whose direct acceptance could not be read (treated as not accepted)`,
+    );
   return lines;
 }
 
@@ -125,6 +148,7 @@ export function formatPendingSummary(report: PendingReport, program?: readonly s
     "",
     `${count(s.customersRead)} customers read, ${count(s.needConfirmation)} need a confirmation`,
     ...reasonLines(s, report.config),
+    ...signedInLine(s.signedIn),
     `Requests: ${count(s.requests)}${s.throttled > 0 ? ` (${count(s.throttled)} throttled)` : ""} in ${formatDuration(s.elapsedSeconds, { tenths: true })}`,
   ];
   if (report.stop) {

@@ -65,6 +65,12 @@ function statusTable(digest: Digest): Markup {
 const orNot = (value: string | undefined) =>
   value ? html`<span class="mono">${value}</span>` : html`<span class="muted">not recorded</span>`;
 
+/** The signed-in user the token named (its upn; never the token), beside the partner tenant. */
+function signedInUserItem(m: RunMetadata): Markup {
+  return html`<dt>signed-in user (token upn)</dt>
+    <dd>${orNot(m.signedInUser)}</dd>`;
+}
+
 function metadataList(file: ChainFile, meta: RunMetadata | undefined): Markup {
   const m: RunMetadata = meta ?? { options: {}, sessions: 0 };
   const options = Object.entries(m.options);
@@ -93,6 +99,7 @@ function metadataList(file: ChainFile, meta: RunMetadata | undefined): Markup {
     <dd>${orNot(m.baseUrl)}</dd>
     <dt>partner tenant (token tid)</dt>
     <dd>${orNot(m.partnerTenantId)}</dd>
+    ${signedInUserItem(m)}
     <dt>credentials from</dt>
     <dd>${orNot(m.tokenSource)}</dd>
     <dt>options</dt>

@@ -16,6 +16,8 @@ export interface RunMetadata {
   templateId?: string;
   baseUrl?: string;
   partnerTenantId?: string;
+  /** The signed-in user the token named (upn). */
+  signedInUser?: string;
   tokenSource?: string;
   /** Runs of the log's last run: 1, plus one per --resume. */
   sessions: number;
@@ -47,6 +49,7 @@ interface LogLine {
   version?: unknown;
   inputSha256?: unknown;
   partnerTenantId?: unknown;
+  signedInUser?: unknown;
   tokenSource?: unknown;
   stop?: unknown;
   resume?: unknown;
@@ -82,6 +85,7 @@ function startOf(line: LogLine, previous: RunMetadata | undefined): RunMetadata 
     templateId: text(options.templateId),
     baseUrl: text(options.baseUrl),
     partnerTenantId: text(line.partnerTenantId),
+    signedInUser: text(line.signedInUser),
     tokenSource: text(line.tokenSource),
     sessions: 1,
   };
@@ -142,6 +146,7 @@ export async function readRunLog(file: string): Promise<RunLog> {
           metadata.endedAt = iso(line.time);
           metadata.stop = text(line.stop);
           metadata.partnerTenantId = text(line.partnerTenantId) ?? metadata.partnerTenantId;
+          metadata.signedInUser = text(line.signedInUser) ?? metadata.signedInUser;
         }
         break;
       case "next":

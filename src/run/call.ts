@@ -23,7 +23,7 @@ export interface CallContext {
 }
 
 export interface CallTarget {
-  readonly what: "confirm" | "list" | "metadata" | "customers";
+  readonly what: "confirm" | "list" | "metadata" | "customers" | "direct";
   readonly rowNumber?: number;
   readonly customerId?: string;
 }
@@ -132,6 +132,9 @@ export async function callWithRetries(
       case "ok":
         return done({ end: "ok", verdict });
       case "rejected":
+        // The call itself is gone (gate.ts): the row was never recorded, a resume sends it again.
+        if (verdict.retired && context.stop.reason?.kind === "api-retired")
+          return done({ end: "stopped", verdict });
         return done({ end: "rejected", verdict });
       case "auth":
         if (verdict.renewable && !renewed && (await context.renewToken())) {

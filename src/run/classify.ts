@@ -2,7 +2,7 @@ import { createValidator } from "../validate.js";
 import type { Acceptance, InputRow, Outcome } from "../types.js";
 import type { DateFormat } from "../validate.js";
 import { GuidSet } from "./guid-set.js";
-import { duplicateOutcome, invalidOutcome } from "./outcomes.js";
+import { duplicateOutcome, invalidOutcome, notAttestedOutcome } from "./outcomes.js";
 
 /** A row decided without the API (invalid, duplicate), or the acceptance to send. */
 export type Classified =
@@ -34,6 +34,8 @@ export function createClassifier(options: {
   // the memory on the V8 heap (docs/performance.md has the figures).
   const seen = known ? undefined : (options.ids ?? new GuidSet());
   return (row) => {
+    // Not attested in Microsoft's bulk tool file: never sent, whatever else the row holds.
+    if (row.notAttested) return { outcome: notAttestedOutcome(row.rowNumber) };
     const checked = validate(row);
     if ("problems" in checked) return { outcome: invalidOutcome(row.rowNumber, checked.problems) };
     const duplicate = seen ? seen.addOrHas(checked.ok.customerTenantId) : known?.has(row.rowNumber);

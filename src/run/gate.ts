@@ -1,5 +1,6 @@
 import type { Attempt } from "../partner-center/client.js";
 import {
+  ALREADY_EXISTS,
   MAX_RETRY_AFTER_MS,
   UNEXPECTED_RESPONSE,
   verdictOf,
@@ -87,9 +88,32 @@ function foreignAnswerWatch(stop: RunStop): (verdict: Verdict) => void {
   };
 }
 
+/**
+ * A confirmation call Partner Center no longer serves (docs/partner-center-api.md "A retired
+ * call") would refuse every row the same way: when it answers so before any Agreement came back,
+ * the run stops at once (api-retired, exit 3, resumable). After an Agreement the call works, and
+ * such an answer is the row's.
+ */
+function retiredCallWatch(stop: RunStop): (verdict: Verdict) => void {
+  let sawAgreement = false;
+  return (verdict) => {
+    if (verdict.kind === "ok" && (verdict.userId !== undefined || verdict.code === ALREADY_EXISTS))
+      sawAgreement = true;
+    if (sawAgreement || verdict.kind !== "rejected" || !verdict.retired) return;
+    const code = verdict.code ? ` code ${verdict.code}` : "";
+    stop.stop(
+      "api-retired",
+      `Partner Center no longer accepts this confirmation call for your partner tenant (HTTP ${verdict.httpStatus}${code}: ${verdict.message}). ` +
+        `Microsoft retired the legacy attestation API in January 2026: see "Partner Center's 2025-2026 changes" in the README. ` +
+        `Nothing more was sent; once the call is accepted again, continue with --resume.`,
+    );
+  };
+}
+
 export function createGate(parts: GateParts): Gate {
   const { breaker, rate, stop, stats } = parts;
   const watchForeignAnswers = foreignAnswerWatch(stop);
+  const watchRetiredCall = retiredCallWatch(stop);
 
   function report(attempt: Attempt, verdict: Verdict, startedAt: number, isProbe: boolean): void {
     const key = attempt.kind === "response" ? String(attempt.status) : attempt.reason;
@@ -106,6 +130,7 @@ export function createGate(parts: GateParts): Gate {
     breaker.record(fault, isProbe);
     stopOnLongWait(verdict, breaker.outageTimeoutMs, stop);
     watchForeignAnswers(verdict);
+    watchRetiredCall(verdict);
   }
 
   return {

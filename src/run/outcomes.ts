@@ -46,6 +46,18 @@ export function duplicateOutcome(rowNumber: number): Outcome {
   };
 }
 
+/** A bulk tool row the partner did not mark as attested (input/bulk-tool.ts): never sent. */
+export function notAttestedOutcome(rowNumber: number): Outcome {
+  return {
+    rowNumber,
+    status: "skipped",
+    errorCode: "not-attested",
+    errorMessage:
+      "PartnerAttestationCompleted is not True: the customer's acceptance was not attested, so it is not sent",
+    attempts: 0,
+  };
+}
+
 /** `validate`: the row would be sent. */
 export function validOutcome(rowNumber: number): Outcome {
   return { rowNumber, status: "valid", attempts: 0 };
@@ -82,6 +94,21 @@ export function alreadyConfirmedOutcome(
     attempts: 0,
     requestId: listed.answered?.requestId ?? listed.ids.requestId,
     correlationId: listed.ids.correlationId,
+    completedAt: new Date(now).toISOString(),
+  };
+}
+
+/** --skip-confirmed: the customer accepted the MCA directly, so no confirmation is needed or sent. */
+export function acceptedDirectlyOutcome(rowNumber: number, status: CallResult, now: number): Outcome {
+  return {
+    rowNumber,
+    status: "skipped",
+    errorCode: "accepted-directly",
+    errorMessage:
+      "the customer accepted the MCA directly (Microsoft 365 admin center): no confirmation needed",
+    attempts: 0,
+    requestId: status.answered?.requestId ?? status.ids.requestId,
+    correlationId: status.ids.correlationId,
     completedAt: new Date(now).toISOString(),
   };
 }

@@ -2,7 +2,7 @@
 // gate, look the template up, send the rows through the ordered window, and finish (commit the
 // results, keep or drop the journal, report).
 import fs from "node:fs";
-import { withTenantClaim } from "../auth/claims.js";
+import { withCheckedToken, type SignedIn } from "../auth/claims.js";
 import type { TokenProvider } from "../auth/types.js";
 import type { RunConfig } from "../config.js";
 import { InputFileError } from "../errors.js";
@@ -60,8 +60,10 @@ interface Running {
   readonly context: CallContext;
   /** Rows read, and rows whose outcome this run decided. */
   readonly tally: { read: number; finishedNow: number };
-  /** The credentials, noting the partner tenant their token names (for the report). */
-  readonly tokens: { readonly tenantId?: string };
+  /** --skip-confirmed: customers whose direct-acceptance status could not be read. */
+  readonly directStatus: { unread: number };
+  /** The credentials, noting the partner tenant and user their token names (summary, report). */
+  readonly tokens: SignedIn;
 }
 
 /**
@@ -126,7 +128,12 @@ export function startRun(deps: RunDeps): RunHandle {
 /** Credentials, the journal, the input, the results writer and the API behind its gate. */
 async function wire(deps: RunDeps, stop: RunStop, prepared: Prepared): Promise<Running> {
   const { config, logger } = deps;
-  const tokens = withTenantClaim(await deps.tokens());
+  const tokens = withCheckedToken(await deps.tokens(), {
+    now: () => deps.clock.now(),
+    onRefused: (message) => stop.stop("auth-failed", message),
+  });
+  // The token pre-flight: one Partner Center would refuse is refused here, before any request.
+  await tokens.getToken();
   logger.info({
     event: "run-start",
     input: config.input,
@@ -135,10 +142,13 @@ async function wire(deps: RunDeps, stop: RunStop, prepared: Prepared): Promise<R
     resumed: prepared.resumeState !== undefined,
     options: { ...config, map: Object.fromEntries(config.map) },
     tokenSource: tokens.description,
+    partnerTenantId: tokens.tenantId,
+    signedInUser: tokens.user,
   });
   const journal = openRunJournal(config, prepared, deps.clock);
   const input = await openInput(config.input, {
     map: config.map,
+    dateAgreed: config.dateAgreed,
     stopAtFirstProblem: true,
     chunkBytes: RUN_CHUNK_BYTES,
   });
@@ -159,7 +169,8 @@ async function wire(deps: RunDeps, stop: RunStop, prepared: Prepared): Promise<R
     journal,
   });
   const tally = { read: 0, finishedNow: 0 };
-  return { deps, stop, prepared, journal, input, writer, window, ...api, tally, tokens };
+  const directStatus = { unread: 0 };
+  return { deps, stop, prepared, journal, input, writer, window, ...api, tally, directStatus, tokens };
 }
 
 /** A resumed run appends to its journal; a new one starts a journal with its header. */
@@ -216,6 +227,7 @@ async function sendRows(running: Running, templateId: string | undefined): Promi
         agreementType: deps.config.agreementType,
         skipConfirmed: deps.config.skipConfirmed,
         dryRun: deps.config.dryRun,
+        directStatus: running.directStatus,
       }
     : undefined;
   prepared.checkInputUnchanged("while it was being checked");
@@ -329,11 +341,14 @@ function finish(running: Running, started: number, templateId: string | undefine
     startedAt: new Date(started).toISOString(),
     fingerprint: prepared.fingerprint,
     partnerTenantId: running.tokens.tenantId,
+    signedInUser: running.tokens.user,
+    directStatusUnread: running.directStatus.unread,
     kept: prepared.kept,
   };
   deps.logger.info({
     event: "run-end",
     partnerTenantId: running.tokens.tenantId,
+    signedInUser: running.tokens.user,
     rows: prepared.total,
     byStatus: writer.counts.byStatus,
     requests: stats.requests,

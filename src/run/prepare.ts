@@ -40,6 +40,8 @@ function rowSettings(config: RunConfig): Record<string, string> {
     "--agreement-type": config.agreementType,
     "--map": [...config.map].map(([header, field]) => `${header}=${field}`).join(","),
     "--date-format": config.dateFormat ?? "",
+    // Only when given, so the journal of a run before this option still resumes.
+    ...(config.dateAgreed !== undefined ? { "--date-agreed": config.dateAgreed } : {}),
   };
 }
 
@@ -59,6 +61,7 @@ async function preflight(
   let bytesRead = 0;
   const input = await openInput(config.input, {
     map: config.map,
+    dateAgreed: config.dateAgreed,
     onBytes: (chunk) => {
       hash.update(chunk);
       bytesRead += chunk.length;

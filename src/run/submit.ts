@@ -3,7 +3,9 @@ import { findAgreement } from "../partner-center/answers.js";
 import { ALREADY_EXISTS } from "../partner-center/verdict.js";
 import type { Acceptance, Outcome } from "../types.js";
 import { callWithRetries, type CallContext, type CallTarget } from "./call.js";
+import { parseDirectStatus } from "../partner-center/direct-status.js";
 import {
+  acceptedDirectlyOutcome,
   alreadyConfirmedOutcome,
   callOutcome,
   onRecordOutcome,
@@ -27,6 +29,8 @@ export interface RowSender {
   readonly skipConfirmed: boolean;
   /** --dry-run: everything up to the confirmation, which is not sent. */
   readonly dryRun: boolean;
+  /** Customers whose direct-acceptance status could not be read (--skip-confirmed), said once at the end. */
+  readonly directStatus: { unread: number };
 }
 
 /** A finished row, or how far it got before the run stopped (the pipeline marks it not-run). */
@@ -65,12 +69,36 @@ async function withRecord(
   return onRecordOutcome(outcome, record);
 }
 
+/**
+ * --skip-confirmed, first step: did the customer accept the MCA directly (docs/partner-center-api.md
+ * "Direct acceptance")? A row skipped, a row stopped, or undefined to go on; a status that cannot
+ * be read counts as not accepted (and is counted, for the summary).
+ */
+async function directlyAccepted(
+  sender: RowSender,
+  target: Omit<CallTarget, "what">,
+  customerId: string,
+): Promise<RowResult | undefined> {
+  const rowNumber = target.rowNumber ?? 0;
+  const status = await callWithRetries(sender.context, { ...target, what: "direct" }, (ids) =>
+    sender.client.directAcceptance(customerId, ids),
+  );
+  if (status.result.end === "stopped") return { unfinished: { attempts: status.attempts, ids: status.ids } };
+  const isSigned = status.result.end === "ok" ? parseDirectStatus(status.result.verdict.body) : undefined;
+  if (isSigned === true)
+    return { outcome: acceptedDirectlyOutcome(rowNumber, status, sender.context.clock.now()) };
+  if (isSigned === undefined) sender.directStatus.unread++;
+  return undefined;
+}
+
 /** --skip-confirmed, then the confirmation itself, then (after a 600061) its record. */
 export async function submitRow(sender: RowSender, job: RowJob): Promise<RowResult> {
   const { context, client, agreementType } = sender;
   const acceptance = job.acceptance;
   const target = { rowNumber: job.rowNumber, customerId: acceptance.customerTenantId };
   if (sender.skipConfirmed) {
+    const direct = await directlyAccepted(sender, target, acceptance.customerTenantId);
+    if (direct) return direct;
     const listed = await listAgreements(sender, target, acceptance);
     if (listed.result.end !== "ok") return resultOf(job.rowNumber, listed, context.clock.now());
     const record = findAgreement(listed.result.verdict.body, acceptance, agreementType);

@@ -16,7 +16,7 @@ export async function validateFile(deps: {
 }): Promise<RunReport> {
   const { config, clock } = deps;
   const started = clock.now();
-  const input = await openInput(config.input, { map: config.map });
+  const input = await openInput(config.input, { map: config.map, dateAgreed: config.dateAgreed });
   const writer = createResultsWriter({
     out: config.out,
     columns: input.header.columns,

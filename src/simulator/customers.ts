@@ -120,10 +120,20 @@ export interface Customers {
   add(customer: CustomerProfile): void;
   /** Makes page requests fail on purpose; null ends it. */
   failPages(failure: PageFailure | null): void;
+  /** The customer accepted the MCA directly (in the Microsoft 365 admin center). */
+  acceptDirectly(id: string): void;
+  /** Whether the customer accepted directly: marked so, or a generated one in the seeded share. */
+  acceptedDirectly(id: string): boolean;
 }
+
+/** Share of generated customers who accepted the MCA directly, unless the simulator says otherwise. */
+export const DEFAULT_DIRECT_SHARE = 0.05;
+/** A generated customer's id: its position in the last group (generatedCustomer). */
+const GENERATED_ID = /^[0-9a-f]{8}-c057-4000-8000-([0-9a-f]{12})$/;
 
 export class CustomerDirectory implements Customers {
   private readonly added: CustomerProfile[] = [];
+  private readonly direct = new Set<string>();
   /** Signs continuation tokens, so a made-up or altered one is refused like a stale one. */
   private readonly secret = randomBytes(16);
   private failure: PageFailure | undefined;
@@ -135,7 +145,10 @@ export class CustomerDirectory implements Customers {
     private readonly generated: number,
     store: Store,
     catalog: TemplateCatalog,
+    private readonly directShare = DEFAULT_DIRECT_SHARE,
   ) {
+    if (!(directShare >= 0 && directShare <= 1))
+      throw new RangeError(`directShare must be from 0 to 1, not ${directShare}`);
     if (!Number.isSafeInteger(generated) || generated < 0)
       throw new RangeError(`customers must be a whole number of at least 0, not ${generated}`);
     for (let p = 0; p < generated; p++) seedOne(p, generatedCustomer(p).id, store, catalog);
@@ -147,6 +160,23 @@ export class CustomerDirectory implements Customers {
 
   add(customer: CustomerProfile): void {
     this.added.push({ ...customer, id: customer.id.toLowerCase() });
+  }
+
+  acceptDirectly(id: string): void {
+    this.direct.add(id.toLowerCase());
+  }
+
+  acceptedDirectly(id: string): boolean {
+    const key = id.toLowerCase();
+    if (this.direct.has(key)) return true;
+    const position = GENERATED_ID.exec(key)?.[1];
+    if (position === undefined) return false;
+    const p = parseInt(position, 16);
+    return (
+      p < this.generated &&
+      generatedCustomer(p).id === key &&
+      mix(p, 0xd12ec7) % 1000 < this.directShare * 1000
+    );
   }
 
   failPages(failure: PageFailure | null): void {

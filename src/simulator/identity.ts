@@ -36,6 +36,12 @@ export interface IdentityServerOptions {
    */
   hostName?: string;
   now?: () => number;
+  /**
+   * Claims laid over those of every access token issued (a v1 Partner Center token: aud, scp
+   * user_impersonation, amr with mfa, tid, upn); a claim set to undefined is left out. Tests
+   * use it to get a token of another audience, without MFA or App-only.
+   */
+  accessTokenClaims?: Record<string, unknown>;
 }
 
 /** Canned AAD refusals; or give the answer yourself. */
@@ -82,6 +88,8 @@ export interface IdentityServer {
   /** Refuse the next `times` token requests (default: all, until cleared with undefined). */
   setError(error: IdentityErrorKind | AadErrorAnswer | undefined, options?: { times?: number }): void;
   setAccessTokenLifetime(seconds: number): void;
+  /** From now on, lay these claims over those of issued access tokens (see accessTokenClaims). */
+  setAccessTokenClaims(claims: Record<string, unknown> | undefined): void;
   /** Make every issued access token invalid (as if revoked), e.g. to provoke a 401. */
   revokeAccessTokens(): void;
   close(): Promise<void>;
@@ -163,6 +171,33 @@ const MAX_BODY = 64 * 1024;
 
 const b64url = (text: string) => Buffer.from(text, "utf8").toString("base64url");
 const secret = (prefix: string) => `${prefix}.${randomBytes(32).toString("base64url")}`;
+/** An unsigned JWT of these claims; the API simulator and MSAL read, never verify, its signature. */
+const unsignedJwt = (claims: Record<string, unknown>) =>
+  `${b64url(JSON.stringify({ typ: "JWT", alg: "RS256", kid: "sim" }))}.${b64url(JSON.stringify(claims))}.${randomBytes(16).toString("base64url")}`;
+
+/**
+ * An access token as Partner Center's API expects it (docs/partner-center-api.md "The token
+ * pre-flight"): a v1 App+User token for its audience, signed in with MFA.
+ */
+function accessTokenFor(state: IdentityState, tid: string, issuedAt: number): string {
+  const iat = Math.floor(issuedAt / 1000);
+  const claims: Record<string, unknown> = {
+    aud: "https://api.partnercenter.microsoft.com",
+    iss: `https://sts.windows.net/${tid}/`,
+    iat,
+    nbf: iat,
+    exp: Math.ceil((issuedAt + state.lifetimeSeconds * 1000) / 1000),
+    amr: ["pwd", "mfa"],
+    scp: "user_impersonation",
+    upn: state.user.username,
+    name: state.user.name,
+    oid: state.user.oid,
+    tid,
+    ver: "1.0",
+    ...state.accessTokenClaims,
+  };
+  return unsignedJwt(claims);
+}
 
 function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
   map.set(key, value);
@@ -175,6 +210,7 @@ interface IdentityState {
   readonly now: () => number;
   readonly user: IdentityUser;
   lifetimeSeconds: number;
+  accessTokenClaims: Record<string, unknown> | undefined;
   /** The refusal set with setError, and how many more token requests get it. */
   error: { answer: AadErrorAnswer; times: number } | undefined;
   /** token → expiry (epoch ms) */
@@ -192,6 +228,7 @@ function createState(options: IdentityServerOptions): IdentityState {
     now: options.now ?? Date.now,
     user: options.user ?? DEFAULT_USER,
     lifetimeSeconds: options.accessTokenLifetimeSeconds ?? 3600,
+    accessTokenClaims: options.accessTokenClaims,
     error: undefined,
     accessTokens: new Map(),
     refreshTokens: new Map(),
@@ -252,7 +289,7 @@ function issueTokens(
   const { user, accessTokens, lifetimeSeconds } = state;
   const tid = tenantIdOf(tenant);
   const issuedAt = state.now();
-  const accessToken = secret("sim-at");
+  const accessToken = accessTokenFor(state, tid, issuedAt);
   remember(accessTokens, accessToken, issuedAt + lifetimeSeconds * 1000);
   for (const [oldToken, expiry] of accessTokens) {
     if (expiry > issuedAt) break; // roughly expiry-ordered; a bounded sweep of the oldest
@@ -284,7 +321,7 @@ function issueTokens(
     access_token: accessToken,
     refresh_token: refreshToken,
     // MSAL needs an id_token and client_info to cache an account; it does not check the signature.
-    id_token: `${b64url(JSON.stringify({ typ: "JWT", alg: "RS256", kid: "sim" }))}.${b64url(JSON.stringify(claims))}.c2ltdWxhdG9y`,
+    id_token: unsignedJwt(claims),
     client_info: b64url(JSON.stringify({ uid: user.oid, utid: tid })),
   });
 }
@@ -492,6 +529,9 @@ function identityApi(state: IdentityState, server: Server, caCert: string): Iden
     },
     setAccessTokenLifetime(seconds: number) {
       state.lifetimeSeconds = seconds;
+    },
+    setAccessTokenClaims(claims) {
+      state.accessTokenClaims = claims;
     },
     revokeAccessTokens() {
       state.accessTokens.clear();

@@ -53,6 +53,17 @@ export interface SimulatorOptions {
   tls?: { readonly cert: string; readonly key: string };
   /** Customers generated into GET /v1/customers, with a seeded mix of existing confirmations. */
   customers?: number;
+  /**
+   * The share (0..1) of generated customers who accepted the MCA directly in the Microsoft 365
+   * admin center (GET …/directSignedMicrosoftCustomerAgreementStatus answers true); default 0.05.
+   * Added customers accept directly only through customers.acceptDirectly.
+   */
+  directShare?: number;
+  /**
+   * The confirmation call answers as retired (410, "deprecated and no longer supported"), as the
+   * legacy attestation API may for a partner since January 2026 (docs/partner-center-api.md "A retired call").
+   */
+  retired?: boolean;
 }
 
 export interface SimulatorStats {
@@ -60,6 +71,8 @@ export interface SimulatorStats {
   confirmRequests: number;
   metadataRequests: number;
   listRequests: number;
+  /** GET …/directSignedMicrosoftCustomerAgreementStatus requests. */
+  directStatusRequests: number;
   throttled: number;
   inFlight: number;
   peakInFlight: number;
@@ -76,6 +89,8 @@ export interface Simulator {
   setFaults(faults: Partial<Faults>): void;
   setRateLimit(rateLimit: RateLimit | null): void;
   setLatency(ms: number): void;
+  /** Switch the retired confirmation call on or off (see SimulatorOptions.retired). */
+  setRetired(retired: boolean): void;
   seedConfirmation(customerId: string, contact: Contact, dateAgreed?: string): void;
   close(): Promise<void>;
 }
@@ -85,6 +100,7 @@ class Stats implements SimulatorStats {
   confirmRequests = 0;
   metadataRequests = 0;
   listRequests = 0;
+  directStatusRequests = 0;
   throttled = 0;
   inFlight = 0;
   peakInFlight = 0;
@@ -110,13 +126,33 @@ const AGREEMENTS = "/agreements";
 /** Bodies are a few hundred bytes; anything far larger is a client bug, not a confirmation. */
 const MAX_BODY = 64 * 1024;
 const DEFAULT_SEED = 0x5eed;
+/** What a retired legacy attestation call might answer: the wording is a guess, the status too. */
+const RETIRED_CONFIRMATION = R.newError(
+  410,
+  "This API is deprecated and no longer supported; use the enhanced attestation API",
+  "ApiRetired",
+);
 
-type Route = { kind: "metadata" } | { kind: "customers" } | { kind: "list" | "confirm"; customerId: string };
+type Route =
+  { kind: "metadata" } | { kind: "customers" } | { kind: "list" | "confirm" | "direct"; customerId: string };
+const DIRECT_STATUS = "/directsignedmicrosoftcustomeragreementstatus";
+
+function customerIdIn(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return encoded;
+  }
+}
 
 function route(method: string | undefined, path: string): Route | undefined {
   const p = path.toLowerCase();
   if (p === "/v1/agreements") return method === "GET" ? { kind: "metadata" } : undefined;
   if (p === "/v1/customers") return method === "GET" ? { kind: "customers" } : undefined;
+  if (p.startsWith(CUSTOMERS) && p.endsWith(DIRECT_STATUS) && method === "GET") {
+    const id = p.slice(CUSTOMERS.length, p.length - DIRECT_STATUS.length);
+    return id === "" || id.includes("/") ? undefined : { kind: "direct", customerId: customerIdIn(id) };
+  }
   if (!p.startsWith(CUSTOMERS) || !p.endsWith(AGREEMENTS)) return undefined;
   const id = p.slice(CUSTOMERS.length, p.length - AGREEMENTS.length);
   if (id === "" || id.includes("/")) return undefined;
@@ -168,6 +204,7 @@ interface SimulatorState {
   faults: Faults;
   limiter: Limiter | undefined;
   latencyMs: number;
+  retired: boolean;
   closed: boolean;
 }
 
@@ -178,13 +215,14 @@ function createState(options: SimulatorOptions): SimulatorState {
     catalog,
     store,
     stats: new Stats(store),
-    customers: new CustomerDirectory(options.customers ?? 0, store, catalog),
+    customers: new CustomerDirectory(options.customers ?? 0, store, catalog, options.directShare),
     rng: seededRandom(options.seed ?? DEFAULT_SEED),
     now: options.now ?? Date.now,
     acceptToken: options.acceptToken ?? ((token: string) => token.length > 0),
     faults: { ...NO_FAULTS, ...options.faults },
     limiter: options.rateLimit ? createLimiter(options.rateLimit) : undefined,
     latencyMs: options.latencyMs ?? 0,
+    retired: options.retired ?? false,
     closed: false,
   };
 }
@@ -314,7 +352,12 @@ function handle(
     );
   }
   if (route.kind === "customers") return state.customers.answer(req, res, query, trace);
+  if (route.kind === "confirm" && state.retired) return R.send(res, 410, RETIRED_CONFIRMATION, trace);
   if (customerGate(state, res, route.customerId, trace)) return;
+  if (route.kind === "direct") {
+    const isSigned = state.customers.acceptedDirectly(route.customerId);
+    return R.sendJson(res, 200, { isSigned }, trace);
+  }
   if (route.kind === "list") {
     const items = state.store.list(route.customerId, agreementType());
     return R.sendJson(
@@ -341,6 +384,7 @@ function onRequest(state: SimulatorState, req: IncomingMessage, res: ServerRespo
   stats.requests++;
   if (found.kind === "metadata") stats.metadataRequests++;
   else if (found.kind === "list") stats.listRequests++;
+  else if (found.kind === "direct") stats.directStatusRequests++;
   else if (found.kind === "confirm") {
     stats.confirmRequests++;
     state.store.countPost(found.customerId);
@@ -373,6 +417,9 @@ function simulatorApi(state: SimulatorState, server: Server, url: string): Simul
     },
     setLatency(ms) {
       state.latencyMs = ms;
+    },
+    setRetired(retired) {
+      state.retired = retired;
     },
     seedConfirmation(customerId, contact, dateAgreed) {
       const tpl = catalog.currentIndexOfType(MCA);

@@ -29,6 +29,8 @@ export const SIMULATOR_OPTIONS: Readonly<Record<string, SimulatorOption>> = {
   "timeout-rate": { type: "string", arg: "x", help: "share answered 408", def: "0" },
   seed: { type: "string", arg: "n", help: "seed of the random faults", def: "a fixed one" },
   customers: { type: "string", arg: "n", help: "customers in the customer list", def: "0" },
+  "direct-share": { type: "string", arg: "x", help: "share who accepted directly", def: "0.05" },
+  retired: { type: "boolean", help: "confirmation call answers 410", def: "off" },
   tls: { type: "boolean", help: "https with a throwaway certificate", def: "off" },
   "tls-name": { type: "string", arg: "name", help: "another host name for it", def: "none", multiple: true },
 };
@@ -125,6 +127,10 @@ export function simulatorLaunch(values: SimulatorValues): SimulatorLaunch {
       latencyMs: num("latency", str("latency") ?? "0"),
       customers: num("customers", str("customers") ?? "0", 0, 10_000_000),
       faults,
+      retired: values.retired === true,
+      ...(str("direct-share") !== undefined
+        ? { directShare: num("direct-share", str("direct-share"), 0, 1) }
+        : {}),
       ...(rateLimit ? { rateLimit } : {}),
       ...(seed !== undefined ? { seed } : {}),
     },
