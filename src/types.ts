@@ -27,6 +27,7 @@ export const RESULT_COLUMNS = [
   "sourceRow",
   "dateSent",
   "templateId",
+  "recordedDateAgreed",
 ] as const;
 export type ResultColumn = (typeof RESULT_COLUMNS)[number];
 
@@ -52,7 +53,10 @@ export type LocalCode =
   | "auth-failed"
   | "interrupted"
   | "invalid-characters"
-  | "unexpected-response";
+  | "unexpected-response"
+  | "redirect"
+  | "600061-older-template"
+  | "600061-unverified";
 
 /** One data row of the input, as read. */
 export interface InputRow {
@@ -107,4 +111,6 @@ export interface Outcome {
   readonly requestId?: string;
   readonly correlationId?: string;
   readonly completedAt?: string;
+  /** The dateAgreed Partner Center holds for a record already there (600061, --skip-confirmed). */
+  readonly recordedDateAgreed?: string;
 }

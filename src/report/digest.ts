@@ -23,6 +23,8 @@ export interface Problem {
 export interface Digest {
   readonly total: number;
   readonly byStatus: ReadonlyMap<string, number>;
+  /** Confirmed rows by how: `new-record`, `already-on-record` (the API answered 600061). */
+  readonly confirmedBy: { readonly "new-record": number; readonly "already-on-record": number };
   /** Most frequent first. */
   readonly problems: readonly Problem[];
   readonly listed: readonly ReportRow[];
@@ -34,6 +36,7 @@ export interface Digest {
 export function createDigest(dateFormat: DateFormat | undefined) {
   const byStatus = new Map<string, number>();
   const problems = new Map<string, Problem>();
+  const confirmedBy = { "new-record": 0, "already-on-record": 0 };
   const dates = createDateFormatCheck(dateFormat);
   let listed: ReportRow[] = [];
   let attentionOnly = false;
@@ -68,6 +71,8 @@ export function createDigest(dateFormat: DateFormat | undefined) {
     add(row: ReportRow): void {
       total++;
       byStatus.set(row.status, (byStatus.get(row.status) ?? 0) + 1);
+      if (row.status === "confirmed")
+        confirmedBy[row.errorCode === "600061" ? "already-on-record" : "new-record"]++;
       addProblems(row);
       addListed(row);
       dates.observe(row.dateAgreed, row.errorCode);
@@ -78,7 +83,15 @@ export function createDigest(dateFormat: DateFormat | undefined) {
         ? `${total} rows are too many for one page: listed here are the ${listed.length} rows that need attention` +
           `${attention > listed.length ? ` (the first ${listed.length} of ${attention})` : ""}. Every row is in the results file.`
         : undefined;
-      return { total, byStatus, problems: sorted, listed, listNote, dateWarning: dates.warning() };
+      return {
+        total,
+        byStatus,
+        confirmedBy,
+        problems: sorted,
+        listed,
+        listNote,
+        dateWarning: dates.warning(),
+      };
     },
   };
 }

@@ -31,6 +31,12 @@ const STATUS_MEANINGS: Readonly<Record<string, string>> = {
   "not-run": "the run stopped before this row",
 };
 
+/** Within confirmed: recorded by this run, or already on record (600061); an audit reads them apart. */
+function confirmedHow(digest: Digest): string {
+  const { "new-record": fresh, "already-on-record": already } = digest.confirmedBy;
+  return `: ${fresh} new ${fresh === 1 ? "record" : "records"}, ${already} already on record`;
+}
+
 const filterClass = (status: string) =>
   (FILTER_STATUSES as readonly string[]).includes(status) ? status : "other";
 
@@ -54,7 +60,7 @@ function statusTable(digest: Digest): Markup {
           html`<tr class="${`s-${filterClass(status)}`}" data-status="${status}">
             <td><span class="status">${status}</span></td>
             <td class="num">${n}</td>
-            <td>${STATUS_MEANINGS[status] ?? ""}</td>
+            <td>${STATUS_MEANINGS[status] ?? ""}${status === "confirmed" ? confirmedHow(digest) : ""}</td>
           </tr> `,
       )}
     </tbody>
