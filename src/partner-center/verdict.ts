@@ -129,7 +129,9 @@ function expectedAnswer(
 
 /** Names what came back: status, content type and the first bytes, sanitised. */
 function bodySummary(a: Extract<Attempt, { kind: "response" }>): string {
-  const type = a.contentType ? sanitizeServerText(a.contentType, { maxLength: 60 }) : "no content type";
+  const type = a.contentType
+    ? sanitizeServerText(a.contentType, { contact: a.sentContact, maxLength: 60 })
+    : "no content type";
   const what = a.oversized
     ? `a body larger than ${MAX_BODY_MIB} MiB`
     : a.body.trim() === ""

@@ -121,13 +121,22 @@ export function onRecordOutcome(outcome: Outcome, after: RecordAfter600061): Out
   }
   const record = after.found;
   const date = record.dateAgreed ?? "an unknown date";
+  if (record.templateId === undefined) {
+    return {
+      ...outcome,
+      status: "rejected",
+      errorCode: "600061-unverified",
+      errorMessage: `the API answered 600061, but the record of this contact (${date}) names no template: it cannot be told to be of the current one. ${ENTER_CURRENT}`,
+      recordedDateAgreed: record.dateAgreed,
+    };
+  }
   if (record.templateId !== after.currentTemplateId.toLowerCase()) {
     return {
       ...outcome,
       status: "rejected",
       errorCode: "600061-older-template",
       errorMessage:
-        `the record of this contact is of ${date} under template ${record.templateId ?? "(not named)"}, ` +
+        `the record of this contact is of ${date} under template ${record.templateId}, ` +
         `not the current ${after.currentTemplateId}. ${ENTER_CURRENT}`,
       recordedDateAgreed: record.dateAgreed,
     };
@@ -136,7 +145,7 @@ export function onRecordOutcome(outcome: Outcome, after: RecordAfter600061): Out
   return {
     ...outcome,
     userId: record.userId,
-    errorMessage: `already on record (dateAgreed ${date})${userId}`,
+    errorMessage: `already on record (recorded dateAgreed ${date})${userId}`,
     recordedDateAgreed: record.dateAgreed,
   };
 }
