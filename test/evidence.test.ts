@@ -98,6 +98,17 @@ describe("an Agreement is a confirmation only when it is the one sent", () => {
       "phoneNumber",
     ],
     ["a primaryContact that is a string", { primaryContact: "Tania Carr" }, "primaryContact"],
+    [
+      "a userId and nothing that was sent",
+      {
+        type: undefined,
+        templateId: undefined,
+        customerId: undefined,
+        dateAgreed: undefined,
+        primaryContact: undefined,
+      },
+      "nothing ties it",
+    ],
   ])("%s is failed as unexpected-response naming the field", (_, change, field) => {
     const body = JSON.stringify({ ...agreement, ...change });
     const v = verdictOf(answer(201, body, "application/json"), NOW);

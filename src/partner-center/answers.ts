@@ -101,11 +101,16 @@ const CONTACT_FIELDS = ["firstName", "lastName", "email", "phoneNumber"] as cons
 /**
  * Why an Agreement answered to a confirmation is not the one sent, or undefined when it is
  * (docs/partner-center-api.md "Confirm acceptance"): its type, templateId, customer id,
- * dateAgreed (the same instant) and contact, each when the answer carries it, and a userId.
+ * dateAgreed (the same instant) and contact, each when the answer carries it (at least one of
+ * templateId, dateAgreed and contact), and a userId.
  * The text names the field; contact values are never quoted, other values only by shape.
  */
 export function agreementMismatch(body: Record<string, unknown>, sent: SentAgreement): string | undefined {
   if (!isUserId(body.userId)) return "it carries no userId";
+  // A userId alone ties the answer to nothing that was sent: Partner Center's Agreement
+  // echoes the templateId, dateAgreed and contact (docs/partner-center-api.md).
+  if (body.templateId === undefined && body.dateAgreed === undefined && body.primaryContact === undefined)
+    return "it names no templateId, dateAgreed or primaryContact, so nothing ties it to the request";
   const type = body.type ?? body.agreementType;
   if (type !== undefined && !sameText(type, sent.type)) return `its type is not ${sent.type}`;
   if (body.templateId !== undefined && !sameText(body.templateId, sent.templateId))
