@@ -205,6 +205,9 @@ function expectNothingLeaked(ran: Ran): void {
 
 // Each value that travels from an answer to an output, and the case below that sends it poisoned.
 // A new flow belongs in this list, and in a case that poisons it.
+// Not here: the cells of `pending`'s output file are customer data by design (the names and
+// emails of the latest record, for the next run's input): src/pending/select.ts removes their
+// control characters and caps them; its lookupError is a verdict message, sanitised as above.
 const FLOWS = {
   "MS-RequestId / MS-CorrelationId headers → results requestId/correlationId, log warning": "echoed ids",
   "Retry-After header → the retry delay and a stop message": "echoed ids",
@@ -389,6 +392,11 @@ describe("a 2xx Agreement that contradicts the request is never confirmed", () =
       "other names",
       { primaryContact: { firstName: "Mallory", lastName: "Mallory", email: "m@evil.example" } },
       "primaryContact.firstName",
+    ],
+    [
+      "just a userId",
+      { primaryContact: undefined, templateId: undefined, dateAgreed: undefined, type: undefined },
+      "nothing ties it to the request",
     ],
   ])(
     "%s: failed/unexpected-response naming %s; 10 of them before any Agreement stop the run (exit 3)",
