@@ -27,6 +27,7 @@ export const RESULT_COLUMNS = [
   "sourceRow",
   "dateSent",
   "templateId",
+  "recordedDateAgreed",
 ] as const;
 export type ResultColumn = (typeof RESULT_COLUMNS)[number];
 
@@ -54,7 +55,10 @@ export type LocalCode =
   | "invalid-characters"
   | "unexpected-response"
   | "accepted-directly"
-  | "not-attested";
+  | "not-attested"
+  | "redirect"
+  | "600061-older-template"
+  | "600061-unverified";
 
 /** One data row of the input, as read. */
 export interface InputRow {
@@ -111,4 +115,6 @@ export interface Outcome {
   readonly requestId?: string;
   readonly correlationId?: string;
   readonly completedAt?: string;
+  /** The dateAgreed Partner Center holds for a record already there (600061, --skip-confirmed). */
+  readonly recordedDateAgreed?: string;
 }

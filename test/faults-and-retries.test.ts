@@ -204,7 +204,7 @@ describe("Retry-After end to end", () => {
           return res.end(JSON.stringify({ statusCode: 429, message: "Rate limit is exceeded." }));
         }
         res.writeHead(201);
-        res.end(JSON.stringify({ userId: crypto.randomUUID() }));
+        res.end(JSON.stringify({ userId: crypto.randomUUID(), templateId: CURRENT_MCA_TEMPLATE_ID }));
       });
     });
     const url = await listenOnLoopback(server);

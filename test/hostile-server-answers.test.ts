@@ -308,7 +308,7 @@ describe("absurd Retry-After values", () => {
         return res.end(JSON.stringify({ statusCode: 429, message: "Rate limit is exceeded." }));
       }
       res.writeHead(201, { "content-type": "application/json" });
-      res.end(JSON.stringify({ userId: crypto.randomUUID() }));
+      res.end(JSON.stringify({ userId: crypto.randomUUID(), templateId: CURRENT_MCA_TEMPLATE_ID }));
     });
     const { file } = inputFile(1);
     const { r, rows } = await run(api.url, file, [

@@ -55,6 +55,7 @@ async function scriptedApi(options: { forgets?: boolean; list: "record" | "fails
             {
               primaryContact: CONTACT,
               type: "MicrosoftCustomerAgreement",
+              templateId: CURRENT_MCA_TEMPLATE_ID,
               dateAgreed: RECORDED,
               userId: USER_ID,
             },
@@ -123,15 +124,13 @@ describe("a lost answer, then a 503", () => {
     expect(api.lists()).toBe(1);
   });
 
-  it("when the lookup fails the row stays confirmed and says the userId could not be read", async () => {
+  it("when the lookup fails the row is failed 600061-unverified: whose record it is cannot be told", async () => {
     const api = await scriptedApi({ forgets: true, list: "fails" });
     // Enough attempts for the lost answer, the 503 and the 600061; the lookup then fails twice.
     const { code, row } = await runOne(api.url, ["--max-attempts", "3"]);
-    expect(code).toBe(0);
-    expect(row).toMatchObject({ status: "confirmed", errorCode: "600061", userId: "" });
-    expect(row.errorMessage).toMatch(
-      /^already on record, but the userId could not be read: list unavailable/,
-    );
+    expect(code).toBe(1);
+    expect(row).toMatchObject({ status: "failed", errorCode: "600061-unverified", userId: "" });
+    expect(row.errorMessage).toMatch(/but the record could not be read: list unavailable/);
     expect(api.lists()).toBe(3);
   });
 });

@@ -31,6 +31,7 @@ const RESULT_COLUMNS = [
   "sourceRow",
   "dateSent",
   "templateId",
+  "recordedDateAgreed",
 ];
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

@@ -13,6 +13,7 @@ function report(
   errors: [string, number, string?][],
   extra: Partial<RunReport> = {},
   skippedBy: Record<string, number> = {},
+  confirmedBy: Record<string, number> = {},
 ): RunReport {
   const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
   const failedRows = ["invalid", "rejected", "failed", "not-run"].reduce((n, s) => n + (byStatus[s] ?? 0), 0);
@@ -22,6 +23,7 @@ function report(
     byStatus,
     byError: new Map(errors.map(([code, count, message]) => [code, { count, message: message ?? "" }])),
     skippedBy,
+    confirmedBy,
   };
   return {
     config: resolveRunConfig("run", "/data/monthly run/acceptances.csv", {}, {}),
@@ -386,7 +388,7 @@ describe("startProgress without a terminal", () => {
 describe("exitCodeOf", () => {
   const report = (byStatus: Record<string, number>, stop?: RunReport["stop"]) =>
     ({
-      counts: { rows: 0, failedRows: 0, byStatus, byError: new Map(), skippedBy: {} },
+      counts: { rows: 0, failedRows: 0, byStatus, byError: new Map(), skippedBy: {}, confirmedBy: {} },
       stop,
     }) as unknown as RunReport;
 

@@ -11,6 +11,13 @@ export interface WrittenCounts {
   byError: Map<string, { count: number; message: string }>;
   /** Skipped rows by why: `duplicate-customer`, `already-confirmed`. */
   skippedBy: Record<string, number>;
+  /** Confirmed rows by how: `new-record` (the API recorded it now), `already-on-record` (600061). */
+  confirmedBy: Record<string, number>;
+}
+
+/** Within `confirmed`: recorded by this request, or found on record already (docs/cli.md). */
+export function confirmedHow(outcome: { errorCode?: string }): "new-record" | "already-on-record" {
+  return outcome.errorCode === "600061" ? "already-on-record" : "new-record";
 }
 
 /**
@@ -58,7 +65,8 @@ function recordOf(cells: readonly string[], outcome: Outcome, facts: RowFacts, r
   record[at++] = resultCell(outcome.completedAt);
   record[at++] = resultCell(facts.sourceRow);
   record[at++] = resultCell(facts.dateSent);
-  record[at] = resultCell(facts.templateId);
+  record[at++] = resultCell(facts.templateId);
+  record[at] = resultCell(outcome.recordedDateAgreed);
   return record;
 }
 
@@ -80,6 +88,10 @@ function tally(counts: WrittenCounts, outcome: Outcome): void {
   }
   if (outcome.status === "skipped" && outcome.errorCode)
     counts.skippedBy[outcome.errorCode] = (counts.skippedBy[outcome.errorCode] ?? 0) + 1;
+  if (outcome.status === "confirmed") {
+    const how = confirmedHow(outcome);
+    counts.confirmedBy[how] = (counts.confirmedBy[how] ?? 0) + 1;
+  }
 }
 
 export interface ResultsFiles {
@@ -103,7 +115,14 @@ export function createResultsWriter(options: ResultsFiles): ResultsWriter {
     ? open(options.failedOut, header, options.format)
     : undefined;
   const pending = new Map<number, { cells: readonly string[]; outcome: Outcome; facts: RowFacts }>();
-  const counts: WrittenCounts = { rows: 0, failedRows: 0, byStatus: {}, byError: new Map(), skippedBy: {} };
+  const counts: WrittenCounts = {
+    rows: 0,
+    failedRows: 0,
+    byStatus: {},
+    byError: new Map(),
+    skippedBy: {},
+    confirmedBy: {},
+  };
   const known: Record<string, number> = {};
   let nextRow = 1;
   /** One array for every record when the files copy what they are given at once. */

@@ -7,6 +7,9 @@ import { quoteWord } from "./command-line.js";
 /** What each error code means, for the summary (docs/partner-center-api.md "Errors", docs/cli.md). */
 export const ERROR_MEANINGS: Readonly<Record<string, string>> = {
   "600061": "confirmation already on record (counted as confirmed)",
+  "600061-older-template":
+    "the contact's record is of an older template: enter the person who accepted the current version",
+  "600061-unverified": "600061, but no record of this contact could be read: check it in Partner Center",
   "600002": "date of agreement is in the future (check time zones: dates are sent as UTC)",
   "900118": "invalid customer id",
   "800002": "the API refused the request input",
@@ -82,6 +85,8 @@ export interface SummaryJson {
   statuses: Record<string, number>;
   /** Skipped rows by why: `duplicate-customer`, `already-confirmed`. */
   skippedBy: Record<string, number>;
+  /** Confirmed rows by how: `new-record`, `already-on-record` (the API answered 600061). */
+  confirmedBy: Record<string, number>;
   errors: { code: string; rows: number; meaning: string }[];
   elapsedSeconds: number;
   rowsPerSecond: number;
@@ -147,6 +152,7 @@ export function summarize(
     finishedThisRun: report.finishedNow,
     statuses,
     skippedBy: { ...report.counts.skippedBy },
+    confirmedBy: { ...report.counts.confirmedBy },
     errors,
     elapsedSeconds: Math.round(seconds * 10) / 10,
     rowsPerSecond: seconds > 0 ? Math.round((report.finishedNow / seconds) * 10) / 10 : report.finishedNow,
@@ -194,6 +200,14 @@ function skippedWhy(summary: SummaryJson): string {
     .filter(([, count]) => count > 0)
     .map(([code, count]) => `${count} ${(words[code] ?? [code, code])[count === 1 ? 0 : 1]}`);
   return parts.length > 0 ? ` (${parts.join(", ")})` : "";
+}
+
+/** "confirmed 12 (10 new records, 2 already on record)": an audit reads the two apart. */
+function confirmedHow(summary: SummaryJson): string {
+  const fresh = summary.confirmedBy["new-record"] ?? 0;
+  const already = summary.confirmedBy["already-on-record"] ?? 0;
+  if (already === 0) return "";
+  return ` (${fresh} new ${fresh === 1 ? "record" : "records"}, ${already} already on record)`;
 }
 
 function problemLines(summary: SummaryJson): string[] {
@@ -259,7 +273,9 @@ export function formatSummary(summary: SummaryJson): string {
     lines.push(`${summary.input}: ${rows}; this run finished ${summary.finishedThisRun} of them in ${rate}.`);
   const width = Math.max(...Object.keys(summary.statuses).map((status) => status.length), 6);
   for (const [status, count] of Object.entries(summary.statuses))
-    lines.push(`  ${status.padEnd(width)}  ${count}${status === "skipped" ? skippedWhy(summary) : ""}`);
+    lines.push(
+      `  ${status.padEnd(width)}  ${count}${status === "skipped" ? skippedWhy(summary) : status === "confirmed" ? confirmedHow(summary) : ""}`,
+    );
   if (summary.command === "run")
     lines.push(`  requests sent ${summary.requests}, answered 429 (throttled) ${summary.throttled}`);
   lines.push(...problemLines(summary));

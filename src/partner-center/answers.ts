@@ -2,6 +2,7 @@
 // customer's list of agreements (is this contact on record?) and the agreement metadata
 // (the current templateId). A body that does not parse reads as "not there".
 import type { Acceptance } from "../types.js";
+import type { SentAgreement } from "./client.js";
 
 function parseJson(body: string): unknown {
   try {
@@ -31,6 +32,8 @@ export function isUserId(value: unknown): value is string {
 export interface RecordedAgreement {
   readonly userId?: string;
   readonly dateAgreed?: string;
+  /** The template the record is of (lower case); absent when the listing did not say. */
+  readonly templateId?: string;
 }
 
 interface AgreementItem {
@@ -39,38 +42,106 @@ interface AgreementItem {
   agreementType?: unknown;
   userId?: unknown;
   dateAgreed?: unknown;
+  templateId?: unknown;
 }
 
 const textOf = (value: unknown): string => (typeof value === "string" ? value.trim() : "");
 
 /**
  * The customer's record of exactly this contact and agreement type in a listing, if any. The
- * API keys "the same confirmation" on first name, last name, email and phone (docs/
- * partner-center-api.md "Confirm acceptance"); email is compared without case, and an absent
- * phone equals an empty one.
+ * API keys "the same confirmation" on first name, last name, email and phone, whatever the
+ * template (docs/partner-center-api.md "Confirm acceptance"); email is compared without case,
+ * and an absent phone equals an empty one. Should the listing hold several, the one of
+ * `templateId` (the current template) is taken, else the latest.
  */
 export function findAgreement(
   body: string,
   acceptance: Acceptance,
   agreementType: string,
+  templateId?: string,
 ): RecordedAgreement | undefined {
-  const match = itemsOf<AgreementItem>(body).find((item) => {
-    const contact = item.primaryContact ?? {};
-    const type = item.type ?? item.agreementType;
-    return (
-      (type === undefined || textOf(type).toLowerCase() === agreementType.toLowerCase()) &&
-      textOf(contact.firstName) === acceptance.firstName.trim() &&
-      textOf(contact.lastName) === acceptance.lastName.trim() &&
-      textOf(contact.email).toLowerCase() === acceptance.email.trim().toLowerCase() &&
-      textOf(contact.phoneNumber) === (acceptance.phoneNumber ?? "").trim()
-    );
-  });
-  if (!match) return undefined;
-  const dateAgreed = textOf(match.dateAgreed);
+  const matches = itemsOf<AgreementItem>(body)
+    .filter((item) => item && typeof item === "object")
+    .filter((item) => {
+      const contact = item.primaryContact ?? {};
+      const type = item.type ?? item.agreementType;
+      return (
+        (type === undefined || textOf(type).toLowerCase() === agreementType.toLowerCase()) &&
+        textOf(contact.firstName) === acceptance.firstName.trim() &&
+        textOf(contact.lastName) === acceptance.lastName.trim() &&
+        textOf(contact.email).toLowerCase() === acceptance.email.trim().toLowerCase() &&
+        textOf(contact.phoneNumber) === (acceptance.phoneNumber ?? "").trim()
+      );
+    })
+    .map(recordOf);
+  const wanted = templateId?.toLowerCase();
+  const latest = (a: RecordedAgreement, b: RecordedAgreement) =>
+    Date.parse(b.dateAgreed ?? "") - Date.parse(a.dateAgreed ?? "") || 0;
+  return (
+    matches.find((record) => wanted !== undefined && record.templateId === wanted) ?? matches.sort(latest)[0]
+  );
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What the results keep of a listed record: only values of the expected shapes. */
+function recordOf(item: AgreementItem): RecordedAgreement {
+  const dateAgreed = textOf(item.dateAgreed);
+  const templateId = textOf(item.templateId);
   return {
-    userId: isUserId(match.userId) ? match.userId : undefined,
+    userId: isUserId(item.userId) ? item.userId : undefined,
     dateAgreed: ISO_DATE.test(dateAgreed) ? dateAgreed : undefined,
+    templateId: GUID.test(templateId) ? templateId.toLowerCase() : undefined,
   };
+}
+
+/** The primaryContact fields an Agreement answer must echo unchanged, when it echoes them. */
+const CONTACT_FIELDS = ["firstName", "lastName", "email", "phoneNumber"] as const;
+
+/**
+ * Why an Agreement answered to a confirmation is not the one sent, or undefined when it is
+ * (docs/partner-center-api.md "Confirm acceptance"): its type, templateId, customer id,
+ * dateAgreed (the same instant) and contact, each when the answer carries it (at least one of
+ * templateId, dateAgreed and contact), and a userId.
+ * The text names the field; contact values are never quoted, other values only by shape.
+ */
+export function agreementMismatch(body: Record<string, unknown>, sent: SentAgreement): string | undefined {
+  if (!isUserId(body.userId)) return "it carries no userId";
+  // A userId alone ties the answer to nothing that was sent: Partner Center's Agreement
+  // echoes the templateId, dateAgreed and contact (docs/partner-center-api.md).
+  if (body.templateId === undefined && body.dateAgreed === undefined && body.primaryContact === undefined)
+    return "it names no templateId, dateAgreed or primaryContact, so nothing ties it to the request";
+  const type = body.type ?? body.agreementType;
+  if (type !== undefined && !sameText(type, sent.type)) return `its type is not ${sent.type}`;
+  if (body.templateId !== undefined && !sameText(body.templateId, sent.templateId))
+    return `its templateId is not the one sent (${sent.templateId})`;
+  for (const field of ["customerId", "customerTenantId"] as const) {
+    if (body[field] !== undefined && !sameText(body[field], sent.customerId))
+      return `its ${field} is not the customer the request was for`;
+  }
+  if (body.dateAgreed !== undefined) {
+    const at = typeof body.dateAgreed === "string" ? Date.parse(body.dateAgreed) : Number.NaN;
+    if (at !== Date.parse(sent.dateAgreed)) return `its dateAgreed is not the one sent (${sent.dateAgreed})`;
+  }
+  const contact = body.primaryContact;
+  if (contact === undefined) return undefined;
+  if (!contact || typeof contact !== "object" || Array.isArray(contact))
+    return "its primaryContact is not an object";
+  const echoed = contact as Record<string, unknown>;
+  for (const field of CONTACT_FIELDS) {
+    const value = echoed[field];
+    if (value === undefined || (field === "phoneNumber" && value === null)) continue;
+    const same =
+      field === "email"
+        ? sameText(value, sent.email)
+        : typeof value === "string" && value.trim() === (sent[field] ?? "").trim();
+    if (!same) return `its primaryContact.${field} is not the one sent`;
+  }
+  return undefined;
+}
+
+function sameText(value: unknown, expected: string): boolean {
+  return typeof value === "string" && value.trim().toLowerCase() === expected.trim().toLowerCase();
 }
 
 interface TemplateItem {

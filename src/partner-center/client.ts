@@ -34,7 +34,12 @@ export type Attempt =
       readonly call?: CallKind;
       /** The contact values the request carried, masked wherever the answer echoes them. */
       readonly sentContact?: readonly string[];
+      /** A confirmation's request: the Agreement its answer must match (verdict.ts). */
+      readonly sent?: SentAgreement;
       readonly retryAfter?: string;
+      /** A redirect's target, server text: never followed, only named (sanitised). */
+      readonly location?: string;
+      /** The ids the answer echoed: server text, compared with the ones sent, never recorded. */
       readonly requestId?: string;
       readonly correlationId?: string;
       readonly durationMs: number;
@@ -47,6 +52,18 @@ export type Attempt =
       readonly message: string;
       readonly durationMs: number;
     };
+
+/** What a confirmation sent, as its answer is checked against it (docs/partner-center-api.md). */
+export interface SentAgreement {
+  readonly customerId: string;
+  readonly templateId: string;
+  readonly type: string;
+  readonly dateAgreed: string;
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly email: string;
+  readonly phoneNumber?: string;
+}
 
 export interface RequestIds {
   readonly requestId: string;
@@ -169,6 +186,15 @@ function confirmationBody(acceptance: Acceptance, templateId: string, type: stri
   };
 }
 
+function sentAgreement(acceptance: Acceptance, templateId: string, type: string): SentAgreement {
+  return { ...acceptance, customerId: acceptance.customerTenantId, templateId, type };
+}
+
+/** The contact values of a request, masked wherever its answer echoes them. */
+function contactOf(sent: SentAgreement): readonly string[] {
+  return [sent.firstName, sent.lastName, sent.email, sent.phoneNumber ?? ""];
+}
+
 /** The headers of one attempt: the token, and the ids that tie it to its row (docs/cli.md "Runs"). */
 function requestHeaders(
   token: string,
@@ -199,7 +225,7 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
     url: string,
     ids: RequestIds,
     json?: unknown,
-    sentContact?: readonly string[],
+    sent?: SentAgreement,
     extraHeaders: Record<string, string> = {},
   ): Promise<Attempt> {
     const started = performance.now();
@@ -214,8 +240,9 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
         body: res.body,
         contentType: header(res.headers["content-type"]),
         call,
-        sentContact,
+        ...(sent ? { sent, sentContact: contactOf(sent) } : {}),
         retryAfter: header(res.headers["retry-after"]),
+        location: header(res.headers.location),
         requestId: header(res.headers["ms-requestid"]),
         correlationId: header(res.headers["ms-correlationid"]),
         durationMs: performance.now() - started,
@@ -239,7 +266,7 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
         `v1/customers/${encodeURIComponent(acceptance.customerTenantId)}/agreements`,
         ids,
         confirmationBody(acceptance, templateId, type),
-        [acceptance.firstName, acceptance.lastName, acceptance.email, acceptance.phoneNumber ?? ""],
+        sentAgreement(acceptance, templateId, type),
       ),
     listAgreements: (customerId, type, ids) =>
       send(

@@ -1,5 +1,5 @@
 import { MAX_BODY_BYTES, type Attempt, type CallKind } from "./client.js";
-import { isUserId } from "./answers.js";
+import { agreementMismatch, isUserId } from "./answers.js";
 import { parseErrorBody, type ApiErrorInfo } from "./errors.js";
 import { sanitizeServerText } from "./sanitize.js";
 
@@ -89,6 +89,8 @@ const MFA_REQUIRED = "900421";
 const FORBIDDEN_FOR_RUN = new Set(["900308", "900309"]);
 /** Local code of a 2xx that is not the answer the call expects (CONTRACT "Second round"). */
 export const UNEXPECTED_RESPONSE = "unexpected-response";
+/** Local code of a 3xx: never followed, never a refusal (docs/cli.md "Statuses"). */
+export const REDIRECT = "redirect";
 /** How much of an unexpected body the message quotes: enough to recognise a login page. */
 const FIRST_BYTES = 80;
 const MAX_BODY_MIB = MAX_BODY_BYTES / (1024 * 1024);
@@ -105,34 +107,34 @@ function parseObject(body: string): Record<string, unknown> | undefined {
 }
 
 /**
- * The parsed body of a 2xx that is the answer this call promises (PARTNER-CENTER.md "Second
- * round"), or undefined: JSON, and for a confirmation an Agreement with its `userId` (which
- * echoes the e-mail sent, when it says one), for a listing or the metadata a collection with
- * `items`. A proxy's login page, a captive portal, a 204 or a wrong base URL all answer 200
- * too, and none of them is evidence.
+ * The parsed body of a 2xx that is the answer this call promises (docs/partner-center-api.md
+ * "Confirm acceptance"), or why it is not: JSON, and for a confirmation an Agreement with its
+ * `userId` that matches the request it answers (agreementMismatch), for a listing or the
+ * metadata a collection with `items`. A proxy's login page, a captive portal, a 204 or a wrong
+ * base URL all answer 200 too, and none of them is evidence.
  */
-function expectedAnswer(a: Extract<Attempt, { kind: "response" }>): Record<string, unknown> | undefined {
-  if (a.oversized) return undefined;
-  if (a.contentType !== undefined && !/\bjson\b/i.test(a.contentType)) return undefined;
+function expectedAnswer(
+  a: Extract<Attempt, { kind: "response" }>,
+): { body: Record<string, unknown> } | { mismatch?: string } {
+  if (a.oversized) return {};
+  if (a.contentType !== undefined && !/\bjson\b/i.test(a.contentType)) return {};
   const body = parseObject(a.body);
-  if (!body) return undefined;
+  if (!body) return {};
   if (a.call === "list" || a.call === "metadata" || a.call === "customers")
-    return Array.isArray(body.items) ? body : undefined;
-  if (a.call === "direct") return typeof body.isSigned === "boolean" ? body : undefined;
+    return Array.isArray(body.items) ? { body } : {};
+  if (a.call === "direct") return typeof body.isSigned === "boolean" ? { body } : {};
   // A call that does not say what it was (a caller outside this client) needs a JSON object.
-  if (a.call !== "confirm") return body;
-  if (!isUserId(body.userId)) return undefined;
-  const contact = body.primaryContact as { email?: unknown } | undefined;
-  const sentEmail = a.sentContact?.[2];
-  const echoed = typeof contact?.email === "string" ? contact.email : undefined;
-  const sameEmail =
-    echoed === undefined || sentEmail === undefined || echoed.toLowerCase() === sentEmail.toLowerCase();
-  return sameEmail ? body : undefined;
+  if (a.call !== "confirm") return { body };
+  if (!isUserId(body.userId)) return {};
+  const mismatch = a.sent ? agreementMismatch(body, a.sent) : undefined;
+  return mismatch ? { mismatch } : { body };
 }
 
 /** Names what came back: status, content type and the first bytes, sanitised. */
 function bodySummary(a: Extract<Attempt, { kind: "response" }>): string {
-  const type = a.contentType ? sanitizeServerText(a.contentType, { maxLength: 60 }) : "no content type";
+  const type = a.contentType
+    ? sanitizeServerText(a.contentType, { contact: a.sentContact, maxLength: 60 })
+    : "no content type";
   const what = a.oversized
     ? `a body larger than ${MAX_BODY_MIB} MiB`
     : a.body.trim() === ""
@@ -141,7 +143,9 @@ function bodySummary(a: Extract<Attempt, { kind: "response" }>): string {
   return `HTTP ${a.status} (${type}) with ${what}`;
 }
 
-function describeUnexpected(a: Extract<Attempt, { kind: "response" }>): string {
+function describeUnexpected(a: Extract<Attempt, { kind: "response" }>, mismatch?: string): string {
+  if (mismatch)
+    return `HTTP ${a.status}: an Agreement that is not the one sent: ${mismatch}; nothing is taken as confirmed`;
   const expected =
     a.call === "confirm"
       ? "a JSON Agreement with a userId"
@@ -170,6 +174,30 @@ export function isRetiredCall(status: number, call: CallKind | undefined, info: 
   return RETIRED_WORDS.test(info.message) && !/template/i.test(info.message);
 }
 
+/**
+ * A 3xx is no answer of this API but a proxy's login page or a wrong base URL (docs/
+ * partner-center-api.md "Errors"). got never follows it (the token would travel with it), and it
+ * is no refusal either: final like any unexpected answer, and counted for the early stop.
+ */
+function redirectVerdict(a: Extract<Attempt, { kind: "response" }>): Verdict {
+  const to = a.location
+    ? ` to ${sanitizeServerText(a.location, { contact: a.sentContact, maxLength: 120 })}`
+    : "";
+  return {
+    kind: "retryable",
+    httpStatus: a.status,
+    code: REDIRECT,
+    message: `HTTP ${a.status} redirect${to}, not followed; check --base-url and any proxy in between`,
+    throttled: false,
+    final: true,
+  };
+}
+
+/** Answers that are not the API's (a 2xx that is no such answer, a redirect): they stop a run that meets only them. */
+export function isForeignAnswer(verdict: Verdict): boolean {
+  return verdict.kind === "retryable" && (verdict.code === UNEXPECTED_RESPONSE || verdict.code === REDIRECT);
+}
+
 /** What `attempt` means; `now` dates a Retry-After given as an HTTP date. */
 export function verdictOf(attempt: Attempt, now: number): Verdict {
   if (attempt.kind === "no-response") {
@@ -185,8 +213,8 @@ export function verdictOf(attempt: Attempt, now: number): Verdict {
   if (status >= 200 && status < 300) {
     // The body is parsed once, here: the outcome takes the userId from the verdict.
     const expected = expectedAnswer(attempt);
-    if (expected) {
-      const userId = isUserId(expected.userId) ? expected.userId : undefined;
+    if ("body" in expected) {
+      const userId = isUserId(expected.body.userId) ? expected.body.userId : undefined;
       return { kind: "ok", httpStatus: status, body: attempt.body, ...(userId ? { userId } : {}) };
     }
     // Final, not retried: the same address answers the same way again. The row is failed, so
@@ -195,11 +223,12 @@ export function verdictOf(attempt: Attempt, now: number): Verdict {
       kind: "retryable",
       httpStatus: status,
       code: UNEXPECTED_RESPONSE,
-      message: describeUnexpected(attempt),
+      message: describeUnexpected(attempt, expected.mismatch),
       throttled: false,
       final: true,
     };
   }
+  if (status >= 300 && status < 400) return redirectVerdict(attempt);
   const info = attempt.oversized
     ? { message: bodySummary(attempt), code: undefined, errorName: undefined }
     : parseErrorBody(status, attempt.body, attempt.sentContact);

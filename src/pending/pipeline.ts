@@ -8,7 +8,7 @@ import { RunStoppedError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { PartnerCenterClient } from "../partner-center/client.js";
 import type { CustomerSummary } from "../partner-center/customer-list.js";
-import { UNEXPECTED_RESPONSE, type Verdict } from "../partner-center/verdict.js";
+import { isForeignAnswer, type Verdict } from "../partner-center/verdict.js";
 import { wireApi } from "../run/api.js";
 import type { Breaker } from "../run/breaker.js";
 import { callWithRetries, type CallContext } from "../run/call.js";
@@ -67,8 +67,7 @@ interface Listing {
 function failureText(verdict: Verdict | undefined, attempts: number): string {
   if (!verdict || verdict.kind === "ok") return `no answer after ${attempts} attempts`;
   // An answer that is not the API's says what came back itself (status, content type, first bytes).
-  if (verdict.code === UNEXPECTED_RESPONSE)
-    return `${verdict.message} (${attempts} attempt${attempts === 1 ? "" : "s"})`;
+  if (isForeignAnswer(verdict)) return `${verdict.message} (${attempts} attempt${attempts === 1 ? "" : "s"})`;
   const status =
     verdict.httpStatus === undefined ? ("code" in verdict ? verdict.code : "") : `HTTP ${verdict.httpStatus}`;
   const code = verdict.httpStatus !== undefined && verdict.code ? ` code ${verdict.code}` : "";

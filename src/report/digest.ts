@@ -24,6 +24,8 @@ export interface Problem {
 export interface Digest {
   readonly total: number;
   readonly byStatus: ReadonlyMap<string, number>;
+  /** Confirmed rows by how: `new-record`, `already-on-record` (the API answered 600061). */
+  readonly confirmedBy: { readonly "new-record": number; readonly "already-on-record": number };
   /** Most frequent first. */
   readonly problems: readonly Problem[];
   /** The rows the page lists, in input order; every row that needs action comes first to be kept. */
@@ -43,6 +45,7 @@ interface Ordered {
 export function createDigest(dateFormat: DateFormat | undefined) {
   const byStatus = new Map<string, number>();
   const problems = new Map<string, Problem>();
+  const confirmedBy = { "new-record": 0, "already-on-record": 0 };
   const dates = createDateFormatCheck(dateFormat);
   const action: Ordered[] = [];
   let others: Ordered[] | undefined = [];
@@ -94,13 +97,15 @@ export function createDigest(dateFormat: DateFormat | undefined) {
     add(row: ReportRow): void {
       total++;
       byStatus.set(row.status, (byStatus.get(row.status) ?? 0) + 1);
+      if (row.status === "confirmed")
+        confirmedBy[row.errorCode === "600061" ? "already-on-record" : "new-record"]++;
       addProblems(row);
       addListed({ row, order: total });
       dates.observe(row.dateAgreed, row.errorCode);
     },
     done(): Digest {
       const sorted = [...problems.values()].sort((a, b) => b.rows - a.rows || (a.code < b.code ? -1 : 1));
-      return { total, byStatus, problems: sorted, ...listing(), dateWarning: dates.warning() };
+      return { total, byStatus, confirmedBy, problems: sorted, ...listing(), dateWarning: dates.warning() };
     },
   };
 }

@@ -29,6 +29,12 @@ export interface ReportInput {
 
 const ACTION_WORDS = { fix: "fix, then re-run", rerun: "re-run later", none: "nothing" } as const;
 
+/** Within confirmed: recorded by this run, or already on record (600061); an audit reads them apart. */
+function confirmedHow(digest: Digest): string {
+  const { "new-record": fresh, "already-on-record": already } = digest.confirmedBy;
+  return `: ${fresh} new ${fresh === 1 ? "record" : "records"}, ${already} already on record`;
+}
+
 function statusTable(digest: Digest): Markup {
   const counts = [...digest.byStatus].sort((a, b) => statusOrder(a[0]) - statusOrder(b[0]));
   return html`<table id="status-counts">
@@ -47,7 +53,7 @@ function statusTable(digest: Digest): Markup {
             <td><span class="${`status s-${filterClass(status)}`}">${status}</span></td>
             <td class="num">${n}</td>
             <td>${ACTION_WORDS[statusInfo(status).action]}</td>
-            <td>${statusInfo(status).meaning}</td>
+            <td>${statusInfo(status).meaning}${status === "confirmed" ? confirmedHow(digest) : ""}</td>
           </tr> `,
       )}
     </tbody>

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Attempt, RequestIds } from "../partner-center/client.js";
 import type { Verdict } from "../partner-center/verdict.js";
+import { sanitizeServerText } from "../partner-center/sanitize.js";
 import { withoutRedaction, type Logger } from "../log.js";
 import type { Clock } from "./clock.js";
 import type { Gate } from "./gate.js";
@@ -72,6 +73,32 @@ function logAttempt(
 }
 
 /**
+ * The ids recorded are the ones this client sent (docs/cli.md "Results file"); an answer's
+ * MS-RequestId/MS-CorrelationId echo is server text, only compared: a mismatch is a warning in
+ * the log, its values sanitised and capped like any other server text.
+ */
+function checkEcho(context: CallContext, target: CallTarget, attempt: Attempt, ids: RequestIds): void {
+  if (attempt.kind !== "response") return;
+  const differs = (echoed: string | undefined, sent: string) =>
+    echoed !== undefined && echoed.trim().toLowerCase() !== sent.toLowerCase();
+  if (!differs(attempt.requestId, ids.requestId) && !differs(attempt.correlationId, ids.correlationId))
+    return;
+  const shown = (echoed: string | undefined) =>
+    echoed === undefined
+      ? undefined
+      : sanitizeServerText(echoed, { contact: attempt.sentContact, maxLength: 60 });
+  context.logger.warn({
+    event: "echoed-ids-differ",
+    call: target.what,
+    rowNumber: target.rowNumber,
+    requestId: ids.requestId,
+    correlationId: ids.correlationId,
+    echoedRequestId: shown(attempt.requestId),
+    echoedCorrelationId: shown(attempt.correlationId),
+  });
+}
+
+/**
  * One API call with its retries. The only retry loop of the program: got's own retry is off.
  * MS-RequestId: a new one after an answer, except that once an attempt got no answer (the API
  * may have committed it), every later attempt re-sends that id until an answer that ends the
@@ -90,13 +117,12 @@ export async function callWithRetries(
   let attempts = 0;
   let renewed = false;
   let last: Verdict | undefined;
-  let answered: CallResult["answered"];
   let journaled: string | undefined;
   /** The last attempt got an answer: the next one needs a new MS-RequestId. */
   let needsNewRequestId = false;
   /** An attempt went unanswered: its id is kept until an answer ends the call. */
   let unanswered = resumed !== undefined;
-  const done = (result: CallEnd): CallResult => ({ result, attempts, ids, answered });
+  const done = (result: CallEnd): CallResult => ({ result, attempts, ids });
 
   // Called only once the gate lets the attempt out, so a row stopped while it waits never
   // shows an id that was not sent.
@@ -119,9 +145,7 @@ export async function callWithRetries(
     if (!answer) return done({ end: "stopped", verdict: last });
     const { attempt, verdict } = answer;
     last = verdict;
-    if (attempt.kind === "response") {
-      answered = { requestId: attempt.requestId, correlationId: attempt.correlationId };
-    }
+    checkEcho(context, target, attempt, ids);
     const delayMs =
       verdict.kind === "retryable" && !verdict.final
         ? retryDelay(attempts, verdict.retryAfterMs, context.policy)

@@ -1,8 +1,8 @@
 import type { Attempt } from "../partner-center/client.js";
 import {
   ALREADY_EXISTS,
+  isForeignAnswer,
   MAX_RETRY_AFTER_MS,
-  UNEXPECTED_RESPONSE,
   verdictOf,
   type Verdict,
 } from "../partner-center/verdict.js";
@@ -77,7 +77,7 @@ function foreignAnswerWatch(stop: RunStop): (verdict: Verdict) => void {
   return (verdict) => {
     if (verdict.kind === "ok") sawAgreement = true;
     if (sawAgreement) return;
-    const foreign = verdict.kind === "retryable" && verdict.code === UNEXPECTED_RESPONSE;
+    const foreign = isForeignAnswer(verdict);
     foreignInARow = foreign ? foreignInARow + 1 : 0;
     if (foreignInARow < FOREIGN_ANSWERS) return;
     stop.stop(
@@ -121,12 +121,13 @@ export function createGate(parts: GateParts): Gate {
     const retryable = verdict.kind === "retryable";
     rate.onAnswer(retryable && verdict.throttled, retryable ? verdict.retryAfterMs : undefined, startedAt);
     // Faults are what an outage looks like: 5xx or no answer. A 429 or a 4xx means the API is up.
-    // A 2xx that is no answer of this API (a login page, a wrong --base-url) counts too: it
-    // would fail every row the same way, so the run stops instead of marching through the file.
+    // A 2xx that is no answer of this API (a login page, a wrong --base-url) and a redirect
+    // count too: they would fail every row the same way, so the run stops instead of marching
+    // through the file.
     const fault =
       retryable &&
       !verdict.throttled &&
-      (verdict.httpStatus === undefined || verdict.httpStatus >= 500 || verdict.code === UNEXPECTED_RESPONSE);
+      (verdict.httpStatus === undefined || verdict.httpStatus >= 500 || isForeignAnswer(verdict));
     breaker.record(fault, isProbe);
     stopOnLongWait(verdict, breaker.outageTimeoutMs, stop);
     watchForeignAnswers(verdict);

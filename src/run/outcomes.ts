@@ -21,9 +21,8 @@ export type CallEnd =
 export interface CallResult {
   readonly result: CallEnd;
   readonly attempts: number;
+  /** The ids the last attempt carried: the ones recorded, never an answer's echo (call.ts). */
   readonly ids: RequestIds;
-  /** Ids the API echoed on its last answer, when it answered. */
-  readonly answered?: { requestId?: string; correlationId?: string };
 }
 
 export function invalidOutcome(rowNumber: number, problems: readonly Problem[]): Outcome {
@@ -92,9 +91,10 @@ export function alreadyConfirmedOutcome(
     errorCode: "already-confirmed",
     errorMessage: "the customer already has this confirmation on record",
     attempts: 0,
-    requestId: listed.answered?.requestId ?? listed.ids.requestId,
+    requestId: listed.ids.requestId,
     correlationId: listed.ids.correlationId,
     completedAt: new Date(now).toISOString(),
+    recordedDateAgreed: record.dateAgreed,
   };
 }
 
@@ -107,28 +107,74 @@ export function acceptedDirectlyOutcome(rowNumber: number, status: CallResult, n
     errorMessage:
       "the customer accepted the MCA directly (Microsoft 365 admin center): no confirmation needed",
     attempts: 0,
-    requestId: status.answered?.requestId ?? status.ids.requestId,
+    requestId: status.ids.requestId,
     correlationId: status.ids.correlationId,
     completedAt: new Date(now).toISOString(),
   };
 }
 
+/** What the listing read after a 600061 showed (docs/cli.md "Statuses and codes"). */
+export type RecordAfter600061 =
+  | { readonly found: RecordedAgreement; readonly currentTemplateId: string }
+  | { readonly notListed: true }
+  | { readonly unread: string };
+
+const ENTER_CURRENT =
+  "Partner Center keeps one record per contact: to confirm the current version, enter the person " +
+  "who accepted it (their own first name, last name, email and phone) and run the row again";
+
 /**
- * A 600061 row with the record the listing showed, or with why it could not be read: the row is
- * confirmed either way (the API said so), but the evidence names what is missing.
+ * A 600061 row with the record the listing showed. 600061 is about the contact, not the
+ * template (docs/partner-center-api.md "Confirm acceptance"): confirmed only when the record is
+ * of the current template; one of an older template is a refresh that did not happen.
  */
-export function onRecordOutcome(
-  outcome: Outcome,
-  record: RecordedAgreement | { readonly unread: string },
-): Outcome {
-  if ("unread" in record) {
+export function onRecordOutcome(outcome: Outcome, after: RecordAfter600061): Outcome {
+  if ("unread" in after) {
+    // The record exists but could not be read now: another run can check it.
     return {
       ...outcome,
-      errorMessage: `already on record, but the userId could not be read: ${record.unread}`,
+      status: "failed",
+      errorCode: "600061-unverified",
+      errorMessage: `the API answered 600061 (this contact is on record), but the record could not be read: ${after.unread}`,
     };
   }
-  const since = record.dateAgreed ? ` (recorded dateAgreed ${record.dateAgreed})` : "";
-  return { ...outcome, userId: record.userId, errorMessage: `already on record${since}` };
+  if ("notListed" in after) {
+    return {
+      ...outcome,
+      status: "rejected",
+      errorCode: "600061-unverified",
+      errorMessage: `the API answered 600061 (this contact is on record), but lists no record with this contact; check the customer's agreements in Partner Center. ${ENTER_CURRENT}`,
+    };
+  }
+  const record = after.found;
+  const date = record.dateAgreed ?? "an unknown date";
+  if (record.templateId === undefined) {
+    return {
+      ...outcome,
+      status: "rejected",
+      errorCode: "600061-unverified",
+      errorMessage: `the API answered 600061, but the record of this contact (${date}) names no template: it cannot be told to be of the current one. ${ENTER_CURRENT}`,
+      recordedDateAgreed: record.dateAgreed,
+    };
+  }
+  if (record.templateId !== after.currentTemplateId.toLowerCase()) {
+    return {
+      ...outcome,
+      status: "rejected",
+      errorCode: "600061-older-template",
+      errorMessage:
+        `the record of this contact is of ${date} under template ${record.templateId}, ` +
+        `not the current ${after.currentTemplateId}. ${ENTER_CURRENT}`,
+      recordedDateAgreed: record.dateAgreed,
+    };
+  }
+  const userId = record.userId ? "" : "; the record shows no userId";
+  return {
+    ...outcome,
+    userId: record.userId,
+    errorMessage: `already on record (recorded dateAgreed ${date})${userId}`,
+    recordedDateAgreed: record.dateAgreed,
+  };
 }
 
 /** The last time made into text, and its text: a busy run finishes several rows a millisecond. */
@@ -151,8 +197,8 @@ export function callOutcome(rowNumber: number, call: CallResult, now: number): O
     status: ok ? "confirmed" : result.end,
     userId: ok ? result.verdict.userId : undefined,
     attempts: call.attempts,
-    requestId: call.answered?.requestId ?? call.ids.requestId,
-    correlationId: call.answered?.correlationId ?? call.ids.correlationId,
+    requestId: call.ids.requestId,
+    correlationId: call.ids.correlationId,
     completedAt: completedAt(now),
     httpStatus: verdict.httpStatus,
     errorCode: verdict.code,

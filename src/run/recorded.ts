@@ -33,6 +33,7 @@ const FIELDS = [
   "requestId",
   "correlationId",
   "completedAt",
+  "recordedDateAgreed",
 ] as const;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 

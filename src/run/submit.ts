@@ -50,23 +50,26 @@ function listAgreements(sender: RowSender, target: Omit<CallTarget, "what">, acc
 
 /**
  * After a 600061 ("already exists"): the record it refers to, so the row carries the API's
- * userId (and the dateAgreed on record) like a 201 would. The row is confirmed either way; a
- * lookup that fails only says so in the message.
+ * userId and the dateAgreed on record like a 201 would, and is confirmed only when that record
+ * is of the current template (onRecordOutcome). A run stopped during the lookup leaves the row
+ * unfinished: resumed, it is sent again under the same MS-RequestId and looked up again.
  */
 async function withRecord(
   sender: RowSender,
   target: Omit<CallTarget, "what">,
   acceptance: Acceptance,
-  outcome: Outcome,
-): Promise<Outcome> {
+  confirmed: { readonly outcome: Outcome; readonly ids: RequestIds },
+): Promise<RowResult> {
   const listed = await listAgreements(sender, target, acceptance);
-  if (listed.result.end !== "ok") {
-    const why = listed.result.verdict?.message ?? "the run stopped before the lookup";
-    return onRecordOutcome(outcome, { unread: why });
-  }
-  const record = findAgreement(listed.result.verdict.body, acceptance, sender.agreementType);
-  if (!record?.userId) return onRecordOutcome(outcome, { unread: "no listed record has this contact" });
-  return onRecordOutcome(outcome, record);
+  const outcome = confirmed.outcome;
+  if (listed.result.end === "stopped")
+    return { unfinished: { attempts: outcome.attempts, ids: confirmed.ids } };
+  if (listed.result.end !== "ok")
+    return { outcome: onRecordOutcome(outcome, { unread: listed.result.verdict.message }) };
+  const { agreementType, templateId } = sender;
+  const record = findAgreement(listed.result.verdict.body, acceptance, agreementType, templateId);
+  if (!record) return { outcome: onRecordOutcome(outcome, { notListed: true }) };
+  return { outcome: onRecordOutcome(outcome, { found: record, currentTemplateId: templateId }) };
 }
 
 /**
@@ -101,8 +104,10 @@ export async function submitRow(sender: RowSender, job: RowJob): Promise<RowResu
     if (direct) return direct;
     const listed = await listAgreements(sender, target, acceptance);
     if (listed.result.end !== "ok") return resultOf(job.rowNumber, listed, context.clock.now());
-    const record = findAgreement(listed.result.verdict.body, acceptance, agreementType);
-    if (record)
+    const record = findAgreement(listed.result.verdict.body, acceptance, agreementType, sender.templateId);
+    // A record of an older template is no confirmation of the current one: the row is sent,
+    // and the API's 600061 leads to the message that says what to do.
+    if (record && record.templateId === sender.templateId.toLowerCase())
       return { outcome: alreadyConfirmedOutcome(job.rowNumber, listed, context.clock.now(), record) };
   }
   if (sender.dryRun) return { outcome: validOutcome(job.rowNumber) };
@@ -118,7 +123,7 @@ export async function submitRow(sender: RowSender, job: RowJob): Promise<RowResu
     result.outcome.status === "confirmed" &&
     result.outcome.errorCode === ALREADY_EXISTS
   ) {
-    return { outcome: await withRecord(sender, target, acceptance, result.outcome) };
+    return withRecord(sender, target, acceptance, { outcome: result.outcome, ids: call.ids });
   }
   return result;
 }

@@ -91,7 +91,17 @@ export interface Simulator {
   setLatency(ms: number): void;
   /** Switch the retired confirmation call on or off (see SimulatorOptions.retired). */
   setRetired(retired: boolean): void;
-  seedConfirmation(customerId: string, contact: Contact, dateAgreed?: string): void;
+  /**
+   * Puts a confirmation of `contact` on record, under the current template or (`older`) under
+   * an older one of the same type: a refresh that never happened, which a later confirmation of
+   * the same contact meets as 600061 (docs/partner-center-api.md "Confirm acceptance").
+   */
+  seedConfirmation(
+    customerId: string,
+    contact: Contact,
+    dateAgreed?: string,
+    options?: { readonly template?: "current" | "older" },
+  ): void;
   close(): Promise<void>;
 }
 
@@ -421,9 +431,13 @@ function simulatorApi(state: SimulatorState, server: Server, url: string): Simul
     setRetired(retired) {
       state.retired = retired;
     },
-    seedConfirmation(customerId, contact, dateAgreed) {
-      const tpl = catalog.currentIndexOfType(MCA);
-      if (tpl === undefined) throw new Error("No current MicrosoftCustomerAgreement template to seed with");
+    seedConfirmation(customerId, contact, dateAgreed, options = {}) {
+      const tpl =
+        options.template === "older" ? catalog.olderIndexOfType(MCA) : catalog.currentIndexOfType(MCA);
+      if (tpl === undefined)
+        throw new Error(
+          `No ${options.template ?? "current"} MicrosoftCustomerAgreement template to seed with`,
+        );
       const date = dateAgreed === undefined ? state.now() : (parseUtc(dateAgreed) ?? Date.parse(dateAgreed));
       if (Number.isNaN(date)) throw new Error(`Not a date: ${dateAgreed}`);
       const id = customerId.toLowerCase();

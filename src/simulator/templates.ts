@@ -73,6 +73,13 @@ export class TemplateCatalog {
     return this.accepted.get(templateId.toLowerCase());
   }
 
+  /** Index of a listed template of a type that is not the current one (records of a retired version). */
+  olderIndexOfType(agreementType: string): number | undefined {
+    const current = this.currentIndexOfType(agreementType);
+    const index = this.all.findIndex((t, i) => i !== current && same(typeOf(t), agreementType));
+    return index < 0 ? undefined : index;
+  }
+
   /** Index of the current template of a type (for seeded confirmations). */
   currentIndexOfType(agreementType: string): number | undefined {
     for (const index of this.accepted.values())
