@@ -2,10 +2,11 @@
 // The entry: argv → a command. The only place that turns errors into messages and exit codes,
 // and the only place that calls process.exit.
 import v8 from "node:v8";
-import { UsageError } from "./errors.js";
+import { RunStoppedError, UsageError } from "./errors.js";
+import { EXIT } from "./exit-codes.js";
 import { capYoungGeneration } from "./heap.js";
 import { DEMO_SPEC, demoCommand } from "./commands/demo.js";
-import { createHelpCommand, HELP_SPEC, versionCommand } from "./commands/help.js";
+import { createHelpCommand, HELP_SPEC, shortUsage, versionCommand } from "./commands/help.js";
 import type { Command, CommandIO } from "./commands/io.js";
 import { LOGIN_SPEC, loginCommand } from "./commands/login.js";
 import { PENDING_SPEC, pendingCommand } from "./commands/pending.js";
@@ -53,10 +54,10 @@ const DISK_ERRORS = new Set(["ENOSPC", "EFBIG", "EDQUOT", "EIO", "EROFS", "EACCE
 
 async function main(argv: string[], io: CommandIO): Promise<number> {
   const [name, ...args] = argv;
-  // No command at all is a usage mistake: the help, and exit 2.
+  // No command at all is a usage mistake: a short usage on stderr (the full help is --help), exit 2.
   if (name === undefined) {
-    await helpCommand([], io);
-    return 2;
+    io.stderr.write(shortUsage(COMMANDS.map((entry) => entry.spec)));
+    return EXIT.refused;
   }
   const command =
     COMMANDS.find((entry) => entry.spec.name === name)?.command ??
@@ -71,20 +72,45 @@ async function main(argv: string[], io: CommandIO): Promise<number> {
   return command(args, io);
 }
 
-/** The message and exit code for an error a command threw. */
-function failureOf(err: unknown): { code: number; message: string } {
+interface Failure {
+  readonly exitCode: number;
+  /** A stable word for --json's `error.code`: what a script tests, where the message is for people. */
+  readonly code: string;
+  readonly message: string;
+}
+
+/** The stable error code of an error a command threw (docs/cli.md "--json"). */
+function codeOf(err: Error): string {
+  if (err instanceof RunStoppedError) return err.code;
+  const byName: Record<string, string> = {
+    UsageError: "usage",
+    InputFileError: "input-file",
+    FileInUseError: "file-in-use",
+    WriterThreadError: "writer-died",
+  };
+  return byName[err.name] ?? "internal";
+}
+
+/** The message, error code and exit code for an error a command threw. */
+function failureOf(err: unknown): Failure {
   if (err instanceof Error && "exitCode" in err && typeof err.exitCode === "number") {
-    return { code: err.exitCode, message: err.message };
+    return { exitCode: err.exitCode, code: codeOf(err), message: err.message };
   }
-  if (DISK_ERRORS.has((err as NodeJS.ErrnoException).code ?? "")) {
+  const errno = (err as NodeJS.ErrnoException | undefined)?.code ?? "";
+  if (DISK_ERRORS.has(errno)) {
     // What was confirmed is in the journal for --resume.
     return {
-      code: 1,
+      exitCode: EXIT.failure,
+      code: errno === "ENOSPC" || errno === "EDQUOT" ? "disk-full" : "file-system",
       message: `cannot write the output files: ${(err as Error).message}. Free space or fix permissions, then continue with --resume.`,
     };
   }
   if (process.env.MCA_CONFIRM_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
-  return { code: 1, message: `internal error: ${err instanceof Error ? err.message : String(err)}` };
+  return {
+    exitCode: EXIT.failure,
+    code: "internal",
+    message: `internal error: ${err instanceof Error ? err.message : String(err)}`,
+  };
 }
 
 const io: CommandIO = {
@@ -93,18 +119,22 @@ const io: CommandIO = {
   env: process.env,
   exit: (code) => process.exit(code),
 };
-// Should the process ever run out of work without main() settling, that is a failure, not exit 0.
-process.exitCode = 1;
-main(process.argv.slice(2), io).then(
+const argv = process.argv.slice(2);
+// Should the process ever run out of work without main() settling, that is a bug, not exit 0.
+process.exitCode = EXIT.failure;
+main(argv, io).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
-    const { code, message } = failureOf(err);
-    io.stderr.write(`mca-confirm: ${message}\n`);
-    // A scheduler reading --json gets an object for a refused run too, never an empty stdout.
-    if (process.argv.includes("--json"))
-      io.stdout.write(`${JSON.stringify({ error: message, exitCode: code })}\n`);
-    process.exitCode = code;
+    const failure = failureOf(err);
+    io.stderr.write(`mca-confirm: ${failure.message}\n`);
+    // A scheduler reading --json gets the same object shape for a refused run too, never an empty stdout.
+    if (argv.includes("--json")) {
+      const command = COMMANDS.some((entry) => entry.spec.name === argv[0]) ? argv[0] : null;
+      const error = { code: failure.code, message: failure.message };
+      io.stdout.write(`${JSON.stringify({ command, exitCode: failure.exitCode, error })}\n`);
+    }
+    process.exitCode = failure.exitCode;
   },
 );

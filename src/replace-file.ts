@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
+import { EXIT } from "./exit-codes.js";
 
 /**
  * On Windows, renaming over a file that another program holds open (Excel keeps an opened CSV
@@ -15,11 +16,11 @@ const inUse = (code: string, platform: NodeJS.Platform) =>
 const TRIES = 5;
 const PAUSE_MS = 300;
 
-/** A results file that stays locked by another program: cli.ts prints the message as it is, exit 1. */
+/** A results file that stays locked by another program: cli.ts prints the message as it is, exit 4. */
 export class FileInUseError extends Error {
   override readonly name = "FileInUseError";
   /** The run stopped with its work in the journal, as for a full disk. */
-  readonly exitCode = 1;
+  readonly exitCode = EXIT.failure;
   constructor(
     readonly file: string,
     readonly code: string,

@@ -27,7 +27,7 @@ import type { CommandSpec } from "./spec.js";
 export const PENDING_SPEC: CommandSpec = {
   name: "pending",
   usage: "pending [--out pending.csv] [--before YYYY-MM-DD] [--all]",
-  brief: "list the customers that still need a confirmation, in a file to fill in and run",
+  brief: "list customers still needing a confirmation, in a file to fill in",
   summary:
     "Reads the partner's customers page by page and each customer's confirmations of the agreement,\n" +
     "and writes the customers that still need one into a file that run accepts once filled in:\n" +
@@ -38,9 +38,10 @@ export const PENDING_SPEC: CommandSpec = {
     "confirmation is older than the date (its contact filled in, dateAgreed empty); --all lists all.",
   options: PENDING_OPTIONS,
   notes:
-    "Exit codes: 0 every customer checked; 1 some customers' confirmations could not be read (see\n" +
-    "lookupError); 2 usage problem, nothing sent; 3 stopped early (token refused, API not answering),\n" +
-    "no file written; 130 Ctrl-C, no file written.",
+    "Exit codes: 0 every customer checked; 1 some customers' confirmations could not be read\n" +
+    "(see lookupError); 2 usage problem, nothing sent; 3 stopped early (token refused, API not\n" +
+    "answering), no file written; 4 internal or file-system failure; 130 Ctrl-C and 143\n" +
+    "SIGTERM, no file written.",
   examples: [
     "mca-confirm pending --before 2025-01-01 --out pending.csv",
     "(fill in the empty fields, then) mca-confirm run pending.csv",

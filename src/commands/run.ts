@@ -1,6 +1,7 @@
 import type { TokenProvider } from "../auth/types.js";
 import { RUN_OPTIONS, resolveRunConfig, type RunConfig } from "../config.js";
 import { UsageError } from "../errors.js";
+import { EXIT_LINE } from "../exit-codes.js";
 import { createLogger, type Logger } from "../log.js";
 import { canRedraw, startProgress } from "../output/progress.js";
 import type { RunReport } from "../output/report.js";
@@ -78,10 +79,10 @@ export const RUN_SPEC: CommandSpec = {
   notes:
     "Credentials come from PARTNER_CENTER_ACCESS_TOKEN, PARTNER_CENTER_REFRESH_TOKEN (with\n" +
     "PARTNER_CENTER_CLIENT_ID, PARTNER_CENTER_TENANT_ID) or the cache of 'mca-confirm login'.\n" +
-    "Exit codes: 0 done; 1 some rows need work (see the failed file); 2 nothing sent; 3 stopped early; 130 Ctrl-C.",
+    EXIT_LINE,
   examples: [
     "mca-confirm run acceptances.csv",
-    'mca-confirm run export.csv --date-format DD/MM/YYYY --map "Tenant=customerTenantId,Signed on=dateAgreed"',
+    'mca-confirm run export.csv --date-format DD/MM/YYYY --map "Tenant=customerTenantId"',
     "mca-confirm run acceptances.csv --resume",
   ],
 };
@@ -120,6 +121,11 @@ function commandOf(spec: CommandSpec & { name: "run" | "validate" }): Command {
     if (positionals.length !== 1)
       throw new UsageError(
         `${spec.name} takes exactly one input file (got ${positionals.length}). See mca-confirm help ${spec.name}`,
+      );
+    // A run keeps its journal, results and lock beside the input and re-reads it on --resume.
+    if (positionals[0] === "-")
+      throw new UsageError(
+        `${spec.name} reads a file, not standard input ("-"): a run keeps a journal beside its input and reads it again to --resume, so save the input to a file first (e.g. … > input.csv)`,
       );
     const config = resolveRunConfig(spec.name, positionals[0], values, io.env);
     return executeRun(config, io, [spec.name, ...args]);

@@ -3,6 +3,7 @@ import nodePath from "node:path";
 import { once } from "node:events";
 import { finished } from "node:stream";
 import { replaceFile } from "../replace-file.js";
+import { trackTempFile } from "../temp-files.js";
 import { csvText } from "./csv-text.js";
 
 /**
@@ -64,6 +65,7 @@ export function createAtomicCsv(path: string, header: readonly string[], format:
   // buffer: with the default 16 KB a fast producer (validate) waits for the disk every hundred
   // rows or so.
   const file = fs.createWriteStream(tmp, { fd: fs.openSync(tmp, "w", 0o600), highWaterMark: WRITE_BUFFER });
+  const forget = trackTempFile(tmp);
   const toText = csvText({ delimiter: format.delimiter ?? ",", bom: format.bom ?? false });
   let batch: (readonly string[])[] = [header];
   let failure: Error | undefined;
@@ -111,10 +113,12 @@ export function createAtomicCsv(path: string, header: readonly string[], format:
       await done;
       if (failure) throw failure;
       await publishFile(tmp, path);
+      forget();
     },
     discard() {
       file.destroy();
       fs.rmSync(tmp, { force: true });
+      forget();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { EXIT, signalExitCode } from "../exit-codes.js";
 import { formatDuration } from "./duration.js";
 import type { RunReport } from "./report.js";
 import { FAILED_STATUSES, type Status } from "../types.js";
@@ -39,14 +40,15 @@ const TEXT_ERRORS = 10;
 
 const STATUS_ORDER = ["confirmed", "skipped", "valid", "invalid", "rejected", "failed", "not-run"];
 
+/** docs/cli.md "Exit codes": a signal's own code, 3 stopped early, 1 rows need work, else 0. */
 export function exitCodeOf(report: RunReport): number {
-  if (report.stop?.kind === "interrupted") return 130;
-  if (report.stop) return 3;
+  if (report.stop?.kind === "interrupted") return signalExitCode(report.stop.signal);
+  if (report.stop) return EXIT.stopped;
   return Object.entries(report.counts.byStatus).some(
     ([status, count]) => count > 0 && FAILED_STATUSES.has(status as Status),
   )
-    ? 1
-    : 0;
+    ? EXIT.needsWork
+    : EXIT.done;
 }
 
 /** Quotes a word, when it needs it, for the shell of this system (PowerShell on Windows, else POSIX). */

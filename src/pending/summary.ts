@@ -1,6 +1,7 @@
 // What `pending` tells its user at the end: counts, where the file is and what to do with it,
 // or why no file was written. The JSON form carries the same facts for schedulers.
 
+import { EXIT, signalExitCode } from "../exit-codes.js";
 import { formatDuration } from "../output/duration.js";
 import type { StopKind } from "../output/report.js";
 import { shellQuote } from "../output/summary.js";
@@ -27,7 +28,7 @@ export interface PendingReport {
   readonly requests: number;
   readonly throttled: number;
   readonly elapsedMs: number;
-  readonly stop?: { readonly kind: StopKind; readonly message: string };
+  readonly stop?: { readonly kind: StopKind; readonly message: string; readonly signal?: NodeJS.Signals };
   /** The file was written (never when the listing stopped early: it would look complete). */
   readonly written: boolean;
 }
@@ -62,10 +63,11 @@ export function emptyTally(): PendingTally {
   };
 }
 
-/** As `run`: 130 interrupted, 3 stopped early, 1 some customers could not be checked, else 0. */
+/** As `run`: 130 Ctrl-C, 143 SIGTERM, 3 stopped early, 1 some customers could not be checked, else 0. */
 export function pendingExitCode(report: PendingReport): number {
-  if (report.stop) return report.stop.kind === "interrupted" ? 130 : 3;
-  return report.tally.byReason["lookup-failed"] > 0 ? 1 : 0;
+  if (report.stop)
+    return report.stop.kind === "interrupted" ? signalExitCode(report.stop.signal) : EXIT.stopped;
+  return report.tally.byReason["lookup-failed"] > 0 ? EXIT.needsWork : EXIT.done;
 }
 
 export function summarizePending(report: PendingReport): PendingSummaryJson {

@@ -116,6 +116,7 @@ export function startRun(deps: RunDeps): RunHandle {
       stop.stop(
         "interrupted",
         `interrupted (${signal === "SIGINT" ? "Ctrl-C" : signal}); continue with --resume`,
+        signal,
       ),
     flushNow: () => running?.journal.flush(),
     snapshot: () => snapshotOf(running),
