@@ -43,8 +43,8 @@ function start(
   });
   let stdout = "";
   let stderr = "";
-  child.stdout!.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-  child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+  child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+  child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
   const guard = setTimeout(() => child.kill("SIGKILL"), 30_000);
   const exited = new Promise<Exited>((resolve) =>
     child.on("close", (code, signal) => {
