@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The entry: argv → a command. The only place that turns errors into messages and exit codes,
 // and the only place that calls process.exit.
+import { spawnSync } from "node:child_process";
 import v8 from "node:v8";
+import { asciiFallback, codePageOf, writesUtf8 } from "./output/charset.js";
 import { RunStoppedError, UsageError } from "./errors.js";
 import { EXIT } from "./exit-codes.js";
 import { capYoungGeneration } from "./heap.js";
@@ -113,6 +115,27 @@ function failureOf(err: unknown): Failure {
   };
 }
 
+/** The console's output code page on Windows (`chcp`); undefined when it cannot be read. */
+function windowsCodePage(): number | undefined {
+  const chcp = spawnSync("chcp.com", [], { encoding: "latin1", windowsHide: true, timeout: 3000 });
+  return chcp.status === 0 ? codePageOf(chcp.stdout) : undefined;
+}
+
+/**
+ * Where the output is not UTF-8 (LANG=C, a Windows console on code page 850), everything written
+ * to stdout and stderr gets the ASCII fallbacks of output/charset.ts: one place, every printer.
+ */
+function useAsciiWhereNeeded(): void {
+  const codePage = process.platform === "win32" ? windowsCodePage() : undefined;
+  if (writesUtf8({ env: process.env, platform: process.platform, codePage })) return;
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) =>
+      write(typeof chunk === "string" ? asciiFallback(chunk) : chunk, ...rest)) as typeof stream.write;
+  }
+}
+
+useAsciiWhereNeeded();
 const io: CommandIO = {
   stdout: process.stdout,
   stderr: process.stderr,

@@ -339,7 +339,7 @@ describe("startProgress without a terminal", () => {
     expect(writes.join("")).not.toMatch(/[\r\u001b]/);
   });
 
-  it("draws plain lines on a terminal when asked not to redraw (TERM=dumb, NO_COLOR)", () => {
+  it("draws plain lines on a terminal when asked not to redraw (TERM=dumb, CI)", () => {
     vi.useFakeTimers({ now: 0 });
     const { stream, writes } = fakeStream(true);
     const stop = startProgress(
@@ -355,11 +355,13 @@ describe("startProgress without a terminal", () => {
     expect(writes.join("")).not.toMatch(/[\r\u001b]/);
   });
 
-  it("redraws only on a terminal that is not dumb and without NO_COLOR", () => {
+  it("redraws only on a terminal that is not dumb and not a CI log; NO_COLOR is about colour only", () => {
     const tty = { isTTY: true };
     expect(canRedraw(tty, { TERM: "xterm-256color" })).toBe(true);
     expect(canRedraw(tty, { TERM: "dumb" })).toBe(false);
-    expect(canRedraw(tty, { TERM: "xterm", NO_COLOR: "1" })).toBe(false);
+    expect(canRedraw(tty, { TERM: "xterm", CI: "true" })).toBe(false);
+    expect(canRedraw(tty, { TERM: "xterm", CI: "false" })).toBe(true);
+    expect(canRedraw(tty, { TERM: "xterm", NO_COLOR: "1" })).toBe(true);
     expect(canRedraw(tty, { TERM: "xterm", NO_COLOR: "" })).toBe(true);
     expect(canRedraw({ isTTY: false }, { TERM: "xterm" })).toBe(false);
     expect(canRedraw({}, {})).toBe(false);

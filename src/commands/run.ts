@@ -78,7 +78,7 @@ export const RUN_SPEC: CommandSpec = {
   options: RUN_OPTIONS,
   notes:
     "Credentials come from PARTNER_CENTER_ACCESS_TOKEN, PARTNER_CENTER_REFRESH_TOKEN (with\n" +
-    "PARTNER_CENTER_CLIENT_ID, PARTNER_CENTER_TENANT_ID) or the cache of 'mca-confirm login'.\n" +
+    "PARTNER_CENTER_CLIENT_ID, PARTNER_CENTER_TENANT_ID) or the cache of 'mca-confirm login'.\n\n" +
     EXIT_LINE,
   examples: [
     "mca-confirm run acceptances.csv",

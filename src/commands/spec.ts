@@ -48,16 +48,32 @@ export function wrapWords(text: string, first: string, indent: string, width = H
   return lines;
 }
 
-/** Any line wider than HELP_COLUMNS broken between words, its continuation under its own indent. */
+/**
+ * Any line wider than HELP_COLUMNS broken between words: a usage line's continuation under its
+ * first word after "Usage: ", any other under its own indent and two more.
+ */
 export function fitColumns(text: string): string {
   return text
     .split("\n")
     .flatMap((line) => {
-      if (line.length <= HELP_COLUMNS) return [line];
+      if ([...line].length <= HELP_COLUMNS) return [line];
       const indent = /^ */.exec(line)![0];
-      return wrapWords(line.slice(indent.length), indent, `${indent}  `);
+      const hanging = line.startsWith("Usage: ") ? " ".repeat("Usage: ".length) : `${indent}  `;
+      return wrapWords(line.slice(indent.length), indent, hanging);
     })
     .join("\n");
+}
+
+/** Prose written with its own line breaks, refilled to HELP_COLUMNS paragraph by paragraph (blank lines part them). */
+export function refill(text: string): string {
+  return text
+    .split("\n\n")
+    .map((paragraph) =>
+      paragraph.split("\n").every((line) => [...line].length <= HELP_COLUMNS)
+        ? paragraph
+        : wrapWords(paragraph.replace(/\n/g, " "), "", "").join("\n"),
+    )
+    .join("\n\n");
 }
 
 function optionLine(name: string, option: OptionSpec): string {
@@ -82,12 +98,12 @@ export function commandHelp(spec: CommandSpec): string {
   const parts = [
     `Usage: mca-confirm ${spec.usage}`,
     "",
-    spec.summary,
+    refill(spec.summary),
     "",
     "Options:",
     `${options}  ${"-h, --help".padEnd(OPTION_WIDTH)} show this help`,
   ];
-  if (spec.notes) parts.push("", spec.notes);
+  if (spec.notes) parts.push("", refill(spec.notes));
   parts.push(
     "",
     spec.examples.length > 1 ? "Examples:" : "Example:",

@@ -13,12 +13,13 @@ const RATE_WINDOW_MS = 10_000;
 const RATE_KNOWN_MS = 1_000;
 
 /**
- * Whether the progress line may be redrawn in place. A pipe or file, `TERM=dumb` (an editor's
- * shell, some CI consoles) and `NO_COLOR` all get the same plain lines without cursor escapes.
+ * Whether the progress line may be redrawn in place: on a terminal, unless it is `TERM=dumb` (an
+ * editor's shell, some CI consoles) or a CI job's log (`CI` set), which get the same plain lines
+ * without cursor escapes. `NO_COLOR` is about colour only (no-color.org): it changes nothing here.
  */
 export function canRedraw(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
-  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== "";
-  return stream.isTTY === true && env.TERM !== "dumb" && !noColor;
+  const ci = env.CI !== undefined && env.CI !== "" && env.CI !== "false" && env.CI !== "0";
+  return stream.isTTY === true && env.TERM !== "dumb" && !ci;
 }
 
 /** "ETA 4 min 10 s"; "ETA —" while the rate is not known (undefined) or nothing moves. */
