@@ -130,8 +130,8 @@ function useAsciiWhereNeeded(): void {
   if (writesUtf8({ env: process.env, platform: process.platform, codePage })) return;
   for (const stream of [process.stdout, process.stderr]) {
     const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
-    stream.write = ((chunk: unknown, ...rest: unknown[]) =>
-      write(typeof chunk === "string" ? asciiFallback(chunk) : chunk, ...rest)) as typeof stream.write;
+    stream.write = (chunk: unknown, ...rest: unknown[]) =>
+      write(typeof chunk === "string" ? asciiFallback(chunk) : chunk, ...rest);
   }
 }
 

@@ -47,7 +47,15 @@ function runOnPty(args: string[], timeoutMs = 15_000): Promise<{ code: number | 
   return new Promise((resolve, reject) => {
     const child = spawn("script", ["-qec", command, "/dev/null"], {
       // A terminal that can redraw, whatever the one running the tests is (TERM=dumb, NO_COLOR).
-      env: { ...baseEnv(), ...env(), COLUMNS: "200", LINES: "40", TERM: "xterm-256color", NO_COLOR: "", CI: "" },
+      env: {
+        ...baseEnv(),
+        ...env(),
+        COLUMNS: "200",
+        LINES: "40",
+        TERM: "xterm-256color",
+        NO_COLOR: "",
+        CI: "",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
