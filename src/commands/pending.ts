@@ -1,7 +1,7 @@
 import type { TokenProvider } from "../auth/types.js";
 import { UsageError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
-import { programWords } from "../output/command-line.js";
+import { carriedOptions, programWords } from "../output/command-line.js";
 import { canRedraw } from "../output/progress.js";
 import { lockOutputs } from "../run/lock.js";
 import { systemClock } from "../run/clock.js";
@@ -53,6 +53,8 @@ export interface PendingCommandExtras {
   readonly tokens?: () => Promise<TokenProvider>;
   /** The demo's simulator is gone once it ends: it prints no follow-up commands. */
   readonly noFollowUp?: boolean;
+  /** pending's own words, for the options its follow-up commands carry. */
+  readonly args?: readonly string[];
 }
 
 /** `mca-confirm pending`. */
@@ -67,8 +69,20 @@ export const pendingCommand: Command = async (args, io) => {
     throw new UsageError(
       `pending takes no input file (got "${positionals[0]}"); it writes --out. See mca-confirm help pending`,
     );
-  return executePending(resolvePendingConfig(values, io.env), io);
+  return executePending(resolvePendingConfig(values, io.env), io, { args });
 };
+
+/** What the printed validate and run commands carry from pending's own line: the same API, reached the same way. */
+const CARRIED_TO_RUN = new Set([
+  "--base-url",
+  "--proxy",
+  "--agreement-type",
+  "--concurrency",
+  "--max-rpm",
+  "--max-attempts",
+  "--timeout",
+  "--outage-timeout",
+]);
 
 /** Lists a resolved config (also the demo's way in), prints the summary, returns the exit code. */
 export async function executePending(
@@ -85,7 +99,10 @@ export async function executePending(
     const report = await listWithSignals(config, io, logger, extras);
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
     if (config.json) io.stdout.write(`${JSON.stringify(summarizePending(report))}\n`);
-    else io.stdout.write(formatPendingSummary(report, extras.noFollowUp ? undefined : program));
+    else {
+      const carried = carriedOptions(extras.args ?? [], CARRIED_TO_RUN);
+      io.stdout.write(formatPendingSummary(report, extras.noFollowUp ? undefined : program, carried));
+    }
     if (report.stop && report.stop.kind !== "interrupted" && config.json)
       io.stderr.write(`mca-confirm: ${report.stop.message}\n`);
     return pendingExitCode(report);

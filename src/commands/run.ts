@@ -5,7 +5,7 @@ import { EXIT_LINE } from "../exit-codes.js";
 import { createLogger, type Logger } from "../log.js";
 import { canRedraw, startProgress } from "../output/progress.js";
 import type { RunReport } from "../output/report.js";
-import { programWords, withoutProxyPassword } from "../output/command-line.js";
+import { carriedOptions, programWords, withoutProxyPassword } from "../output/command-line.js";
 import { exitCodeOf, formatSummary, shellQuote, summarize } from "../output/summary.js";
 import { systemClock } from "../run/clock.js";
 import { checkOutputPaths } from "../run/outputs.js";
@@ -44,26 +44,43 @@ function runArgsAfterValidate(argv: string[]): string[] {
 }
 
 /** The rerun of the failed file keeps the options that say how to read and where to send. */
+const CARRIED_BY_RERUN = new Set([
+  "--map",
+  "--date-format",
+  "--agreement-type",
+  "--template-id",
+  "--base-url",
+  "--concurrency",
+  "--max-rpm",
+  "--max-attempts",
+  "--timeout",
+  "--outage-timeout",
+  "--skip-confirmed",
+  "--proxy",
+]);
+
 function rerunArgs(config: RunConfig, argv: string[]): string[] {
-  const keep = new Set([
-    "--map",
-    "--date-format",
-    "--agreement-type",
-    "--template-id",
-    "--base-url",
-    "--concurrency",
-    "--max-rpm",
-    "--skip-confirmed",
-    "--proxy",
-  ]);
-  const out: string[] = ["run", config.failedOut];
-  argv = withoutProxyPassword(argv);
-  for (let i = 1; i < argv.length; i++) {
-    const word = argv[i];
-    const name = word.split("=")[0];
-    if (!keep.has(name)) continue;
-    out.push(word);
-    if (!word.includes("=") && name !== "--skip-confirmed" && i + 1 < argv.length) out.push(argv[++i]);
+  return [
+    "run",
+    config.failedOut,
+    ...carriedOptions(argv.slice(1), CARRIED_BY_RERUN, new Set(["--skip-confirmed"])),
+  ];
+}
+
+/** Options naming a dry run's own files: the real run writes its own under the default names. */
+const DRY_RUN_FILES = new Set(["--out", "--failed-out", "--report", "--log-file"]);
+
+/** `run x.csv --dry-run --base-url …` → `run x.csv --base-url …`: the run that sends what the dry run checked. */
+function realRunArgs(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].split("=")[0];
+    if (argv[i] === "--dry-run" || argv[i] === "--overwrite") continue;
+    if (DRY_RUN_FILES.has(name)) {
+      if (!argv[i].includes("=")) i++;
+      continue;
+    }
+    out.push(argv[i]);
   }
   return out;
 }
@@ -163,7 +180,12 @@ export async function executeRun(
           rerun: [...program, ...rerunArgs(config, argv)],
           resume: [...program, ...resumeArgs(argv)],
           again: [...program, ...withoutProxyPassword(argv).filter((word) => word !== "--resume")],
-          run: [...program, ...runArgsAfterValidate(withoutProxyPassword(argv))],
+          run: [
+            ...program,
+            ...(config.dryRun
+              ? realRunArgs(withoutProxyPassword(argv))
+              : runArgsAfterValidate(withoutProxyPassword(argv))),
+          ],
         },
     evidence,
   );

@@ -83,7 +83,7 @@ export interface SummaryJson {
   resumeCommand: string | null;
   /** Set when the run stopped before sending any row: the same command, once the cause is fixed. */
   againCommand: string | null;
-  /** `validate` only: the run command that sends what was validated. */
+  /** `validate` and `--dry-run`: the run command that sends what was checked. */
   runCommand: string | null;
   exitCode: number;
 }
@@ -143,7 +143,10 @@ export function summarize(
         : null,
     resumeCommand: report.resumable && commands.resume ? commands.resume.map(shellQuote).join(" ") : null,
     againCommand: again ? commands.again!.map(shellQuote).join(" ") : null,
-    runCommand: config.command === "validate" && commands.run ? commands.run.map(shellQuote).join(" ") : null,
+    runCommand:
+      (config.command === "validate" || config.dryRun) && commands.run && !report.stop
+        ? commands.run.map(shellQuote).join(" ")
+        : null,
     exitCode: exitCodeOf(report),
   };
 }

@@ -120,8 +120,15 @@ function reasonLines(s: PendingSummaryJson, config: PendingConfig): string[] {
   return lines;
 }
 
-/** The summary; `program` spells the follow-up commands (none without it). */
-export function formatPendingSummary(report: PendingReport, program?: readonly string[]): string {
+/**
+ * The summary; `program` spells the follow-up commands (none without it), which carry `carried`:
+ * the options in force that they need to reach the same API the same way (--base-url, --proxy …).
+ */
+export function formatPendingSummary(
+  report: PendingReport,
+  program?: readonly string[],
+  carried: readonly string[] = [],
+): string {
   const s = summarizePending(report);
   const lines = [
     "",
@@ -145,8 +152,8 @@ export function formatPendingSummary(report: PendingReport, program?: readonly s
     lines.push(
       `Written: ${file} (${count(s.rows)} rows)`,
       "Next: fill in firstName, lastName, email and dateAgreed (phoneNumber is optional; check the contacts filled in), then:",
-      `  ${[...program, "validate", file].map(shellQuote).join(" ")}`,
-      `  ${[...program, "run", file].map(shellQuote).join(" ")}`,
+      `  ${[...program, "validate", file, ...carried].map(shellQuote).join(" ")}`,
+      `  ${[...program, "run", file, ...carried].map(shellQuote).join(" ")}`,
     );
   }
   return `${lines.join("\n")}\n`;
