@@ -239,7 +239,7 @@ describe("the progress display", () => {
     expect(code).toBe(1);
     expect(output).toContain("\r\x1b[2K");
     expect(output).toMatch(
-      /\d+\/52 rows \(\d+%\) · \d+ confirmed · \d+ failed · \d+ invalid · \d+\.\d rows\/s · ETA /,
+      /\d+\/52 rows \(\d+%\) · \d+ confirmed · \d+ to fix · \d+ re-run later · \d+\.\d rows\/s · (ETA |\d+ rows? waiting to retry)/,
     );
     expect(output).toMatch(/waiting \d s \(API throttling\)/);
     // The summary starts on a cleared line, never glued to a half-drawn progress line.

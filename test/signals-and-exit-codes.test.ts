@@ -99,7 +99,9 @@ describe("a signal to the whole process group", () => {
       sim.setLatency(30);
     }
     expect(r.code).toBe(130);
-    expect(r.stdout).toMatch(/^Processed 400 rows|^.*in\.csv: 400 rows/m);
+    expect(r.stdout).toMatch(
+      /^\S*in\.csv, the whole file: 400 rows; this run finished \d+ in .*, \d+ not run\.$/m,
+    );
     expect(r.stderr).not.toContain("Stopped at once");
     expect(tmpFiles(dir)).toEqual([]);
     expect(readCsv(out).some((row) => row.status === "not-run")).toBe(true);
@@ -109,6 +111,9 @@ describe("a signal to the whole process group", () => {
     // Asynchronously: the simulator answering it runs in this process.
     const resumed = await start(words[0], words.slice(1)).exited;
     expect(resumed.code, resumed.stderr).toBe(0);
+    // Every row done: no header-only failed file, and not the one the interrupted phase wrote.
+    expect(resumed.stdout).toContain("No rows need work: no failed file written.");
+    expect(fs.existsSync(path.join(dir, "in.failed.csv"))).toBe(false);
     expect(readCsv(out).every((row) => row.status === "confirmed")).toBe(true);
     expect(readCsv(csv)).toHaveLength(400);
   });

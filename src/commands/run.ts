@@ -38,7 +38,8 @@ function runArgsAfterValidate(argv: string[]): string[] {
   const out: string[] = ["run"];
   for (let i = 1; i < argv.length; i++) {
     if (argv[i] === "--out") i++;
-    else if (!argv[i].startsWith("--out=")) out.push(argv[i]);
+    // validate's --overwrite replaced the validation file; the run must not replace results unasked.
+    else if (!argv[i].startsWith("--out=") && argv[i] !== "--overwrite") out.push(argv[i]);
   }
   return out;
 }

@@ -49,4 +49,7 @@ export interface Snapshot {
   readonly throttled: number;
   readonly pausedUntil: number;
   readonly breakerOpen: boolean;
+  /** Rows asleep before a retry, and the earliest wake-up among them (clock ms). */
+  readonly retryWaiting?: number;
+  readonly nextRetryAt?: number;
 }

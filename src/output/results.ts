@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { escapeFormula } from "../input/escape.js";
 import { FAILED_STATUSES, RESULT_COLUMNS, type Outcome, type RowFacts } from "../types.js";
 import { createAtomicCsv, type AtomicCsv, type CsvFormat } from "./atomic-csv.js";
@@ -157,7 +158,13 @@ export function createResultsWriter(options: ResultsFiles): ResultsWriter {
       if (pending.size > 0)
         throw new Error(`${pending.size} rows were never written (first: ${[...pending.keys()][0]})`);
       await results.commit();
-      await failed?.commit();
+      if (counts.failedRows > 0) await failed?.commit();
+      else if (failed) {
+        // No row needs work: no header-only failed file (docs/cli.md "The results file"), and
+        // none left from an interrupted phase of this same run (a resume finishing it).
+        failed.discard();
+        fs.rmSync(options.failedOut!, { force: true });
+      }
     },
     discard() {
       results.discard();

@@ -95,6 +95,8 @@ function snapshotOf(running: Running | undefined): Snapshot {
     throttled: rate.throttled,
     pausedUntil: rate.pausedUntil,
     breakerOpen: running.breaker.open,
+    retryWaiting: running.context.waits?.count ?? 0,
+    nextRetryAt: running.context.waits?.nextAt,
   };
 }
 
