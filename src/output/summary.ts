@@ -122,6 +122,8 @@ export interface SummaryJson {
   /** Files of an earlier finished run that --overwrite kept under a timestamped name. */
   kept: { from: string; to: string }[];
   stopped: { reason: string; message: string } | null;
+  /** The same shape as a refusal's (cli.ts): the stop's reason and message, or null. */
+  error: { code: string; message: string } | null;
   rerunCommand: string | null;
   resumeCommand: string | null;
   /** Set when the run stopped before sending any row: the same command, once the cause is fixed. */
@@ -185,6 +187,7 @@ export function summarize(
     warnings: evidence.warnings ?? [],
     kept: (report.kept ?? []).map((file) => ({ from: file.from, to: file.to })),
     stopped: report.stop ? { reason: report.stop.kind, message: report.stop.message } : null,
+    error: report.stop ? { code: report.stop.kind, message: report.stop.message } : null,
     // While the run can be resumed, resuming is the next step; re-running the failed file
     // as well would send the not-run rows twice over.
     rerunCommand:

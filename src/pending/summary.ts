@@ -49,6 +49,8 @@ export interface PendingSummaryJson {
   readonly throttled: number;
   readonly elapsedSeconds: number;
   readonly stopped?: { readonly reason: StopKind; readonly message: string };
+  /** The same shape as a refusal's (cli.ts): the stop's reason and message, or null. */
+  readonly error: { readonly code: string; readonly message: string } | null;
   readonly exitCode: number;
 }
 
@@ -88,6 +90,7 @@ export function summarizePending(report: PendingReport): PendingSummaryJson {
     throttled: report.throttled,
     elapsedSeconds: Math.round(report.elapsedMs / 100) / 10,
     ...(report.stop ? { stopped: { reason: report.stop.kind, message: report.stop.message } } : {}),
+    error: report.stop ? { code: report.stop.kind, message: report.stop.message } : null,
     exitCode: pendingExitCode(report),
   };
 }
