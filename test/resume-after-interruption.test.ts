@@ -347,7 +347,7 @@ describe("crash-safe runs", () => {
       ],
       { env: { ...baseEnv(), ...ENV }, encoding: "utf8", timeout: 30_000 },
     );
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(4);
     expect(r.stderr).toMatch(/^mca-confirm: cannot write the output files: EFBIG/m);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(fs.existsSync(path.join(dir, "wide.results.csv"))).toBe(false);
@@ -372,7 +372,7 @@ describe("crash-safe runs", () => {
     const guard = setTimeout(() => child.kill("SIGKILL"), 60_000);
     const status = await new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
     clearTimeout(guard);
-    expect(status).toBe(1);
+    expect(status).toBe(4);
     expect(stderr).toMatch(/^mca-confirm: cannot write the output files: EFBIG/m);
     expect(fs.existsSync(out)).toBe(false);
     const done = await startCli([...args, "--resume"]).exited;
