@@ -6,6 +6,7 @@ import v8 from "node:v8";
 import { asciiFallback, codePageOf, writesUtf8 } from "./output/charset.js";
 import { RunStoppedError, UsageError } from "./errors.js";
 import { EXIT } from "./exit-codes.js";
+import { removeTempFiles } from "./temp-files.js";
 import { capYoungGeneration } from "./heap.js";
 import { DEMO_SPEC, demoCommand } from "./commands/demo.js";
 import { createHelpCommand, HELP_SPEC, shortUsage, versionCommand } from "./commands/help.js";
@@ -143,6 +144,16 @@ const io: CommandIO = {
   exit: (code) => process.exit(code),
 };
 const argv = process.argv.slice(2);
+// An error thrown outside the command's own promise (a timer's, a stream's) is a bug too: the
+// same message and exit 4 as one from main(), never Node's default exit 1 with a stack.
+const uncaught = (err: unknown) => {
+  const failure = failureOf(err);
+  io.stderr.write(`mca-confirm: ${failure.message}\n`);
+  removeTempFiles();
+  process.exit(failure.exitCode);
+};
+process.on("uncaughtException", uncaught);
+process.on("unhandledRejection", uncaught);
 // Should the process ever run out of work without main() settling, that is a bug, not exit 0.
 process.exitCode = EXIT.failure;
 main(argv, io).then(

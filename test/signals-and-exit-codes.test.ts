@@ -269,3 +269,21 @@ describe("a full disk", () => {
     }
   });
 });
+
+describe("a bug", () => {
+  it("an error thrown outside any command's promise exits 4 with the tool's message, no stack", async () => {
+    const { args } = await setup(50);
+    sim.setLatency(500);
+    let r: Exited;
+    try {
+      // A timer that throws, loaded before the CLI: as a bug in a callback would.
+      const bug = "data:text/javascript,setTimeout(()=>{throw new Error('a bug in a callback')},300)";
+      r = await start(process.execPath, ["--import", bug, CLI, ...args]).exited;
+    } finally {
+      sim.setLatency(30);
+    }
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain("mca-confirm: internal error: a bug in a callback");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
