@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 // The entry: argv → a command. The only place that turns errors into messages and exit codes,
 // and the only place that calls process.exit.
+import { spawnSync } from "node:child_process";
 import v8 from "node:v8";
-import { printable, UsageError } from "./errors.js";
+import { asciiFallback, codePageOf, writesUtf8 } from "./output/charset.js";
+import { printable, RunStoppedError, UsageError } from "./errors.js";
+import { EXIT } from "./exit-codes.js";
+import { removeTempFiles } from "./temp-files.js";
 import { capYoungGeneration } from "./heap.js";
 import type { Command, CommandIO } from "./commands/io.js";
 import type { CommandSpec } from "./commands/spec.js";
@@ -88,10 +92,12 @@ const DISK_ERRORS = new Set(["ENOSPC", "EFBIG", "EDQUOT", "EIO", "EROFS", "EACCE
 
 async function main(argv: string[], io: CommandIO): Promise<number> {
   const [name, ...args] = argv;
-  // No command at all is a usage mistake: the help, and exit 2.
+  // No command at all is a usage mistake: a short usage on stderr (the full help is --help), exit 2.
   if (name === undefined) {
-    await helpCommand([], io);
-    return 2;
+    const { shortUsage } = await import("./commands/help.js");
+    const entries = await Promise.all(Object.values(COMMANDS).map((load) => load()));
+    io.stderr.write(shortUsage(entries.map((entry) => entry.spec)));
+    return EXIT.refused;
   }
   const command = Object.hasOwn(COMMANDS, name)
     ? (await COMMANDS[name]()).command
@@ -108,41 +114,101 @@ async function main(argv: string[], io: CommandIO): Promise<number> {
   return command(args, io);
 }
 
-/** The message and exit code for an error a command threw. */
-function failureOf(err: unknown): { code: number; message: string } {
+interface Failure {
+  readonly exitCode: number;
+  /** A stable word for --json's `error.code`: what a script tests, where the message is for people. */
+  readonly code: string;
+  readonly message: string;
+}
+
+/** The stable error code of an error a command threw (docs/cli.md "--json"). */
+function codeOf(err: Error): string {
+  if (err instanceof RunStoppedError) return err.code;
+  const byName: Record<string, string> = {
+    UsageError: "usage",
+    InputFileError: "input-file",
+    FileInUseError: "file-in-use",
+    WriterThreadError: "writer-died",
+  };
+  return byName[err.name] ?? "internal";
+}
+
+/** The message, error code and exit code for an error a command threw. */
+function failureOf(err: unknown): Failure {
   if (err instanceof Error && "exitCode" in err && typeof err.exitCode === "number") {
-    return { code: err.exitCode, message: err.message };
+    return { exitCode: err.exitCode, code: codeOf(err), message: err.message };
   }
-  if (DISK_ERRORS.has((err as NodeJS.ErrnoException).code ?? "")) {
+  const errno = (err as NodeJS.ErrnoException | undefined)?.code ?? "";
+  if (DISK_ERRORS.has(errno)) {
     // What was confirmed is in the journal for --resume.
     return {
-      code: 1,
+      exitCode: EXIT.failure,
+      code: errno === "ENOSPC" || errno === "EDQUOT" ? "disk-full" : "file-system",
       message: `cannot write the output files: ${(err as Error).message}. Free space or fix permissions, then continue with --resume.`,
     };
   }
   if (process.env.MCA_CONFIRM_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
-  return { code: 1, message: `internal error: ${err instanceof Error ? err.message : String(err)}` };
+  return {
+    exitCode: EXIT.failure,
+    code: "internal",
+    message: `internal error: ${err instanceof Error ? err.message : String(err)}`,
+  };
 }
 
+/** The console's output code page on Windows (`chcp`); undefined when it cannot be read. */
+function windowsCodePage(): number | undefined {
+  const chcp = spawnSync("chcp.com", [], { encoding: "latin1", windowsHide: true, timeout: 3000 });
+  return chcp.status === 0 ? codePageOf(chcp.stdout) : undefined;
+}
+
+/**
+ * Where the output is not UTF-8 (LANG=C, a Windows console on code page 850), everything written
+ * to stdout and stderr gets the ASCII fallbacks of output/charset.ts: one place, every printer.
+ */
+function useAsciiWhereNeeded(): void {
+  const codePage = process.platform === "win32" ? windowsCodePage() : undefined;
+  if (writesUtf8({ env: process.env, platform: process.platform, codePage })) return;
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    stream.write = (chunk: unknown, ...rest: unknown[]) =>
+      write(typeof chunk === "string" ? asciiFallback(chunk) : chunk, ...rest);
+  }
+}
+
+useAsciiWhereNeeded();
 const io: CommandIO = {
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
   exit: (code) => process.exit(code),
 };
-// Should the process ever run out of work without main() settling, that is a failure, not exit 0.
-process.exitCode = 1;
-main(process.argv.slice(2), io).then(
+const argv = process.argv.slice(2);
+// An error thrown outside the command's own promise (a timer's, a stream's) is a bug too: the
+// same message and exit 4 as one from main(), never Node's default exit 1 with a stack.
+const uncaught = (err: unknown) => {
+  const failure = failureOf(err);
+  io.stderr.write(`mca-confirm: ${printable(failure.message)}\n`);
+  removeTempFiles();
+  process.exit(failure.exitCode);
+};
+process.on("uncaughtException", uncaught);
+process.on("unhandledRejection", uncaught);
+// Should the process ever run out of work without main() settling, that is a bug, not exit 0.
+process.exitCode = EXIT.failure;
+main(argv, io).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
-    const { code, message } = failureOf(err);
+    const failure = failureOf(err);
     // File names and values in the message are shown, never obeyed by the terminal.
-    io.stderr.write(`mca-confirm: ${printable(message)}\n`);
-    // A scheduler reading --json gets an object for a refused run too, never an empty stdout.
-    if (process.argv.includes("--json"))
-      io.stdout.write(`${JSON.stringify({ error: message, exitCode: code })}\n`);
-    process.exitCode = code;
+    io.stderr.write(`mca-confirm: ${printable(failure.message)}\n`);
+    // A scheduler reading --json gets the same object shape for a refused run too, never an empty stdout.
+    if (argv.includes("--json")) {
+      const command = argv[0] !== undefined && Object.hasOwn(COMMANDS, argv[0]) ? argv[0] : null;
+      const error = { code: failure.code, message: failure.message };
+      io.stdout.write(`${JSON.stringify({ command, exitCode: failure.exitCode, error })}\n`);
+    }
+    process.exitCode = failure.exitCode;
   },
 );

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { UsageError } from "./errors.js";
+import { EXIT } from "./exit-codes.js";
 
 /**
  * On Windows, renaming over a file that another program holds open (Excel keeps an opened CSV
@@ -18,11 +19,11 @@ const inUse = (code: string, platform: NodeJS.Platform) =>
 const TRIES = 5;
 const PAUSE_MS = 300;
 
-/** A results file that stays locked by another program: cli.ts prints the message as it is, exit 1. */
+/** A results file that stays locked by another program: cli.ts prints the message as it is, exit 4. */
 export class FileInUseError extends Error {
   override readonly name = "FileInUseError";
   /** The run stopped with its work in the journal, as for a full disk. */
-  readonly exitCode = 1;
+  readonly exitCode = EXIT.failure;
   constructor(
     readonly file: string,
     readonly code: string,

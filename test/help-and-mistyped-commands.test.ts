@@ -22,6 +22,9 @@ function expectUsage(result: CliResult, message: RegExp): void {
   expect(result.stderr).not.toMatch(/\n\s+at .+[:(]\d+:\d+\)?/); // no stack frames
 }
 
+/** A help text with each option's continuation lines joined to its first: one line per option. */
+const joined = (help: string) => help.replace(/\n {31}(?=\S)/g, " ");
+
 describe("help for every command", () => {
   const commands = ["run", "validate", "pending", "demo", "simulator", "login", "template", "report"];
 
@@ -38,17 +41,19 @@ describe("help for every command", () => {
       expect(own.stdout).toMatch(/-h, --help +show this help/);
       expect(own.stdout).toMatch(new RegExp(`\\nExamples?:\\n {2}.*mca-confirm ${name}\\b`));
       // Every listed option has its default, like the general help.
-      for (const line of own.stdout.split("\n").filter((l) => /^ {2}--/.test(l)))
+      // An option's text may go on over the next lines, under the other options' texts.
+      const options = joined(own.stdout).split("\n");
+      for (const line of options.filter((l) => /^ {2}--/.test(l)))
         expect(line).toMatch(/\(default: [^)]+\)$/);
     },
   );
 
   it("lists each command's own options: demo --keep, login --tenant, validate --date-format", async () => {
-    expect((await runCli(["demo", "--help"])).stdout).toMatch(/^ {2}--keep +.*\(default: off\)$/m);
+    expect(joined((await runCli(["demo", "--help"])).stdout)).toMatch(/^ {2}--keep +.*\(default: off\)$/m);
     expect((await runCli(["login", "-h"])).stdout).toMatch(/^ {2}--tenant <id> +/m);
     expect((await runCli(["login", "-h"])).stdout).toMatch(/^ {2}--proxy <url> +/m);
     expect((await runCli(["help", "report"])).stdout).toMatch(/^ {2}--report <file> +the HTML report/m);
-    const validate = (await runCli(["validate", "--help"])).stdout;
+    const validate = joined((await runCli(["validate", "--help"])).stdout);
     expect(validate).toMatch(/^ {2}--date-format <fmt> +/m);
     expect(validate).toMatch(/^ {2}--out <file> +the validation file \(default: <input>\.validation\.csv/m);
   });
@@ -61,10 +66,12 @@ describe("help for every command", () => {
     expect(own.stdout).toMatch(
       /^Usage: mca-confirm pending \[--out pending\.csv\] \[--before YYYY-MM-DD\] \[--all\]\n/,
     );
-    expect(own.stdout).toMatch(/^ {2}--out <file> +the file to fill in and run \(default: pending\.csv\)$/m);
-    expect(own.stdout).toMatch(/^ {2}--before <YYYY-MM-DD> +.*\(default: none\)$/m);
-    expect(own.stdout).toMatch(/^ {2}--all +.*\(default: off\)$/m);
-    expect(own.stdout).toMatch(/^ {2}--page-size <n> +.*\(default: \d+\)$/m);
+    expect(joined(own.stdout)).toMatch(
+      /^ {2}--out <file> +the file to fill in and run \(default: pending\.csv\)$/m,
+    );
+    expect(joined(own.stdout)).toMatch(/^ {2}--before <YYYY-MM-DD> +.*\(default: none\)$/m);
+    expect(joined(own.stdout)).toMatch(/^ {2}--all +.*\(default: off\)$/m);
+    expect(joined(own.stdout)).toMatch(/^ {2}--page-size <n> +.*\(default: \d+\)$/m);
     expect(own.stdout).toMatch(/^ {2}--proxy <url> +/m);
     expect(own.stdout).toMatch(/^Exit codes: 0 every customer checked;/m);
     // The help is all it prints: no listing starts, so no file and no request.
@@ -262,7 +269,7 @@ describe("a dumb terminal", () => {
     const command = [process.execPath, CLI, ...args].map(shellQuote).join(" ");
     return new Promise((resolve, reject) => {
       const child = spawn("script", ["-qec", command, "/dev/null"], {
-        env: { ...baseEnv(), PARTNER_CENTER_ACCESS_TOKEN: "t", COLUMNS: "200", NO_COLOR: "", ...env },
+        env: { ...baseEnv(), PARTNER_CENTER_ACCESS_TOKEN: "t", COLUMNS: "200", NO_COLOR: "", CI: "", ...env },
         stdio: ["ignore", "pipe", "pipe"],
       });
       let output = "";
@@ -277,7 +284,7 @@ describe("a dumb terminal", () => {
     });
   }
 
-  it.each<Record<string, string>>([{ TERM: "dumb" }, { TERM: "xterm", NO_COLOR: "1" }])(
+  it.each<Record<string, string>>([{ TERM: "dumb" }, { TERM: "xterm", CI: "true" }])(
     "%j: no cursor escapes on a pseudo-terminal, where xterm gets them",
     async (env) => {
       const dir = tempDir();
@@ -294,4 +301,15 @@ describe("a dumb terminal", () => {
       expect(redrawn.output).toContain("\r\x1b[2K");
     },
   );
+
+  it("NO_COLOR removes colour only: the line is still redrawn on a terminal", async () => {
+    const dir = tempDir();
+    const lines = [HEADER, ...Array.from({ length: 300 }, (_, index) => ROW(index))];
+    fs.writeFileSync(path.join(dir, "in.csv"), lines.join("\n"));
+    const args = ["run", path.join(dir, "in.csv"), "--base-url", sim.url, "--concurrency", "1"];
+    const result = await runOnPty(args, { TERM: "xterm", NO_COLOR: "1" });
+    expect(result.code).toBe(0);
+    expect(result.output).toContain("\r\x1b[2K");
+    expect(result.output).toContain("Processed 300 rows");
+  });
 });

@@ -387,7 +387,10 @@ describe("mca-confirm pending", () => {
       "log-file",
       "json",
     ]) {
-      expect(help.stdout).toMatch(new RegExp(`--${option}\\b.*\\(default: [^)]+\\)`));
+      // An option's text may go on over the next lines (80 columns): joined, one line per option.
+      expect(help.stdout.replace(/\n {31}(?=\S)/g, " ")).toMatch(
+        new RegExp(`--${option}\\b.*\\(default: [^)]+\\)`),
+      );
     }
     expect(help.stdout).toContain("mca-confirm pending --before 2025-01-01");
     const main = await runCli(["--help"], { timeoutMs: 15_000 });

@@ -581,7 +581,8 @@ describe("template, --help, --version", () => {
       "no-progress",
       "json",
     ];
-    const lines = h.stdout.split("\n");
+    // An option's text may go on over the next lines (80 columns): joined, one line per option.
+    const lines = h.stdout.replace(/\n {31}(?=\S)/g, " ").split("\n");
     for (const o of options) {
       const line = lines.find((l) => new RegExp(`^\\s+--${o}(\\s|$)`).test(l));
       expect(line, `--${o} in --help`).toBeDefined();

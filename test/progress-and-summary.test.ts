@@ -47,7 +47,15 @@ function runOnPty(args: string[], timeoutMs = 15_000): Promise<{ code: number | 
   return new Promise((resolve, reject) => {
     const child = spawn("script", ["-qec", command, "/dev/null"], {
       // A terminal that can redraw, whatever the one running the tests is (TERM=dumb, NO_COLOR).
-      env: { ...baseEnv(), ...env(), COLUMNS: "200", LINES: "40", TERM: "xterm-256color", NO_COLOR: "" },
+      env: {
+        ...baseEnv(),
+        ...env(),
+        COLUMNS: "200",
+        LINES: "40",
+        TERM: "xterm-256color",
+        NO_COLOR: "",
+        CI: "",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -231,7 +239,7 @@ describe("the progress display", () => {
     expect(code).toBe(1);
     expect(output).toContain("\r\x1b[2K");
     expect(output).toMatch(
-      /\d+\/52 rows \(\d+%\) · \d+ confirmed · \d+ failed · \d+ invalid · \d+\.\d rows\/s · ETA /,
+      /\d+\/52 rows \(\d+%\) · \d+ confirmed · \d+ to fix · \d+ re-run later · \d+\.\d rows\/s · (ETA |\d+ rows? waiting to retry)/,
     );
     expect(output).toMatch(/waiting \d s \(API throttling\)/);
     // The summary starts on a cleared line, never glued to a half-drawn progress line.

@@ -63,9 +63,14 @@ describe("summarize", () => {
     );
     expect(s.statuses).toEqual({ confirmed: 90, invalid: 6, rejected: 3, failed: 1 });
     expect(s.errors).toEqual([
-      { code: "invalid-email", rows: 6, meaning: "email is not a valid address" },
-      { code: "60003", rows: 3, meaning: "customer tenant not found" },
-      { code: "HTTP 429", rows: 1, meaning: expect.stringContaining("throttled on every attempt") },
+      { code: "invalid-email", rows: 6, meaning: "email is not a valid address", need: "to-fix" },
+      { code: "60003", rows: 3, meaning: "customer tenant not found", need: "to-fix" },
+      {
+        code: "HTTP 429",
+        rows: 1,
+        meaning: expect.stringContaining("throttled on every attempt"),
+        need: "re-run-later",
+      },
     ]);
     expect(s).toMatchObject({
       rows: 100,
@@ -143,7 +148,7 @@ describe("formatSummary, what to do next", () => {
     expect(s.rerunCommand).toBeNull();
     const text = formatSummary(s);
     expect(text).not.toMatch(/interrupted +\d+ rows/);
-    expect(text).not.toContain("Most frequent problems");
+    expect(text).not.toContain("most frequent causes");
     expect(text).not.toContain("Failed rows");
     expect(text).not.toContain("re-run");
     expect(text.trimEnd().split("\n").at(-1)).toBe(
@@ -164,6 +169,7 @@ describe("formatSummary, what to do next", () => {
     );
     expect(s.skippedBy).toEqual({ "duplicate-customer": 40, "already-confirmed": 3 });
     expect(formatSummary(s)).toMatch(/^ {2}skipped +43 \(40 duplicates, 3 already confirmed\)$/m);
+    expect(formatSummary(s)).toMatch(/^Done: 100$/m);
     const one = summarize(report({ skipped: 1 }, [], {}, { "duplicate-customer": 1 }), commands);
     expect(formatSummary(one)).toMatch(/^ {2}skipped +1 \(1 duplicate\)$/m);
   });
@@ -206,9 +212,22 @@ describe("formatSummary", () => {
     expect(text).toContain("Processed 100 rows of /data/monthly run/acceptances.csv in 12.5 s (8 rows/s).");
     expect(text).toMatch(/^ {2}confirmed +90$/m);
     expect(text).toMatch(/^ {2}invalid +6$/m);
-    expect(text).toContain("requests sent 120, answered 429 (throttled) 7");
-    expect(text).toMatch(/^ {2}invalid-email +6 rows email is not a valid address$/m);
-    expect(text).toMatch(/^ {2}HTTP 429 +1 row {2}throttled on every attempt/m);
+    expect(text).toContain("Requests sent 120, answered 429 (throttled) 7");
+    // Rows to fix (invalid, rejected) apart from rows to re-run later (failed, not-run), each with its causes.
+    expect(text).toContain(
+      [
+        "To fix, then re-run: 9",
+        "  invalid        6",
+        "  rejected       3",
+        "  most frequent causes:",
+        "    invalid-email             6 rows email is not a valid address",
+        "    60003                     3 rows customer tenant not found",
+        "Re-run later: 1",
+        "  failed         1",
+        "  most frequent causes:",
+        "    HTTP 429                  1 row  throttled on every attempt: re-run the failed file later, or lower --max-rpm",
+      ].join("\n"),
+    );
     expect(text).toContain("Results: /data/monthly run/acceptances.results.csv");
     expect(text).toContain("Failed rows: /data/monthly run/acceptances.failed.csv");
     expect(text).toContain("Log: /data/monthly run/acceptances.results.csv.log");
@@ -245,9 +264,9 @@ const snap = (over: Partial<Snapshot> = {}): Snapshot => ({
 });
 
 describe("progressLine", () => {
-  it("shows rows done of total, confirmed, failed, invalid, rate and ETA", () => {
+  it("shows rows done of total, confirmed, to fix, re-run later, rate and ETA", () => {
     expect(progressLine(snap(), 50, 1_000)).toBe(
-      "250/1000 rows (25%) · 240 confirmed · 5 failed · 5 invalid · 50.0 rows/s · ETA 15 s",
+      "250/1000 rows (25%) · 240 confirmed · 8 to fix · 2 re-run later · 50.0 rows/s · ETA 15 s",
     );
   });
 
@@ -341,7 +360,7 @@ describe("startProgress without a terminal", () => {
     expect(writes.join("")).not.toMatch(/[\r\u001b]/);
   });
 
-  it("draws plain lines on a terminal when asked not to redraw (TERM=dumb, NO_COLOR)", () => {
+  it("draws plain lines on a terminal when asked not to redraw (TERM=dumb, CI)", () => {
     vi.useFakeTimers({ now: 0 });
     const { stream, writes } = fakeStream(true);
     const stop = startProgress(
@@ -357,11 +376,13 @@ describe("startProgress without a terminal", () => {
     expect(writes.join("")).not.toMatch(/[\r\u001b]/);
   });
 
-  it("redraws only on a terminal that is not dumb and without NO_COLOR", () => {
+  it("redraws only on a terminal that is not dumb and not a CI log; NO_COLOR is about colour only", () => {
     const tty = { isTTY: true };
     expect(canRedraw(tty, { TERM: "xterm-256color" })).toBe(true);
     expect(canRedraw(tty, { TERM: "dumb" })).toBe(false);
-    expect(canRedraw(tty, { TERM: "xterm", NO_COLOR: "1" })).toBe(false);
+    expect(canRedraw(tty, { TERM: "xterm", CI: "true" })).toBe(false);
+    expect(canRedraw(tty, { TERM: "xterm", CI: "false" })).toBe(true);
+    expect(canRedraw(tty, { TERM: "xterm", NO_COLOR: "1" })).toBe(true);
     expect(canRedraw(tty, { TERM: "xterm", NO_COLOR: "" })).toBe(true);
     expect(canRedraw({ isTTY: false }, { TERM: "xterm" })).toBe(false);
     expect(canRedraw({}, {})).toBe(false);
@@ -462,5 +483,83 @@ describe("pending's progress display", () => {
     expect(writes[0]).toMatch(/^500 customers read · 300 checked · .* waiting \d+ s \(API throttling\)\n$/);
     stop();
     expect(writes).toHaveLength(1);
+  });
+});
+
+describe("the summary says what needs doing", () => {
+  it("groups every status under what it needs, in --json too, and each error under its group", () => {
+    const s = summarize(
+      report({ confirmed: 4, skipped: 1, invalid: 2, rejected: 1, failed: 3 }, [
+        ["invalid-email", 2],
+        ["60003", 1],
+        ["HTTP 503", 3],
+      ]),
+      commands,
+    );
+    expect(s.needs).toEqual({ done: 5, "to-fix": 3, "re-run-later": 3 });
+    expect(Object.fromEntries(s.errors.map((e) => [e.code, e.need]))).toEqual({
+      "HTTP 503": "re-run-later",
+      "invalid-email": "to-fix",
+      "60003": "to-fix",
+    });
+    const text = formatSummary(s);
+    expect(text.indexOf("To fix, then re-run: 3")).toBeLessThan(text.indexOf("Re-run later: 3"));
+    expect(text.indexOf("invalid-email")).toBeLessThan(text.indexOf("Re-run later: 3"));
+    expect(text.indexOf("HTTP 503")).toBeGreaterThan(text.indexOf("Re-run later: 3"));
+  });
+
+  it("after --resume, labels this run's rows and the whole file's so the counts add up", () => {
+    const s = summarize(report({ confirmed: 2260 }, [], { resumed: true, finishedNow: 649 }), commands);
+    expect(s.recordedEarlier).toBe(1611);
+    const text = formatSummary(s);
+    expect(text).toMatch(
+      /^\/data\/monthly run\/acceptances\.csv, the whole file: 2260 rows; this run finished 649 in 12\.5 s \(\d+(\.\d)? rows\/s\), 1611 recorded by the interrupted run\.$/m,
+    );
+    expect(text).toContain("The counts below are the whole file's.");
+    expect(text).toMatch(/^Done: 2260$/m);
+  });
+
+  it("says the stop reason once, not again as the not-run rows' cause", () => {
+    const message =
+      "The API failed every request for 10 min; the run stopped. Try again later with --resume.";
+    const s = summarize(
+      report({ confirmed: 5, "not-run": 5 }, [["outage", 5, message]], {
+        stop: { kind: "outage", message },
+        resumable: true,
+      }),
+      commands,
+    );
+    expect(formatSummary(s).split(message)).toHaveLength(2);
+  });
+
+  it("says no rows need work, and names no failed file, when none does", () => {
+    const s = summarize(report({ confirmed: 3 }, []), commands);
+    expect(s.files.failed).toBeNull();
+    const text = formatSummary(s);
+    expect(text).toContain("No rows need work: no failed file written.");
+    expect(text).not.toContain("Failed rows");
+  });
+
+  it("says what --overwrite kept in one line", () => {
+    const kept = ["results.csv", "failed.csv", "report.html", "results.csv.log"].map((f) => ({
+      from: `x.${f}`,
+      to: `x.2026-10-01T09-12-05Z.${f}`,
+    }));
+    const text = formatSummary(summarize(report({ confirmed: 1 }, [], { kept }), commands));
+    expect(text.match(/Kept/g)).toHaveLength(1);
+    for (const file of kept) expect(text).toContain(file.to);
+  });
+});
+
+describe("the progress line when only rows waiting to retry are left", () => {
+  it("says how many wait and when the next retry is, instead of an ETA", () => {
+    const end = snap({ done: 997, decidedNow: 997, retryWaiting: 3, nextRetryAt: 13_000 });
+    expect(progressLine(end, 5, 1_000)).toMatch(/ · 3 rows waiting to retry \(next in 12 s\)$/);
+    expect(progressLine(end, 5, 1_000)).not.toContain("ETA");
+    // Other rows still to decide: the ETA stays.
+    const busy = snap({ done: 990, decidedNow: 990, retryWaiting: 3, nextRetryAt: 13_000 });
+    expect(progressLine(busy, 5, 1_000)).toMatch(/ETA \d/);
+    const one = snap({ done: 999, decidedNow: 999, retryWaiting: 1, nextRetryAt: 1_400 });
+    expect(progressLine(one, 5, 1_000)).toMatch(/ · 1 row waiting to retry \(next in 1 s\)$/);
   });
 });

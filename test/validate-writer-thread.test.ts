@@ -176,7 +176,7 @@ describe.skipIf(process.platform === "win32")("a writing thread that fails", () 
     const out = path.join(dir, "out.csv");
     // The input is read whole before anything is written past the limit: 100 KB of results.
     const r = await runLimited(CLI, ["validate", input, "--out", out, "--quiet"], 200);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(4);
     expect(r.stderr).toBe(
       "mca-confirm: cannot write the output files: EFBIG: file too large, write. Free space or fix permissions, then continue with --resume.\n",
     );
@@ -187,7 +187,7 @@ describe.skipIf(process.platform === "win32")("a writing thread that fails", () 
     ["throws as it starts", 'throw new Error("damaged install");', "damaged install"],
     ["exits", "process.exit(3);", "exit code 3"],
   ])(
-    "that %s: a clear error naming the file, exit 1, no stack trace, nothing replaced or left",
+    "that %s: a clear error naming the file, exit 4, no stack trace, nothing replaced or left",
     async (_, script, says) => {
       const cli = copyOfDist();
       fs.writeFileSync(path.join(path.dirname(cli), "output", "csv-writer-thread.js"), script);
@@ -201,7 +201,7 @@ describe.skipIf(process.platform === "win32")("a writing thread that fails", () 
         ["validate", input, "--out", out, "--overwrite", "--quiet"],
         "unlimited",
       );
-      expect(r.code).toBe(1);
+      expect(r.code).toBe(4);
       expect(r.stderr).toBe(
         `mca-confirm: writing ${out} stopped unexpectedly (${says}); nothing was replaced. Run the same command again.\n`,
       );

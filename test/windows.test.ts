@@ -3,7 +3,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { cacheFilePath } from "../src/auth/settings.js";
+import { moveRoamingCache } from "../src/auth/cache-file.js";
+import { cacheFilePath, roamingCacheFilePath } from "../src/auth/settings.js";
 import { stopSignals } from "../src/commands/signals.js";
 import { FileInUseError, replaceFile } from "../src/replace-file.js";
 import {
@@ -19,17 +20,45 @@ import {
 afterAll(() => removeTempDirs());
 
 describe("the token cache's place", () => {
-  it("is under %APPDATA% on Windows", () => {
-    expect(cacheFilePath({ APPDATA: "C:\\Users\\Zoë Dupré\\AppData\\Roaming" }, "win32")).toBe(
+  it("is under %LOCALAPPDATA% on Windows: a refresh token does not roam with the profile", () => {
+    const env = {
+      LOCALAPPDATA: "C:\\Users\\Zoë Dupré\\AppData\\Local",
+      APPDATA: "C:\\Users\\Zoë Dupré\\AppData\\Roaming",
+    };
+    expect(cacheFilePath(env, "win32")).toBe(
+      "C:\\Users\\Zoë Dupré\\AppData\\Local\\mca-confirm\\token-cache.json",
+    );
+    expect(roamingCacheFilePath(env, "win32")).toBe(
       "C:\\Users\\Zoë Dupré\\AppData\\Roaming\\mca-confirm\\token-cache.json",
     );
   });
 
-  it("falls back to the profile's roaming folder when APPDATA is missing or not absolute", () => {
-    const env = { USERPROFILE: "D:\\Profiles\\ops team", APPDATA: "relative\\folder" };
+  it("falls back to the profile's local folder when LOCALAPPDATA is missing or not absolute", () => {
+    const env = { USERPROFILE: "D:\\Profiles\\ops team", LOCALAPPDATA: "relative\\folder" };
     expect(cacheFilePath(env, "win32")).toBe(
+      "D:\\Profiles\\ops team\\AppData\\Local\\mca-confirm\\token-cache.json",
+    );
+    expect(roamingCacheFilePath(env, "win32")).toBe(
       "D:\\Profiles\\ops team\\AppData\\Roaming\\mca-confirm\\token-cache.json",
     );
+    expect(roamingCacheFilePath(env, "linux")).toBeUndefined();
+  });
+
+  it("moves an earlier version's roaming cache once, saying so once, and never over a newer one", async () => {
+    const dir = tempDir("mca-cache-move-");
+    const from = path.join(dir, "Roaming", "mca-confirm", "token-cache.json");
+    const to = path.join(dir, "Local", "mca-confirm", "token-cache.json");
+    fs.mkdirSync(path.dirname(from), { recursive: true });
+    fs.writeFileSync(from, '{"old":true}');
+    expect(await moveRoamingCache(from, to)).toBe(
+      `moved the token cache from ${from} to ${to} (it no longer roams with the profile)`,
+    );
+    expect(fs.readFileSync(to, "utf8")).toBe('{"old":true}');
+    expect(fs.existsSync(from)).toBe(false);
+    expect(await moveRoamingCache(from, to)).toBeUndefined();
+    fs.writeFileSync(from, '{"stale":true}');
+    expect(await moveRoamingCache(from, to)).toBeUndefined();
+    expect(fs.readFileSync(to, "utf8")).toBe('{"old":true}');
   });
 
   it("ignores APPDATA elsewhere and keeps the XDG place", () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, open, readFile, rm } from "node:fs/promises";
+import { chmod, copyFile, mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { ICachePlugin, TokenCacheContext } from "@azure/msal-node";
 import { UsageError } from "../errors.js";
@@ -55,4 +55,29 @@ export async function writePrivateFile(file: string, text: string): Promise<void
     await rm(tmp, { force: true });
     throw e;
   }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Moves a token cache that an earlier version kept in the roaming profile (`from`) to its place
+ * now (`to`), once: only when `to` does not exist yet. Returns the sentence to say, or undefined
+ * when there was nothing to move. A move across volumes is a copy and a removal.
+ */
+export async function moveRoamingCache(from: string | undefined, to: string): Promise<string | undefined> {
+  if (from === undefined || from === to || !(await exists(from)) || (await exists(to))) return undefined;
+  await mkdir(dirname(to), { recursive: true, mode: 0o700 });
+  try {
+    await rename(from, to);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EXDEV") throw e;
+    await copyFile(from, to);
+    await rm(from, { force: true });
+  }
+  return `moved the token cache from ${from} to ${to} (it no longer roams with the profile)`;
 }

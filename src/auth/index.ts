@@ -4,7 +4,15 @@ import type { Logger } from "../log.js";
 import type { ProxySettings } from "../network/proxy.js";
 import { staticTokenProvider } from "./provider.js";
 import { Secrets } from "./secrets.js";
-import { authorityHostFrom, cacheFilePath, checkIdentifier, ENV, envValue } from "./settings.js";
+import { moveRoamingCache } from "./cache-file.js";
+import {
+  authorityHostFrom,
+  cacheFilePath,
+  checkIdentifier,
+  ENV,
+  envValue,
+  roamingCacheFilePath,
+} from "./settings.js";
 import type { TokenProvider } from "./types.js";
 
 export type { TokenProvider } from "./types.js";
@@ -67,5 +75,12 @@ export async function resolveTokenProvider(options: AuthOptions): Promise<TokenP
   const { cacheSource, refreshTokenSource } = await import("./sources.js");
   if (refreshToken)
     return refreshTokenSource({ ...common, refreshToken, ...(clientSecret ? { clientSecret } : {}) });
-  return cacheSource({ ...common, cacheFile: cacheFilePath(env) });
+  const cacheFile = cacheFilePath(env);
+  // An earlier version's cache in the roaming profile moves to the local one, once, said once.
+  const moved = await moveRoamingCache(roamingCacheFilePath(env), cacheFile);
+  if (moved) {
+    options.logger.warn({ event: "token-cache-moved", message: moved });
+    process.stderr.write(`mca-confirm: ${moved}\n`);
+  }
+  return cacheSource({ ...common, cacheFile });
 }

@@ -2,7 +2,7 @@ import { PublicClientApplication, type INetworkModule } from "@azure/msal-node";
 import { UsageError } from "../errors.js";
 import { silentLogger } from "../log.js";
 import { ProxySettings } from "../network/proxy.js";
-import { fileCachePlugin } from "./cache-file.js";
+import { fileCachePlugin, moveRoamingCache } from "./cache-file.js";
 import { describeIdentityError } from "./describe.js";
 import { msalConfiguration } from "./msal.js";
 import { createHttpsNetworkClient, observeNetwork } from "./network.js";
@@ -13,6 +13,7 @@ import {
   checkIdentifier,
   ENV,
   envValue,
+  roamingCacheFilePath,
   SCOPES_WITH_REFRESH,
 } from "./settings.js";
 
@@ -22,7 +23,7 @@ Signs in to Partner Center with a device code: prints an address and a code; ope
 in any browser (on any device), enter the code and sign in as a partner admin. The token cache
 is then stored for later runs in
   $XDG_CONFIG_HOME/mca-confirm/token-cache.json   (default ~/.config/mca-confirm/token-cache.json)
-  %APPDATA%\\mca-confirm\\token-cache.json          (on Windows)
+  %LOCALAPPDATA%\\mca-confirm\\token-cache.json     (on Windows)
 readable by you only (file mode 0600 where the system has modes). It holds a refresh token: treat it like a password.
 
 Options:
@@ -109,6 +110,9 @@ export async function loginCommand(
     return 2;
   }
 
+  // An earlier version's cache in the roaming profile moves to the local one, once, said once.
+  const moved = await moveRoamingCache(roamingCacheFilePath(io.env), setup.cacheFile);
+  if (moved) io.stderr.write(`mca-confirm: ${moved}\n`);
   const network = observeNetwork(io.networkClient ?? createHttpsNetworkClient({ proxy }));
   const app = new PublicClientApplication(
     msalConfiguration({

@@ -54,20 +54,31 @@ export function checkIdentifier(value: string, what: string): string {
 }
 
 /**
- * Where `mca-confirm login` keeps the MSAL token cache: on Windows %APPDATA%\mca-confirm (the
- * roaming profile, where per-user settings belong), elsewhere $XDG_CONFIG_HOME/mca-confirm or
- * ~/.config/mca-confirm.
+ * Where `mca-confirm login` keeps the MSAL token cache: on Windows %LOCALAPPDATA%\mca-confirm (the
+ * local profile, as Azure's own tools keep theirs: a refresh token must not roam with the profile
+ * to other machines), elsewhere $XDG_CONFIG_HOME/mca-confirm or ~/.config/mca-confirm.
  */
 export function cacheFilePath(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string {
-  if (platform === "win32") {
-    const appData = env.APPDATA?.trim();
-    const base =
-      appData && win32.isAbsolute(appData)
-        ? appData
-        : win32.join(env.USERPROFILE?.trim() || homedir(), "AppData", "Roaming");
-    return win32.join(base, "mca-confirm", "token-cache.json");
-  }
+  if (platform === "win32")
+    return win32.join(windowsFolder(env, "LOCALAPPDATA", "Local"), "mca-confirm", "token-cache.json");
   const xdg = env.XDG_CONFIG_HOME?.trim();
   const base = xdg && xdg.startsWith("/") ? xdg : posix.join(env.HOME?.trim() || homedir(), ".config");
   return posix.join(base, "mca-confirm", "token-cache.json");
+}
+
+/** Where earlier versions kept the cache on Windows (%APPDATA%, the roaming profile); undefined elsewhere. */
+export function roamingCacheFilePath(
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+): string | undefined {
+  if (platform !== "win32") return undefined;
+  return win32.join(windowsFolder(env, "APPDATA", "Roaming"), "mca-confirm", "token-cache.json");
+}
+
+/** %LOCALAPPDATA% or %APPDATA% when absolute, else the profile's AppData\Local or AppData\Roaming. */
+function windowsFolder(env: NodeJS.ProcessEnv, name: "LOCALAPPDATA" | "APPDATA", under: string): string {
+  const value = env[name]?.trim();
+  return value && win32.isAbsolute(value)
+    ? value
+    : win32.join(env.USERPROFILE?.trim() || homedir(), "AppData", under);
 }

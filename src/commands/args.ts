@@ -34,15 +34,29 @@ export function parseCommand(args: string[], spec: CommandSpec): ParsedCommand {
     const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
     return { values, positionals };
   } catch (err) {
-    const message = (err as Error).message;
-    const unknown = /Unknown option '(-{1,2}[^']*)'/.exec(message);
-    if (unknown) {
-      const hint = unknown[1].startsWith("--") ? didYouMean(unknown[1], Object.keys(table), "--") : "";
-      throw new UsageError(`${spec.name} has no option ${unknown[1]}${hint}. ${see}`);
-    }
-    const ambiguous = /Option '(--[\w-]+)[^']*' argument is ambiguous/.exec(message);
-    if (ambiguous)
-      throw new UsageError(`${ambiguous[1]} needs a value, and a value cannot start with "-". ${see}`);
-    throw new UsageError(`${message.replace(/\. To specify.*$/s, "")}. ${see}`);
+    throw new UsageError(`${parseProblem(err as Error & { code?: string }, spec.name, table)}. ${see}`);
   }
+}
+
+/** node:util's parse errors in the tool's own words, naming the option (docs/cli.md "Conventions"). */
+function parseProblem(
+  err: Error & { code?: string },
+  command: string,
+  table: CommandSpec["options"],
+): string {
+  const message = err.message;
+  const unknown = /Unknown option '(-{1,2}[^']*)'/.exec(message);
+  if (unknown) {
+    const hint = unknown[1].startsWith("--") ? didYouMean(unknown[1], Object.keys(table), "--") : "";
+    return `${command} has no option ${unknown[1]}${hint}`;
+  }
+  const option = /Option '(-{1,2}[\w-]+)/.exec(message)?.[1] ?? "an option";
+  const arg = table[option.replace(/^-+/, "")]?.arg;
+  const value = arg ? ` (<${arg}>)` : "";
+  if (/argument is ambiguous/.test(message))
+    return `${option} needs a value${value}, and a value cannot start with "-"; write ${option}=<value> for one that does`;
+  if (/argument missing/.test(message)) return `${option} needs a value${value} after it`;
+  if (/does not take an argument/.test(message)) return `${option} is a switch and takes no value`;
+  if (err.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") return `${command} takes no such word here`;
+  return `${command}: cannot read the options (${message.replace(/\. To specify.*$/s, "")})`;
 }

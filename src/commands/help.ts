@@ -3,26 +3,21 @@ import { RUN_OPTIONS } from "../config.js";
 import { UsageError } from "../errors.js";
 import { DATE_FORMATS } from "../validate.js";
 import type { Command } from "./io.js";
-import { commandHelp, optionLines, type CommandSpec } from "./spec.js";
+import { EXIT_LINE } from "../exit-codes.js";
+import { commandHelp, fitColumns, HELP_COLUMNS, optionLines, wrapWords, type CommandSpec } from "./spec.js";
 import { didYouMean } from "./suggest.js";
 
 export const VERSION = (
   JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
 ).version;
 
-const USAGE_WIDTH = 44;
-
 /** The general help: every command (from its spec), then every option of run with its default. */
 export function generalHelp(specs: readonly CommandSpec[]): string {
   const commands = specs
-    .map((spec) => {
-      const usage = `mca-confirm ${spec.usage}`;
-      return usage.length < USAGE_WIDTH
-        ? `  ${usage.padEnd(USAGE_WIDTH)}${spec.brief}`
-        : `  ${usage}\n  ${" ".repeat(USAGE_WIDTH)}${spec.brief}`;
-    })
+    .flatMap((spec) => [`  mca-confirm ${spec.usage}`, ...wrapWords(spec.brief, "      ", "      ")])
     .join("\n");
-  return `mca-confirm ${VERSION}: confirm Microsoft Customer Agreement acceptance in bulk (Partner Center API)
+  return `mca-confirm ${VERSION}: confirm Microsoft Customer Agreement acceptance in bulk
+through the Partner Center API.
 
 Usage:
 ${commands}
@@ -37,9 +32,24 @@ Credentials (first found wins): PARTNER_CENTER_ACCESS_TOKEN; PARTNER_CENTER_REFR
 PARTNER_CENTER_CLIENT_ID, PARTNER_CENTER_TENANT_ID (and PARTNER_CENTER_CLIENT_SECRET); the cache
 written by 'mca-confirm login'. PARTNER_CENTER_AUTHORITY_HOST points sign-in elsewhere.
 
-Exit codes: 0 all confirmed/skipped/valid; 1 some rows need attention (see the failed file);
-2 usage or input problem, nothing sent; 3 run stopped early (authentication, templateId, outage); 130 Ctrl-C.
+${EXIT_LINE}
 `;
+}
+
+/**
+ * What `mca-confirm` with no arguments prints on stderr: the commands, one line each, and where
+ * the rest is (clig.dev: a short usage, not the whole help, on a mistaken call). At most 15 lines.
+ */
+export function shortUsage(specs: readonly CommandSpec[]): string {
+  const width = Math.max(...specs.map((spec) => spec.name.length)) + 2;
+  const lines = [
+    `Usage: mca-confirm <command> [options]   (mca-confirm ${VERSION})`,
+    "",
+    ...specs.map((spec) => `  ${spec.name.padEnd(width)}${spec.brief}`.slice(0, HELP_COLUMNS)),
+    "",
+    "mca-confirm --help shows every option; mca-confirm help <command>, one command's.",
+  ];
+  return `${lines.join("\n")}\n`;
 }
 
 export const HELP_SPEC: CommandSpec = {
@@ -56,7 +66,7 @@ export function createHelpCommand(specs: readonly CommandSpec[]): Command {
   return async (args, io) => {
     const [name] = args.filter((word) => word !== "--help" && word !== "-h");
     if (name === undefined) {
-      io.stdout.write(generalHelp(specs));
+      io.stdout.write(fitColumns(generalHelp(specs)));
       return 0;
     }
     const spec = specs.find((candidate) => candidate.name === name);

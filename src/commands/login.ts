@@ -12,7 +12,7 @@ export const LOGIN_SPEC: CommandSpec = {
     "Signs in to Partner Center with a device code: prints an address and a code; open the address\n" +
     "in any browser, enter the code and sign in (with MFA) as a partner admin. The token cache is kept\n" +
     "for later runs in $XDG_CONFIG_HOME/mca-confirm/token-cache.json (default ~/.config/mca-confirm/;\n" +
-    "%APPDATA%\\mca-confirm\\ on Windows), readable by you only. It holds a refresh token: treat it\n" +
+    "%LOCALAPPDATA%\\mca-confirm\\ on Windows), readable by you only. It holds a refresh token: treat it\n" +
     "like a password.",
   options: {
     tenant: {
@@ -40,8 +40,8 @@ export const LOGIN_SPEC: CommandSpec = {
     `${ENV.authorityHost} (default https://login.microsoftonline.com) points at another sign-in service.\n` +
     "Exit codes: 0 signed in, 1 sign-in failed, 2 usage or configuration problem.",
   examples: [
-    `${ENV.clientId}=<app id> ${ENV.tenantId}=<tenant id> mca-confirm login`,
     "mca-confirm login --tenant contoso.onmicrosoft.com --client-id <app id>",
+    `${ENV.clientId}=<app> ${ENV.tenantId}=<tenant> mca-confirm login`,
   ],
 };
 

@@ -1,7 +1,7 @@
 import type { TokenProvider } from "../auth/types.js";
 import { printable, UsageError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
-import { programWords } from "../output/command-line.js";
+import { carriedOptions, programWords } from "../output/command-line.js";
 import { canRedraw } from "../output/progress.js";
 import { lockOutputs } from "../run/lock.js";
 import { systemClock } from "../run/clock.js";
@@ -27,7 +27,7 @@ import type { CommandSpec } from "./spec.js";
 export const PENDING_SPEC: CommandSpec = {
   name: "pending",
   usage: "pending [--out pending.csv] [--before YYYY-MM-DD] [--all]",
-  brief: "list the customers that still need a confirmation, in a file to fill in and run",
+  brief: "list customers still needing a confirmation, in a file to fill in",
   summary:
     "Reads the partner's customers page by page and each customer's confirmations of the agreement,\n" +
     "and writes the customers that still need one into a file that run accepts once filled in:\n" +
@@ -38,9 +38,10 @@ export const PENDING_SPEC: CommandSpec = {
     "confirmation is older than the date (its contact filled in, dateAgreed empty); --all lists all.",
   options: PENDING_OPTIONS,
   notes:
-    "Exit codes: 0 every customer checked; 1 some customers' confirmations could not be read (see\n" +
-    "lookupError); 2 usage problem, nothing sent; 3 stopped early (token refused, API not answering),\n" +
-    "no file written; 130 Ctrl-C, no file written.",
+    "Exit codes: 0 every customer checked; 1 some customers' confirmations could not be read\n" +
+    "(see lookupError); 2 usage problem, nothing sent; 3 stopped early (token refused, API not\n" +
+    "answering), no file written; 4 internal or file-system failure; 130 Ctrl-C and 143\n" +
+    "SIGTERM, no file written.",
   examples: [
     "mca-confirm pending --before 2025-01-01 --out pending.csv",
     "(fill in the empty fields, then) mca-confirm run pending.csv",
@@ -52,6 +53,8 @@ export interface PendingCommandExtras {
   readonly tokens?: () => Promise<TokenProvider>;
   /** The demo's simulator is gone once it ends: it prints no follow-up commands. */
   readonly noFollowUp?: boolean;
+  /** pending's own words, for the options its follow-up commands carry. */
+  readonly args?: readonly string[];
 }
 
 /** `mca-confirm pending`. */
@@ -66,8 +69,20 @@ export const pendingCommand: Command = async (args, io) => {
     throw new UsageError(
       `pending takes no input file (got "${positionals[0]}"); it writes --out. See mca-confirm help pending`,
     );
-  return executePending(resolvePendingConfig(values, io.env), io);
+  return executePending(resolvePendingConfig(values, io.env), io, { args });
 };
+
+/** What the printed validate and run commands carry from pending's own line: the same API, reached the same way. */
+const CARRIED_TO_RUN = new Set([
+  "--base-url",
+  "--proxy",
+  "--agreement-type",
+  "--concurrency",
+  "--max-rpm",
+  "--max-attempts",
+  "--timeout",
+  "--outage-timeout",
+]);
 
 /** Lists a resolved config (also the demo's way in), prints the summary, returns the exit code. */
 export async function executePending(
@@ -84,7 +99,12 @@ export async function executePending(
     const report = await listWithSignals(config, io, logger, extras);
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
     if (config.json) io.stdout.write(`${JSON.stringify(summarizePending(report))}\n`);
-    else io.stdout.write(printable(formatPendingSummary(report, extras.noFollowUp ? undefined : program)));
+    else {
+      const carried = carriedOptions(extras.args ?? [], CARRIED_TO_RUN);
+      io.stdout.write(
+        printable(formatPendingSummary(report, extras.noFollowUp ? undefined : program, carried)),
+      );
+    }
     if (report.stop && report.stop.kind !== "interrupted" && config.json)
       io.stderr.write(`mca-confirm: ${printable(report.stop.message)}\n`);
     return pendingExitCode(report);

@@ -1,10 +1,11 @@
 import type { TokenProvider } from "../auth/types.js";
 import { RUN_OPTIONS, resolveRunConfig, type RunConfig } from "../config.js";
 import { printable, UsageError } from "../errors.js";
+import { EXIT_LINE } from "../exit-codes.js";
 import { createLogger, type Logger } from "../log.js";
 import { canRedraw, startProgress } from "../output/progress.js";
 import type { RunReport } from "../output/report.js";
-import { programWords, withoutProxyPassword } from "../output/command-line.js";
+import { carriedOptions, programWords, withoutProxyPassword } from "../output/command-line.js";
 import { exitCodeOf, formatSummary, shellQuote, summarize } from "../output/summary.js";
 import { systemClock } from "../run/clock.js";
 import { checkOutputPaths } from "../run/outputs.js";
@@ -36,33 +37,52 @@ function runArgsAfterValidate(argv: string[]): string[] {
   const out: string[] = ["run"];
   for (let i = 1; i < argv.length; i++) {
     if (argv[i] === "--out") i++;
-    else if (!argv[i].startsWith("--out=")) out.push(argv[i]);
+    // validate's --overwrite replaced the validation file; the run must not replace results unasked.
+    else if (!argv[i].startsWith("--out=") && argv[i] !== "--overwrite") out.push(argv[i]);
   }
   return out;
 }
 
 /** The rerun of the failed file keeps the options that say how to read and where to send. */
+const CARRIED_BY_RERUN = new Set([
+  "--map",
+  "--date-format",
+  "--date-agreed",
+  "--report-column",
+  "--agreement-type",
+  "--template-id",
+  "--base-url",
+  "--concurrency",
+  "--max-rpm",
+  "--max-attempts",
+  "--timeout",
+  "--outage-timeout",
+  "--skip-confirmed",
+  "--proxy",
+]);
+
 function rerunArgs(config: RunConfig, argv: string[]): string[] {
-  const keep = new Set([
-    "--map",
-    "--date-format",
-    "--date-agreed",
-    "--agreement-type",
-    "--template-id",
-    "--base-url",
-    "--concurrency",
-    "--max-rpm",
-    "--skip-confirmed",
-    "--proxy",
-  ]);
-  const out: string[] = ["run", config.failedOut];
-  argv = withoutProxyPassword(argv);
-  for (let i = 1; i < argv.length; i++) {
-    const word = argv[i];
-    const name = word.split("=")[0];
-    if (!keep.has(name)) continue;
-    out.push(word);
-    if (!word.includes("=") && name !== "--skip-confirmed" && i + 1 < argv.length) out.push(argv[++i]);
+  return [
+    "run",
+    config.failedOut,
+    ...carriedOptions(argv.slice(1), CARRIED_BY_RERUN, new Set(["--skip-confirmed"])),
+  ];
+}
+
+/** Options naming a dry run's own files: the real run writes its own under the default names. */
+const DRY_RUN_FILES = new Set(["--out", "--failed-out", "--report", "--log-file"]);
+
+/** `run x.csv --dry-run --base-url …` → `run x.csv --base-url …`: the run that sends what the dry run checked. */
+function realRunArgs(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].split("=")[0];
+    if (argv[i] === "--dry-run" || argv[i] === "--overwrite") continue;
+    if (DRY_RUN_FILES.has(name)) {
+      if (!argv[i].includes("=")) i++;
+      continue;
+    }
+    out.push(argv[i]);
   }
   return out;
 }
@@ -77,11 +97,11 @@ export const RUN_SPEC: CommandSpec = {
   options: RUN_OPTIONS,
   notes:
     "Credentials come from PARTNER_CENTER_ACCESS_TOKEN, PARTNER_CENTER_REFRESH_TOKEN (with\n" +
-    "PARTNER_CENTER_CLIENT_ID, PARTNER_CENTER_TENANT_ID) or the cache of 'mca-confirm login'.\n" +
-    "Exit codes: 0 done; 1 some rows need work (see the failed file); 2 nothing sent; 3 stopped early; 130 Ctrl-C.",
+    "PARTNER_CENTER_CLIENT_ID, PARTNER_CENTER_TENANT_ID) or the cache of 'mca-confirm login'.\n\n" +
+    EXIT_LINE,
   examples: [
     "mca-confirm run acceptances.csv",
-    'mca-confirm run export.csv --date-format DD/MM/YYYY --map "Tenant=customerTenantId,Signed on=dateAgreed"',
+    'mca-confirm run export.csv --date-format DD/MM/YYYY --map "Tenant=customerTenantId"',
     "mca-confirm run acceptances.csv --resume",
   ],
 };
@@ -120,6 +140,11 @@ function commandOf(spec: CommandSpec & { name: "run" | "validate" }): Command {
     if (positionals.length !== 1)
       throw new UsageError(
         `${spec.name} takes exactly one input file (got ${positionals.length}). See mca-confirm help ${spec.name}`,
+      );
+    // A run keeps its journal, results and lock beside the input and re-reads it on --resume.
+    if (positionals[0] === "-")
+      throw new UsageError(
+        `${spec.name} reads a file, not standard input ("-"): a run keeps a journal beside its input and reads it again to --resume, so save the input to a file first (e.g. … > input.csv)`,
       );
     const config = resolveRunConfig(spec.name, positionals[0], values, io.env);
     return executeRun(config, io, [spec.name, ...args]);
@@ -164,7 +189,12 @@ export async function executeRun(
           rerun: [...program, ...rerunArgs(config, argv)],
           resume: [...program, ...resumeArgs(argv)],
           again: [...program, ...withoutProxyPassword(argv).filter((word) => word !== "--resume")],
-          run: [...program, ...runArgsAfterValidate(withoutProxyPassword(argv))],
+          run: [
+            ...program,
+            ...(config.dryRun
+              ? realRunArgs(withoutProxyPassword(argv))
+              : runArgsAfterValidate(withoutProxyPassword(argv))),
+          ],
         },
     evidence,
   );

@@ -1,7 +1,9 @@
 // What `run` and `pending` do alike while their work goes on: sign in lazily, show progress, and
-// stop on Ctrl-C, the first one gently (no new requests, those in flight finish and the files are
-// written), the second at once.
+// stop on Ctrl-C or SIGTERM (Ctrl-Break on Windows), the first one gently (no new requests, those
+// in flight finish and the files are written), a second one at once. One handler for both commands.
 import type { TokenProvider } from "../auth/types.js";
+import { signalExitCode } from "../exit-codes.js";
+import { removeTempFiles } from "../temp-files.js";
 import type { Logger } from "../log.js";
 import type { ProxySettings } from "../network/proxy.js";
 import type { CommandIO } from "./io.js";
@@ -41,27 +43,40 @@ export interface StopWording {
 }
 
 /**
+ * A terminal's Ctrl-C, `timeout -s INT` and `kill -INT -<group>` signal the whole process group:
+ * the process may get the same signal twice within milliseconds (its own and its parent's). Two
+ * signals closer than this are one request to stop; a person pressing Ctrl-C again takes longer.
+ */
+export const SAME_STOP_MS = 1000;
+
+/**
  * Waits for `work`, with its progress display shown until it ends. The first signal stops
- * the display and interrupts the work, saying so; the second runs `atOnce` and ends the process
- * with 130. The listeners and the display are gone when this returns.
+ * the display and interrupts the work, saying so; a repeat within SAME_STOP_MS is the same
+ * request; a later one runs `atOnce`, removes the temporary files and ends the process with the
+ * signal's code (130, or 143 for SIGTERM). The listeners and the display are gone when this returns.
  */
 export async function untilDoneOrStopped<T>(
   work: StoppableWork<T>,
   io: CommandIO,
   stopProgress: () => void,
   wording: StopWording,
+  now: () => number = Date.now,
 ): Promise<T> {
-  let signals = 0;
+  let firstAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    stopProgress();
-    if (signals === 1) {
+    const at = now();
+    if (firstAt === undefined) {
+      firstAt = at;
+      stopProgress();
       work.interrupt(signal);
       io.stderr.write(`\n${signal}: ${wording.gently} Press Ctrl-C again to quit at once.\n`);
       return;
     }
+    if (at - firstAt < SAME_STOP_MS) return;
+    stopProgress();
     wording.atOnce();
-    io.exit(130);
+    removeTempFiles();
+    io.exit(signalExitCode(signal));
   };
   const signalsToStop = stopSignals();
   for (const signal of signalsToStop) process.on(signal, onSignal);

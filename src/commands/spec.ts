@@ -28,10 +28,63 @@ export interface CommandSpec {
 }
 
 const OPTION_WIDTH = 28;
+/** Every help line fits a classic 80-column terminal (docs/cli.md "Conventions"). */
+export const HELP_COLUMNS = 80;
+
+/**
+ * `text` as lines of at most `width` columns, the first starting with `first`, the others with
+ * `indent`, broken between words (a single word longer than the width stays whole).
+ */
+export function wrapWords(text: string, first: string, indent: string, width = HELP_COLUMNS): string[] {
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const word of text.split(/ +/)) {
+    if (!empty && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = indent + word;
+    } else line += (empty ? "" : " ") + word;
+    empty = false;
+  }
+  lines.push(line);
+  return lines;
+}
+
+/**
+ * Any line wider than HELP_COLUMNS broken between words: a usage line's continuation under its
+ * first word after "Usage: ", any other under its own indent and two more.
+ */
+export function fitColumns(text: string): string {
+  return text
+    .split("\n")
+    .flatMap((line) => {
+      if ([...line].length <= HELP_COLUMNS) return [line];
+      const indent = /^ */.exec(line)![0];
+      const hanging = line.startsWith("Usage: ") ? " ".repeat("Usage: ".length) : `${indent}  `;
+      return wrapWords(line.slice(indent.length), indent, hanging);
+    })
+    .join("\n");
+}
+
+/** Prose written with its own line breaks, refilled to HELP_COLUMNS paragraph by paragraph (blank lines part them). */
+export function refill(text: string): string {
+  return text
+    .split("\n\n")
+    .map((paragraph) =>
+      paragraph.split("\n").every((line) => [...line].length <= HELP_COLUMNS)
+        ? paragraph
+        : wrapWords(paragraph.replace(/\n/g, " "), "", "").join("\n"),
+    )
+    .join("\n\n");
+}
 
 function optionLine(name: string, option: OptionSpec): string {
   const flag = `--${name}${option.arg ? ` <${option.arg}>` : ""}`;
-  return `  ${flag.padEnd(OPTION_WIDTH)} ${option.help} (default: ${option.def})`;
+  const text = `${option.help} (default: ${option.def})`;
+  const hanging = " ".repeat(OPTION_WIDTH + 3);
+  // A flag too long for its column gets a line of its own, the text under the others'.
+  if (flag.length > OPTION_WIDTH) return [`  ${flag}`, ...wrapWords(text, hanging, hanging)].join("\n");
+  return wrapWords(text, `  ${flag.padEnd(OPTION_WIDTH)} `, hanging).join("\n");
 }
 
 /** The options of a table as help lines, one per option with its default. */
@@ -47,16 +100,16 @@ export function commandHelp(spec: CommandSpec): string {
   const parts = [
     `Usage: mca-confirm ${spec.usage}`,
     "",
-    spec.summary,
+    refill(spec.summary),
     "",
     "Options:",
     `${options}  ${"-h, --help".padEnd(OPTION_WIDTH)} show this help`,
   ];
-  if (spec.notes) parts.push("", spec.notes);
+  if (spec.notes) parts.push("", refill(spec.notes));
   parts.push(
     "",
     spec.examples.length > 1 ? "Examples:" : "Example:",
     ...spec.examples.map((line) => `  ${line}`),
   );
-  return `${parts.join("\n")}\n`;
+  return `${fitColumns(parts.join("\n"))}\n`;
 }

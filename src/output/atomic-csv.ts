@@ -3,6 +3,7 @@ import nodePath from "node:path";
 import { once } from "node:events";
 import { finished } from "node:stream";
 import { createTempFile, replaceFile } from "../replace-file.js";
+import { trackTempFile } from "../temp-files.js";
 import { csvText } from "./csv-text.js";
 
 /**
@@ -65,6 +66,7 @@ export function createAtomicCsv(path: string, header: readonly string[], format:
   // rows or so.
   const { tmp, fd } = createTempFile(path);
   const file = fs.createWriteStream(tmp, { fd, highWaterMark: WRITE_BUFFER });
+  const forget = trackTempFile(tmp);
   const toText = csvText({ delimiter: format.delimiter ?? ",", bom: format.bom ?? false });
   let batch: (readonly string[])[] = [header];
   let failure: Error | undefined;
@@ -112,10 +114,12 @@ export function createAtomicCsv(path: string, header: readonly string[], format:
       await done;
       if (failure) throw failure;
       await publishFile(tmp, path);
+      forget();
     },
     discard() {
       file.destroy();
       fs.rmSync(tmp, { force: true });
+      forget();
     },
   };
 }

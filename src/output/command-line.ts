@@ -67,3 +67,26 @@ export function withoutProxyPassword(args: readonly string[]): string[] {
     return i > 0 && args[i - 1] === "--proxy" ? hide(arg) : arg;
   });
 }
+
+/**
+ * The options among `args` (a command's own words) named in `keep`, each with its value, in
+ * their order, a proxy password hidden: what a printed follow-up command carries over so it
+ * runs as printed (the same API, proxy, input mapping). `switches` take no value.
+ */
+export function carriedOptions(
+  args: readonly string[],
+  keep: ReadonlySet<string>,
+  switches: ReadonlySet<string> = new Set(),
+): string[] {
+  const words = withoutProxyPassword(args);
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i];
+    if (word === "--") break;
+    const name = word.split("=")[0];
+    if (!keep.has(name)) continue;
+    out.push(word);
+    if (!word.includes("=") && !switches.has(name) && i + 1 < words.length) out.push(words[++i]);
+  }
+  return out;
+}

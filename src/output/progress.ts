@@ -1,5 +1,7 @@
 import { formatDuration } from "./duration.js";
 import type { Snapshot } from "./report.js";
+import { NEED_OF_STATUS } from "./summary.js";
+import type { Status } from "../types.js";
 
 /** Redraw rate on a terminal. */
 const TTY_MS = 250;
@@ -13,12 +15,13 @@ const RATE_WINDOW_MS = 10_000;
 const RATE_KNOWN_MS = 1_000;
 
 /**
- * Whether the progress line may be redrawn in place. A pipe or file, `TERM=dumb` (an editor's
- * shell, some CI consoles) and `NO_COLOR` all get the same plain lines without cursor escapes.
+ * Whether the progress line may be redrawn in place: on a terminal, unless it is `TERM=dumb` (an
+ * editor's shell, some CI consoles) or a CI job's log (`CI` set), which get the same plain lines
+ * without cursor escapes. `NO_COLOR` is about colour only (no-color.org): it changes nothing here.
  */
 export function canRedraw(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
-  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== "";
-  return stream.isTTY === true && env.TERM !== "dumb" && !noColor;
+  const ci = env.CI !== undefined && env.CI !== "" && env.CI !== "false" && env.CI !== "0";
+  return stream.isTTY === true && env.TERM !== "dumb" && !ci;
 }
 
 /** "ETA 4 min 10 s"; "ETA —" while the rate is not known (undefined) or nothing moves. */
@@ -28,21 +31,43 @@ function etaOf(snapshot: Snapshot, rate: number | undefined): string {
   return rate !== undefined && rate > 0 ? formatDuration(left / rate) : "—";
 }
 
+/** Rows per need among those decided so far (summary.ts's words): confirmed, to fix, re-run later. */
+function needCounts(byStatus: Readonly<Record<string, number>>): { toFix: number; later: number } {
+  let toFix = 0;
+  let later = 0;
+  for (const [status, count] of Object.entries(byStatus)) {
+    const need = NEED_OF_STATUS[status as Status];
+    if (need === "to-fix") toFix += count;
+    else if (need === "re-run-later") later += count;
+  }
+  return { toFix, later };
+}
+
+/** "3 rows waiting to retry (next in 12 s)" once every row left is asleep before a retry; else undefined. */
+function retryWait(snapshot: Snapshot, now: number): string | undefined {
+  const waiting = snapshot.retryWaiting ?? 0;
+  const left = snapshot.toDecide - snapshot.decidedNow;
+  if (waiting === 0 || waiting < left || snapshot.nextRetryAt === undefined) return undefined;
+  const next = formatDuration(Math.max(0, Math.ceil((snapshot.nextRetryAt - now) / 1000)));
+  return `${waiting} ${waiting === 1 ? "row" : "rows"} waiting to retry (next in ${next})`;
+}
+
 /**
  * One progress line; `rate` is rows this process decided per second, undefined until known.
- * "failed" counts rows the API refused or that ran out of attempts; invalid rows are shown apart.
+ * Rows that need work are counted as the summary groups them: "to fix" (invalid, rejected) and
+ * "re-run later" (failed). When only rows waiting for a retry are left, that replaces the ETA.
  */
 export function progressLine(snapshot: Snapshot, rate: number | undefined, now: number): string {
   const pct = snapshot.total > 0 ? Math.floor((snapshot.done / snapshot.total) * 100) : 100;
-  const failed = (snapshot.byStatus.failed ?? 0) + (snapshot.byStatus.rejected ?? 0);
-  const invalid = snapshot.byStatus.invalid ?? 0;
+  const { toFix, later } = needCounts(snapshot.byStatus);
   const parts = [
     `${snapshot.done}/${snapshot.total} rows (${pct}%)`,
     `${snapshot.byStatus.confirmed ?? 0} confirmed`,
-    `${failed} failed`,
+    `${toFix} to fix`,
+    `${later} re-run later`,
+    `${rate === undefined ? "—" : rate.toFixed(1)} rows/s`,
+    retryWait(snapshot, now) ?? `ETA ${etaOf(snapshot, rate)}`,
   ];
-  if (invalid > 0) parts.push(`${invalid} invalid`);
-  parts.push(`${rate === undefined ? "—" : rate.toFixed(1)} rows/s`, `ETA ${etaOf(snapshot, rate)}`);
   if (snapshot.pausedUntil > now)
     parts.push(`waiting ${Math.ceil((snapshot.pausedUntil - now) / 1000)} s (API throttling)`);
   if (snapshot.breakerOpen) parts.push("API not answering: holding requests, probing");

@@ -15,8 +15,8 @@ export interface RunReport {
   readonly elapsedMs: number;
   readonly resumed: boolean;
   readonly templateId?: string;
-  /** Why the run stopped early, if it did. */
-  readonly stop?: { readonly kind: StopKind; readonly message: string };
+  /** Why the run stopped early, if it did; `signal` when a signal interrupted it. */
+  readonly stop?: { readonly kind: StopKind; readonly message: string; readonly signal?: NodeJS.Signals };
   /** The journal was kept: --resume can continue. */
   readonly resumable: boolean;
   /** A new run that sent no confirmation: its results file may be replaced by a plain re-run. */
@@ -53,4 +53,7 @@ export interface Snapshot {
   readonly throttled: number;
   readonly pausedUntil: number;
   readonly breakerOpen: boolean;
+  /** Rows asleep before a retry, and the earliest wake-up among them (clock ms). */
+  readonly retryWaiting?: number;
+  readonly nextRetryAt?: number;
 }

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { escapeFormula } from "../input/escape.js";
 import { FAILED_STATUSES, RESULT_COLUMNS, type Outcome, type RowFacts } from "../types.js";
 import { createAtomicCsv, type AtomicCsv, type CsvFormat } from "./atomic-csv.js";
@@ -107,6 +108,10 @@ export interface ResultsFiles {
   thread?: boolean;
 }
 
+function emptyCounts(): WrittenCounts {
+  return { rows: 0, failedRows: 0, byStatus: {}, byError: new Map(), skippedBy: {}, confirmedBy: {} };
+}
+
 export function createResultsWriter(options: ResultsFiles): ResultsWriter {
   const header = [...options.columns.map(escapeFormula), ...RESULT_COLUMNS];
   const open = options.thread ? createThreadedCsv : createAtomicCsv;
@@ -115,14 +120,7 @@ export function createResultsWriter(options: ResultsFiles): ResultsWriter {
     ? open(options.failedOut, header, options.format)
     : undefined;
   const pending = new Map<number, { cells: readonly string[]; outcome: Outcome; facts: RowFacts }>();
-  const counts: WrittenCounts = {
-    rows: 0,
-    failedRows: 0,
-    byStatus: {},
-    byError: new Map(),
-    skippedBy: {},
-    confirmedBy: {},
-  };
+  const counts = emptyCounts();
   const known: Record<string, number> = {};
   let nextRow = 1;
   /** One array for every record when the files copy what they are given at once. */
@@ -176,7 +174,13 @@ export function createResultsWriter(options: ResultsFiles): ResultsWriter {
       if (pending.size > 0)
         throw new Error(`${pending.size} rows were never written (first: ${[...pending.keys()][0]})`);
       await results.commit();
-      await failed?.commit();
+      if (counts.failedRows > 0) await failed?.commit();
+      else if (failed) {
+        // No row needs work: no header-only failed file (docs/cli.md "The results file"), and
+        // none left from an interrupted phase of this same run (a resume finishing it).
+        failed.discard();
+        fs.rmSync(options.failedOut!, { force: true });
+      }
     },
     discard() {
       results.discard();

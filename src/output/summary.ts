@@ -1,4 +1,5 @@
 import type { SignedIn } from "../auth/claims.js";
+import { EXIT, signalExitCode } from "../exit-codes.js";
 import { formatDuration } from "./duration.js";
 import type { RunReport } from "./report.js";
 import { FAILED_STATUSES, type Status } from "../types.js";
@@ -61,14 +62,54 @@ const TEXT_ERRORS = 10;
 
 const STATUS_ORDER = ["confirmed", "skipped", "valid", "invalid", "rejected", "failed", "not-run"];
 
+/**
+ * What a row's status asks of the operator, declared once: the summary, its --json and the
+ * progress line all group statuses by it (docs/cli.md "What a run prints"). A status added
+ * later takes one entry here.
+ */
+export type Need = "done" | "to-fix" | "re-run-later";
+export const NEED_OF_STATUS: Readonly<Record<Status, Need>> = {
+  confirmed: "done",
+  skipped: "done",
+  valid: "done",
+  invalid: "to-fix",
+  rejected: "to-fix",
+  failed: "re-run-later",
+  "not-run": "re-run-later",
+};
+/** The words for each need, the same in the summary and the progress line. */
+export const NEED_WORDS: Readonly<Record<Need, string>> = {
+  done: "done",
+  "to-fix": "to fix, then re-run",
+  "re-run-later": "re-run later",
+};
+
+/** Error codes of rows that a later run may simply get through (the answer may differ next time). */
+const TRANSIENT_CODE =
+  /^(interrupted|timeout|network-error|unexpected-response|redirect|auth-failed|outage|template-unresolved|HTTP (408|429|5\d\d))$/;
+
+/** Which group a row's error code belongs to: a transient one is re-run later, any other is to fix. */
+export function needOfCode(code: string): Need {
+  return TRANSIENT_CODE.test(code) ? "re-run-later" : "to-fix";
+}
+
+/** Rows per need, from the counts per status. */
+function needsOf(statuses: Record<string, number>): Record<Need, number> {
+  const needs: Record<Need, number> = { done: 0, "to-fix": 0, "re-run-later": 0 };
+  for (const [status, count] of Object.entries(statuses))
+    needs[NEED_OF_STATUS[status as Status] ?? "to-fix"] += count;
+  return needs;
+}
+
+/** docs/cli.md "Exit codes": a signal's own code, 3 stopped early, 1 rows need work, else 0. */
 export function exitCodeOf(report: RunReport): number {
-  if (report.stop?.kind === "interrupted") return 130;
-  if (report.stop) return 3;
+  if (report.stop?.kind === "interrupted") return signalExitCode(report.stop.signal);
+  if (report.stop) return EXIT.stopped;
   return Object.entries(report.counts.byStatus).some(
     ([status, count]) => count > 0 && FAILED_STATUSES.has(status as Status),
   )
-    ? 1
-    : 0;
+    ? EXIT.needsWork
+    : EXIT.done;
 }
 
 /** Quotes a word, when it needs it, for the shell of this system (PowerShell on Windows, else POSIX). */
@@ -83,11 +124,15 @@ export interface SummaryJson {
   /** Rows this run decided itself (the rest were recorded by an interrupted run, or are not-run). */
   finishedThisRun: number;
   statuses: Record<string, number>;
+  /** Rows by what they need: done, to fix then re-run (invalid, rejected), re-run later (failed, not-run). */
+  needs: Record<Need, number>;
+  /** Rows an earlier, interrupted run of this file recorded (a --resume): earlier + this run + not-run = rows. */
+  recordedEarlier: number;
   /** Skipped rows by why: `duplicate-customer`, `already-confirmed`. */
   skippedBy: Record<string, number>;
   /** Confirmed rows by how: `new-record`, `already-on-record` (the API answered 600061). */
   confirmedBy: Record<string, number>;
-  errors: { code: string; rows: number; meaning: string }[];
+  errors: { code: string; rows: number; meaning: string; need: Need }[];
   elapsedSeconds: number;
   rowsPerSecond: number;
   requests: number;
@@ -103,11 +148,13 @@ export interface SummaryJson {
   stopped: { reason: string; message: string } | null;
   /** The partner tenant (`tid`) and user (`upn`) the token named; null for an opaque token. */
   signedIn: SignedInJson;
+  /** The same shape as a refusal's (cli.ts): the stop's reason and message, or null. */
+  error: { code: string; message: string } | null;
   rerunCommand: string | null;
   resumeCommand: string | null;
   /** Set when the run stopped before sending any row: the same command, once the cause is fixed. */
   againCommand: string | null;
-  /** `validate` only: the run command that sends what was validated. */
+  /** `validate` and `--dry-run`: the run command that sends what was checked. */
   runCommand: string | null;
   exitCode: number;
 }
@@ -133,13 +180,15 @@ export function summarize(
     if (report.counts.byStatus[status]) statuses[status] = report.counts.byStatus[status]!;
   // Most frequent first; ties by code, so the same run prints the same summary.
   // Rows a resume will send are no problem of theirs: while resumable, "interrupted" is not listed.
+  // The rows a stop left not-run are explained by the stop's own line, said once.
   const errors = [...report.counts.byError.entries()]
-    .filter(([code]) => !(report.resumable && code === "interrupted"))
+    .filter(([code]) => !(report.resumable && code === "interrupted") && code !== report.stop?.kind)
     .sort(([codeA, errorA], [codeB, errorB]) => errorB.count - errorA.count || (codeA < codeB ? -1 : 1))
     .map(([code, error]) => ({
       code,
       rows: error.count,
       meaning: ERROR_MEANINGS[code] ?? (error.message || "see the errorMessage column"),
+      need: needOfCode(code),
     }));
   const seconds = report.elapsedMs / 1000;
   const hasFailed = report.counts.failedRows > 0 && config.command === "run";
@@ -151,6 +200,10 @@ export function summarize(
     rows: report.total,
     finishedThisRun: report.finishedNow,
     statuses,
+    needs: needsOf(statuses),
+    recordedEarlier: report.resumed
+      ? Math.max(0, report.total - report.finishedNow - (statuses["not-run"] ?? 0))
+      : 0,
     skippedBy: { ...report.counts.skippedBy },
     confirmedBy: { ...report.counts.confirmedBy },
     errors,
@@ -161,7 +214,8 @@ export function summarize(
     templateId: report.templateId ?? null,
     files: {
       results: config.out,
-      failed: config.command === "run" && !config.dryRun ? config.failedOut : null,
+      failed:
+        config.command === "run" && !config.dryRun && report.counts.failedRows > 0 ? config.failedOut : null,
       log: config.command === "run" ? config.logFile : null,
       report: evidence.report ?? null,
     },
@@ -170,6 +224,7 @@ export function summarize(
     kept: (report.kept ?? []).map((file) => ({ from: file.from, to: file.to })),
     stopped: report.stop ? { reason: report.stop.kind, message: report.stop.message } : null,
     signedIn: signedInJson({ tenantId: report.partnerTenantId, user: report.signedInUser }),
+    error: report.stop ? { code: report.stop.kind, message: report.stop.message } : null,
     // While the run can be resumed, resuming is the next step; re-running the failed file
     // as well would send the not-run rows twice over.
     rerunCommand:
@@ -178,7 +233,10 @@ export function summarize(
         : null,
     resumeCommand: report.resumable && commands.resume ? commands.resume.map(shellQuote).join(" ") : null,
     againCommand: again ? commands.again!.map(shellQuote).join(" ") : null,
-    runCommand: config.command === "validate" && commands.run ? commands.run.map(shellQuote).join(" ") : null,
+    runCommand:
+      (config.command === "validate" || config.dryRun) && commands.run && !report.stop
+        ? commands.run.map(shellQuote).join(" ")
+        : null,
     exitCode: exitCodeOf(report),
   };
 }
@@ -202,7 +260,7 @@ function skippedWhy(summary: SummaryJson): string {
   return parts.length > 0 ? ` (${parts.join(", ")})` : "";
 }
 
-/** "confirmed 12 (10 new records, 2 already on record)": an audit reads the two apart. */
+/** " (10 new records, 2 already on record)": an audit reads the two apart. */
 function confirmedHow(summary: SummaryJson): string {
   const fresh = summary.confirmedBy["new-record"] ?? 0;
   const already = summary.confirmedBy["already-on-record"] ?? 0;
@@ -210,19 +268,43 @@ function confirmedHow(summary: SummaryJson): string {
   return ` (${fresh} new ${fresh === 1 ? "record" : "records"}, ${already} already on record)`;
 }
 
-function problemLines(summary: SummaryJson): string[] {
-  if (summary.errors.length === 0) return [];
-  const lines = ["Most frequent problems:"];
-  for (const error of summary.errors.slice(0, TEXT_ERRORS))
+/** The most frequent causes of one group's rows, under its statuses. */
+function causeLines(errors: SummaryJson["errors"]): string[] {
+  if (errors.length === 0) return [];
+  const lines = ["  most frequent causes:"];
+  for (const error of errors.slice(0, TEXT_ERRORS))
     lines.push(
-      `  ${error.code.padEnd(20)} ${String(error.rows).padStart(6)} ${plural(error.rows, "row")} ${error.meaning}`,
+      `    ${error.code.padEnd(20)} ${String(error.rows).padStart(6)} ${plural(error.rows, "row")} ${error.meaning}`,
     );
-  const more = summary.errors.slice(TEXT_ERRORS);
+  const more = errors.slice(TEXT_ERRORS);
   if (more.length > 0) {
     const rows = more.reduce((sum, error) => sum + error.rows, 0);
     lines.push(
-      `  … ${more.length} more ${plural(more.length, "code").trim()} on ${rows} ${plural(rows, "row").trim()} (see the errorCode column)`,
+      `    … ${more.length} more ${plural(more.length, "code").trim()} on ${rows} ${plural(rows, "row").trim()} (see the errorCode column)`,
     );
+  }
+  return lines;
+}
+
+/**
+ * The statuses under what they need: "Done: N", "To fix, then re-run: N", "Re-run later: N",
+ * each with its statuses one line apiece and, for the last two, their most frequent causes.
+ */
+function statusLines(summary: SummaryJson): string[] {
+  const lines: string[] = [];
+  const width = Math.max(...Object.keys(summary.statuses).map((status) => status.length), 9);
+  for (const need of Object.keys(NEED_WORDS) as Need[]) {
+    const statuses = Object.entries(summary.statuses).filter(
+      ([status]) => (NEED_OF_STATUS[status as Status] ?? "to-fix") === need,
+    );
+    if (statuses.length === 0) continue;
+    const words = NEED_WORDS[need];
+    lines.push(`${words[0].toUpperCase()}${words.slice(1)}: ${summary.needs[need]}`);
+    for (const [status, count] of statuses)
+      lines.push(
+        `  ${status.padEnd(width)} ${String(count).padStart(6)}${status === "skipped" ? skippedWhy(summary) : status === "confirmed" ? confirmedHow(summary) : ""}`,
+      );
+    if (need !== "done") lines.push(...causeLines(summary.errors.filter((error) => error.need === need)));
   }
   // Excel writes dates as 5/2/2026 in many locales; the cure is one option, said once.
   const slashed = summary.errors.find((error) => error.code === "ambiguous-date")?.rows ?? 0;
@@ -241,6 +323,8 @@ function nextStepLines(summary: SummaryJson): string[] {
   );
   if (summary.files.failed && needsWork && !summary.resumeCommand)
     lines.push(`Failed rows: ${summary.files.failed}`);
+  else if (summary.command === "run" && !summary.dryRun && !needsWork && !summary.stopped)
+    lines.push("No rows need work: no failed file written.");
   if (summary.files.log) lines.push(`Log: ${summary.files.log}`);
   if (summary.resumeCommand) lines.push(`To continue this run: ${summary.resumeCommand}`);
   if (summary.rerunCommand)
@@ -260,29 +344,37 @@ function nextStepLines(summary: SummaryJson): string[] {
   return lines;
 }
 
-export function formatSummary(summary: SummaryJson): string {
-  const lines: string[] = [];
+/** The first line: the rows and the time; after a --resume, what this run did and what was recorded before. */
+function headline(summary: SummaryJson): string {
   const verb = summary.command === "validate" ? "Validated" : "Processed";
   const rows = `${summary.rows} ${summary.rows === 1 ? "row" : "rows"}`;
   // A validation's speed is the parser's, of no use to anyone deciding what to do next.
   const rate =
     formatDuration(summary.elapsedSeconds, { tenths: true }) +
     (summary.command === "validate" ? "" : ` (${summary.rowsPerSecond} rows/s)`);
-  if (summary.finishedThisRun === summary.rows) lines.push(`${verb} ${rows} of ${summary.input} in ${rate}.`);
-  else
-    lines.push(`${summary.input}: ${rows}; this run finished ${summary.finishedThisRun} of them in ${rate}.`);
-  const width = Math.max(...Object.keys(summary.statuses).map((status) => status.length), 6);
-  for (const [status, count] of Object.entries(summary.statuses))
-    lines.push(
-      `  ${status.padEnd(width)}  ${count}${status === "skipped" ? skippedWhy(summary) : status === "confirmed" ? confirmedHow(summary) : ""}`,
-    );
+  if (summary.finishedThisRun === summary.rows) return `${verb} ${rows} of ${summary.input} in ${rate}.`;
+  const notRun = summary.statuses["not-run"] ?? 0;
+  const parts = [
+    `this run finished ${summary.finishedThisRun} in ${rate}`,
+    ...(summary.recordedEarlier > 0 ? [`${summary.recordedEarlier} recorded by the interrupted run`] : []),
+    ...(notRun > 0 ? [`${notRun} not run`] : []),
+  ];
+  return `${summary.input}, the whole file: ${rows}; ${parts.join(", ")}.`;
+}
+
+export function formatSummary(summary: SummaryJson): string {
+  const lines: string[] = [headline(summary)];
+  if (summary.recordedEarlier > 0) lines.push("The counts below are the whole file's.");
+  lines.push(...statusLines(summary));
   if (summary.command === "run")
-    lines.push(`  requests sent ${summary.requests}, answered 429 (throttled) ${summary.throttled}`);
-  lines.push(...problemLines(summary));
+    lines.push(`Requests sent ${summary.requests}, answered 429 (throttled) ${summary.throttled}`);
   if (summary.stopped) lines.push(`The run stopped early: ${summary.stopped.message}`);
   for (const warning of summary.warnings) lines.push(`Warning: ${warning}`);
   if (summary.dryRun) lines.push("Dry run: no confirmation was sent.");
-  for (const file of summary.kept) lines.push(`Kept the earlier run's ${file.from} as ${file.to}`);
+  if (summary.kept.length > 0)
+    lines.push(
+      `Kept the earlier run's files under the time it finished: ${summary.kept.map((file) => file.to).join(", ")}`,
+    );
   lines.push(...signedInLine(summary.signedIn));
   lines.push(`Results: ${summary.files.results}`);
   if (summary.files.report) lines.push(`Report: ${summary.files.report}`);

@@ -2,6 +2,8 @@ import fs from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { createTempFile } from "../replace-file.js";
+import { EXIT } from "../exit-codes.js";
+import { trackTempFile } from "../temp-files.js";
 import { createAtomicCsv, publishFile, type AtomicCsv, type CsvFormat } from "./atomic-csv.js";
 import type { WriterAnswer, WriterSetup } from "./csv-writer-thread.js";
 import { RecordPacker } from "./packed-records.js";
@@ -25,7 +27,7 @@ const IN_FLIGHT = 8;
 /** The writing thread stopped without saying why (it crashed, or its script is missing). */
 export class WriterThreadError extends Error {
   override readonly name = "WriterThreadError";
-  readonly exitCode = 1;
+  readonly exitCode = EXIT.failure;
   constructor(file: string, reason: string) {
     super(
       `writing ${file} stopped unexpectedly (${reason}); nothing was replaced. Run the same command again.`,
@@ -59,6 +61,8 @@ class ThreadedCsv implements AtomicCsv {
   private readonly tmp: string;
   private readonly fd: number;
   private readonly worker: Worker;
+  /** Drops the temporary file from those removed on an exit at once (temp-files.ts). */
+  private readonly forget: () => void;
   private readonly exited: Promise<void>;
   private readonly packer: RecordPacker;
   /** Batches sent and not yet answered. */
@@ -75,6 +79,7 @@ class ThreadedCsv implements AtomicCsv {
   ) {
     // Opened here, synchronously, so a refused path fails at once with the same error as ever.
     ({ tmp: this.tmp, fd: this.fd } = createTempFile(path));
+    this.forget = trackTempFile(this.tmp);
     const setup: WriterSetup = { fd: this.fd, delimiter: format.delimiter ?? ",", bom: format.bom ?? false };
     // A small young generation: the thread's live data is one batch, and the default one
     // (tens of MB) added as much again to validate's peak RSS.
@@ -114,16 +119,21 @@ class ThreadedCsv implements AtomicCsv {
     await this.settle(0);
     await this.stop();
     await publishFile(this.tmp, this.path);
+    this.forget();
   }
 
   discard(): void {
     if (this.stopped) {
       fs.rmSync(this.tmp, { force: true });
+      this.forget();
       return;
     }
     // Removed once the thread has stopped: closing the fd under a running write could hand
     // its number to another file.
-    void this.stop().finally(() => fs.rmSync(this.tmp, { force: true }));
+    void this.stop().finally(() => {
+      fs.rmSync(this.tmp, { force: true });
+      this.forget();
+    });
   }
 
   private fail(err: Error): void {

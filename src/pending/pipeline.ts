@@ -102,7 +102,11 @@ export function startPending(deps: PendingDeps): PendingHandle {
   };
   return {
     interrupt: (signal = "SIGINT") =>
-      stop.stop("interrupted", `interrupted (${signal === "SIGINT" ? "Ctrl-C" : signal}); no file written`),
+      stop.stop(
+        "interrupted",
+        `interrupted (${signal === "SIGINT" ? "Ctrl-C" : signal}); no file written`,
+        signal,
+      ),
     snapshot: () => snapshotOf(listing),
     done: execute(),
   };
@@ -244,7 +248,7 @@ async function finish(listing: Listing, started: number, complete: boolean): Pro
     elapsedMs: listing.clock.now() - started,
     written: complete,
     signedIn: { tenantId: listing.signedIn.tenantId, user: listing.signedIn.user },
-    ...(stop.reason ? { stop: { kind: stop.reason.kind, message: stop.reason.message } } : {}),
+    ...(stop.reason ? { stop: { ...stop.reason } } : {}),
   };
   listing.logger.info({
     event: "pending-end",

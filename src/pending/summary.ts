@@ -2,6 +2,7 @@
 // or why no file was written. The JSON form carries the same facts for schedulers.
 
 import type { SignedIn } from "../auth/claims.js";
+import { EXIT, signalExitCode } from "../exit-codes.js";
 import { formatDuration } from "../output/duration.js";
 import type { StopKind } from "../output/report.js";
 import { shellQuote, signedInJson, signedInLine, type SignedInJson } from "../output/summary.js";
@@ -32,7 +33,7 @@ export interface PendingReport {
   readonly requests: number;
   readonly throttled: number;
   readonly elapsedMs: number;
-  readonly stop?: { readonly kind: StopKind; readonly message: string };
+  readonly stop?: { readonly kind: StopKind; readonly message: string; readonly signal?: NodeJS.Signals };
   /** The file was written (never when the listing stopped early: it would look complete). */
   readonly written: boolean;
   /** The partner tenant and user the token named (none for an opaque token). */
@@ -58,6 +59,8 @@ export interface PendingSummaryJson {
   readonly elapsedSeconds: number;
   readonly stopped?: { readonly reason: StopKind; readonly message: string };
   readonly signedIn: SignedInJson;
+  /** The same shape as a refusal's (cli.ts): the stop's reason and message, or null. */
+  readonly error: { readonly code: string; readonly message: string } | null;
   readonly exitCode: number;
 }
 
@@ -74,10 +77,11 @@ export function emptyTally(): PendingTally {
   };
 }
 
-/** As `run`: 130 interrupted, 3 stopped early, 1 some customers could not be checked, else 0. */
+/** As `run`: 130 Ctrl-C, 143 SIGTERM, 3 stopped early, 1 some customers could not be checked, else 0. */
 export function pendingExitCode(report: PendingReport): number {
-  if (report.stop) return report.stop.kind === "interrupted" ? 130 : 3;
-  return report.tally.byReason["lookup-failed"] > 0 ? 1 : 0;
+  if (report.stop)
+    return report.stop.kind === "interrupted" ? signalExitCode(report.stop.signal) : EXIT.stopped;
+  return report.tally.byReason["lookup-failed"] > 0 ? EXIT.needsWork : EXIT.done;
 }
 
 export function summarizePending(report: PendingReport): PendingSummaryJson {
@@ -101,6 +105,7 @@ export function summarizePending(report: PendingReport): PendingSummaryJson {
     elapsedSeconds: Math.round(report.elapsedMs / 100) / 10,
     ...(report.stop ? { stopped: { reason: report.stop.kind, message: report.stop.message } } : {}),
     signedIn: signedInJson(report.signedIn),
+    error: report.stop ? { code: report.stop.kind, message: report.stop.message } : null,
     exitCode: pendingExitCode(report),
   };
 }
@@ -141,8 +146,15 @@ function reasonLines(s: PendingSummaryJson, config: PendingConfig): string[] {
   return lines;
 }
 
-/** The summary; `program` spells the follow-up commands (none without it). */
-export function formatPendingSummary(report: PendingReport, program?: readonly string[]): string {
+/**
+ * The summary; `program` spells the follow-up commands (none without it), which carry `carried`:
+ * the options in force that they need to reach the same API the same way (--base-url, --proxy …).
+ */
+export function formatPendingSummary(
+  report: PendingReport,
+  program?: readonly string[],
+  carried: readonly string[] = [],
+): string {
   const s = summarizePending(report);
   const lines = [
     "",
@@ -167,8 +179,8 @@ export function formatPendingSummary(report: PendingReport, program?: readonly s
     lines.push(
       `Written: ${file} (${count(s.rows)} rows)`,
       "Next: fill in firstName, lastName, email and dateAgreed (phoneNumber is optional; check the contacts filled in), then:",
-      `  ${[...program, "validate", file].map(shellQuote).join(" ")}`,
-      `  ${[...program, "run", file].map(shellQuote).join(" ")}`,
+      `  ${[...program, "validate", file, ...carried].map(shellQuote).join(" ")}`,
+      `  ${[...program, "run", file, ...carried].map(shellQuote).join(" ")}`,
     );
   }
   return `${lines.join("\n")}\n`;

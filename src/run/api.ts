@@ -7,6 +7,7 @@ import type { Logger } from "../log.js";
 import { createClient } from "../partner-center/client.js";
 import { createBreaker } from "./breaker.js";
 import type { CallContext } from "./call.js";
+import { createRetryWaits } from "./retry-waits.js";
 import type { Clock } from "./clock.js";
 import { createGate, type RequestStats } from "./gate.js";
 import type { Journal } from "./journal.js";
@@ -62,6 +63,7 @@ export function wireApi({ config, clock, logger, stop, tokens, window, journal }
     stop,
     journal,
     renewToken: shareRenewal(tokens, stop),
+    waits: createRetryWaits(),
   };
   return { client, rate, breaker, stats, context };
 }

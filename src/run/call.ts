@@ -8,6 +8,7 @@ import type { Gate } from "./gate.js";
 import type { Journal } from "./journal.js";
 import type { CallEnd, CallResult } from "./outcomes.js";
 import { retryDelay, type RetryPolicy } from "./retry.js";
+import type { RetryWaits } from "./retry-waits.js";
 import type { RunStop } from "./stop.js";
 
 /** What every API call of a run shares. */
@@ -21,12 +22,24 @@ export interface CallContext {
   readonly renewToken: () => Promise<boolean>;
   /** Where a confirmation's request ids are recorded before it is sent (absent: not kept). */
   readonly journal?: Journal;
+  /** Rows asleep before a retry, for the progress line (absent: not counted). */
+  readonly waits?: RetryWaits;
 }
 
 export interface CallTarget {
   readonly what: "confirm" | "list" | "metadata" | "customers" | "direct";
   readonly rowNumber?: number;
   readonly customerId?: string;
+}
+
+/** Sleeps before the next attempt, counted among the rows waiting to retry while it does. */
+async function sleepBeforeRetry(context: CallContext, delayMs: number): Promise<void> {
+  const end = context.waits?.begin(context.clock.now() + delayMs);
+  try {
+    await context.clock.sleep(delayMs, context.stop.signal);
+  } finally {
+    end?.();
+  }
 }
 
 /** The advice for an answer that would fail every row (docs/cli.md "Runs"). */
@@ -172,7 +185,7 @@ export async function callWithRetries(
         if (delayMs === undefined) return done({ end: "failed", verdict });
         if (attempt.kind === "no-response") unanswered = true;
         else needsNewRequestId = !unanswered;
-        await context.clock.sleep(delayMs, context.stop.signal);
+        await sleepBeforeRetry(context, delayMs);
     }
   }
 }

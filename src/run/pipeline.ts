@@ -97,6 +97,8 @@ function snapshotOf(running: Running | undefined): Snapshot {
     throttled: rate.throttled,
     pausedUntil: rate.pausedUntil,
     breakerOpen: running.breaker.open,
+    retryWaiting: running.context.waits?.count ?? 0,
+    nextRetryAt: running.context.waits?.nextAt,
   };
 }
 
@@ -118,6 +120,7 @@ export function startRun(deps: RunDeps): RunHandle {
       stop.stop(
         "interrupted",
         `interrupted (${signal === "SIGINT" ? "Ctrl-C" : signal}); continue with --resume`,
+        signal,
       ),
     flushNow: () => running?.journal.flush(),
     snapshot: () => snapshotOf(running),

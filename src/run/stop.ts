@@ -10,8 +10,10 @@ import type { StopKind } from "../output/report.js";
 export interface RunStop {
   readonly signal: AbortSignal;
   /** Why the run stopped, once it has. */
-  readonly reason: { readonly kind: StopKind; readonly message: string } | undefined;
-  stop(kind: StopKind, message: string): void;
+  readonly reason:
+    { readonly kind: StopKind; readonly message: string; readonly signal?: NodeJS.Signals } | undefined;
+  /** `signal`: the one that interrupted the run, which decides its exit code (130 or 143). */
+  stop(kind: StopKind, message: string, signal?: NodeJS.Signals): void;
 }
 
 export function createRunStop(logger: Logger): RunStop {
@@ -24,9 +26,9 @@ export function createRunStop(logger: Logger): RunStop {
     get reason() {
       return reason;
     },
-    stop(kind, message) {
+    stop(kind, message, signal) {
       if (reason) return;
-      reason = { kind, message };
+      reason = signal ? { kind, message, signal } : { kind, message };
       logger.warn({ event: "run-stopping", reason: kind, message });
       controller.abort();
     },
