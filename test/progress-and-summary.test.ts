@@ -355,7 +355,8 @@ describe("--skip-confirmed", () => {
       expect(local.stats.peakInFlight).toBe(1);
       const summary = JSON.parse(r.stdout) as SummaryJson;
       expect(summary.statuses).toEqual({ confirmed: 3, skipped: 3 });
-      expect(summary.requests).toBe(1 + 6 + 3); // metadata, six reads, three POSTs
+      // metadata, six direct-acceptance reads, six listings, three POSTs
+      expect(summary.requests).toBe(1 + 6 + 6 + 3);
       const log = fs.readFileSync(path.join(dir, "in.results.csv.log"), "utf8");
       expect(log.split("\n").filter((l) => l.includes('"call":"list"'))).toHaveLength(6);
     } finally {

@@ -536,7 +536,7 @@ describe("600061 is a confirmation only when the record is of the current templa
       httpStatus: "201",
       recordedDateAgreed: "",
     });
-    expect(r.stdout).toContain("confirmed  2 (1 new record, 1 already on record)");
+    expect(r.stdout).toMatch(/confirmed +2 \(1 new record, 1 already on record\)/);
     const failed = readCsv(path.join(dir, "in.failed.csv"));
     expect(failed.map((row) => row.errorCode)).toEqual(["600061-older-template"]);
     const report = fs.readFileSync(path.join(dir, "in.report.html"), "utf8");
