@@ -23,6 +23,7 @@ import {
   seededRandom,
   type Faults,
   type Limiter,
+  type ApiLimit,
   type RateLimit,
 } from "./faults.js";
 import { decide, parseUtc } from "./confirm.js";
@@ -32,7 +33,7 @@ import { triggerFor } from "./triggers.js";
 import { CustomerDirectory, type Customers } from "./customers.js";
 import * as R from "./responses.js";
 
-export type { Faults, RateLimit, AgreementTemplate, Contact };
+export type { ApiLimit, Faults, RateLimit, AgreementTemplate, Contact };
 export type { CustomerProfile, Customers, PageFailure } from "./customers.js";
 export { generatedCustomer } from "./customers.js";
 export { DEFAULT_TEMPLATES, CURRENT_MCA_TEMPLATE_ID } from "./templates.js";
@@ -43,8 +44,8 @@ export interface SimulatorOptions {
   port?: number;
   latencyMs?: number;
   faults?: Partial<Faults>;
-  /** A token bucket, fixed or sliding window, optionally changing once (see limiter.ts). */
-  rateLimit?: RateLimit;
+  /** A token bucket, fixed or sliding window or a cap on open requests, optionally both (see limiter.ts). */
+  rateLimit?: ApiLimit;
   templates?: AgreementTemplate[];
   acceptToken?: (token: string) => boolean;
   seed?: number;
@@ -74,7 +75,7 @@ export interface Simulator {
   readonly stats: SimulatorStats;
   readonly customers: Customers;
   setFaults(faults: Partial<Faults>): void;
-  setRateLimit(rateLimit: RateLimit | null): void;
+  setRateLimit(rateLimit: ApiLimit | null): void;
   setLatency(ms: number): void;
   seedConfirmation(customerId: string, contact: Contact, dateAgreed?: string): void;
   close(): Promise<void>;
@@ -349,11 +350,14 @@ function onRequest(state: SimulatorState, req: IncomingMessage, res: ServerRespo
   res.once("close", () => stats.inFlight--);
 
   // Throttling is the gateway's job: it answers before any (simulated) processing time.
-  const wait = state.limiter?.take() ?? 0;
+  const limiter = state.limiter;
+  const wait = limiter?.take() ?? 0;
   if (wait > 0) {
     stats.throttled++;
     return R.send(res, 429, R.throttledBody(wait), trace, { "retry-after": String(wait) });
   }
+  // An accepted request stays open (for a cap on open requests) until its answer is sent.
+  if (limiter) res.once("close", () => limiter.release());
   const query = queryStart < 0 ? "" : url.slice(queryStart + 1);
   if (state.latencyMs > 0) setTimeout(handle, state.latencyMs, state, req, res, found, query, trace).unref();
   else handle(state, req, res, found, query, trace);
