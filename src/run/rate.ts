@@ -254,7 +254,7 @@ class AdaptiveRate implements RateController {
     const busiest = this.windowLimiter ? this.log.busiestPeriod(3) : undefined;
     if (measured && busiest) measured = { perSecond: Math.max(busiest, measured.perSecond), rough: false };
     const proven = this.spacing.provenRate();
-    if (measured && !measured.rough) this.acceptedRate = Math.max(measured.perSecond, proven ?? 0);
+    if (measured) this.acceptedRate = Math.max(measured.perSecond, proven ?? 0);
     const cut = cutAfterRound(current, measured, this.windowLimiter, proven);
     // While the limit is unknown every 429 halves the pace (the slow start overshot by an
     // unknown factor); once it is measured, one cut per ROUND_MS.

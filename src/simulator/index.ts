@@ -43,6 +43,8 @@ export interface SimulatorOptions {
   host?: string;
   port?: number;
   latencyMs?: number;
+  /** Each answer's delay drawn evenly from latencyMs to this (a seeded draw of its own). */
+  latencyMaxMs?: number;
   faults?: Partial<Faults>;
   /** A token bucket, fixed or sliding window or a cap on open requests, optionally both (see limiter.ts). */
   rateLimit?: ApiLimit;
@@ -64,6 +66,11 @@ export interface SimulatorStats {
   throttled: number;
   inFlight: number;
   peakInFlight: number;
+  /** When the first API request came and the latest answer went (epoch ms; 0 before any). */
+  firstRequestAt: number;
+  lastAnswerAt: number;
+  /** When the latest 429 went out (epoch ms; 0 before any). */
+  lastThrottledAt: number;
   requestsPerCustomer(id: string): number;
   recordsPerCustomer(id: string): number;
   customersWithDuplicateRecords(): string[];
@@ -89,6 +96,9 @@ class Stats implements SimulatorStats {
   throttled = 0;
   inFlight = 0;
   peakInFlight = 0;
+  firstRequestAt = 0;
+  lastAnswerAt = 0;
+  lastThrottledAt = 0;
   constructor(private readonly store: Store) {}
   requestsPerCustomer(id: string): number {
     return this.store.postsFor(id);
@@ -169,6 +179,8 @@ interface SimulatorState {
   faults: Faults;
   limiter: Limiter | undefined;
   latencyMs: number;
+  latencyMaxMs: number;
+  readonly latencyRandom: () => number;
   closed: boolean;
 }
 
@@ -186,6 +198,8 @@ function createState(options: SimulatorOptions): SimulatorState {
     faults: { ...NO_FAULTS, ...options.faults },
     limiter: options.rateLimit ? createLimiter(options.rateLimit) : undefined,
     latencyMs: options.latencyMs ?? 0,
+    latencyMaxMs: options.latencyMaxMs ?? 0,
+    latencyRandom: seededRandom((options.seed ?? DEFAULT_SEED) + 1),
     closed: false,
   };
 }
@@ -347,20 +361,32 @@ function onRequest(state: SimulatorState, req: IncomingMessage, res: ServerRespo
     state.store.countPost(found.customerId);
   }
   if (++stats.inFlight > stats.peakInFlight) stats.peakInFlight = stats.inFlight;
-  res.once("close", () => stats.inFlight--);
+  if (stats.firstRequestAt === 0) stats.firstRequestAt = Date.now();
+  res.once("close", () => {
+    stats.inFlight--;
+    stats.lastAnswerAt = Date.now();
+  });
 
   // Throttling is the gateway's job: it answers before any (simulated) processing time.
   const limiter = state.limiter;
   const wait = limiter?.take() ?? 0;
   if (wait > 0) {
     stats.throttled++;
+    stats.lastThrottledAt = Date.now();
     return R.send(res, 429, R.throttledBody(wait), trace, { "retry-after": String(wait) });
   }
   // An accepted request stays open (for a cap on open requests) until its answer is sent.
   if (limiter) res.once("close", () => limiter.release());
   const query = queryStart < 0 ? "" : url.slice(queryStart + 1);
-  if (state.latencyMs > 0) setTimeout(handle, state.latencyMs, state, req, res, found, query, trace).unref();
+  const latency = latencyOf(state);
+  if (latency > 0) setTimeout(handle, latency, state, req, res, found, query, trace).unref();
   else handle(state, req, res, found, query, trace);
+}
+
+/** The delay before this answer: fixed, or drawn from latencyMs..latencyMaxMs. */
+function latencyOf(state: SimulatorState): number {
+  const spread = state.latencyMaxMs - state.latencyMs;
+  return spread > 0 ? state.latencyMs + state.latencyRandom() * spread : state.latencyMs;
 }
 
 function simulatorApi(state: SimulatorState, server: Server, url: string): Simulator {

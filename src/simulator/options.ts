@@ -22,6 +22,7 @@ export const SIMULATOR_OPTIONS: Readonly<Record<string, SimulatorOption>> = {
   "fixed-window": { type: "string", arg: "n/s", help: "n requests per s-second window", def: "none" },
   "sliding-window": { type: "string", arg: "n/s", help: "n requests in any s seconds", def: "none" },
   "limit-change": { type: "string", arg: "s:factor", help: "after s seconds, limit × factor", def: "none" },
+  "latency-max": { type: "string", arg: "ms", help: "each delay drawn from --latency to ms", def: "none" },
   "max-open": { type: "string", arg: "n", help: "429 (Retry-After 1) over n open requests", def: "none" },
   "error-rate": { type: "string", arg: "x", help: "share (0..1) of 500/503 answers", def: "0" },
   "reset-before-rate": { type: "string", arg: "x", help: "share reset before recording", def: "0" },
@@ -90,6 +91,14 @@ function limitOf(str: (name: string) => string | undefined): ApiLimit | undefine
   };
 }
 
+/** --latency-max: answers take from --latency to this many ms. */
+function latencyMaxOf(str: (name: string) => string | undefined): { latencyMaxMs?: number } {
+  const max = num("latency-max", str("latency-max"));
+  if (max === undefined) return {};
+  if (max < (num("latency", str("latency")) ?? 0)) throw new UsageError("--latency-max: below --latency");
+  return { latencyMaxMs: max };
+}
+
 /** --max-open: a cap on open requests, alone or in front of the rate limit. */
 function withOpenCap(limit: RateLimit | undefined, maxOpen: number | undefined): ApiLimit | undefined {
   if (maxOpen === undefined) return limit;
@@ -133,6 +142,7 @@ export function simulatorLaunch(values: SimulatorValues): SimulatorLaunch {
       host: str("host") ?? "127.0.0.1",
       port: num("port", str("port") ?? "0", 0, 65535),
       latencyMs: num("latency", str("latency") ?? "0"),
+      ...latencyMaxOf(str),
       customers: num("customers", str("customers") ?? "0", 0, 10_000_000),
       faults,
       ...(rateLimit ? { rateLimit } : {}),
