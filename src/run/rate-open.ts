@@ -46,6 +46,8 @@ export interface OpenLimit {
   readonly open: number;
   /** A request starts; returns its level (requests open, itself included). */
   started(): number;
+  /** A request that started is no longer open, without an answer. */
+  closed(): void;
   /** Its answer; true when it was a 429 of the cap (not of a rate limit). */
   answered(level: number, startedAt: number, throttled: boolean, now: number): boolean;
   /** The learned cap, undefined while none is known. */
@@ -81,6 +83,10 @@ class LearnedCap implements OpenLimit {
     // The probe is under way: the next one waits for a new decision.
     if (this.open > this.limit) this.probeAt = Infinity;
     return this.open;
+  }
+
+  closed(): void {
+    if (this.open > 0) this.open--;
   }
 
   answered(level: number, startedAt: number, throttled: boolean, now: number): boolean {

@@ -64,6 +64,8 @@ export interface RateController {
   readonly lastThrottledAt: number | undefined;
   /** Tells the controller how many rows are left to send (for the endgame). */
   rowsLeft(count: () => number): void;
+  /** A request that started at `startedAt` will not be answered (stopped, or sending failed). */
+  unanswered(startedAt: number): void;
   /** Current pace in requests per second, undefined when it is beyond mattering. */
   readonly ratePerSecond: number | undefined;
   readonly throttled: number;
@@ -149,6 +151,12 @@ class AdaptiveRate implements RateController {
 
   rowsLeft(count: () => number): void {
     this.countRowsLeft = count;
+  }
+
+  unanswered(startedAt: number): void {
+    // Only a request that did start holds a level (an abort may end the wait without a start).
+    if (this.levelOf(startedAt, false) > 0) this.openLimit.closed();
+    this.gate.wake();
   }
 
   onAnswer(isThrottle: boolean, retryAfterMs?: number, startedAt?: number): void {
