@@ -2,7 +2,7 @@
 // limits a pace alone cannot meet: a cap on open requests (4, 8, 16 at 20–60 ms latency), a
 // bucket with a cap, and a bucket whose Retry-After (30 s) makes the end of a run the costly
 // part (tailSeconds). Used by `npm run bench` (d); on its own, after `npm run bench` has built it:
-//   node .bench/build/bench/rate-runs.js [caps|endgame]...
+//   node .bench/build/bench/rate-runs.js [caps|endgame|windows]...
 import os from "node:os";
 import path from "node:path";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -58,6 +58,17 @@ export function capCases(scale = 1): RealCase[] {
     ideal: (accepted) => Math.max((accepted * mean(latency)) / 4, (accepted - 10) / 200),
   });
   return cases;
+}
+
+/** Windows of 100 per 5 s with whole-second Retry-After, as Partner Center sends it. */
+export function windowCases(rows = 1_000): RealCase[] {
+  return (["sliding-window", "fixed-window"] as const).map((kind) => ({
+    name: `${kind} 100 per 5 s, ${rows} rows, 10 ms`,
+    limit: { kind, limit: 100, windowSeconds: 5 },
+    rows,
+    latency: [10, 10],
+    ideal: (accepted: number) => (Math.max(0, accepted - 100) * 5) / 100,
+  }));
 }
 
 export function endgameCase(rows = 1_200): RealCase {
@@ -145,6 +156,7 @@ async function main(which: string[]): Promise<void> {
     const cases = [
       ...(which.includes("caps") ? capCases() : []),
       ...(which.includes("endgame") ? [endgameCase()] : []),
+      ...(which.includes("windows") ? windowCases() : []),
     ];
     for (const c of cases) console.log(describeRun(await capRun(c, dir)));
   } finally {
