@@ -10,7 +10,9 @@
 //   d  rate limits: the whole limiter matrix in virtual time (one line per case, share of the
 //      limit and 429 share, then the worst case), and real runs against the simulator's
 //      token bucket (40/s, 20/s with burst 5, 40/s with burst 1): achieved rate / limit, share
-//      of 429 answers
+//      of 429 answers; caps on open requests (4, 8, 16 at 20–60 ms, and behind a 200/s bucket)
+//      beside the same run told the cap, and a 40/s bucket with Retry-After 30 s over 1,200 rows
+//      with its tail seconds (bench/rate-runs.ts)
 //   e  faulty simulator (15% faults, 3% of each kind): requests per row, duplicate records, all confirmed
 //   f  run 1M rows, no latency, --concurrency 32: peak RSS, rows/s
 //   g  pending over 10k customers at 5 ms latency, default concurrency: customers/s, peak RSS
@@ -38,6 +40,7 @@ import {
 } from "./proc.js";
 import { runSequential } from "./sequential.js";
 import { printRateMatrix } from "./rate-matrix.js";
+import { capCases, capRun, endgameCase, type RealRun } from "./rate-runs.js";
 
 interface Summary {
   rows: number;
@@ -425,6 +428,25 @@ async function scenarioD(): Promise<void> {
   // refused, so real timers and sockets, not the controller, set what a run gets here.
   // About 1 ÷ (25 ms + arrival jitter) is what any client gets there (docs/performance.md).
   await rateLimitedRun(SIZES.rateLimit, 1, SIZES.rateRows, 0.65);
+  // A cap on open requests, alone and behind a bucket, and a 30 s Retry-After's tail.
+  for (const c of capCases(QUICK ? 0.2 : 1)) recordRealRun(await capRun(c, dir), 0.93);
+  recordRealRun(await capRun(endgameCase(SIZES.rateRows), dir), 0.9);
+}
+
+function recordRealRun(r: RealRun, minShare: number): void {
+  record({
+    scenario: "d",
+    figure: `real run: share of the limit, 429s (${r.name}; ${r.elapsedSeconds} s)`,
+    value: `${fmt(r.share * 100, 1)}%, ${fmt(r.throttledShare * 100, 2)}% 429`,
+    target: `≥ ${minShare * 100}%, ≤ 5%`,
+    pass: r.share >= minShare && r.throttledShare <= 0.05 && r.confirmed === r.rows,
+  });
+  record({
+    scenario: "d",
+    figure: `real run: tail seconds, last 429 to the end (${r.name})`,
+    value: r.tailSeconds === null ? "no 429" : `${fmt(r.tailSeconds, 1)} s`,
+    target: "reported",
+  });
 }
 
 /** A real run through the CLI against the simulator's token bucket. */

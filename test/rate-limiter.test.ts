@@ -4,7 +4,8 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createLimiter, FixedWindow, SlidingWindow, TokenBucket } from "../src/simulator/limiter.js";
+import { createLimiter, FixedWindow, OpenCap, SlidingWindow, TokenBucket } from "../src/simulator/limiter.js";
+import { simulatorLaunch } from "../src/simulator/options.js";
 import { closeSimulators, ROOT, trackedSimulator } from "./helpers/cli.js";
 
 afterAll(closeSimulators);
@@ -59,6 +60,26 @@ describe("simulator limiters", () => {
     expect(limiter.take()).toBe(0);
   });
 
+  it("cap on open requests: Retry-After 1 over the cap whatever the rate; an answer frees a place", () => {
+    const cap = new OpenCap(2);
+    expect([cap.take(), cap.take(), cap.take()]).toEqual([0, 0, 1]);
+    expect(cap.openNow).toBe(2); // the refused one never counts as open
+    cap.release();
+    expect([cap.take(), cap.take()]).toEqual([0, 1]);
+  });
+
+  it("a bucket and a cap at once: the cap asked first, a request the bucket refuses is not open", () => {
+    let t = 0;
+    const limiter = createLimiter({ perSecond: 1, burst: 2, retryAfterSeconds: 30, maxOpen: 1 }, () => t);
+    expect([limiter.take(), limiter.take()]).toEqual([0, 1]); // over the cap: 1 s, the token kept
+    limiter.release();
+    expect(limiter.take()).toBe(0); // the second token
+    limiter.release();
+    expect(limiter.take()).toBe(30); // the bucket's 429, and nothing left open by it
+    t = 1_000;
+    expect(limiter.take()).toBe(0);
+  });
+
   it("refuses shapes that cannot work", () => {
     expect(() => new TokenBucket({ perSecond: 0 })).toThrow(RangeError);
     expect(() => new FixedWindow({ kind: "fixed-window", limit: 0, windowSeconds: 5 })).toThrow(RangeError);
@@ -77,6 +98,9 @@ describe("simulator launcher limiter options", () => {
     [["--rate-limit", "5", "--fixed-window", "100/5"], /choose one of/],
     [["--limit-change", "30:0.5"], /--limit-change needs a limit/],
     [["--rate-limit", "5", "--limit-change", "30"], /--limit-change: expected S:FACTOR/],
+    [["--max-open", "0"], /--max-open: expected a number from 1/],
+    [["--max-open", "2.5"], /--max-open: expected a whole number/],
+    [["--latency", "50", "--latency-max", "20"], /--latency-max: below --latency/],
   ])("refuses %j with a message naming the option (exit 2)", (args, message) => {
     const r = launch(...args);
     expect(r.status).toBe(2);
@@ -85,7 +109,38 @@ describe("simulator launcher limiter options", () => {
   });
 });
 
+describe("simulator launcher --max-open", () => {
+  it("a cap alone, or in front of the rate limit", () => {
+    expect(simulatorLaunch({ "max-open": "8" }).options.rateLimit).toEqual({ kind: "max-open", maxOpen: 8 });
+    expect(simulatorLaunch({ "rate-limit": "40", burst: "10", "max-open": "8" }).options.rateLimit).toEqual({
+      perSecond: 40,
+      burst: 10,
+      maxOpen: 8,
+    });
+    expect(simulatorLaunch({ latency: "20", "latency-max": "60" }).options).toMatchObject({
+      latencyMs: 20,
+      latencyMaxMs: 60,
+    });
+  });
+});
+
 describe("simulator over HTTP", () => {
+  it("answers a request over the cap on open requests with 429 and Retry-After 1", async () => {
+    const sim = await trackedSimulator({ latencyMs: 300, rateLimit: { kind: "max-open", maxOpen: 2 } });
+    const get = () =>
+      fetch(`${sim.url}/v1/agreements?agreementType=MicrosoftCustomerAgreement`, {
+        headers: { authorization: "Bearer t", "ms-contract-version": "v1" },
+      });
+    const open = [get(), get()];
+    await new Promise((resolve) => setTimeout(resolve, 100)); // both under way
+    const refused = await get();
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("1");
+    expect((await Promise.all(open)).map((r) => r.status)).toEqual([200, 200]);
+    expect((await get()).status).toBe(200); // answered ones are no longer open
+    expect(sim.stats.throttled).toBe(1);
+  });
+
   it("answers a used-up fixed window with the gateway's 429 and the seconds to the window's end", async () => {
     const sim = await trackedSimulator({ rateLimit: { kind: "fixed-window", limit: 1, windowSeconds: 60 } });
     const get = () =>

@@ -78,8 +78,11 @@ describe("summarize", () => {
       rowsPerSecond: 8,
       requests: 120,
       throttled: 7,
+      tailSeconds: null,
       exitCode: 1,
     });
+    // From the last 429 to the end of the run, in tenths of a second.
+    expect(summarize(report({ confirmed: 100 }, [], { tailMs: 31_249 }), commands).tailSeconds).toBe(31.2);
     expect(s.files).toEqual({
       results: "/data/monthly run/acceptances.results.csv",
       failed: "/data/monthly run/acceptances.failed.csv",

@@ -12,6 +12,8 @@ export interface RunReport {
   readonly counts: WrittenCounts;
   readonly requests: number;
   readonly throttled: number;
+  /** From the last 429 to the end of the run (ms); undefined when no request was answered 429. */
+  readonly tailMs?: number;
   readonly elapsedMs: number;
   readonly resumed: boolean;
   readonly templateId?: string;

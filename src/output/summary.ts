@@ -137,6 +137,8 @@ export interface SummaryJson {
   rowsPerSecond: number;
   requests: number;
   throttled: number;
+  /** Seconds from the last 429 to the end of the run; null when nothing was answered 429. */
+  tailSeconds: number | null;
   templateId: string | null;
   files: { results: string; failed: string | null; log: string | null; report: string | null };
   /** --dry-run: nothing was confirmed. */
@@ -211,6 +213,7 @@ export function summarize(
     rowsPerSecond: seconds > 0 ? Math.round((report.finishedNow / seconds) * 10) / 10 : report.finishedNow,
     requests: report.requests,
     throttled: report.throttled,
+    tailSeconds: report.tailMs === undefined ? null : Math.round(report.tailMs / 100) / 10,
     templateId: report.templateId ?? null,
     files: {
       results: config.out,

@@ -141,9 +141,17 @@ export function createGate(parts: GateParts): Gate {
         const isProbe = await breaker.admit();
         const sent = await parts.slot(async () => {
           const startedAt = await rate.acquire(stop.signal);
-          if (stop.signal.aborted) return undefined;
+          if (stop.signal.aborted) {
+            rate.unanswered(startedAt);
+            return undefined;
+          }
           stats.requests++;
-          return { attempt: await send(), startedAt };
+          try {
+            return { attempt: await send(), startedAt };
+          } catch (err) {
+            rate.unanswered(startedAt); // no longer open: the cap on open requests counts answers
+            throw err;
+          }
         });
         if (!sent) return undefined;
         const verdict = verdictOf(sent.attempt, parts.clock.now());

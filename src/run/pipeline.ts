@@ -171,6 +171,8 @@ async function wire(deps: RunDeps, stop: RunStop, prepared: Prepared): Promise<R
     window,
     journal,
   });
+  // The endgame (rate.ts): rows not yet written are the rows left.
+  api.rate.rowsLeft(() => prepared.total - writer.counts.rows - writer.held);
   const tally = { read: 0, finishedNow: 0 };
   const directStatus = { unread: 0 };
   return { deps, stop, prepared, journal, input, writer, window, ...api, tally, directStatus, tokens };
@@ -334,6 +336,7 @@ function finish(running: Running, started: number, templateId: string | undefine
     counts: writer.counts,
     requests: stats.requests,
     throttled: rate.throttled,
+    tailMs: rate.lastThrottledAt === undefined ? undefined : deps.clock.now() - rate.lastThrottledAt,
     elapsedMs: deps.clock.now() - started,
     resumed: prepared.resumeState !== undefined,
     templateId,
@@ -357,6 +360,7 @@ function finish(running: Running, started: number, templateId: string | undefine
     requests: stats.requests,
     responses: stats.responses,
     throttled: rate.throttled,
+    tailMs: report.tailMs,
     elapsedMs: report.elapsedMs,
     stop: stop.reason?.kind,
   });

@@ -30,6 +30,8 @@ export interface StartGate {
   refund(startedAt: number): void;
   /** When the first request after the latest refund started (to tell whether it was refused). */
   readonly startedAfterRefund: number | undefined;
+  /** A request was answered: a worker held back by the cap on open requests may go now. */
+  wake(): void;
 }
 
 export interface GateControl {
@@ -37,6 +39,8 @@ export interface GateControl {
   pace(now: number): number;
   /** No start before this (epoch ms). */
   heldUntil(): number;
+  /** Fewer requests are open than the learned cap allows at `now` (rate-open.ts). */
+  mayOpen?(now: number): boolean;
   /** A worker is waiting for the pace at `now` (the pace grows only while it is used). */
   waiting(now: number): void;
   started(now: number): void;
@@ -56,13 +60,13 @@ export function createStartGate(clock: Clock, control: GateControl): StartGate {
   /** The next start follows a refund: counted from when it starts, never from a slot before. */
   let afterRefund = false;
   let startedAfterRefund: number | undefined;
-  /** Ends the pump's nap early when a refund makes the next slot sooner. */
-  let wakeEarly: (() => void) | undefined;
+  /** Ends the pump's nap early: a refund makes the next slot sooner, an answer frees a capped one. */
+  let nap: { end: () => void; onCap: boolean } | undefined;
 
   /** Takes the next start slot now if it is due; false when the caller must wait. */
   function take(now: number): boolean {
     const heldUntil = control.heldUntil();
-    if (now < heldUntil) return false;
+    if (now < heldUntil || control.mayOpen?.(now) === false) return false;
     const interval = 1000 / control.pace(now);
     const slot = lastStart + interval;
     if (slot > now) return false;
@@ -90,14 +94,12 @@ export function createStartGate(clock: Clock, control: GateControl): StartGate {
           queue.shift()!.resolve(now);
           continue;
         }
-        const heldUntil = control.heldUntil();
-        const due = now < heldUntil ? heldUntil : lastStart + 1000 / control.pace(now);
-        if (now >= heldUntil) control.waiting(now);
-        // A race rather than an abort signal: a nap is taken for nearly every start, and a
-        // refund that cuts one short is rare (the timer left behind ends within MAX_NAP_MS).
-        const early = new Promise<void>((resolve) => (wakeEarly = resolve));
+        const { due, capped } = nextLook(now, control, lastStart);
+        // A race rather than an abort signal: a nap is taken for nearly every start, and one cut
+        // short is rarer (the timer left behind ends within MAX_NAP_MS).
+        const early = new Promise<void>((resolve) => (nap = { end: resolve, onCap: capped }));
         await Promise.race([clock.sleep(Math.max(1, Math.min(due - now, MAX_NAP_MS))), early]);
-        wakeEarly = undefined;
+        nap = undefined;
       }
     } finally {
       pumping = false;
@@ -108,6 +110,9 @@ export function createStartGate(clock: Clock, control: GateControl): StartGate {
     get startedAfterRefund() {
       return startedAfterRefund;
     },
+    wake() {
+      if (nap?.onCap) nap.end();
+    },
     refund(startedAt) {
       if (startedAt !== latestStartedAt) return;
       // From when the previous request started, not its slot: a bucket of one token grants the
@@ -115,7 +120,7 @@ export function createStartGate(clock: Clock, control: GateControl): StartGate {
       lastStart = startedBefore;
       latestStartedAt = undefined;
       afterRefund = true;
-      wakeEarly?.();
+      nap?.end();
     },
     acquire(signal) {
       const now = clock.now();
@@ -124,6 +129,16 @@ export function createStartGate(clock: Clock, control: GateControl): StartGate {
       return wait(queue, clock, signal, () => void pump());
     },
   };
+}
+
+/** When the pump looks again, and whether the cap on open requests is what holds it back. */
+function nextLook(now: number, control: GateControl, lastStart: number): { due: number; capped: boolean } {
+  const heldUntil = control.heldUntil();
+  if (now < heldUntil) return { due: heldUntil, capped: false };
+  // An answer wakes the pump (wake), or the nap ends.
+  if (control.mayOpen?.(now) === false) return { due: now + MAX_NAP_MS, capped: true };
+  control.waiting(now);
+  return { due: lastStart + 1000 / control.pace(now), capped: false };
 }
 
 /** Queues a worker until the pump lets it go, or until `signal` aborts (then it leaves the queue). */

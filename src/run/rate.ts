@@ -2,6 +2,7 @@ import type { Clock } from "./clock.js";
 import { createAcceptanceLog, type AcceptanceLog } from "./rate-estimate.js";
 import { cubic, cutAfterRound, slowStart, TOP_RATE, type Curve } from "./rate-curve.js";
 import { createStartGate, type StartGate } from "./rate-gate.js";
+import { createOpenLimit, type OpenLimit } from "./rate-open.js";
 import { createTokenSpacing, type TokenSpacing } from "./rate-spacing.js";
 import { createWindowBudget, type WindowBudget } from "./rate-window.js";
 
@@ -27,6 +28,12 @@ import { createWindowBudget, type WindowBudget } from "./rate-window.js";
 //     bucket, holding everyone for a constant Retry-After (30 s, say) would throw away tokens
 //     the bucket keeps refilling; the run only slows down, and waits one interval of the new
 //     pace after a 429, twice as long for each further 429 before anything is accepted.
+//   - A cap on open requests (429s only above some number in flight, whatever the pace) is
+//     learned apart from the pace and held (rate-open.ts); its 429s leave the pace alone.
+//   - The endgame: once the rows left would be done within one Retry-After at the current pace,
+//     a 429 would cost more than the rest of the run (its row waits that long, after everyone
+//     else finished). The run then stops probing: the pace stays at what the API was seen to
+//     accept, and the open requests at the learned cap.
 //   - --max-rpm is a hard ceiling on the pace at all times.
 // Measured in virtual time over every limiter shape (test/rate-matrix.test.ts, bench scenario d).
 
@@ -53,17 +60,40 @@ export interface RateController {
   onAnswer(throttled: boolean, retryAfterMs?: number, startedAt?: number): void;
   /** Until when all workers are held, if for a second or more (epoch ms): the progress display. */
   readonly pausedUntil: number;
+  /** When the latest 429 came (epoch ms), undefined before any: the run's tail is measured from it. */
+  readonly lastThrottledAt: number | undefined;
+  /** Tells the controller how many rows are left to send (for the endgame). */
+  rowsLeft(count: () => number): void;
+  /** A request that started at `startedAt` will not be answered (stopped, or sending failed). */
+  unanswered(startedAt: number): void;
   /** Current pace in requests per second, undefined when it is beyond mattering. */
   readonly ratePerSecond: number | undefined;
   readonly throttled: number;
 }
 
-export function createRateController(options: { clock: Clock; maxRpm?: number }): RateController {
-  return new AdaptiveRate(options.clock, options.maxRpm !== undefined ? options.maxRpm / 60 : Infinity);
+export interface RateOptions {
+  clock: Clock;
+  maxRpm?: number;
+  /** Stop probing near the end of the run (default true; off only to measure what it saves). */
+  endgame?: boolean;
+}
+
+export function createRateController(options: RateOptions): RateController {
+  const ceiling = options.maxRpm !== undefined ? options.maxRpm / 60 : Infinity;
+  return new AdaptiveRate(options.clock, ceiling, options.endgame ?? true);
 }
 
 class AdaptiveRate implements RateController {
   throttled = 0;
+  lastThrottledAt: number | undefined;
+  /** Requests open at once, and the cap on them the API has shown (rate-open.ts). */
+  private readonly openLimit: OpenLimit = createOpenLimit();
+  /** The level (requests open at its start) of each request under way, by start time. */
+  private readonly levels = new Map<number, number[]>();
+  private countRowsLeft: (() => number) | undefined;
+  /** What the API was measured to accept at the latest cut: the endgame's pace. */
+  private acceptedRate: number | undefined;
+  private lastRetryAfterMs = 0;
   /** No request starts before this (epoch ms). */
   private heldUntil = 0;
   /** The latest hold of a second or more, which the progress display shows as a pause. */
@@ -95,13 +125,19 @@ class AdaptiveRate implements RateController {
   constructor(
     private readonly clock: Clock,
     private readonly ceiling: number,
+    private readonly endgameRule: boolean,
   ) {
     this.lastAdvance = clock.now();
     this.gate = createStartGate(clock, {
       pace: (now) => this.pace(now),
       heldUntil: () => Math.max(this.heldUntil, this.budget.freeAt(this.clock.now())),
+      mayOpen: (now) => this.openLimit.open < this.openLimit.allowed(now, this.endgame(now)),
       waiting: (now) => (this.lastWaitingAt = now),
       started: (now) => {
+        const level = this.openLimit.started();
+        const same = this.levels.get(now);
+        if (same) same.push(level);
+        else this.levels.set(now, [level]);
         this.log.started(now);
         this.budget.started(now);
         this.spacing.started(now);
@@ -113,15 +149,34 @@ class AdaptiveRate implements RateController {
     return this.gate.acquire(signal);
   }
 
+  rowsLeft(count: () => number): void {
+    this.countRowsLeft = count;
+  }
+
+  unanswered(startedAt: number): void {
+    // Only a request that did start holds a level (an abort may end the wait without a start).
+    if (this.levelOf(startedAt, false) > 0) this.openLimit.closed();
+    this.gate.wake();
+  }
+
   onAnswer(isThrottle: boolean, retryAfterMs?: number, startedAt?: number): void {
-    if (startedAt !== undefined) this.spacing.answered(startedAt, !isThrottle, this.clock.now());
+    const now = this.clock.now();
+    const level = this.levelOf(startedAt, isThrottle);
+    const capRefusal = this.openLimit.answered(level, startedAt ?? now, isThrottle, now);
+    this.gate.wake();
+    if (isThrottle) {
+      this.throttled++;
+      this.lastThrottledAt = now;
+      this.lastRetryAfterMs = Math.max(this.lastRetryAfterMs, retryAfterMs ?? DEFAULT_RETRY_AFTER_MS);
+    }
+    // Too many open requests, not too fast: the cap is held apart, the pace stays.
+    if (capRefusal) return;
+    if (startedAt !== undefined) this.spacing.answered(startedAt, !isThrottle, now);
     if (!isThrottle) {
       this.refusedInARow = 0; // counted when it started
       return;
     }
-    const now = this.clock.now();
     const at = startedAt ?? now;
-    this.throttled++;
     this.refusedInARow++;
     this.log.refused(at);
     const wait = retryAfterMs ?? DEFAULT_RETRY_AFTER_MS;
@@ -147,7 +202,38 @@ class AdaptiveRate implements RateController {
     return rate >= TOP_RATE ? undefined : rate;
   }
 
+  /**
+   * The level a request started at (0 when unknown), forgotten once answered. Of requests that
+   * started in the same millisecond, a 429 (answered at once) is the last one, over the cap; an
+   * accepted answer the first.
+   */
+  private levelOf(startedAt: number | undefined, throttled: boolean): number {
+    if (startedAt === undefined) return 0;
+    const same = this.levels.get(startedAt);
+    const level = (throttled ? same?.pop() : same?.shift()) ?? 0;
+    if (same?.length === 0) this.levels.delete(startedAt);
+    return level;
+  }
+
+  /**
+   * The rows left would be done within one Retry-After at the pace the API was seen to accept:
+   * a 429 now would make its row the run's last by a whole Retry-After, so nothing is probed.
+   */
+  private endgame(now: number): boolean {
+    if (!this.endgameRule || this.lastThrottledAt === undefined || !this.countRowsLeft) return false;
+    const rate = Math.min(this.rawPace(now), this.acceptedRate ?? Infinity);
+    if (!Number.isFinite(rate)) return false;
+    return (this.countRowsLeft() / rate) * 1000 < this.lastRetryAfterMs;
+  }
+
   private pace(now: number): number {
+    const pace = this.rawPace(now);
+    // A window limiter's hold and margin are what keep it full; only a bucket's pace is capped.
+    if (this.windowLimiter || this.acceptedRate === undefined || !this.endgame(now)) return pace;
+    return Math.min(pace, this.acceptedRate);
+  }
+
+  private rawPace(now: number): number {
     if (now > this.lastAdvance) {
       // Grow only while demand exceeds the pace and nobody is held: an idle run banks nothing.
       const from = Math.max(this.lastAdvance, Math.min(now, this.heldUntil));
@@ -175,7 +261,9 @@ class AdaptiveRate implements RateController {
     let measured = this.log.estimate(this.windowLimiter ? WINDOW_PERIODS : 1);
     const busiest = this.windowLimiter ? this.log.busiestPeriod(3) : undefined;
     if (measured && busiest) measured = { perSecond: Math.max(busiest, measured.perSecond), rough: false };
-    const cut = cutAfterRound(current, measured, this.windowLimiter, this.spacing.provenRate());
+    const proven = this.spacing.provenRate();
+    if (measured) this.acceptedRate = Math.max(measured.perSecond, proven ?? 0);
+    const cut = cutAfterRound(current, measured, this.windowLimiter, proven);
     // While the limit is unknown every 429 halves the pace (the slow start overshot by an
     // unknown factor); once it is measured, one cut per ROUND_MS.
     if (cut.settled) this.roundEnds = now + ROUND_MS;

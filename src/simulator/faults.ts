@@ -59,4 +59,4 @@ export function pickFault(faults: Faults, draw: number): FaultKind {
 }
 
 // The rate limiters live in limiter.ts; re-exported here, where callers have always found them.
-export { TokenBucket, createLimiter, type Limiter, type RateLimit } from "./limiter.js";
+export { TokenBucket, createLimiter, type ApiLimit, type Limiter, type RateLimit } from "./limiter.js";

@@ -23,6 +23,7 @@ import {
   seededRandom,
   type Faults,
   type Limiter,
+  type ApiLimit,
   type RateLimit,
 } from "./faults.js";
 import { decide, parseUtc } from "./confirm.js";
@@ -32,7 +33,7 @@ import { triggerFor } from "./triggers.js";
 import { CustomerDirectory, type Customers } from "./customers.js";
 import * as R from "./responses.js";
 
-export type { Faults, RateLimit, AgreementTemplate, Contact };
+export type { ApiLimit, Faults, RateLimit, AgreementTemplate, Contact };
 export type { CustomerProfile, Customers, PageFailure } from "./customers.js";
 export { generatedCustomer } from "./customers.js";
 export { DEFAULT_TEMPLATES, CURRENT_MCA_TEMPLATE_ID } from "./templates.js";
@@ -42,9 +43,11 @@ export interface SimulatorOptions {
   host?: string;
   port?: number;
   latencyMs?: number;
+  /** Each answer's delay drawn evenly from latencyMs to this (a seeded draw of its own). */
+  latencyMaxMs?: number;
   faults?: Partial<Faults>;
-  /** A token bucket, fixed or sliding window, optionally changing once (see limiter.ts). */
-  rateLimit?: RateLimit;
+  /** A token bucket, fixed or sliding window or a cap on open requests, optionally both (see limiter.ts). */
+  rateLimit?: ApiLimit;
   templates?: AgreementTemplate[];
   acceptToken?: (token: string) => boolean;
   seed?: number;
@@ -76,6 +79,11 @@ export interface SimulatorStats {
   throttled: number;
   inFlight: number;
   peakInFlight: number;
+  /** When the first API request came and the latest answer went (epoch ms; 0 before any). */
+  firstRequestAt: number;
+  lastAnswerAt: number;
+  /** When the latest 429 went out (epoch ms; 0 before any). */
+  lastThrottledAt: number;
   requestsPerCustomer(id: string): number;
   recordsPerCustomer(id: string): number;
   customersWithDuplicateRecords(): string[];
@@ -87,7 +95,7 @@ export interface Simulator {
   readonly stats: SimulatorStats;
   readonly customers: Customers;
   setFaults(faults: Partial<Faults>): void;
-  setRateLimit(rateLimit: RateLimit | null): void;
+  setRateLimit(rateLimit: ApiLimit | null): void;
   setLatency(ms: number): void;
   /** Switch the retired confirmation call on or off (see SimulatorOptions.retired). */
   setRetired(retired: boolean): void;
@@ -114,6 +122,9 @@ class Stats implements SimulatorStats {
   throttled = 0;
   inFlight = 0;
   peakInFlight = 0;
+  firstRequestAt = 0;
+  lastAnswerAt = 0;
+  lastThrottledAt = 0;
   constructor(private readonly store: Store) {}
   requestsPerCustomer(id: string): number {
     return this.store.postsFor(id);
@@ -215,6 +226,8 @@ interface SimulatorState {
   limiter: Limiter | undefined;
   latencyMs: number;
   retired: boolean;
+  latencyMaxMs: number;
+  readonly latencyRandom: () => number;
   closed: boolean;
 }
 
@@ -233,6 +246,8 @@ function createState(options: SimulatorOptions): SimulatorState {
     limiter: options.rateLimit ? createLimiter(options.rateLimit) : undefined,
     latencyMs: options.latencyMs ?? 0,
     retired: options.retired ?? false,
+    latencyMaxMs: options.latencyMaxMs ?? 0,
+    latencyRandom: seededRandom((options.seed ?? DEFAULT_SEED) + 1),
     closed: false,
   };
 }
@@ -400,17 +415,32 @@ function onRequest(state: SimulatorState, req: IncomingMessage, res: ServerRespo
     state.store.countPost(found.customerId);
   }
   if (++stats.inFlight > stats.peakInFlight) stats.peakInFlight = stats.inFlight;
-  res.once("close", () => stats.inFlight--);
+  if (stats.firstRequestAt === 0) stats.firstRequestAt = Date.now();
+  res.once("close", () => {
+    stats.inFlight--;
+    stats.lastAnswerAt = Date.now();
+  });
 
   // Throttling is the gateway's job: it answers before any (simulated) processing time.
-  const wait = state.limiter?.take() ?? 0;
+  const limiter = state.limiter;
+  const wait = limiter?.take() ?? 0;
   if (wait > 0) {
     stats.throttled++;
+    stats.lastThrottledAt = Date.now();
     return R.send(res, 429, R.throttledBody(wait), trace, { "retry-after": String(wait) });
   }
+  // An accepted request stays open (for a cap on open requests) until its answer is sent.
+  if (limiter) res.once("close", () => limiter.release());
   const query = queryStart < 0 ? "" : url.slice(queryStart + 1);
-  if (state.latencyMs > 0) setTimeout(handle, state.latencyMs, state, req, res, found, query, trace).unref();
+  const latency = latencyOf(state);
+  if (latency > 0) setTimeout(handle, latency, state, req, res, found, query, trace).unref();
   else handle(state, req, res, found, query, trace);
+}
+
+/** The delay before this answer: fixed, or drawn from latencyMs..latencyMaxMs. */
+function latencyOf(state: SimulatorState): number {
+  const spread = state.latencyMaxMs - state.latencyMs;
+  return spread > 0 ? state.latencyMs + state.latencyRandom() * spread : state.latencyMs;
 }
 
 function simulatorApi(state: SimulatorState, server: Server, url: string): Simulator {

@@ -1,11 +1,14 @@
-// The simulator's rate limiters: the shapes PARTNER-CENTER.md says to plan for, since Microsoft
+// The simulator's rate limiters: the shapes docs/rate-limits.md says to plan for, since Microsoft
 // documents none. Every limiter answers one question per request, O(1): accepted (0), or refused
 // with the Retry-After (whole seconds, ≥ 1) that a real limiter of that shape would send:
 //   - token bucket: a fixed Retry-After when configured (gateways often send a constant), else
 //     the time until the next token;
 //   - fixed window: the time to the window's end (the counter resets then);
 //   - sliding window (a log of the last `limit` accepted requests): the time until the oldest
-//     of them leaves the window.
+//     of them leaves the window;
+//   - a cap on open requests (an API gateway's concurrency limit): 429 with Retry-After 1
+//     whenever `maxOpen` accepted requests are still being answered, whatever the rate. Alone or
+//     with any of the shapes above (a bucket and a cap at once).
 // A refused request takes nothing, so a client that keeps retrying is not starved further (it
 // still counts, as in Partner Center, as load). The same classes drive the rate tests' virtual
 // API (test/helpers/rate-harness.ts), so the tests and the simulator cannot drift apart.
@@ -26,16 +29,37 @@ export interface WindowLimit {
   windowSeconds: number;
 }
 
+/** Only a cap on open requests, no limit on the rate. */
+export interface OpenCapLimit {
+  kind: "max-open";
+  maxOpen: number;
+}
+
+/** After `afterSeconds` from the limiter's creation, its rate (or a lone cap) is multiplied by `factor`. */
+export interface LimitChange {
+  afterSeconds: number;
+  factor: number;
+}
+
 /** A limiter, optionally changing its rate once at a given time (a limit adjusted during a run). */
 export type RateLimit = (TokenBucketLimit | WindowLimit) & {
-  /** After `afterSeconds` from the limiter's creation, its rate is multiplied by `factor`. */
-  change?: { afterSeconds: number; factor: number };
+  change?: LimitChange;
+  /** Besides the rate: at most this many accepted requests open at once (OpenCap). */
+  maxOpen?: number;
 };
+
+/** What a simulated API limits: a rate (with or without a cap on open requests), or only the cap. */
+export type ApiLimit = RateLimit | (OpenCapLimit & { change?: LimitChange });
 
 export interface Limiter {
   /** Takes a slot and returns 0, or returns the Retry-After in whole seconds (≥ 1). */
   take(): number;
+  /** An accepted request (take() returned 0) has been answered: it is no longer open. */
+  release(): void;
 }
+
+/** Retry-After of a refusal for too many open requests (gateways send a short constant). */
+export const OPEN_CAP_RETRY_AFTER_SECONDS = 1;
 
 const toSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
@@ -67,6 +91,8 @@ export class TokenBucket implements Limiter {
     }
     return this.limit.retryAfterSeconds ?? toSeconds((1 - this.tokens) / this.perMs);
   }
+
+  release(): void {}
 
   /** A new refill rate from now on; the tokens already there stay. */
   scale(factor: number): void {
@@ -105,6 +131,8 @@ export class FixedWindow implements Limiter {
     return toSeconds(this.windowStart + this.windowMs - now);
   }
 
+  release(): void {}
+
   scale(factor: number): void {
     this.limit = Math.max(1, Math.round(this.limit * factor));
   }
@@ -134,6 +162,8 @@ export class SlidingWindow implements Limiter {
     return 0;
   }
 
+  release(): void {}
+
   /** A new limit from now on: the log keeps the most recent acceptances that still fit. */
   scale(factor: number): void {
     const size = Math.max(1, Math.round(this.accepted.length * factor));
@@ -144,20 +174,73 @@ export class SlidingWindow implements Limiter {
   }
 }
 
+/**
+ * At most `maxOpen` accepted requests open at once: one more is refused with Retry-After 1,
+ * whatever the rate. Refused requests are answered at once and never count as open.
+ */
+export class OpenCap implements Limiter {
+  private open = 0;
+  private maxOpen: number;
+
+  constructor(maxOpen: number) {
+    if (!(maxOpen >= 1)) throw new RangeError("maxOpen must be ≥ 1");
+    this.maxOpen = Math.floor(maxOpen);
+  }
+
+  take(): number {
+    if (this.open >= this.maxOpen) return OPEN_CAP_RETRY_AFTER_SECONDS;
+    this.open++;
+    return 0;
+  }
+
+  release(): void {
+    if (this.open > 0) this.open--;
+  }
+
+  /** Requests open now (accepted, not yet answered). */
+  get openNow(): number {
+    return this.open;
+  }
+
+  scale(factor: number): void {
+    this.maxOpen = Math.max(1, Math.round(this.maxOpen * factor));
+  }
+}
+
 function checkWindow(spec: WindowLimit): number {
   if (!(spec.limit >= 1) || !(spec.windowSeconds > 0))
     throw new RangeError("a window limit needs limit ≥ 1 and windowSeconds > 0");
   return Math.floor(spec.limit);
 }
 
+type Scalable = Limiter & { scale(factor: number): void };
+
+function rateLimiterOf(spec: ApiLimit, clock: () => number): Scalable {
+  if ("perSecond" in spec) return new TokenBucket(spec, clock);
+  if (spec.kind === "max-open") return new OpenCap(spec.maxOpen);
+  return spec.kind === "fixed-window" ? new FixedWindow(spec, clock) : new SlidingWindow(spec, clock);
+}
+
+/** A cap on open requests in front of a rate limiter: the cap is asked first, and a request the rate refuses is not open. */
+function capped(cap: OpenCap, rate: Scalable): Scalable {
+  return {
+    take() {
+      const refused = cap.take();
+      if (refused > 0) return refused;
+      const wait = rate.take();
+      if (wait > 0) cap.release();
+      return wait;
+    },
+    release: () => cap.release(),
+    scale: (factor) => rate.scale(factor),
+  };
+}
+
 /** The limiter a spec describes, with its one change of rate when the spec has one. */
-export function createLimiter(spec: RateLimit, clock: () => number = () => performance.now()): Limiter {
-  const limiter: Limiter & { scale(factor: number): void } =
-    "perSecond" in spec
-      ? new TokenBucket(spec, clock)
-      : spec.kind === "fixed-window"
-        ? new FixedWindow(spec, clock)
-        : new SlidingWindow(spec, clock);
+export function createLimiter(spec: ApiLimit, clock: () => number = () => performance.now()): Limiter {
+  const rate = rateLimiterOf(spec, clock);
+  const limiter =
+    spec.kind !== "max-open" && spec.maxOpen !== undefined ? capped(new OpenCap(spec.maxOpen), rate) : rate;
   const change = spec.change;
   if (!change) return limiter;
   if (!(change.factor > 0) || !(change.afterSeconds >= 0))
@@ -172,10 +255,12 @@ export function createLimiter(spec: RateLimit, clock: () => number = () => perfo
       }
       return limiter.take();
     },
+    release: () => limiter.release(),
   };
 }
 
-/** Long-run requests per second a spec allows (before any change). */
-export function sustainedRate(spec: RateLimit): number {
-  return "perSecond" in spec ? spec.perSecond : spec.limit / spec.windowSeconds;
+/** Long-run requests per second a spec's rate allows (before any change); Infinity for a lone cap. */
+export function sustainedRate(spec: ApiLimit): number {
+  if ("perSecond" in spec) return spec.perSecond;
+  return spec.kind === "max-open" ? Infinity : spec.limit / spec.windowSeconds;
 }

@@ -2,7 +2,7 @@
 // `node dist/simulator/main.js`: their parsing, their help, and the checks that turn the words
 // into SimulatorOptions. Loads nothing of the simulator itself (its help costs nothing).
 import { UsageError } from "../errors.js";
-import type { Faults, RateLimit, SimulatorOptions } from "./index.js";
+import type { ApiLimit, Faults, RateLimit, SimulatorOptions } from "./index.js";
 
 export interface SimulatorOption {
   readonly type: "string" | "boolean";
@@ -22,6 +22,8 @@ export const SIMULATOR_OPTIONS: Readonly<Record<string, SimulatorOption>> = {
   "fixed-window": { type: "string", arg: "n/s", help: "n requests per s-second window", def: "none" },
   "sliding-window": { type: "string", arg: "n/s", help: "n requests in any s seconds", def: "none" },
   "limit-change": { type: "string", arg: "s:factor", help: "after s seconds, limit × factor", def: "none" },
+  "latency-max": { type: "string", arg: "ms", help: "each delay drawn from --latency to ms", def: "none" },
+  "max-open": { type: "string", arg: "n", help: "429 (Retry-After 1) over n open requests", def: "none" },
   "error-rate": { type: "string", arg: "x", help: "share (0..1) of 500/503 answers", def: "0" },
   "reset-before-rate": { type: "string", arg: "x", help: "share reset before recording", def: "0" },
   "reset-after-rate": { type: "string", arg: "x", help: "share reset after recording", def: "0" },
@@ -63,7 +65,7 @@ function windowOf(name: "fixed-window" | "sliding-window", v: string | undefined
   return { kind: name, limit: num(name, limit, 1)!, windowSeconds: num(name, seconds, 0.001)! };
 }
 
-function limitOf(str: (name: string) => string | undefined): RateLimit | undefined {
+function limitOf(str: (name: string) => string | undefined): ApiLimit | undefined {
   const perSecond = num("rate-limit", str("rate-limit"), 0.001);
   const burst = num("burst", str("burst"), 1);
   const retryAfterSeconds = num("retry-after", str("retry-after"), 1);
@@ -74,10 +76,11 @@ function limitOf(str: (name: string) => string | undefined): RateLimit | undefin
   ];
   const chosen = shapes.filter((x) => x !== undefined);
   if (chosen.length > 1) throw new UsageError("choose one of --rate-limit, --fixed-window, --sliding-window");
-  const limit: RateLimit | undefined =
+  const rateLimit: RateLimit | undefined =
     perSecond !== undefined
       ? { perSecond, ...(burst ? { burst } : {}), ...(retryAfterSeconds ? { retryAfterSeconds } : {}) }
       : (chosen[0] as RateLimit | undefined);
+  const limit = withOpenCap(rateLimit, num("max-open", str("max-open"), 1));
   const change = str("limit-change");
   if (change === undefined) return limit;
   if (!limit) throw new UsageError("--limit-change needs a limit to change");
@@ -88,6 +91,22 @@ function limitOf(str: (name: string) => string | undefined): RateLimit | undefin
     ...limit,
     change: { afterSeconds: num("limit-change", after)!, factor: num("limit-change", factor, 0.001)! },
   };
+}
+
+/** --latency-max: answers take from --latency to this many ms. */
+function latencyMaxOf(str: (name: string) => string | undefined): { latencyMaxMs?: number } {
+  const max = num("latency-max", str("latency-max"));
+  if (max === undefined) return {};
+  if (max < (num("latency", str("latency")) ?? 0)) throw new UsageError("--latency-max: below --latency");
+  return { latencyMaxMs: max };
+}
+
+/** --max-open: a cap on open requests, alone or in front of the rate limit. */
+function withOpenCap(limit: RateLimit | undefined, maxOpen: number | undefined): ApiLimit | undefined {
+  if (maxOpen === undefined) return limit;
+  if (!Number.isInteger(maxOpen))
+    throw new UsageError(`--max-open: expected a whole number, got "${maxOpen}"`);
+  return limit ? { ...limit, maxOpen } : { kind: "max-open", maxOpen };
 }
 
 const HOST_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
@@ -125,6 +144,7 @@ export function simulatorLaunch(values: SimulatorValues): SimulatorLaunch {
       host: str("host") ?? "127.0.0.1",
       port: num("port", str("port") ?? "0", 0, 65535),
       latencyMs: num("latency", str("latency") ?? "0"),
+      ...latencyMaxOf(str),
       customers: num("customers", str("customers") ?? "0", 0, 10_000_000),
       faults,
       retired: values.retired === true,

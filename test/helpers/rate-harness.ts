@@ -8,12 +8,12 @@ import pLimit from "p-limit";
 import { createRateController } from "../../src/run/rate.js";
 import { DEFAULT_RETRY, retryDelay } from "../../src/run/retry.js";
 import { seededRandom } from "../../src/simulator/faults.js";
-import { createLimiter, sustainedRate, type RateLimit } from "../../src/simulator/limiter.js";
+import { createLimiter, sustainedRate, type ApiLimit, type RateLimit } from "../../src/simulator/limiter.js";
 import { virtualClock } from "./virtual-clock.js";
 
-export interface RateCase {
+export interface RateCase<L extends ApiLimit = RateLimit> {
   name: string;
-  limit: RateLimit;
+  limit: L;
   concurrency: number;
   /** Rows to run; by default enough for `seconds` at the limit's sustained rate plus its burst. */
   rows?: number;
@@ -25,6 +25,8 @@ export interface RateCase {
   seed?: number;
   /** The limiter began this long before the run (a window already under way, e.g. a re-run). */
   headStartMs?: number;
+  /** The controller's endgame rule (default on). */
+  endgame?: boolean;
 }
 
 export interface RateFigures {
@@ -44,15 +46,23 @@ export interface RateFigures {
   starts: { at: number; accepted: boolean }[];
   /** The controller's pace (requests/s, Infinity when beyond mattering) every virtual second. */
   pace: { at: number; perSecond: number }[];
+  /** Most requests open at once, as the API counted them (accepted and unanswered). */
+  peakOpen: number;
+  /** From the last 429 to the last answer, virtual ms (0 without a 429). */
+  tailMs: number;
+  /** From the first request's start to the last answer, virtual ms. */
+  runMs: number;
 }
 
 /** Requests a spec lets through at once (a bucket's burst, a window's allowance). */
-function upFront(spec: RateLimit): number {
+function upFront(spec: ApiLimit): number {
+  if (spec.kind === "max-open") return spec.maxOpen;
   return "perSecond" in spec ? Math.max(1, spec.burst ?? spec.perSecond) : spec.limit;
 }
 
 /** Rows for a run of `seconds` at the sustained rate after what the limiter grants up front. */
-export function rowsFor(spec: RateLimit, seconds: number): number {
+export function rowsFor(spec: ApiLimit, seconds: number): number {
+  if (spec.kind === "max-open") throw new Error("a lone cap on open requests needs `rows`");
   return Math.round(sustainedRate(spec) * seconds) + upFront(spec);
 }
 
@@ -60,7 +70,13 @@ export function rowsFor(spec: RateLimit, seconds: number): number {
  * The oracle: each request sent at the first millisecond the limiter (the same class, fresh)
  * accepts it. Bounded by the ideal duration in ms plus the row count.
  */
-export function idealMs(spec: RateLimit, rows: number, headStartMs = 0): number {
+export function idealMs(spec: ApiLimit, rows: number, headStartMs = 0, meanLatencyMs = 12.5): number {
+  // A cap on open requests: `maxOpen` always in flight, one latency each.
+  if (spec.kind === "max-open") return (rows * meanLatencyMs) / spec.maxOpen;
+  if (spec.maxOpen !== undefined) {
+    const rate: RateLimit = { ...spec, maxOpen: undefined };
+    return Math.max((rows * meanLatencyMs) / spec.maxOpen, idealMs(rate, rows, headStartMs));
+  }
   let t = 0;
   let headStart = 0;
   const limiter = createLimiter(spec, () => t + headStart);
@@ -73,7 +89,7 @@ export function idealMs(spec: RateLimit, rows: number, headStartMs = 0): number 
   return t;
 }
 
-export async function runRateCase(c: RateCase): Promise<RateFigures> {
+export async function runRateCase(c: RateCase<ApiLimit>): Promise<RateFigures> {
   const clock = virtualClock();
   const random = seededRandom(c.seed ?? 1);
   const rows = c.rows ?? rowsFor(c.limit, c.seconds ?? 20);
@@ -82,7 +98,11 @@ export async function runRateCase(c: RateCase): Promise<RateFigures> {
   let headStart = 0;
   const limiter = createLimiter(c.limit, () => clock.now() + headStart);
   headStart = c.headStartMs ?? 0;
-  const rate = createRateController({ clock, maxRpm: c.maxRpm });
+  const rate = createRateController({ clock, maxRpm: c.maxRpm, endgame: c.endgame });
+  rate.rowsLeft(() => rows - finished);
+  let open = 0;
+  let peakOpen = 0;
+  let lastAnswer = 0;
   const slot = pLimit(c.concurrency);
   const starts: RateFigures["starts"] = [];
   let demand = 0;
@@ -99,9 +119,15 @@ export async function runRateCase(c: RateCase): Promise<RateFigures> {
         const startedAt = await rate.acquire();
         const refusedFor = limiter.take();
         starts.push({ at: clock.now(), accepted: refusedFor === 0 });
+        if (refusedFor === 0) peakOpen = Math.max(peakOpen, ++open);
         // The gateway answers a 429 before any work; an accepted request takes the latency.
         const latency = minLatency + Math.floor(random() * (maxLatency - minLatency + 1));
         await clock.sleep(refusedFor > 0 ? 1 : latency);
+        if (refusedFor === 0) {
+          open--;
+          limiter.release();
+        }
+        lastAnswer = clock.now();
         return { refusedFor: refusedFor || undefined, startedAt };
       });
     } finally {
@@ -133,7 +159,8 @@ export async function runRateCase(c: RateCase): Promise<RateFigures> {
       void row().finally(() => finished++);
     }
   })();
-  const limitMs = (idealMs(c.limit, rows, c.headStartMs) + 600_000) * 4;
+  const meanLatency = (minLatency + maxLatency) / 2;
+  const limitMs = (idealMs(c.limit, rows, c.headStartMs, meanLatency) + 600_000) * 4;
   const pace: RateFigures["pace"] = [];
   for (let t = 1_000; finished < rows && t <= limitMs; t += 1_000) {
     await clock.advanceTo(t);
@@ -142,7 +169,8 @@ export async function runRateCase(c: RateCase): Promise<RateFigures> {
   if (finished < rows) throw new Error(`${c.name}: ${rows - finished} rows unfinished after ${limitMs} ms`);
 
   const elapsedMs = starts[starts.length - 1].at - starts[0].at;
-  const ideal = idealMs(c.limit, rows, c.headStartMs);
+  const ideal = idealMs(c.limit, rows, c.headStartMs, meanLatency);
+  const lastThrottled = rate.lastThrottledAt;
   return {
     rows,
     requests: starts.length,
@@ -154,5 +182,8 @@ export async function runRateCase(c: RateCase): Promise<RateFigures> {
     throttledShare: throttled / starts.length,
     starts,
     pace,
+    peakOpen,
+    tailMs: lastThrottled === undefined ? 0 : lastAnswer - lastThrottled,
+    runMs: lastAnswer - starts[0].at,
   };
 }

@@ -1,0 +1,139 @@
+// A cap on requests open at once, learned from the API's 429s (docs/rate-limits.md).
+//
+// API gateways often limit concurrency, not rate: one request more than N in flight is answered
+// 429 (Retry-After: 1), however slow the pace. Slowing the pace is the wrong answer to that: with
+// latencies spread over 20–60 ms a pace keeps a varying number of requests open, and to stay
+// under N most of the time it must leave the cap unused most of the time (0.66 of it at N = 8).
+// The answer is to hold the number of open requests at N, and start the next one as soon as an
+// answer comes back.
+//
+// Which limit algorithm. Delay-based limits (TCP Vegas, Netflix concurrency-limits' Vegas and
+// Gradient2) infer the limit from the latency rising as requests queue; a gateway that refuses
+// at once never queues, so the latency says nothing and only the 429 does. A loss-based limit
+// it is, as Netflix's AIMDLimit or TCP Reno: cut on a 429, grow by one when the limit was used.
+// Plain AIMD saws between a cut and the cap (at N = 4, 3 to 5 in flight, about 0.85 of the cap,
+// a 429 every few round trips); a cap is a number that does not drift, so as CUBIC remembers
+// W_max this one remembers the level that drew the 429: the limit goes straight back under it,
+// and once a second 429 has shown the same level it stays there, probing one above only every
+// few seconds (a cap that rose is found then), never in the run's endgame.
+//
+// Telling a cap's 429 from a rate limiter's: each request's level is the number of requests open
+// when it started, itself included. A cap refuses only above some level and accepts everything
+// below it; a rate limiter refuses at whatever level the run is at when its budget runs out. A 429
+// at a level above every level accepted within the last second is read as a cap's (and the pace
+// is left alone); one at a level where requests were just accepted is a rate limiter's, and
+// clears a cap seen only once (it was the peak of the pace, not a cap). Once the cap is known, a
+// 429 at the limit itself (a level the client counts a little high: an answer on its way) is
+// the cap's too, and lowers the limit by one.
+
+/** Levels accepted this recently say what the API accepts now. */
+const RECENT_MS = 1_000;
+/**
+ * The lowest level read as over a cap: a cap of one open request is no gateway's policy, and a
+ * bucket of one token refuses the second of two requests sent close together, which is a level
+ * of 2 over a run of level 1.
+ */
+const MIN_LEVEL = 3;
+/** A cap seen once: try one more open request this soon, as AIMD grows once per round trip. */
+const QUICK_PROBE_MS = 250;
+/** A cap seen twice at the same level: probe one above it this often (a cap that rose). */
+const HOLD_PROBE_MS = 5_000;
+
+export interface OpenLimit {
+  /** Requests that may be open at `now` (Infinity until a cap is learned). */
+  allowed(now: number, endgame: boolean): number;
+  /** Requests open now. */
+  readonly open: number;
+  /** A request starts; returns its level (requests open, itself included). */
+  started(): number;
+  /** A request that started is no longer open, without an answer. */
+  closed(): void;
+  /** Its answer; true when it was a 429 of the cap (not of a rate limit). */
+  answered(level: number, startedAt: number, throttled: boolean, now: number): boolean;
+  /** The learned cap, undefined while none is known. */
+  readonly cap: number | undefined;
+}
+
+export function createOpenLimit(): OpenLimit {
+  return new LearnedCap();
+}
+
+class LearnedCap implements OpenLimit {
+  open = 0;
+  private limit = Infinity;
+  /** The same level refused twice: the cap is known and held. */
+  private confirmed = false;
+  private limitSetAt = -Infinity;
+  private probeAt = Infinity;
+  /** When a 429 last came that was no cap's: a rate limiter is at work, its 429s at every level. */
+  private rateRefusedAt = -Infinity;
+  /** When a request of each level was last accepted. */
+  private readonly acceptedAt: number[] = [];
+
+  get cap(): number | undefined {
+    return Number.isFinite(this.limit) ? this.limit : undefined;
+  }
+
+  allowed(now: number, endgame: boolean): number {
+    return !endgame && now >= this.probeAt ? this.limit + 1 : this.limit;
+  }
+
+  started(): number {
+    this.open++;
+    // The probe is under way: the next one waits for a new decision.
+    if (this.open > this.limit) this.probeAt = Infinity;
+    return this.open;
+  }
+
+  closed(): void {
+    if (this.open > 0) this.open--;
+  }
+
+  answered(level: number, startedAt: number, throttled: boolean, now: number): boolean {
+    if (this.open > 0) this.open--;
+    const underLimit = startedAt >= this.limitSetAt;
+    if (!throttled) {
+      this.acceptedAt[level] = now;
+      // A probe above the limit was accepted: the cap is higher (or was never one); keep going.
+      if (underLimit && level > this.limit) this.setLimit(level, now, false);
+      return false;
+    }
+    if (this.isCapRefusal(level, now)) {
+      // Refused again although it started under the limit: the same cap, seen twice.
+      const again = Number.isFinite(this.limit) && underLimit;
+      if (level - 1 < this.limit || again)
+        this.setLimit(Math.max(1, Math.min(this.limit, level - 1)), now, this.confirmed || again);
+      return true;
+    }
+    // A rate limiter's 429 where requests are being accepted: a cap seen once was no cap.
+    if (!this.confirmed && level < this.limit) this.reset();
+    return false;
+  }
+
+  private isCapRefusal(level: number, now: number): boolean {
+    if (this.confirmed && level >= this.limit && level >= MIN_LEVEL) return true;
+    const cap = level >= MIN_LEVEL && now - this.rateRefusedAt > RECENT_MS;
+    if (cap && level > this.highestAcceptedSince(now - RECENT_MS)) return true;
+    this.rateRefusedAt = now;
+    return false;
+  }
+
+  private highestAcceptedSince(since: number): number {
+    for (let level = this.acceptedAt.length - 1; level > 0; level--)
+      if ((this.acceptedAt[level] ?? -Infinity) >= since) return level;
+    return 0;
+  }
+
+  private setLimit(limit: number, now: number, confirmed: boolean): void {
+    this.limit = limit;
+    this.confirmed = confirmed;
+    this.limitSetAt = now;
+    this.probeAt = now + (confirmed ? HOLD_PROBE_MS : QUICK_PROBE_MS);
+  }
+
+  private reset(): void {
+    this.limit = Infinity;
+    this.confirmed = false;
+    this.probeAt = Infinity;
+  }
+}

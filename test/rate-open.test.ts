@@ -1,0 +1,141 @@
+// A cap on open requests (an API gateway's concurrency limit: 429, Retry-After 1, whenever more
+// than N requests are in flight, whatever the rate), in virtual time against the simulator's own
+// limiter: the run learns the cap and holds its requests in flight there (src/run/rate-open.ts).
+import { describe, expect, it } from "vitest";
+import { createRateController } from "../src/run/rate.js";
+import { createOpenLimit } from "../src/run/rate-open.js";
+import { runRateCase } from "./helpers/rate-harness.js";
+import { virtualClock } from "./helpers/virtual-clock.js";
+
+const LATENCY: [number, number] = [20, 60];
+
+describe("a cap on open requests", () => {
+  for (const maxOpen of [4, 8, 16])
+    it(`cap ${maxOpen}, 20–60 ms: at least 0.93 of cap ÷ mean latency, at most 5 % answered 429`, async () => {
+      const rows = Math.round((maxOpen / 0.04) * 60); // a minute at the cap
+      const f = await runRateCase({
+        name: `cap ${maxOpen}`,
+        limit: { kind: "max-open", maxOpen },
+        concurrency: 32,
+        rows,
+        latencyMs: LATENCY,
+      });
+      console.log(
+        `cap ${maxOpen}: share ${f.share.toFixed(3)}, 429 ${(f.throttledShare * 100).toFixed(2)} %, peak ${f.peakOpen}`,
+      );
+      expect(f.failedRows).toBe(0);
+      expect(f.share).toBeGreaterThanOrEqual(0.93);
+      expect(f.throttledShare).toBeLessThanOrEqual(0.05);
+      expect(f.peakOpen).toBe(maxOpen);
+    });
+});
+
+describe("a bucket and a cap at once", () => {
+  it("the bucket binds (40/s, cap 8 allows 200/s): the bucket's rate, the cap never exceeded", async () => {
+    const f = await runRateCase({
+      name: "bucket 40/s burst 10 and cap 8",
+      limit: { perSecond: 40, burst: 10, retryAfterSeconds: 1, maxOpen: 8 },
+      concurrency: 32,
+      rows: 2_400,
+      latencyMs: LATENCY,
+    });
+    expect(f.failedRows).toBe(0);
+    expect(f.share).toBeGreaterThanOrEqual(0.95);
+    expect(f.throttledShare).toBeLessThanOrEqual(0.05);
+    expect(f.peakOpen).toBeLessThanOrEqual(8);
+  });
+
+  it("the cap binds (cap 4 allows 100/s, bucket 200/s): the cap held, the pace not cut for it", async () => {
+    const f = await runRateCase({
+      name: "bucket 200/s burst 10 and cap 4",
+      limit: { perSecond: 200, burst: 10, retryAfterSeconds: 1, maxOpen: 4 },
+      concurrency: 32,
+      rows: 6_000,
+      latencyMs: LATENCY,
+    });
+    expect(f.failedRows).toBe(0);
+    expect(f.share).toBeGreaterThanOrEqual(0.93);
+    expect(f.throttledShare).toBeLessThanOrEqual(0.05);
+    expect(f.peakOpen).toBe(4);
+  });
+});
+
+describe("the endgame", () => {
+  // 1,200 rows at 40/s are 30 s: every row is within one Retry-After of the end. A probe's 429
+  // makes its row wait 30 s after everyone else is done; without probing, the last 429 is the
+  // opening burst's, whose rows are back before the rest are done.
+  const endgameCase = (endgame: boolean) =>
+    runRateCase({
+      name: `bucket 40/s burst 10 Retry-After 30 s, 1,200 rows, endgame ${endgame}`,
+      limit: { perSecond: 40, burst: 10, retryAfterSeconds: 30 },
+      concurrency: 32,
+      rows: 1_200,
+      endgame,
+    });
+
+  it("stops probing once the rows left fit in one Retry-After: the last 429 comes early", async () => {
+    const [rule, without] = [await endgameCase(true), await endgameCase(false)];
+    const lastRefused = (f: typeof rule) => Math.max(...f.starts.filter((s) => !s.accepted).map((s) => s.at));
+    expect(lastRefused(rule)).toBeLessThan(5_000);
+    expect(lastRefused(without)).toBeGreaterThan(10_000);
+    expect(rule.share).toBeGreaterThanOrEqual(0.95);
+    expect(without.share).toBeLessThan(0.7);
+    expect(rule.runMs).toBeLessThan(without.runMs - 15_000);
+  });
+});
+
+describe("telling a cap's 429 from a rate limiter's (rate-open.ts)", () => {
+  it("a 429 above every level just accepted is a cap's: the limit goes one under it", () => {
+    const cap = createOpenLimit();
+    const levels = [cap.started(), cap.started(), cap.started(), cap.started()];
+    expect(levels).toEqual([1, 2, 3, 4]);
+    expect(cap.answered(4, 0, true, 1)).toBe(true); // refused at 4, nothing accepted there
+    expect(cap.cap).toBe(3);
+    for (const level of [1, 2, 3]) expect(cap.answered(level, 0, false, 40)).toBe(false);
+    expect(cap.open).toBe(0);
+    expect(cap.allowed(41, false)).toBe(3);
+    expect(cap.allowed(1_000, false)).toBe(4); // a probe one above, soon while seen only once
+    expect(cap.allowed(1_000, true)).toBe(3); // never in the endgame
+  });
+
+  it("a 429 where requests were just accepted is a rate limiter's, and clears a cap seen once", () => {
+    const cap = createOpenLimit();
+    for (let i = 0; i < 4; i++) cap.started();
+    cap.answered(1, 0, false, 10);
+    cap.answered(2, 0, false, 10);
+    cap.answered(3, 0, false, 10);
+    expect(cap.answered(4, 0, true, 11)).toBe(true);
+    cap.started();
+    cap.started();
+    expect(cap.answered(2, 20, true, 30)).toBe(false); // level 2 was accepted a moment ago
+    expect(cap.cap).toBeUndefined();
+  });
+
+  it("levels 1 and 2 are never a cap: a bucket of one token refuses the second of two close requests", () => {
+    const cap = createOpenLimit();
+    cap.started();
+    cap.started();
+    expect(cap.answered(2, 0, true, 1)).toBe(false);
+    expect(cap.cap).toBeUndefined();
+  });
+
+  it("a request that started and was never answered frees its place", async () => {
+    const clock = virtualClock();
+    const rc = createRateController({ clock });
+    // Slow start lets the first requests go; a 429 at level 3 teaches a cap of 2.
+    const starts: number[] = [];
+    for (let i = 0; i < 3; i++) void rc.acquire().then((t) => starts.push(t));
+    await clock.advanceTo(1_000);
+    expect(starts).toHaveLength(3);
+    rc.onAnswer(false, undefined, starts[1]); // level 2 accepted (level 1 stays open)
+    rc.onAnswer(true, 1_000, starts[2]); // level 3 refused: a cap of 2, one still open
+    expect(rc.throttled).toBe(1);
+    const later: number[] = [];
+    for (let i = 0; i < 2; i++) void rc.acquire().then((t) => later.push(t));
+    await clock.advanceTo(1_200);
+    expect(later).toHaveLength(1); // one open and one more: the cap of 2 is full
+    rc.unanswered(starts[0]);
+    await clock.advanceTo(1_210); // before a probe one above the cap would be allowed (1,250)
+    expect(later).toHaveLength(2);
+  });
+});
