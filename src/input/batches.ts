@@ -17,7 +17,7 @@ export interface OpenedInput {
 }
 
 /** The parse an opened input reads from, once its header has been read. */
-export interface RunningParse {
+interface RunningParse {
   readonly header: InputHeader;
   readonly reader: RecordReader;
   /** The parser's batches, the first of them already taken. */

@@ -35,7 +35,7 @@ export interface ParsePosition {
   readonly empty_lines: number;
 }
 
-export interface CsvReadOptions {
+interface CsvReadOptions {
   readonly delimiter: string;
   /** Records may be shorter than the header ("shorter"), or shorter and longer ("any"). */
   readonly width: "shorter" | "any";

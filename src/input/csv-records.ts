@@ -12,7 +12,7 @@ export interface CsvRecord {
   readonly cells: string[];
 }
 
-export interface CsvRecords extends CsvFormat {
+interface CsvRecords extends CsvFormat {
   /** The header record (the first), as written; empty for a file of blank lines. */
   readonly header: string[];
   /** The data records after the header; may be iterated once, and reads the file again. */

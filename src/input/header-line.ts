@@ -19,7 +19,7 @@ export interface InputHeader {
 }
 
 /** What the header decides for reading every row after it (records.ts). */
-export interface HeaderPlan {
+interface HeaderPlan {
   readonly header: InputHeader;
   /** Indexes of the record's cells a row keeps, in order. */
   readonly keep: number[];

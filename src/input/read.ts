@@ -13,9 +13,8 @@ import { sniffCsvFormat } from "./sniff.js";
 import { utf8Check } from "./utf8.js";
 
 export type { OpenedInput } from "./batches.js";
-export type { InputHeader } from "./header-line.js";
 
-export interface OpenInputOptions {
+interface OpenInputOptions {
   map?: ReadonlyMap<string, Field>;
   /** --date-agreed: every row's dateAgreed, for a file without that column (input/bulk-tool.ts). */
   dateAgreed?: string;
