@@ -1,7 +1,8 @@
 // Structure rules of src/ that review alone would let slip, checked on every `npm run lint`:
 //   1. no function longer than MAX_FUNCTION_LINES lines (measured with the TypeScript compiler API);
 //   2. imports go down the layers below, or stay within a layer, never up;
-//   3. no import cycles between files.
+//   3. no import cycles between files;
+//   4. a package whose internals the code relies on is imported by one file alone (CONFINED).
 import fs from "node:fs";
 import path from "node:path";
 import process from "node:process";
@@ -33,6 +34,10 @@ const LAYERS = [
   ["commands"],
   ["cli"],
 ];
+// Package → the one file of src/ that may import it: that file names what of the package's
+// internals it relies on, so an upgrade is checked in one place.
+const CONFINED = new Map([["csv-parse", "src/input/csv-parse-driver.ts"]]);
+
 const layerOf = new Map(LAYERS.flatMap((names, level) => names.map((name) => [name, level])));
 
 function sourceFiles(dir) {
@@ -104,6 +109,19 @@ function importsOf(source) {
   return targets;
 }
 
+/** Imports of a confined package from any file but its own, as problems. */
+function confinedImports(source) {
+  const found = [];
+  for (const node of source.statements) {
+    if (!(ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) || !node.moduleSpecifier) continue;
+    const name = node.moduleSpecifier.text.split("/")[0];
+    const only = CONFINED.get(name);
+    if (only !== undefined && relative(source.fileName).split(path.sep).join("/") !== only)
+      found.push(`${relative(source.fileName)} imports ${name}, which only ${only} may import`);
+  }
+  return found;
+}
+
 /** Every cycle found by a depth-first walk, each as the list of files around it. */
 function cyclesOf(graph) {
   const cycles = [];
@@ -129,6 +147,7 @@ const graph = new Map();
 for (const file of sourceFiles(SRC)) {
   const source = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.ES2022, true);
   problems.push(...longFunctions(source).map((text) => `function too long: ${text}`));
+  problems.push(...confinedImports(source));
   const from = moduleOf(file);
   if (!layerOf.has(from))
     problems.push(`${relative(file)}: src/${from} is in no layer of scripts/check-structure.mjs`);
@@ -149,5 +168,5 @@ if (problems.length > 0) {
   process.exit(1);
 }
 process.stdout.write(
-  `src/ structure: ${graph.size} files, no function over ${MAX_FUNCTION_LINES} lines, imports downward, no cycles\n`,
+  `src/ structure: ${graph.size} files, no function over ${MAX_FUNCTION_LINES} lines, imports downward, no cycles, confined packages in their files\n`,
 );

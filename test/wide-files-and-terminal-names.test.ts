@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { printable } from "../src/errors.js";
 import { writeGeneratedCsv } from "../src/demo/generate.js";
-import { MAX_COLUMNS } from "../src/input/read.js";
+import { MAX_COLUMNS } from "../src/input/limits.js";
 import { closeSimulators, removeTempDirs, runCli, tempDir, trackedSimulator } from "./helpers/cli.js";
 
 afterAll(async () => {

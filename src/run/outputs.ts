@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { parse } from "csv-parse";
 import { InputFileError, UsageError } from "../errors.js";
 import type { RunConfig } from "../config.js";
+import { openCsvRecords } from "../input/csv-records.js";
 import { checkNoSymlinks, createExclusive, isSymlink } from "../replace-file.js";
 import { journalPath, readJournal, type JournalState } from "./journal.js";
 import { lockPathFor } from "./lock.js";
@@ -142,45 +142,24 @@ export async function checkOutputs(config: RunConfig): Promise<JournalState | un
   return undefined;
 }
 
-/** The delimiter of a results file: the one of `,` `;` tab its header line splits on most (as its input's). */
-function delimiterOf(file: string): string {
-  const fd = fs.openSync(file, "r");
-  try {
-    const head = Buffer.alloc(64 * 1024);
-    const length = fs.readSync(fd, head, 0, head.length, 0);
-    const firstLine = head.subarray(0, length).toString("utf8").split(/\r?\n/, 1)[0] ?? "";
-    const count = (delimiter: string) => firstLine.split(delimiter).length;
-    return [",", ";", "\t"].reduce((best, next) => (count(next) > count(best) ? next : best));
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** True for a results file every row of which has 0 attempts; reading stops at the first other. */
+/**
+ * True for a results file every row of which has 0 attempts; reading stops at the first other.
+ * Its columns are found by their last occurrence, as the report finds them (report/results-file.ts).
+ */
 async function recordsNoRequest(file: string): Promise<boolean> {
-  const source = fs.createReadStream(file);
-  const rows = source.pipe(
-    parse({
-      columns: true,
-      bom: true,
-      delimiter: delimiterOf(file),
-      skip_empty_lines: true,
-      // Rows of the input with more cells than its header are passed through as they are.
-      relax_column_count: true,
-    }),
-  );
   try {
+    const { header, records } = await openCsvRecords(file);
+    const attempts = header.lastIndexOf("attempts");
+    const rowNumber = header.lastIndexOf("rowNumber");
     let seen = 0;
-    for await (const row of rows as AsyncIterable<Record<string, string>>) {
-      if (row.attempts !== "0" || row.rowNumber === undefined) return false;
+    // A row of the input with more cells than its header is passed through as it is.
+    for await (const { cells } of records()) {
+      if (cells[attempts] !== "0" || rowNumber < 0 || rowNumber >= cells.length) return false;
       seen++;
     }
     return seen > 0;
   } catch {
     return false; // not a results file this tool can read: keep refusing to replace it
-  } finally {
-    rows.destroy();
-    source.destroy();
   }
 }
 
