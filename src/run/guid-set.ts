@@ -156,3 +156,33 @@ function hash(a: number, b: number, c: number, d: number): number {
   h = Math.imul(h ^ (h >>> 13) ^ d, 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
 }
+
+/**
+ * The table of customer ids for one pass over a file of `fileBytes` (0 when unknown): past its
+ * first size it grows once, to the rows so far scaled to the whole file and a quarter over
+ * (rows vary in length, and the bytes read run up to a megabyte ahead of the rows parsed, a
+ * small share of the 8 MB or so that 64k rows take). Growing by doubling held the old and the
+ * new table at once, the peak of the largest files (docs/performance.md "Memory of a large run").
+ */
+export function idTableForFile(fileBytes: number): {
+  readonly ids: GuidSet;
+  /** Every byte read, as openInput's onBytes sees it. */
+  readonly sawBytes: (count: number) => void;
+  /** Every row handed on. */
+  readonly sawRow: () => void;
+} {
+  let bytesRead = 0;
+  let rowsSeen = 0;
+  const ids = new GuidSet(65_536, () =>
+    fileBytes > 0 ? Math.ceil(((rowsSeen * fileBytes) / Math.max(1, bytesRead)) * 1.25) : 0,
+  );
+  return {
+    ids,
+    sawBytes: (count) => {
+      bytesRead += count;
+    },
+    sawRow: () => {
+      rowsSeen++;
+    },
+  };
+}

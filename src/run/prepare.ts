@@ -7,7 +7,7 @@ import { keepPrevious, type KeptFile } from "../output/keep-previous.js";
 import { removeStaleTemps } from "../replace-file.js";
 import { RowNumberSet } from "../report/row-numbers.js";
 import { createClassifier, type RowNumbers } from "./classify.js";
-import { GuidSet } from "./guid-set.js";
+import { idTableForFile } from "./guid-set.js";
 import { journalPath, type JournalState } from "./journal.js";
 import { lockOutputs } from "./lock.js";
 import { checkOutputs, writtenNames, writtenOutputs } from "./outputs.js";
@@ -58,26 +58,24 @@ async function preflight(
 ): Promise<{ total: number; fingerprint: string; duplicates: RowNumbers }> {
   // The fingerprint --resume checks is the sha256 of the very bytes this pass parsed.
   const hash = crypto.createHash("sha256");
-  let bytesRead = 0;
+  const table = idTableForFile(fileBytes);
   const input = await openInput(config.input, {
     map: config.map,
     dateAgreed: config.dateAgreed,
     onBytes: (chunk) => {
       hash.update(chunk);
-      bytesRead += chunk.length;
+      table.sawBytes(chunk.length);
     },
   });
   let rowsSeen = 0;
-  // Past its first size, the table of ids grows once, to the rows so far scaled to the whole
-  // file and a quarter over: rows vary in length, and the bytes read run up to a megabyte ahead
-  // of the rows parsed, a small share of the 8 MB or so that 64k rows take.
-  const ids = new GuidSet(65_536, () => Math.ceil(((rowsSeen * fileBytes) / Math.max(1, bytesRead)) * 1.25));
+  const ids = table.ids;
   const classify = createClassifier({ dateFormat: config.dateFormat, ids });
   const duplicates = new RowNumberSet();
   try {
     for await (const rows of input.batches()) {
       for (const row of rows) {
         rowsSeen++;
+        table.sawRow();
         if ("duplicate" in classify(row)) duplicates.add(row.rowNumber);
       }
     }

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import type { RunConfig } from "../config.js";
 import { openInput } from "../input/read.js";
 import type { Logger } from "../log.js";
@@ -6,6 +7,7 @@ import { createResultsWriter } from "../output/results.js";
 import { createDateFormatCheck } from "../report/date-format-check.js";
 import type { Clock } from "./clock.js";
 import { createClassifier } from "./classify.js";
+import { idTableForFile } from "./guid-set.js";
 import { validOutcome } from "./outcomes.js";
 
 /** `validate`: the run's parsing and checks, no network; every row `valid`, `invalid` or `skipped`. */
@@ -16,7 +18,13 @@ export async function validateFile(deps: {
 }): Promise<RunReport> {
   const { config, clock } = deps;
   const started = clock.now();
-  const input = await openInput(config.input, { map: config.map, dateAgreed: config.dateAgreed });
+  // The table of ids grows once, to the file's rows foreseen from its size (guid-set.ts).
+  const table = idTableForFile(fileSize(config.input));
+  const input = await openInput(config.input, {
+    map: config.map,
+    dateAgreed: config.dateAgreed,
+    onBytes: (chunk) => table.sawBytes(chunk.length),
+  });
   const writer = createResultsWriter({
     out: config.out,
     columns: input.header.columns,
@@ -24,7 +32,7 @@ export async function validateFile(deps: {
     // The main thread parses and checks; quoting the results on it too would halve its speed.
     thread: true,
   });
-  const classify = createClassifier({ dateFormat: config.dateFormat });
+  const classify = createClassifier({ dateFormat: config.dateFormat, ids: table.ids });
   // Checked here, row by row, rather than by reading the validation file back afterwards.
   const dates = createDateFormatCheck(config.dateFormat);
   let total = 0;
@@ -33,6 +41,7 @@ export async function validateFile(deps: {
     // chunk, not once per row (validate is the pre-flight users re-run on their largest files).
     for await (const rows of input.batches()) {
       for (const row of rows) {
+        table.sawRow();
         const classified = classify(row);
         // What would be sent: the date as UTC, the templateId when --template-id names it.
         const facts =
@@ -56,6 +65,7 @@ export async function validateFile(deps: {
     throw err;
   } finally {
     input.close();
+    table.ids.release();
   }
   deps.logger.info({ event: "validate-end", rows: total, byStatus: writer.counts.byStatus });
   return {
@@ -70,4 +80,13 @@ export async function validateFile(deps: {
     finishedNow: total,
     dateWarning: dates.warning(),
   };
+}
+
+/** The input's size in bytes, or 0 when it cannot be read (openInput then says why). */
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
 }
