@@ -3,54 +3,17 @@
 // carry terminal escapes, bodies far larger than any answer, and absurd Retry-After values.
 // None of them may become `confirmed`, leak a secret or a contact, or hang or crash the run.
 import fs from "node:fs";
-import http from "node:http";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CURRENT_MCA_TEMPLATE_ID } from "../src/simulator/index.js";
-import {
-  closeServers,
-  listenOnLoopback,
-  readCsv,
-  removeTempDirs,
-  runCli,
-  tempDir,
-  type CliResult,
-} from "./helpers/cli.js";
+import { closeServers, readCsv, removeTempDirs, runCli, tempDir, type CliResult } from "./helpers/cli.js";
+import { hostile, type Seen } from "./helpers/hostile-server.js";
 
 const TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwYXJ0bmVyIn0.SECRETSIGNATURE";
 afterAll(() => {
   closeServers();
   removeTempDirs();
 });
-
-interface Seen {
-  method: string;
-  url: string;
-  authorization: string;
-  body: string;
-}
-type Handler = (req: Seen, res: http.ServerResponse) => void;
-
-/** A loopback server answering every request with `handler`; returns its URL and what it saw. */
-async function hostile(handler: Handler): Promise<{ url: string; seen: Seen[] }> {
-  const seen: Seen[] = [];
-  const server = http.createServer((req, res) => {
-    let body = "";
-    req.setEncoding("utf8");
-    req.on("data", (c: string) => (body += c));
-    req.on("end", () => {
-      const s = {
-        method: req.method ?? "",
-        url: req.url ?? "",
-        authorization: String(req.headers.authorization ?? ""),
-        body,
-      };
-      seen.push(s);
-      handler(s, res);
-    });
-  });
-  return { url: await listenOnLoopback(server), seen };
-}
 
 const CONTACTS = [
   ["Tania", "Carr", "tania.carr@contoso.example", "+1 425 555 0100"],

@@ -14,7 +14,6 @@ import { RESULT_COLUMNS, type Outcome } from "../src/types.js";
 import {
   closeServers,
   closeSimulators,
-  listenOnLoopback,
   readCsv,
   removeTempDirs,
   runCli,
@@ -22,6 +21,7 @@ import {
   trackedSimulator,
   type CliResult,
 } from "./helpers/cli.js";
+import { hostile, type Seen } from "./helpers/hostile-server.js";
 
 const TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwYXJ0bmVyIn0.SECRETSIGNATURE";
 const OLDER_TEMPLATE = "0b6a2e9c-4f1d-4c3a-9d57-2a6e8f0c1b44";
@@ -66,38 +66,6 @@ const headerPoison = (req: Seen, size = 3000) => poison(req, size, "\x9b31m");
 function contactOf(req: Seen): Contact {
   const index = /b2a7-0*(\d+)/.exec(req.url)?.[1];
   return CONTACTS[(Number(index ?? 1) - 1) % CONTACTS.length];
-}
-
-interface Seen {
-  method: string;
-  url: string;
-  authorization: string;
-  requestId: string;
-  correlationId: string;
-  body: string;
-}
-type Handler = (req: Seen, res: http.ServerResponse) => void;
-
-async function hostile(handler: Handler): Promise<{ url: string; seen: Seen[] }> {
-  const seen: Seen[] = [];
-  const server = http.createServer((req, res) => {
-    let body = "";
-    req.setEncoding("utf8");
-    req.on("data", (c: string) => (body += c));
-    req.on("end", () => {
-      const s: Seen = {
-        method: req.method ?? "",
-        url: req.url ?? "",
-        authorization: String(req.headers.authorization ?? ""),
-        requestId: String(req.headers["ms-requestid"] ?? ""),
-        correlationId: String(req.headers["ms-correlationid"] ?? ""),
-        body,
-      };
-      seen.push(s);
-      handler(s, res);
-    });
-  });
-  return { url: await listenOnLoopback(server), seen };
 }
 
 function json(
