@@ -1,4 +1,4 @@
-import type { Outcome, Status } from "../types.js";
+import { RECORDED_FIELDS, type Outcome, type Status } from "../types.js";
 
 // The outcomes a resumed run takes over from its journal, packed into a few large buffers:
 // a large resume must stay within the same memory as a run (docs/performance.md). Packed, a
@@ -24,17 +24,8 @@ const NONE = 0,
   DATE = 4;
 
 type Field = string | number | undefined;
-const FIELDS = [
-  "userId",
-  "httpStatus",
-  "errorCode",
-  "errorMessage",
-  "attempts",
-  "requestId",
-  "correlationId",
-  "completedAt",
-  "recordedDateAgreed",
-] as const;
+/** Every Outcome field but the row number and status, from the one results column table. */
+const FIELDS = RECORDED_FIELDS;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 /** Text stored as is: "$" for a string, "#" for a number outside uint16 (keeps its type). */
