@@ -51,10 +51,7 @@ export const RECORDED_FIELDS = RESULT_COLUMNS.filter(
     RESULT_COLUMN_SOURCES[column] === "outcome" && column !== "rowNumber" && column !== "status",
 );
 
-export type Status = "confirmed" | "skipped" | "invalid" | "rejected" | "failed" | "not-run" | "valid";
-
-/** Statuses whose rows go to the failed file (they need another run). */
-export const FAILED_STATUSES: ReadonlySet<Status> = new Set(["invalid", "rejected", "failed", "not-run"]);
+import type { Status } from "./statuses.js";
 
 /** Local error codes of the contract (API errors use the API's numeric code). */
 export type LocalCode =

@@ -4,7 +4,7 @@ import { printable, UsageError } from "../errors.js";
 import { finalPathFor, finalReportPathFor, reportPathFor } from "../file-names.js";
 import { writeReport } from "../report/index.js";
 import { REPORT_COLUMN_OPTION } from "../config.js";
-import { FAILED_STATUSES, type Status } from "../types.js";
+import { FAILED_STATUSES, type Status } from "../statuses.js";
 import { checkNoSymlinks } from "../replace-file.js";
 import { parseCommand } from "./args.js";
 import { VERSION } from "./help.js";

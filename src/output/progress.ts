@@ -1,7 +1,7 @@
 import { formatDuration } from "./duration.js";
 import type { Snapshot } from "./report.js";
 import { NEED_OF_STATUS } from "./summary.js";
-import type { Status } from "../types.js";
+import type { Status } from "../statuses.js";
 
 /** Redraw rate on a terminal. */
 const TTY_MS = 250;

@@ -1,12 +1,7 @@
 import fs from "node:fs";
 import { escapeFormula } from "../input/escape.js";
-import {
-  FAILED_STATUSES,
-  RESULT_COLUMN_SOURCES,
-  RESULT_COLUMNS,
-  type Outcome,
-  type RowFacts,
-} from "../types.js";
+import { FAILED_STATUSES } from "../statuses.js";
+import { RESULT_COLUMN_SOURCES, RESULT_COLUMNS, type Outcome, type RowFacts } from "../types.js";
 import { createAtomicCsv, type AtomicCsv, type CsvFormat } from "./atomic-csv.js";
 import { createThreadedCsv } from "./threaded-csv.js";
 

@@ -2,7 +2,7 @@ import type { SignedIn } from "../auth/claims.js";
 import { EXIT, signalExitCode } from "../exit-codes.js";
 import { formatDuration } from "./duration.js";
 import type { RunReport } from "./report.js";
-import { FAILED_STATUSES, type Status } from "../types.js";
+import { FAILED_STATUSES, STATUSES, STATUS_LIST, type Need, type Status } from "../statuses.js";
 import { quoteWord } from "./command-line.js";
 
 /** What each error code means, for the summary (docs/partner-center-api.md "Errors", docs/cli.md). */
@@ -60,23 +60,15 @@ export function signedInLine(signedIn: SignedInJson): string[] {
 /** The text summary lists this many error codes; --json lists them all. */
 const TEXT_ERRORS = 10;
 
-const STATUS_ORDER = ["confirmed", "skipped", "valid", "invalid", "rejected", "failed", "not-run"];
-
 /**
- * What a row's status asks of the operator, declared once: the summary, its --json and the
- * progress line all group statuses by it (docs/cli.md "What a run prints"). A status added
- * later takes one entry here.
+ * What a row's status asks of the operator, from the one status table (src/statuses.ts): the
+ * summary, its --json and the progress line all group statuses by it (docs/cli.md "What a run
+ * prints").
  */
-export type Need = "done" | "to-fix" | "re-run-later";
-export const NEED_OF_STATUS: Readonly<Record<Status, Need>> = {
-  confirmed: "done",
-  skipped: "done",
-  valid: "done",
-  invalid: "to-fix",
-  rejected: "to-fix",
-  failed: "re-run-later",
-  "not-run": "re-run-later",
-};
+export type { Need };
+export const NEED_OF_STATUS: Readonly<Record<Status, Need>> = Object.fromEntries(
+  STATUS_LIST.map((status) => [status, STATUSES[status].need]),
+) as Record<Status, Need>;
 /** The words for each need, the same in the summary and the progress line. */
 export const NEED_WORDS: Readonly<Record<Need, string>> = {
   done: "done",
@@ -176,7 +168,7 @@ export function summarize(
 ): SummaryJson {
   const config = report.config;
   const statuses: Record<string, number> = {};
-  for (const status of STATUS_ORDER)
+  for (const status of STATUS_LIST)
     if (report.counts.byStatus[status]) statuses[status] = report.counts.byStatus[status]!;
   // Most frequent first; ties by code, so the same run prints the same summary.
   // Rows a resume will send are no problem of theirs: while resumable, "interrupted" is not listed.

@@ -1,3 +1,5 @@
+import { STATUSES, isStatus } from "../statuses.js";
+
 // What to do about each error code, next to what it means (ERROR_MEANINGS in the summary):
 // the report is read by someone deciding the next step, often days after the run.
 const BY_CODE: Readonly<Record<string, string>> = {
@@ -18,19 +20,9 @@ const BY_CODE: Readonly<Record<string, string>> = {
   "HTTP 429": "Re-run the failed file later, or with a lower --max-rpm.",
 };
 
-const BY_STATUS: Readonly<Record<string, string>> = {
-  invalid: "Correct these rows in the failed file, then run it again.",
-  rejected: "The API refused these rows for good: fix the cause, then re-run the failed file.",
-  failed: "A passing problem: re-run the failed file later.",
-  "not-run": "The run stopped before these rows: continue with --resume, or re-run the failed file.",
-  skipped: "Nothing to do.",
-  confirmed: "Nothing to do.",
-  valid: "Nothing to do.",
-};
-
 export function adviceFor(code: string, statuses: Iterable<string>): string {
   const known = BY_CODE[code];
   if (known) return known;
-  for (const status of statuses) if (BY_STATUS[status]) return BY_STATUS[status];
+  for (const status of statuses) if (isStatus(status)) return STATUSES[status].advice;
   return "Read the errorMessage column of these rows.";
 }

@@ -27,7 +27,7 @@ export interface ReportInput {
   readonly kind?: "run" | "final";
 }
 
-const ACTION_WORDS = { fix: "fix, then re-run", rerun: "re-run later", none: "nothing" } as const;
+const NEED_WORDS = { "to-fix": "fix, then re-run", "re-run-later": "re-run later", done: "nothing" } as const;
 
 /** Within confirmed: recorded by this run, or already on record (600061); an audit reads them apart. */
 function confirmedHow(digest: Digest): string {
@@ -52,7 +52,7 @@ function statusTable(digest: Digest): Markup {
           html`<tr data-status="${status}">
             <td><span class="${`status s-${filterClass(status)}`}">${status}</span></td>
             <td class="num">${n}</td>
-            <td>${ACTION_WORDS[statusInfo(status).action]}</td>
+            <td>${NEED_WORDS[statusInfo(status).need]}</td>
             <td>${statusInfo(status).meaning}${status === "confirmed" ? confirmedHow(digest) : ""}</td>
           </tr> `,
       )}

@@ -1,19 +1,13 @@
-import { RECORDED_FIELDS, type Outcome, type Status } from "../types.js";
+import { STATUS_LIST } from "../statuses.js";
+import { RECORDED_FIELDS, type Outcome } from "../types.js";
 
 // The outcomes a resumed run takes over from its journal, packed into a few large buffers:
 // a large resume must stay within the same memory as a run (docs/performance.md). Packed, a
 // confirmed row holds its three GUIDs as 16 bytes each and the date as a double, instead of a
 // JSON string in a Map.
 
-const STATUSES: readonly Status[] = [
-  "confirmed",
-  "skipped",
-  "invalid",
-  "rejected",
-  "failed",
-  "not-run",
-  "valid",
-];
+/** A status is packed as its index in the one status list. */
+const STATUSES = STATUS_LIST;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const CHUNK = 1 << 20;
 // Field tags: absent, GUID (16 bytes), UTF-8 text (u32 length), uint16 number, ISO date (f64).
