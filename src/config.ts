@@ -6,7 +6,7 @@ import { ProxySettings } from "./network/proxy.js";
 import { parseDateFormat, type DateFormat } from "./validate.js";
 import type { Field } from "./types.js";
 
-/** `--report-column`, shared by `run` and `report` (docs/cli.md "The report"). */
+/** `--report-column`, shared by `run` and `report` (docs/cli.md "The HTML report"). */
 export const REPORT_COLUMN_OPTION = {
   type: "string",
   arg: "name",

@@ -62,7 +62,7 @@ export async function replaceFile(from: string, to: string, options: ReplaceOpti
   }
 }
 
-// Safe opening (docs/cli.md "Files the tool writes"): in a folder others can write to, a name
+// Safe opening (docs/cli.md "Runs"): in a folder others can write to, a name
 // the tool writes may already be a symbolic link pointing anywhere. Nothing is written through
 // one: temporary files get unpredictable names and are created exclusively (O_EXCL fails on
 // any existing name, a dangling link included, even for root); files appended to (log,

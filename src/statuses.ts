@@ -1,5 +1,5 @@
 // Every status a results row can have, declared once: what it means, what it asks of the
-// operator (docs/cli.md "Statuses"), what the report advises, and its colour in the report. The
+// operator (docs/cli.md "The results file"), what the report advises, and its colour in the report. The
 // Status type, the failed file's statuses, the summary's groups and order, the journal's packed
 // status tag and the report's verdict, filters, counts and styles are all derived from this
 // table, so a new status is one entry here.
@@ -12,7 +12,7 @@ export interface StatusInfo {
   readonly meaning: string;
   /** The report's advice for rows of this status when their error code has none of its own. */
   readonly advice: string;
-  /** The report's background for the status (docs/cli.md "The report"). */
+  /** The report's background for the status (docs/cli.md "The HTML report"). */
   readonly colour: string;
 }
 

@@ -56,7 +56,7 @@ function checkReportOutputs(files: readonly string[], finalOut: string, reportOu
     const folder = path.dirname(path.resolve(file));
     if (!fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory())
       throw new UsageError(`${what} (${file}): the folder ${folder} does not exist`);
-    // Never written through a symbolic link (docs/cli.md "Files the tool writes").
+    // Never written through a symbolic link (docs/cli.md "Runs").
     checkNoSymlinks([[what, file]], false);
     const existing = fs.statSync(file, { throwIfNoEntry: false });
     if (existing && !existing.isFile())

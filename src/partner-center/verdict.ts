@@ -87,9 +87,9 @@ export const ALREADY_EXISTS = "600061";
 /** Answers that would fail every row (docs/partner-center-api.md "Errors"): stop the run. */
 const MFA_REQUIRED = "900421";
 const FORBIDDEN_FOR_RUN = new Set(["900308", "900309"]);
-/** Local code of a 2xx that is not the answer the call expects (CONTRACT "Second round"). */
+/** Local code of a 2xx that is not the answer the call expects (docs/cli.md "The results file"). */
 export const UNEXPECTED_RESPONSE = "unexpected-response";
-/** Local code of a 3xx: never followed, never a refusal (docs/cli.md "Statuses"). */
+/** Local code of a 3xx: never followed, never a refusal (docs/cli.md "The results file"). */
 export const REDIRECT = "redirect";
 /** How much of an unexpected body the message quotes: enough to recognise a login page. */
 const FIRST_BYTES = 80;

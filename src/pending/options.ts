@@ -108,7 +108,7 @@ export function checkPendingOutputs(config: PendingConfig): void {
     ["--out", config.out],
     ["--log-file", config.logFile],
   ] as const;
-  // Never through a symbolic link (docs/cli.md "Files the tool writes").
+  // Never through a symbolic link (docs/cli.md "Runs").
   checkNoSymlinks(written, config.overwrite);
   for (const [what, file] of written) {
     const stat = fs.lstatSync(file, { throwIfNoEntry: false });

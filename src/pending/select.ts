@@ -1,4 +1,4 @@
-// Which customers go into the pending file, and what their row says (docs/cli.md "pending").
+// Which customers go into the pending file, and what their row says (docs/cli.md "`pending`").
 // Pure: a customer and what its agreement list said in, a row (or nothing) out.
 
 import type { AgreementRecord, CustomerSummary } from "../partner-center/customer-list.js";

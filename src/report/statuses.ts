@@ -1,5 +1,5 @@
 // The report's view of the one status table (src/statuses.ts): what each status means, whether
-// its rows need action (fixed first, or re-run later: docs/cli.md "Statuses"). The verdict, the
+// its rows need action (fixed first, or re-run later: docs/cli.md "The results file"). The verdict, the
 // status filter, the listing and the counts are all derived from it.
 
 import { STATUS_LIST, STATUSES, isStatus, type Need } from "../statuses.js";

@@ -1,5 +1,5 @@
 // The first line of the report: what the operator has to do, read off the final counts
-// (docs/cli.md "The report"). Interrupted wins: resuming comes before any fixing or re-running.
+// (docs/cli.md "The HTML report"). Interrupted wins: resuming comes before any fixing or re-running.
 import type { Need } from "../statuses.js";
 import { needsAction, statusInfo, statusOrder } from "./statuses.js";
 

@@ -86,7 +86,7 @@ function logAttempt(
 }
 
 /**
- * The ids recorded are the ones this client sent (docs/cli.md "Results file"); an answer's
+ * The ids recorded are the ones this client sent (docs/cli.md "The results file"); an answer's
  * MS-RequestId/MS-CorrelationId echo is server text, only compared: a mismatch is a warning in
  * the log, its values sanitised and capped like any other server text.
  */

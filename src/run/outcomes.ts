@@ -113,7 +113,7 @@ export function acceptedDirectlyOutcome(rowNumber: number, status: CallResult, n
   };
 }
 
-/** What the listing read after a 600061 showed (docs/cli.md "Statuses and codes"). */
+/** What the listing read after a 600061 showed (docs/cli.md "The results file"). */
 export type RecordAfter600061 =
   | { readonly found: RecordedAgreement; readonly currentTemplateId: string }
   | { readonly notListed: true }
@@ -125,7 +125,7 @@ const ENTER_CURRENT =
 
 /**
  * A 600061 row with the record the listing showed. 600061 is about the contact, not the
- * template (docs/partner-center-api.md "Confirm acceptance"): confirmed only when the record is
+ * template (docs/partner-center-api.md "Confirm one customer's acceptance"): confirmed only when the record is
  * of the current template; one of an older template is a refresh that did not happen.
  */
 export function onRecordOutcome(outcome: Outcome, after: RecordAfter600061): Outcome {

@@ -42,7 +42,7 @@ export interface WrittenName {
 
 /**
  * Every name a run of `config` writes under (temporary files aside: their names are random and
- * created exclusively, docs/cli.md "Files the tool writes"). The checks below and the locks
+ * created exclusively, docs/cli.md "Runs"). The checks below and the locks
  * take their names from here.
  */
 export function writtenNames(config: RunConfig): WrittenName[] {
@@ -56,7 +56,7 @@ export function writtenNames(config: RunConfig): WrittenName[] {
 }
 
 /**
- * Nothing is written through a symbolic link (docs/cli.md "Files the tool writes"): one at an
+ * Nothing is written through a symbolic link (docs/cli.md "Runs"): one at an
  * output's name or the journal's is refused, or with --overwrite removed (the link, never what
  * it points to). --resume never reads a journal through one. A link at a lock's name is a stale
  * lock, removed when the lock is taken.
