@@ -160,7 +160,7 @@ export async function callWithRetries(
     last = verdict;
     checkEcho(context, target, attempt, ids);
     const delayMs =
-      verdict.kind === "retryable" && !verdict.final
+      verdict.kind === "transient" && verdict.retry !== false
         ? retryDelay(attempts, verdict.retryAfterMs, context.policy)
         : undefined;
     logAttempt(context, target, attempts, answer, ids, delayMs);
@@ -181,7 +181,7 @@ export async function callWithRetries(
         }
         context.stop.stop("auth-failed", fatalMessage(verdict, renewed));
         return done({ end: "stopped", verdict });
-      case "retryable":
+      case "transient":
         if (delayMs === undefined) return done({ end: "failed", verdict });
         if (attempt.kind === "no-response") unanswered = true;
         else needsNewRequestId = !unanswered;

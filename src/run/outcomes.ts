@@ -15,7 +15,7 @@ export interface Unfinished {
 export type CallEnd =
   | { readonly end: "ok"; readonly verdict: Extract<Verdict, { kind: "ok" }> }
   | { readonly end: "rejected"; readonly verdict: Extract<Verdict, { kind: "rejected" }> }
-  | { readonly end: "failed"; readonly verdict: Extract<Verdict, { kind: "retryable" }> }
+  | { readonly end: "failed"; readonly verdict: Extract<Verdict, { kind: "transient" }> }
   | { readonly end: "stopped"; readonly verdict?: Verdict };
 
 export interface CallResult {
