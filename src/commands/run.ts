@@ -4,7 +4,7 @@ import { printable, UsageError } from "../errors.js";
 import { EXIT_LINE } from "../exit-codes.js";
 import { createLogger, type Logger } from "../log.js";
 import { canRedraw, startProgress } from "../output/progress.js";
-import type { RunReport } from "../output/report.js";
+import type { RunResult } from "../output/run-result.js";
 import { carriedOptions, programWords, withoutProxyPassword } from "../output/command-line.js";
 import { exitCodeOf, formatSummary, shellQuote, summarize } from "../output/summary.js";
 import { systemClock } from "../run/clock.js";
@@ -200,7 +200,7 @@ async function runWithSignals(
   logger: Logger,
   resumeCommand: string[],
   extras: RunCommandExtras,
-): Promise<RunReport> {
+): Promise<RunResult> {
   const tokens = tokenSource(extras.tokens, io, logger, config.proxy);
   // The request engine (and its HTTP client) loads only for a run: validate never sends.
   const { startRun } = await import("../run/pipeline.js");

@@ -1,5 +1,5 @@
 import { formatDuration } from "./duration.js";
-import type { Snapshot } from "./report.js";
+import type { Snapshot } from "./run-result.js";
 import { NEED_OF_STATUS } from "./summary.js";
 import type { Status } from "../statuses.js";
 

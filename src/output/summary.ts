@@ -1,7 +1,7 @@
 import type { SignedIn } from "../auth/claims.js";
 import { EXIT, signalExitCode } from "../exit-codes.js";
 import { formatDuration } from "./duration.js";
-import type { RunReport } from "./report.js";
+import type { RunResult } from "./run-result.js";
 import { FAILED_STATUSES, STATUSES, STATUS_LIST, type Need, type Status } from "../statuses.js";
 import { quoteWord } from "./command-line.js";
 
@@ -94,7 +94,7 @@ function needsOf(statuses: Record<string, number>): Record<Need, number> {
 }
 
 /** docs/cli.md "Exit codes": a signal's own code, 3 stopped early, 1 rows need work, else 0. */
-export function exitCodeOf(report: RunReport): number {
+export function exitCodeOf(report: RunResult): number {
   if (report.stop?.kind === "interrupted") return signalExitCode(report.stop.signal);
   if (report.stop) return EXIT.stopped;
   return Object.entries(report.counts.byStatus).some(
@@ -152,7 +152,7 @@ export interface SummaryJson {
 }
 
 /** Said once: customers whose direct acceptance could not be read were sent for as usual. */
-function directStatusWarning(report: RunReport): string[] {
+function directStatusWarning(report: RunResult): string[] {
   const unread = report.directStatusUnread ?? 0;
   if (unread === 0) return [];
   return [
@@ -162,7 +162,7 @@ function directStatusWarning(report: RunReport): string[] {
 
 /** The end-of-run summary as data: --json prints it, the text form is made from it. */
 export function summarize(
-  report: RunReport,
+  report: RunResult,
   commands: { rerun?: string[]; resume?: string[]; again?: string[]; run?: string[] },
   evidence: { report?: string; warnings?: string[] } = {},
 ): SummaryJson {
