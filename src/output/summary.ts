@@ -4,43 +4,7 @@ import { formatDuration } from "./duration.js";
 import type { RunResult } from "./run-result.js";
 import { FAILED_STATUSES, STATUSES, STATUS_LIST, type Need, type Status } from "../statuses.js";
 import { quoteWord } from "./command-line.js";
-
-/** What each error code means, for the summary (docs/partner-center-api.md "Errors", docs/cli.md). */
-export const ERROR_MEANINGS: Readonly<Record<string, string>> = {
-  "600061": "confirmation already on record (counted as confirmed)",
-  "600061-older-template":
-    "the contact's record is of an older template: enter the person who accepted the current version",
-  "600061-unverified": "600061, but no record of this contact could be read: check it in Partner Center",
-  "600002": "date of agreement is in the future (check time zones: dates are sent as UTC)",
-  "900118": "invalid customer id",
-  "800002": "the API refused the request input",
-  "20002": "no commerce relationship with this customer (not your CSP customer)",
-  "60003": "customer tenant not found",
-  "invalid-customer-id": "customerTenantId is not a GUID",
-  "missing-first-name": "firstName is empty",
-  "missing-last-name": "lastName is empty",
-  "invalid-email": "email is not a valid address",
-  "invalid-phone": "phoneNumber has characters other than digits, +, spaces, -, . and ()",
-  "invalid-date": "dateAgreed is not a real date",
-  "ambiguous-date": "dateAgreed could be day/month or month/day: pass --date-format",
-  "future-date": "dateAgreed is in the future",
-  "duplicate-customer": "customer appears on an earlier row",
-  "already-confirmed": "customer already has this confirmation (--skip-confirmed)",
-  "accepted-directly":
-    "customer accepted the MCA directly in the Microsoft 365 admin center (--skip-confirmed)",
-  "not-attested": "not marked True in PartnerAttestationCompleted (Microsoft bulk tool file): never sent",
-  timeout: "no answer within --timeout",
-  "network-error": "connection failed or was reset",
-  "auth-failed": "the API refused the credentials",
-  interrupted: "the run was interrupted",
-  // Rows whose attempts ran out on answers without an API error code (see results.ts).
-  "HTTP 429": "throttled on every attempt: re-run the failed file later, or lower --max-rpm",
-  "HTTP 408": "the API timed out on every attempt",
-  "HTTP 500": "server error on every attempt",
-  "HTTP 502": "bad gateway on every attempt",
-  "HTTP 503": "service unavailable on every attempt",
-  "HTTP 504": "gateway timeout on every attempt",
-};
+import { meaningOf } from "../error-codes.js";
 
 /** Who a run or listing acted as, when its token said (a JWT); never the token itself. */
 export type SignedInJson = { readonly tenantId: string | null; readonly user: string | null } | null;
@@ -179,7 +143,7 @@ export function summarize(
     .map(([code, error]) => ({
       code,
       rows: error.count,
-      meaning: ERROR_MEANINGS[code] ?? (error.message || "see the errorMessage column"),
+      meaning: meaningOf(code) ?? (error.message || "see the errorMessage column"),
       need: needOfCode(code),
     }));
   const seconds = report.elapsedMs / 1000;

@@ -3,7 +3,7 @@
 // (verdict.ts), then what to do about each problem, the rows, and the runs' evidence.
 // Everything from a file or a server goes through `html`, which escapes it.
 import path from "node:path";
-import { ERROR_MEANINGS } from "../output/summary.js";
+import { meaningOf } from "../error-codes.js";
 import { adviceFor } from "./advice.js";
 import { timelineChart } from "./chart.js";
 import { html, Markup } from "./html.js";
@@ -169,9 +169,7 @@ function problemsSection(digest: Digest, wide: (markup: Markup) => Markup): Mark
                 <td class="mono">${p.code}</td>
                 <td class="num">${p.rows}</td>
                 <td>${[...p.statuses].join(", ")}</td>
-                <td class="meaning">
-                  ${ERROR_MEANINGS[p.code] ?? (p.sample || "see the errorMessage column")}
-                </td>
+                <td class="meaning">${meaningOf(p.code) ?? (p.sample || "see the errorMessage column")}</td>
                 <td>${adviceFor(p.code, p.statuses)}</td>
               </tr> `,
           )}
