@@ -19,7 +19,7 @@ export const REPORT_COLUMN_OPTION = {
  * `rerun` the run of the failed file, `resume` the --resume command, `pending` the run that
  * `pending` prints for the file it wrote.
  */
-export type Carrier = "rerun" | "resume" | "pending";
+type Carrier = "rerun" | "resume" | "pending";
 
 /**
  * Every option of `run`/`validate`, declared once: parsing, --help and its defaults, the

@@ -5,7 +5,7 @@
 // results file". Rows that ran out of attempts on answers without an API code count under
 // their HTTP status (output/results.ts).
 
-export interface ErrorCodeInfo {
+interface ErrorCodeInfo {
   readonly meaning: string;
   readonly advice?: string;
 }

@@ -9,7 +9,7 @@ export type { Logger };
  * Paths pino blanks out whatever is logged. What is logged is chosen field by field
  * (an allow-list at each call site); this is the second line of defence.
  */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   "token",
   "accessToken",
   "refreshToken",

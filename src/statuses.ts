@@ -7,7 +7,7 @@
 /** What a row of a status asks of the operator (docs/cli.md "What a run prints"). */
 export type Need = "done" | "to-fix" | "re-run-later";
 
-export interface StatusInfo {
+interface StatusInfo {
   readonly need: Need;
   readonly meaning: string;
   /** The report's advice for rows of this status when their error code has none of its own. */

@@ -18,7 +18,7 @@ import {
 } from "./settings.js";
 
 /** The options of `mca-confirm login`, as commands/login.ts parsed them (its spec is the help). */
-export interface LoginOptions {
+interface LoginOptions {
   readonly tenant?: string;
   readonly clientId?: string;
   readonly proxy?: string;

@@ -5,7 +5,7 @@ import type { RunMetadata } from "../report/run-log.js";
 import { VERSION } from "./help.js";
 
 /** What the run's summary adds about its evidence: the report written, and any warning. */
-export interface RunEvidence {
+interface RunEvidence {
   readonly report?: string;
   readonly warnings: string[];
 }

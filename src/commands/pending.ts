@@ -49,7 +49,7 @@ export const PENDING_SPEC: CommandSpec = {
   ],
 };
 
-export interface PendingCommandExtras {
+interface PendingCommandExtras {
   /** The demo hands in its own token source (the simulator's identity endpoint). */
   readonly tokens?: () => Promise<TokenProvider>;
   /** The demo's simulator is gone once it ends: it prints no follow-up commands. */

@@ -17,7 +17,7 @@ import type { Command, CommandIO } from "./io.js";
 import { tokenSource, untilDoneOrStopped } from "./signals.js";
 import type { CommandSpec } from "./spec.js";
 
-export interface RunCommandExtras {
+interface RunCommandExtras {
   /** The demo hands in its own token source (the simulator's identity endpoint). */
   readonly tokens?: () => Promise<TokenProvider>;
   /** The demo's simulator is gone once it ends: it prints no resume or rerun command. */

@@ -75,7 +75,7 @@ export function progressLine(snapshot: Snapshot, rate: number | undefined, now: 
 }
 
 /** What a progress display shows at one moment. */
-export interface DisplayFrame {
+interface DisplayFrame {
   /** Items done so far: the rate is measured on it. */
   readonly count: number;
   /** A throttling pause is on; when given, a plain line comes sooner as one begins. */

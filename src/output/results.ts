@@ -88,7 +88,7 @@ function tally(counts: WrittenCounts, outcome: Outcome): void {
   }
 }
 
-export interface ResultsFiles {
+interface ResultsFiles {
   out: string;
   failedOut?: string;
   columns: readonly string[];

@@ -45,7 +45,7 @@ const TRANSIENT_CODE =
   /^(interrupted|timeout|network-error|unexpected-response|redirect|auth-failed|outage|template-unresolved|HTTP (408|429|5\d\d))$/;
 
 /** Which group a row's error code belongs to: a transient one is re-run later, any other is to fix. */
-export function needOfCode(code: string): Need {
+function needOfCode(code: string): Need {
   return TRANSIENT_CODE.test(code) ? "re-run-later" : "to-fix";
 }
 

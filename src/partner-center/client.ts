@@ -70,7 +70,7 @@ export interface RequestIds {
   readonly correlationId: string;
 }
 
-export interface ClientOptions {
+interface ClientOptions {
   readonly baseUrl: string;
   readonly tokens: TokenProvider;
   readonly timeoutMs: number;

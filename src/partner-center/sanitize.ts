@@ -81,7 +81,7 @@ export function stripControls(text: string): string {
 }
 
 /** Masks credentials in a text: Authorization values, bearer/basic tokens, JWTs, OAuth fields, URL passwords. */
-export function maskSecrets(text: string): string {
+function maskSecrets(text: string): string {
   return maskUrlPasswords(
     text
       .replace(AUTHORIZATION, "$1[redacted]")
@@ -91,7 +91,7 @@ export function maskSecrets(text: string): string {
   );
 }
 
-export interface SanitizeOptions {
+interface SanitizeOptions {
   /** The contact values sent with the request (names, e-mail, phone): masked where echoed. */
   readonly contact?: readonly string[];
   readonly maxLength?: number;

@@ -50,14 +50,14 @@ export type Verdict =
     };
 
 /** HTTP statuses worth another attempt (docs/partner-center-api.md "Errors"); everything else is final. */
-export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
+const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
 /**
  * Connection failures worth another attempt: resets (the API may or may not have processed the
  * request; re-sending the same MS-RequestId makes that safe) and timeouts. Anything else, such as
  * a refused connection, an unknown host or a TLS error, fails the same way on every attempt.
  */
-export const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set([
+const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set([
   "ECONNRESET",
   "EPIPE",
   "ECONNABORTED",
@@ -95,9 +95,9 @@ export const ALREADY_EXISTS = "600061";
 const MFA_REQUIRED = "900421";
 const FORBIDDEN_FOR_RUN = new Set(["900308", "900309"]);
 /** Local code of a 2xx that is not the answer the call expects (docs/cli.md "The results file"). */
-export const UNEXPECTED_RESPONSE = "unexpected-response";
+const UNEXPECTED_RESPONSE = "unexpected-response";
 /** Local code of a 3xx: never followed, never a refusal (docs/cli.md "The results file"). */
-export const REDIRECT = "redirect";
+const REDIRECT = "redirect";
 /** How much of an unexpected body the message quotes: enough to recognise a login page. */
 const FIRST_BYTES = 80;
 const MAX_BODY_MIB = MAX_BODY_BYTES / (1024 * 1024);

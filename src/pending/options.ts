@@ -41,7 +41,7 @@ export const PENDING_OPTIONS = {
   json: { type: "boolean", help: "print the summary as one JSON object on stdout", def: "off" },
 } as const;
 
-export type PendingFlags = {
+type PendingFlags = {
   [K in keyof typeof PENDING_OPTIONS]?: (typeof PENDING_OPTIONS)[K]["type"] extends "boolean"
     ? boolean
     : string;

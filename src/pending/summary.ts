@@ -40,7 +40,7 @@ export interface PendingReport {
   readonly signedIn?: SignedIn;
 }
 
-export interface PendingSummaryJson {
+interface PendingSummaryJson {
   readonly command: "pending";
   readonly customersRead: number;
   readonly needConfirmation: number;

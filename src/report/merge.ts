@@ -140,7 +140,7 @@ export interface MergedChain {
   readonly reportColumn?: string;
 }
 
-export interface MergeOptions {
+interface MergeOptions {
   readonly finalOut?: string;
   readonly map?: ReadonlyMap<string, Field>;
   /** --report-column: the column to name customers by; else one is chosen (report-column.ts). */

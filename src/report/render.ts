@@ -15,7 +15,7 @@ import { filterClass, statusInfo, statusOrder } from "./statuses.js";
 import { STYLE } from "./style.js";
 import { verdictOf, type Verdict } from "./verdict.js";
 
-export interface ReportInput {
+interface ReportInput {
   readonly toolVersion: string;
   readonly generatedAt: string;
   readonly chain: MergedChain;

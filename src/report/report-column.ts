@@ -14,7 +14,7 @@ const CONTACT_LIKE =
 const KNOWN_BY =
   /company|organi[sz]ation|customer|account|crm|client|business|domain|reference|\bref\b|name|\bid\b/i;
 
-export interface ReportColumn {
+interface ReportColumn {
   readonly index: number;
   readonly name: string;
 }

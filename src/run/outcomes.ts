@@ -114,7 +114,7 @@ export function acceptedDirectlyOutcome(rowNumber: number, status: CallResult, n
 }
 
 /** What the listing read after a 600061 showed (docs/cli.md "The results file"). */
-export type RecordAfter600061 =
+type RecordAfter600061 =
   | { readonly found: RecordedAgreement; readonly currentTemplateId: string }
   | { readonly notListed: true }
   | { readonly unread: string };

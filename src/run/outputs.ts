@@ -34,7 +34,7 @@ export function writtenOutputs(config: RunConfig): [option: string, file: string
 }
 
 /** A name a run writes: an output (written new and renamed onto it, or appended to: the log), the journal, or a lock. */
-export interface WrittenName {
+interface WrittenName {
   readonly what: string;
   readonly file: string;
   readonly role: "output" | "journal" | "lock";
@@ -77,7 +77,7 @@ function checkSymlinks(config: RunConfig): void {
  * or a fifo would replace the device with a file (as root) or block forever, so these are
  * refused even with --overwrite (exit 2).
  */
-export function checkOutputKinds(config: RunConfig): void {
+function checkOutputKinds(config: RunConfig): void {
   const outputs = writtenOutputs(config);
   for (const [what, file] of outputs) {
     if (WORKING_FILE.test(file)) {

@@ -27,7 +27,7 @@ import { submitRow, type RowResult, type RowSender } from "./submit.js";
 import { resolveTemplateId } from "./template.js";
 import { createWindow, type RowWindow } from "./window.js";
 
-export interface RunDeps {
+interface RunDeps {
   readonly config: RunConfig;
   readonly logger: Logger;
   readonly clock: Clock;

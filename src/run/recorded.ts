@@ -44,7 +44,7 @@ function maxBytes(outcome: Outcome): number {
 }
 
 /** Writes `outcome` (without its row number) at `at`; returns where it ends. */
-export function encodeOutcome(outcome: Outcome, buffer: Buffer, at: number): number {
+function encodeOutcome(outcome: Outcome, buffer: Buffer, at: number): number {
   buffer[at++] = Math.max(0, STATUSES.indexOf(outcome.status));
   for (const field of FIELDS) {
     const value = outcome[field];
@@ -62,7 +62,7 @@ export function encodeOutcome(outcome: Outcome, buffer: Buffer, at: number): num
   return at;
 }
 
-export function decodeOutcome(rowNumber: number, buffer: Buffer, at: number): Outcome {
+function decodeOutcome(rowNumber: number, buffer: Buffer, at: number): Outcome {
   const decoded: Record<string, unknown> = { rowNumber, status: STATUSES[buffer[at++]] };
   for (const field of FIELDS) {
     const tag = buffer[at++];
