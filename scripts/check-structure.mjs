@@ -20,7 +20,7 @@ const WAIVED = new Set();
 // Lowest first. A module may import from its own layer or any lower one. The key is the first
 // path segment under src/ (a folder, or a file without its extension).
 const LAYERS = [
-  ["types", "errors", "heap", "exit-codes", "temp-files"],
+  ["types", "statuses", "error-codes", "errors", "heap", "exit-codes", "temp-files"],
   ["log", "validate", "input", "network", "replace-file"],
   ["config", "file-names"],
   ["auth"],

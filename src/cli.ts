@@ -121,7 +121,7 @@ interface Failure {
   readonly message: string;
 }
 
-/** The stable error code of an error a command threw (docs/cli.md "--json"). */
+/** The stable error code of an error a command threw (docs/cli.md "Conventions"). */
 function codeOf(err: Error): string {
   if (err instanceof RunStoppedError) return err.code;
   const byName: Record<string, string> = {

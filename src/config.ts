@@ -6,7 +6,7 @@ import { ProxySettings } from "./network/proxy.js";
 import { parseDateFormat, type DateFormat } from "./validate.js";
 import type { Field } from "./types.js";
 
-/** `--report-column`, shared by `run` and `report` (docs/cli.md "The report"). */
+/** `--report-column`, shared by `run` and `report` (docs/cli.md "The HTML report"). */
 export const REPORT_COLUMN_OPTION = {
   type: "string",
   arg: "name",
@@ -14,118 +14,221 @@ export const REPORT_COLUMN_OPTION = {
   def: "a company or CRM column",
 } as const;
 
-/** Every option of `run`/`validate`: one table drives parsing, defaults and --help. */
+/**
+ * Who carries an option into the command it prints next (docs/cli.md "What a run prints"):
+ * `rerun` the run of the failed file, `resume` the --resume command, `pending` the run that
+ * `pending` prints for the file it wrote.
+ */
+type Carrier = "rerun" | "resume" | "pending";
+
+/**
+ * Every option of `run`/`validate`, declared once: parsing, --help and its defaults, the
+ * commands printed next and the journal's record of what a row sends all derive from it.
+ *   value  the default itself: resolveRunConfig uses it and the help shows it;
+ *   def    the help's words for a default that is no plain value (booleans are off, else none);
+ *   carry  the printed commands that keep the option (see Carrier);
+ *   sent   the option decides what a row sends: its value as the journal records it for
+ *          --resume to compare (undefined: not recorded), see run/prepare.ts.
+ */
 export const RUN_OPTIONS = {
-  out: { type: "string", arg: "file", help: "results file", def: "<input>.results.csv beside the input" },
+  out: {
+    type: "string",
+    arg: "file",
+    help: "results file",
+    def: "<input>.results.csv beside the input",
+    carry: ["resume"],
+  },
   "failed-out": {
     type: "string",
     arg: "file",
     help: "rows to re-run",
     def: "<input>.failed.csv beside the results",
+    carry: ["resume"],
   },
   "base-url": {
     type: "string",
     arg: "url",
     help: "API root (env PARTNER_CENTER_BASE_URL); http: only for loopback",
-    def: "https://api.partnercenter.microsoft.com",
+    value: "https://api.partnercenter.microsoft.com",
+    carry: ["rerun", "resume", "pending"],
   },
   proxy: {
     type: "string",
     arg: "url",
     help: "proxy for the API and sign-in calls, e.g. http://user:password@proxy:8080; NO_PROXY still applies",
     def: "HTTPS_PROXY or HTTP_PROXY; loopback always direct",
+    carry: ["rerun", "resume", "pending"],
   },
   "agreement-type": {
     type: "string",
     arg: "type",
     help: "sent as `type` and used for the metadata lookup",
-    def: "MicrosoftCustomerAgreement",
+    value: "MicrosoftCustomerAgreement",
+    carry: ["rerun", "resume", "pending"],
+    sent: (config: RunConfig) => config.agreementType,
   },
   "template-id": {
     type: "string",
     arg: "id",
     help: "use this templateId instead of looking it up",
     def: "looked up once",
+    carry: ["rerun", "resume"],
   },
-  concurrency: { type: "string", arg: "n", help: "most requests in flight at once", def: "8" },
+  concurrency: {
+    type: "string",
+    arg: "n",
+    help: "most requests in flight at once",
+    value: "8",
+    carry: ["rerun", "resume", "pending"],
+  },
   "max-rpm": {
     type: "string",
     arg: "n",
     help: "most requests started per minute, across all workers",
-    def: "none",
+    carry: ["rerun", "resume", "pending"],
   },
-  "max-attempts": { type: "string", arg: "n", help: "attempts per row, first one included", def: "6" },
-  timeout: { type: "string", arg: "seconds", help: "per attempt", def: "30" },
+  "max-attempts": {
+    type: "string",
+    arg: "n",
+    help: "attempts per row, first one included",
+    value: "6",
+    carry: ["rerun", "resume", "pending"],
+  },
+  timeout: {
+    type: "string",
+    arg: "seconds",
+    help: "per attempt",
+    value: "30",
+    carry: ["rerun", "resume", "pending"],
+  },
   "outage-timeout": {
     type: "string",
     arg: "seconds",
     help: "stop the run (exit 3) when the API stays down this long",
-    def: "600",
+    value: "600",
+    carry: ["rerun", "resume", "pending"],
   },
   "date-format": {
     type: "string",
     arg: "fmt",
     help: "extra accepted date format: MM/DD/YYYY, DD/MM/YYYY, DD.MM.YYYY, …",
     def: "ISO 8601 only",
+    carry: ["rerun", "resume"],
+    sent: (config: RunConfig) => config.dateFormat ?? "",
   },
   "date-agreed": {
     type: "string",
     arg: "date",
     help: "dateAgreed of every row, for a file without that column; required for Microsoft's bulk tool CustomerAgreementRecords.csv",
-    def: "none",
+    carry: ["rerun", "resume"],
+    // Only when given, so the journal of a run before this option still resumes.
+    sent: (config: RunConfig) => config.dateAgreed,
   },
   map: {
     type: "string",
     arg: "h=field,…",
     help: 'map input headers to fields, e.g. "Tenant=customerTenantId,Signed on=dateAgreed"',
-    def: "none",
+    carry: ["rerun", "resume"],
+    sent: (config: RunConfig) => [...config.map].map(([header, field]) => `${header}=${field}`).join(","),
   },
   "skip-confirmed": {
     type: "boolean",
     help: "read each customer's agreements first; a matching confirmation makes the row skipped",
-    def: "off",
+    carry: ["rerun", "resume"],
   },
   resume: {
     type: "boolean",
     help: "continue an interrupted run of the same input into the same --out",
-    def: "off",
   },
   overwrite: {
     type: "boolean",
     help: "allow replacing an existing results file (the earlier run's files are kept under a timestamped name)",
-    def: "off",
   },
   "dry-run": {
     type: "boolean",
     help: "sign in, look the templateId up (and with --skip-confirmed read existing confirmations), send no confirmation; statuses valid, skipped, invalid",
-    def: "off",
+    carry: ["resume"],
   },
   report: {
     type: "string",
     arg: "file",
     help: "the run's HTML report",
     def: "<input>.report.html beside the input",
+    carry: ["resume"],
   },
-  "no-report": { type: "boolean", help: "write no HTML report", def: "off" },
-  "report-column": REPORT_COLUMN_OPTION,
-  "log-file": { type: "string", arg: "file", help: "structured JSON-lines log", def: "<results>.log" },
+  "no-report": { type: "boolean", help: "write no HTML report", carry: ["resume"] },
+  "report-column": { ...REPORT_COLUMN_OPTION, carry: ["rerun", "resume"] },
+  "log-file": {
+    type: "string",
+    arg: "file",
+    help: "structured JSON-lines log",
+    def: "<results>.log",
+    carry: ["resume"],
+  },
   "log-level": {
     type: "string",
     arg: "level",
     help: "trace, debug, info, warn, error, fatal or silent",
-    def: "info",
+    value: "info",
+    carry: ["resume"],
   },
-  quiet: { type: "boolean", help: "no progress display", def: "off" },
-  "no-progress": { type: "boolean", help: "same as --quiet", def: "off" },
-  json: { type: "boolean", help: "print the end-of-run summary as one JSON object on stdout", def: "off" },
-} as const;
+  quiet: { type: "boolean", help: "no progress display", carry: ["resume"] },
+  "no-progress": { type: "boolean", help: "same as --quiet", carry: ["resume"] },
+  json: {
+    type: "boolean",
+    help: "print the end-of-run summary as one JSON object on stdout",
+    carry: ["resume"],
+  },
+} as const satisfies Readonly<Record<string, RunOption>>;
+
+/** One entry of RUN_OPTIONS (the help reads it as a commands/spec.ts OptionSpec). */
+interface RunOption {
+  readonly type: "string" | "boolean";
+  readonly arg?: string;
+  readonly help: string;
+  readonly value?: string;
+  readonly def?: string;
+  readonly carry?: readonly Carrier[];
+  readonly sent?: (config: RunConfig) => string | undefined;
+}
+
+export type RunOptionName = keyof typeof RUN_OPTIONS;
+
+const runOption = (name: RunOptionName): RunOption => RUN_OPTIONS[name];
+
+/** An option's default value, as declared in RUN_OPTIONS (the help shows the same). */
+export function defaultOf(name: RunOptionName): string {
+  const value = runOption(name).value;
+  if (value === undefined) throw new Error(`--${name} has no default value`);
+  return value;
+}
+
+/** The `--name`s that `carrier` keeps, and which of them are switches (take no value). */
+export function carriedBy(carrier: Carrier): { names: ReadonlySet<string>; switches: ReadonlySet<string> } {
+  const names = (Object.keys(RUN_OPTIONS) as RunOptionName[]).filter((name) =>
+    runOption(name).carry?.includes(carrier),
+  );
+  return {
+    names: new Set(names.map((name) => `--${name}`)),
+    switches: new Set(names.filter((name) => runOption(name).type === "boolean").map((name) => `--${name}`)),
+  };
+}
+
+/** The options that decide what a row sends, as `--name` → value: the journal records them for --resume. */
+export function rowSettings(config: RunConfig): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const name of Object.keys(RUN_OPTIONS) as RunOptionName[]) {
+    const value = runOption(name).sent?.(config);
+    if (value !== undefined) settings[`--${name}`] = value;
+  }
+  return settings;
+}
 
 export type RunFlags = {
   [K in keyof typeof RUN_OPTIONS]?: (typeof RUN_OPTIONS)[K]["type"] extends "boolean" ? boolean : string;
 };
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
-const PUBLIC_BASE_URL = "https://api.partnercenter.microsoft.com";
 
 export interface RunConfig {
   readonly command: "run" | "validate";
@@ -245,14 +348,14 @@ export function resolveRunConfig(
       : (flags.report ?? (dryRun ? `${chainBase(input)}.dry-run.report.html` : reportPathFor(input)));
   const logFile = flags["log-file"] ?? `${out}.log`;
 
-  const logLevel = flags["log-level"] ?? "info";
+  const logLevel = flags["log-level"] ?? defaultOf("log-level");
   if (!LOG_LEVELS.includes(logLevel))
     throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")} (got "${logLevel}")`);
   const baseUrl = flags["base-url"]
     ? checkBaseUrl(flags["base-url"], "--base-url")
     : env.PARTNER_CENTER_BASE_URL
       ? checkBaseUrl(env.PARTNER_CENTER_BASE_URL, "PARTNER_CENTER_BASE_URL")
-      : PUBLIC_BASE_URL;
+      : defaultOf("base-url");
   const templateId = flags["template-id"]?.trim();
   if (
     templateId !== undefined &&
@@ -260,7 +363,7 @@ export function resolveRunConfig(
   ) {
     throw new UsageError(`--template-id must be a GUID (got "${templateId}")`);
   }
-  const agreementType = flags["agreement-type"]?.trim() || "MicrosoftCustomerAgreement";
+  const agreementType = flags["agreement-type"]?.trim() || defaultOf("agreement-type");
   if (!/^[A-Za-z]+$/.test(agreementType))
     throw new UsageError(`--agreement-type must be a name such as MicrosoftCustomerAgreement`);
   if (flags.resume && flags.overwrite)
@@ -278,11 +381,12 @@ export function resolveRunConfig(
     proxy: command === "run" ? ProxySettings.from(env, flags.proxy) : ProxySettings.none(),
     agreementType,
     templateId: templateId?.toLowerCase(),
-    concurrency: integer("concurrency", flags.concurrency, 8, 1, 256)!,
+    concurrency: integer("concurrency", flags.concurrency, +defaultOf("concurrency"), 1, 256)!,
     maxRpm: integer("max-rpm", flags["max-rpm"], undefined, 1, 1_000_000),
-    maxAttempts: integer("max-attempts", flags["max-attempts"], 6, 1, 20)!,
-    timeoutMs: integer("timeout", flags.timeout, 30, 1, 600)! * 1000,
-    outageTimeoutMs: integer("outage-timeout", flags["outage-timeout"], 600, 1, 86_400)! * 1000,
+    maxAttempts: integer("max-attempts", flags["max-attempts"], +defaultOf("max-attempts"), 1, 20)!,
+    timeoutMs: integer("timeout", flags.timeout, +defaultOf("timeout"), 1, 600)! * 1000,
+    outageTimeoutMs:
+      integer("outage-timeout", flags["outage-timeout"], +defaultOf("outage-timeout"), 1, 86_400)! * 1000,
     dateFormat: flags["date-format"] !== undefined ? parseDateFormat(flags["date-format"]) : undefined,
     dateAgreed: flags["date-agreed"] !== undefined ? checkDateAgreed(flags["date-agreed"]) : undefined,
     map: flags.map !== undefined ? parseMap(flags.map) : new Map<string, Field>(),

@@ -9,7 +9,7 @@ export type { Logger };
  * Paths pino blanks out whatever is logged. What is logged is chosen field by field
  * (an allow-list at each call site); this is the second line of defence.
  */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   "token",
   "accessToken",
   "refreshToken",
@@ -70,7 +70,7 @@ export function createLogger(
     if (dest) return dest;
     // Synchronous: what is written reaches the OS at once, so a kill -9 loses none of it
     // (asynchronous writing lost the last hundred attempt lines of a killed run). Never through
-    // a symbolic link (docs/cli.md "Files the tool writes"); the run checked for one before it
+    // a symbolic link (docs/cli.md "Runs"); the run checked for one before it
     // began, so this refuses only one planted since, and the log says so instead of failing it.
     let fd: number;
     try {

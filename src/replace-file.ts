@@ -36,7 +36,7 @@ export class FileInUseError extends Error {
   }
 }
 
-export interface ReplaceOptions {
+interface ReplaceOptions {
   readonly rename?: (from: string, to: string) => Promise<void>;
   readonly pause?: (ms: number) => Promise<unknown>;
   readonly tries?: number;
@@ -62,7 +62,7 @@ export async function replaceFile(from: string, to: string, options: ReplaceOpti
   }
 }
 
-// Safe opening (docs/cli.md "Files the tool writes"): in a folder others can write to, a name
+// Safe opening (docs/cli.md "Runs"): in a folder others can write to, a name
 // the tool writes may already be a symbolic link pointing anywhere. Nothing is written through
 // one: temporary files get unpredictable names and are created exclusively (O_EXCL fails on
 // any existing name, a dangling link included, even for root); files appended to (log,
@@ -73,7 +73,7 @@ const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_RDONLY } = fs.constants;
 export const O_NOFOLLOW: number = fs.constants.O_NOFOLLOW ?? 0;
 
 /** A name the tool would write is a symbolic link: refused (exit 2), naming it. */
-export class SymlinkRefusedError extends UsageError {
+class SymlinkRefusedError extends UsageError {
   constructor(
     readonly file: string,
     hint = "remove it, or write elsewhere",
@@ -108,7 +108,7 @@ export function isSymlink(file: string): boolean {
 }
 
 /** The unpredictable temporary name a file is written under before it is renamed onto `target`. */
-export function tempNameFor(target: string): string {
+function tempNameFor(target: string): string {
   return `${target}.${randomBytes(8).toString("hex")}.tmp`;
 }
 
@@ -146,21 +146,6 @@ export function openForAppend(file: string, read = false): number {
 /** `file` opened for reading, never through a symbolic link. */
 export function openForReading(file: string): number {
   return noFollow(file, () => fs.openSync(file, O_RDONLY | O_NOFOLLOW));
-}
-
-/** `text` written whole to `file` under a temporary name, then renamed onto it (mode 0600). */
-export function writeFileReplacing(file: string, text: string): void {
-  const { tmp, fd } = createTempFile(file);
-  try {
-    fs.writeFileSync(fd, text);
-    fs.fsyncSync(fd);
-  } catch (err) {
-    fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-  fs.closeSync(fd);
-  fs.renameSync(tmp, file);
 }
 
 /** Creates `file` only if no name (not even a dangling link) is there; mode 0600. */

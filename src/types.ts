@@ -12,29 +12,46 @@ export const FIELDS = [
 ] as const;
 export type Field = (typeof FIELDS)[number];
 
-/** Columns the tool appends to every results row, in contract order. */
-export const RESULT_COLUMNS = [
-  "rowNumber",
-  "status",
-  "userId",
-  "httpStatus",
-  "errorCode",
-  "errorMessage",
-  "attempts",
-  "requestId",
-  "correlationId",
-  "completedAt",
-  "sourceRow",
-  "dateSent",
-  "templateId",
-  "recordedDateAgreed",
-] as const;
-export type ResultColumn = (typeof RESULT_COLUMNS)[number];
+/**
+ * Columns the tool appends to every results row, in contract order, and where each comes from:
+ * the row's Outcome or what it sends (RowFacts). The writer (output/results.ts), the journal's
+ * packed record of an outcome (run/recorded.ts) and the report readers all derive from this one
+ * table. `satisfies ColumnSources` makes it name every field of Outcome and RowFacts: a field
+ * added to either without a column here fails to compile.
+ */
+export const RESULT_COLUMN_SOURCES = {
+  rowNumber: "outcome",
+  status: "outcome",
+  userId: "outcome",
+  httpStatus: "outcome",
+  errorCode: "outcome",
+  errorMessage: "outcome",
+  attempts: "outcome",
+  requestId: "outcome",
+  correlationId: "outcome",
+  completedAt: "outcome",
+  sourceRow: "facts",
+  dateSent: "facts",
+  templateId: "facts",
+  recordedDateAgreed: "outcome",
+} as const satisfies ColumnSources;
 
-export type Status = "confirmed" | "skipped" | "invalid" | "rejected" | "failed" | "not-run" | "valid";
+/** One entry per field of `O` (from the outcome) and of `F` (from the row's facts), no other. */
+export type ColumnSources<O = Outcome, F = RowFacts> = { readonly [K in keyof O]-?: "outcome" } & {
+  readonly [K in keyof F]-?: "facts";
+};
 
-/** Statuses whose rows go to the failed file (they need another run). */
-export const FAILED_STATUSES: ReadonlySet<Status> = new Set(["invalid", "rejected", "failed", "not-run"]);
+export type ResultColumn = keyof typeof RESULT_COLUMN_SOURCES;
+export const RESULT_COLUMNS = Object.keys(RESULT_COLUMN_SOURCES) as readonly ResultColumn[];
+
+/** The Outcome fields the journal records besides the row number (its key) and the status (a tag). */
+export type RecordedField = Exclude<keyof Outcome, "rowNumber" | "status">;
+export const RECORDED_FIELDS = RESULT_COLUMNS.filter(
+  (column): column is RecordedField =>
+    RESULT_COLUMN_SOURCES[column] === "outcome" && column !== "rowNumber" && column !== "status",
+);
+
+import type { Status } from "./statuses.js";
 
 /** Local error codes of the contract (API errors use the API's numeric code). */
 export type LocalCode =

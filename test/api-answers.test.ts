@@ -1,5 +1,5 @@
 // What the API's answers mean to the tool: error bodies in both shapes, the verdict of every
-// answer (ok, rejected, retryable, stop the run), which ones are retried, the templateId of a
+// answer (ok, rejected, transient, stop the run), which ones are retried, the templateId of a
 // metadata answer, and the request the client sends.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -182,28 +182,28 @@ describe("verdictOf", () => {
 
   it.each([408, 429, 500, 502, 503, 504])("%i is retryable", (status) => {
     const v = verdictOf(response(status, ""));
-    expect(v).toMatchObject({ kind: "retryable", httpStatus: status, throttled: status === 429 });
+    expect(v).toMatchObject({ kind: "transient", httpStatus: status, throttled: status === 429 });
   });
 
   it("parses Retry-After in seconds and as an HTTP date", () => {
     const body = { statusCode: 429, message: "Rate limit is exceeded. Try again in 57 seconds." };
     expect(verdictOf(response(429, body, "57"))).toMatchObject({
-      kind: "retryable",
+      kind: "transient",
       retryAfterMs: 57_000,
       throttled: true,
     });
     const now = Date.parse("2026-01-01T00:00:00Z");
     const v = verdictOf(response(503, "", "Thu, 01 Jan 2026 00:00:05 GMT"), now);
-    expect(v).toMatchObject({ kind: "retryable", retryAfterMs: 5_000, throttled: false });
+    expect(v).toMatchObject({ kind: "transient", retryAfterMs: 5_000, throttled: false });
   });
 
   it("no response is retryable: timeout or network-error", () => {
     expect(verdictOf({ kind: "no-response", reason: "timeout", message: "t", durationMs: 1 })).toMatchObject({
-      kind: "retryable",
+      kind: "transient",
       code: "timeout",
     });
     expect(verdictOf({ kind: "no-response", reason: "network", message: "n", durationMs: 1 })).toMatchObject({
-      kind: "retryable",
+      kind: "transient",
       code: "network-error",
     });
   });
@@ -211,7 +211,7 @@ describe("verdictOf", () => {
 
 describe("which answers are retried", () => {
   it.each([408, 429, 500, 502, 503, 504])("retries HTTP %i", (status) => {
-    expect(verdictOf(answer(status)).kind).toBe("retryable");
+    expect(verdictOf(answer(status)).kind).toBe("transient");
   });
 
   it.each([400, 404, 405, 409, 413, 422, 501, 505])("does not retry HTTP %i", (status) => {
@@ -219,9 +219,9 @@ describe("which answers are retried", () => {
   });
 
   it("retries connection resets and timeouts, nothing else without an answer", () => {
-    expect(verdictOf(reset)).toMatchObject({ kind: "retryable", code: "network-error" });
+    expect(verdictOf(reset)).toMatchObject({ kind: "transient", code: "network-error" });
     expect(verdictOf(reset)).not.toHaveProperty("final");
-    expect(verdictOf(timeout)).toMatchObject({ kind: "retryable", code: "timeout" });
+    expect(verdictOf(timeout)).toMatchObject({ kind: "transient", code: "timeout" });
     for (const code of ["ECONNRESET", "EPIPE", "ECONNABORTED", "ETIMEDOUT"])
       expect(isRetryableNoResponse("network", code)).toBe(true);
     for (const code of [
@@ -234,7 +234,7 @@ describe("which answers are retried", () => {
       expect(isRetryableNoResponse("network", code)).toBe(false);
       expect(
         verdictOf({ kind: "no-response", reason: "network", code, message: "x", durationMs: 1 }),
-      ).toMatchObject({ final: true });
+      ).toMatchObject({ retry: false });
     }
   });
 

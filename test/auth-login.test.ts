@@ -6,7 +6,8 @@ import { PassThrough } from "node:stream";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveTokenProvider } from "../src/auth/index.js";
-import { loginCommand } from "../src/auth/login.js";
+import { signIn } from "../src/auth/login.js";
+import { loginCommand } from "../src/commands/login.js";
 import { silentLogger } from "../src/log.js";
 import { startIdentityServer, type IdentityServer } from "../src/simulator/identity.js";
 
@@ -41,16 +42,19 @@ describe("mca-confirm login", () => {
   it("explains itself with --help", async () => {
     const out = sink();
     const err = sink();
-    expect(await loginCommand(["--help"], { stdout: out.stream, stderr: err.stream, env: {} })).toBe(0);
+    const exit = (): never => {
+      throw new Error("no exit");
+    };
+    expect(await loginCommand(["--help"], { stdout: out.stream, stderr: err.stream, env: {}, exit })).toBe(0);
     expect(out.text()).toMatch(/device code/);
     expect(out.text()).toMatch(/--tenant/);
     expect(out.text()).toMatch(/--client-id/);
-    expect(out.text()).toMatch(/0600/);
+    expect(out.text()).toMatch(/readable by you only/);
   });
 
   it("exits 2 without a tenant or client ID", async () => {
     const err = sink();
-    expect(await loginCommand([], { stdout: sink().stream, stderr: err.stream, env: {} })).toBe(2);
+    expect(await signIn({}, { stdout: sink().stream, stderr: err.stream, env: {} })).toBe(2);
     expect(err.text()).toMatch(/--tenant.*--client-id/);
   });
 
@@ -60,12 +64,15 @@ describe("mca-confirm login", () => {
     const out = sink();
     const err = sink();
     const polls = idp.stats.deviceCodeGrants;
-    const code = await loginCommand(["--tenant", TENANT, "--client-id", CLIENT], {
-      stdout: out.stream,
-      stderr: err.stream,
-      env,
-      networkClient: idp.networkClient,
-    });
+    const code = await signIn(
+      { tenant: TENANT, clientId: CLIENT },
+      {
+        stdout: out.stream,
+        stderr: err.stream,
+        env,
+        networkClient: idp.networkClient,
+      },
+    );
     expect(err.text()).toMatch(
       new RegExp(`open the page ${idp.authorityHost}/devicelogin and enter the code \\w+`),
     );
@@ -140,10 +147,12 @@ describe("the token cache across separate processes", () => {
     await writeFile(
       join(out, "driver.mjs"),
       `import { resolveTokenProvider } from "./auth/index.js";
-import { loginCommand } from "./auth/login.js";
+import { parseArgs } from "node:util";
+import { signIn } from "./auth/login.js";
 import { silentLogger } from "./log.js";
 if (process.argv[2] === "login") {
-  process.exitCode = await loginCommand(process.argv.slice(3), { stdout: process.stdout, stderr: process.stderr, env: process.env });
+  const { values } = parseArgs({ args: process.argv.slice(3), options: { tenant: { type: "string" }, "client-id": { type: "string" } } });
+  process.exitCode = await signIn({ tenant: values.tenant, clientId: values["client-id"] }, { stdout: process.stdout, stderr: process.stderr, env: process.env });
 } else {
   const p = await resolveTokenProvider({ env: process.env, logger: silentLogger });
   process.stdout.write(JSON.stringify({ description: p.description, token: await p.getToken() }));

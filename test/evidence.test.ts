@@ -112,8 +112,13 @@ describe("an Agreement is a confirmation only when it is the one sent", () => {
   ])("%s is failed as unexpected-response naming the field", (_, change, field) => {
     const body = JSON.stringify({ ...agreement, ...change });
     const v = verdictOf(answer(201, body, "application/json"), NOW);
-    expect(v).toMatchObject({ kind: "retryable", final: true, httpStatus: 201, code: "unexpected-response" });
-    const message = v.kind === "retryable" ? v.message : "";
+    expect(v).toMatchObject({
+      kind: "transient",
+      retry: false,
+      httpStatus: 201,
+      code: "unexpected-response",
+    });
+    const message = v.kind === "transient" ? v.message : "";
     expect(message).toContain(field);
     // Contact values, sent or answered, are never quoted.
     expect(message).not.toMatch(/Tania|Carr|Mallory|contoso|555/);
@@ -140,12 +145,12 @@ describe("a 2xx is a confirmation only when it carries the Agreement", () => {
   ])("%s is failed as unexpected-response, naming status, type and first bytes", (_, status, body, type) => {
     const v = verdictOf(answer(status, body, type), NOW);
     expect(v).toMatchObject({
-      kind: "retryable",
-      final: true,
+      kind: "transient",
+      retry: false,
       httpStatus: status,
       code: "unexpected-response",
     });
-    const message = v.kind === "retryable" ? v.message : "";
+    const message = v.kind === "transient" ? v.message : "";
     expect(message).toContain(`HTTP ${status}`);
     expect(message).toContain(type ?? "no content type");
     if (body.trim() !== "") expect(message).toContain(body.slice(0, 10));
@@ -155,7 +160,7 @@ describe("a 2xx is a confirmation only when it carries the Agreement", () => {
   it("quotes the first bytes of an unexpected body sanitised: no escapes, no contact, no token", () => {
     const body = `\x1b]0;owned\x07<p>Hello Tania, your token is Bearer abc.def</p>${"x".repeat(5000)}`;
     const v = verdictOf(answer(200, body, "text/html"), NOW);
-    const message = v.kind === "retryable" ? v.message : "";
+    const message = v.kind === "transient" ? v.message : "";
     expect(message).not.toMatch(/Tania|abc\.def|owned/);
     expect(message).not.toContain("\x1b");
     expect(message.length).toBeLessThan(300);
@@ -229,8 +234,8 @@ describe("the response-body cap", () => {
     try {
       const a = await client.confirm(acceptance, "117a77b0-9360-443b-8795-c6dedc750cf9", "X", ids);
       expect(a).toMatchObject({ kind: "response", status: 201, oversized: true, body: "" });
-      expect(verdictOf(a, NOW)).toMatchObject({ code: "unexpected-response", final: true });
-      expect(verdictOf(a, NOW).kind === "retryable" && verdictOf(a, NOW).message).toMatch(
+      expect(verdictOf(a, NOW)).toMatchObject({ code: "unexpected-response", retry: false });
+      expect(verdictOf(a, NOW).kind === "transient" && verdictOf(a, NOW).message).toMatch(
         /larger than 1 MiB/,
       );
       // 50 MiB were offered; reading stops near the cap.

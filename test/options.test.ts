@@ -1,7 +1,16 @@
 // Options resolved before anything runs: the default file names beside the input, and the
 // base-URL rule (https anywhere, http only on loopback, no credentials in the URL).
 import { describe, expect, it } from "vitest";
-import { checkBaseUrl, defaultFailedPath, defaultOutPath } from "../src/config.js";
+import {
+  carriedBy,
+  checkBaseUrl,
+  defaultFailedPath,
+  defaultOutPath,
+  resolveRunConfig,
+  rowSettings,
+} from "../src/config.js";
+import { commandHelp } from "../src/commands/spec.js";
+import { RUN_SPEC } from "../src/commands/run.js";
 import { UsageError } from "../src/errors.js";
 
 describe("default file names", () => {
@@ -54,5 +63,51 @@ describe("checkBaseUrl", () => {
     expect(() => checkBaseUrl("api.partnercenter.microsoft.com", "PARTNER_CENTER_BASE_URL")).toThrow(
       /PARTNER_CENTER_BASE_URL/,
     );
+  });
+});
+
+describe("the one options table", () => {
+  it("resolves to the defaults its help shows", () => {
+    const config = resolveRunConfig("run", "x.csv", {}, {});
+    const help = commandHelp(RUN_SPEC).replace(/\s+/g, " ");
+    expect(help).toContain(`(default: ${config.concurrency})`);
+    expect(help).toContain(`(default: ${config.maxAttempts})`);
+    expect(help).toContain(`(default: ${config.timeoutMs / 1000})`);
+    expect(help).toContain(`(default: ${config.outageTimeoutMs / 1000})`);
+    expect(help).toContain(`(default: ${config.baseUrl})`);
+    expect(help).toContain(`(default: ${config.agreementType})`);
+    expect(help).toContain(`(default: ${config.logLevel})`);
+  });
+
+  it("says which printed command carries each option", () => {
+    expect([...carriedBy("pending").names].sort()).toEqual(
+      [
+        "--agreement-type",
+        "--base-url",
+        "--concurrency",
+        "--max-attempts",
+        "--max-rpm",
+        "--outage-timeout",
+        "--proxy",
+        "--timeout",
+      ].sort(),
+    );
+    expect(carriedBy("rerun").names).toContain("--skip-confirmed");
+    expect(carriedBy("rerun").switches).toEqual(new Set(["--skip-confirmed"]));
+    expect(carriedBy("rerun").names).not.toContain("--out");
+    expect(carriedBy("resume").names).toContain("--out");
+    expect(carriedBy("resume").names).not.toContain("--overwrite");
+    expect(carriedBy("resume").names).not.toContain("--resume");
+  });
+
+  it("records the options that decide what a row sends", () => {
+    const config = resolveRunConfig("run", "x.csv", { map: "Tenant=customerTenantId" }, {});
+    expect(rowSettings(config)).toEqual({
+      "--agreement-type": "MicrosoftCustomerAgreement",
+      "--date-format": "",
+      "--map": "tenant=customerTenantId",
+    });
+    const dated = resolveRunConfig("run", "x.csv", { "date-agreed": "2024-01-02" }, {});
+    expect(rowSettings(dated)["--date-agreed"]).toBe("2024-01-02");
   });
 });

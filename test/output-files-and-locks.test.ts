@@ -93,7 +93,7 @@ describe("outputs that are not regular files", () => {
       expect(r.stderr).toContain(says);
     }
     expect(sim.stats.requests).toBe(0);
-    // Temporary names are random now (docs/cli.md "Files the tool writes"): nothing opens the fifo.
+    // Temporary names are random now (docs/cli.md "Runs"): nothing opens the fifo.
     const r = await runCli(["run", csv, "--base-url", sim.url, "--overwrite", "--quiet"], {
       env: ENV,
       timeoutMs: 15_000,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loginCommand } from "../src/auth/login.js";
+import { signIn } from "../src/auth/login.js";
 import { UsageError } from "../src/errors.js";
 import { describeNetworkFailure } from "../src/network/describe.js";
 import { ProxySettings, type Route } from "../src/network/proxy.js";
@@ -134,8 +134,8 @@ describe("login through a proxy", () => {
     let stderr = "";
     const sink = (write: (s: string) => void) =>
       ({ write: (chunk: string) => (write(chunk), true) }) as unknown as NodeJS.WritableStream;
-    const code = await loginCommand(
-      ["--tenant", "contoso.example", "--client-id", "app-1", "--proxy", "http://me:hunter2@127.0.0.1:9"],
+    const code = await signIn(
+      { tenant: "contoso.example", clientId: "app-1", proxy: "http://me:hunter2@127.0.0.1:9" },
       {
         stdout: sink(() => {}),
         stderr: sink((s) => (stderr += s)),

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { TokenProvider } from "../src/auth/types.js";
 import { resolveRunConfig, type RunFlags } from "../src/config.js";
 import { silentLogger } from "../src/log.js";
-import type { RunReport, Snapshot } from "../src/output/report.js";
+import type { RunResult, Snapshot } from "../src/output/run-result.js";
 import { summarize } from "../src/output/summary.js";
 import { startRun, type RunHandle } from "../src/run/pipeline.js";
 import type { SimulatorOptions } from "../src/simulator/index.js";
@@ -50,7 +50,7 @@ async function start(input: string, flags: RunFlags, simulator: SimulatorOptions
 }
 
 /** Advances virtual time while the run goes on; bounded in steps and in real time. */
-async function finish(handle: RunHandle, clock: VirtualClock): Promise<RunReport> {
+async function finish(handle: RunHandle, clock: VirtualClock): Promise<RunResult> {
   let settled = false;
   handle.done.then(
     () => (settled = true),

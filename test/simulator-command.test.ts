@@ -1,7 +1,7 @@
 // `mca-confirm simulator` as an operator starts it from an installed tool: the built CLI as a
 // child process prints its URL first, answers requests, and stops cleanly (exit 0) on SIGTERM
 // and Ctrl-C; --tls prints a CA file that is removed again; bad options and a taken port are
-// refused with the option named. docs/cli.md, "simulator".
+// refused with the option named. docs/cli.md, "`simulator`".
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import fs from "node:fs";
 import https from "node:https";

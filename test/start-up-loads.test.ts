@@ -1,6 +1,6 @@
 // What each command loads at start-up, recorded by a loader hook (test/helpers/record-loads.mjs)
 // in the built CLI as a child process: `run`, `validate` and `--version` never load the
-// simulator nor `selfsigned`; validate loads no HTTP client either. docs/cli.md, "Start-up".
+// simulator nor `selfsigned`; validate loads no HTTP client either. docs/cli.md, "Install and start".
 import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";

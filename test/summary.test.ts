@@ -6,15 +6,15 @@ import { canRedraw, progressLine, startProgress } from "../src/output/progress.j
 import { startPendingProgress } from "../src/pending/progress.js";
 import { exitCodeOf, formatSummary, summarize, type SummaryJson } from "../src/output/summary.js";
 import type { WrittenCounts } from "../src/output/results.js";
-import type { RunReport, Snapshot } from "../src/output/report.js";
+import type { RunResult, Snapshot } from "../src/output/run-result.js";
 
 function report(
   byStatus: Record<string, number>,
   errors: [string, number, string?][],
-  extra: Partial<RunReport> = {},
+  extra: Partial<RunResult> = {},
   skippedBy: Record<string, number> = {},
   confirmedBy: Record<string, number> = {},
-): RunReport {
+): RunResult {
   const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
   const failedRows = ["invalid", "rejected", "failed", "not-run"].reduce((n, s) => n + (byStatus[s] ?? 0), 0);
   const counts: WrittenCounts = {
@@ -410,11 +410,11 @@ describe("startProgress without a terminal", () => {
 });
 
 describe("exitCodeOf", () => {
-  const report = (byStatus: Record<string, number>, stop?: RunReport["stop"]) =>
+  const report = (byStatus: Record<string, number>, stop?: RunResult["stop"]) =>
     ({
       counts: { rows: 0, failedRows: 0, byStatus, byError: new Map(), skippedBy: {}, confirmedBy: {} },
       stop,
-    }) as unknown as RunReport;
+    }) as unknown as RunResult;
 
   it("0 when every row is confirmed, skipped or valid", () => {
     expect(exitCodeOf(report({ confirmed: 3, skipped: 1 }))).toBe(0);

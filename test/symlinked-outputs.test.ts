@@ -1,4 +1,4 @@
-// Nothing is written through a symbolic link (docs/cli.md "Files the tool writes"). Someone who
+// Nothing is written through a symbolic link (docs/cli.md "Runs"). Someone who
 // can write to a shared output folder plants a link at every name a run writes, each pointing at
 // a file outside the folder; the run (the built CLI, as root and as an ordinary user) must leave
 // every target byte-identical with its mode unchanged, refuse with exit 2 without --overwrite,

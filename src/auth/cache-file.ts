@@ -36,7 +36,7 @@ export function fileCachePlugin(file: string): ICachePlugin {
   };
 }
 
-export async function writePrivateFile(file: string, text: string): Promise<void> {
+async function writePrivateFile(file: string, text: string): Promise<void> {
   const dir = dirname(file);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);

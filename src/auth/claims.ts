@@ -8,7 +8,7 @@ import type { TokenProvider } from "./types.js";
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Partner Center's API as a token names it: its resource URI (v1 tokens) or its app id (v2). */
-export const PARTNER_CENTER_AUDIENCES: readonly string[] = [
+const PARTNER_CENTER_AUDIENCES: readonly string[] = [
   "https://api.partnercenter.microsoft.com",
   "fa3d9a0c-3fb0-42cc-9193-47c7ecd2edbd",
 ];
@@ -16,7 +16,7 @@ export const PARTNER_CENTER_AUDIENCES: readonly string[] = [
 const LOGIN = "`mca-confirm login`";
 
 /** The payload of a JWT, or undefined when the token is not one. */
-export function claimsOf(token: string): Record<string, unknown> | undefined {
+function claimsOf(token: string): Record<string, unknown> | undefined {
   const parts = token.split(".");
   if (parts.length !== 3 || !parts[1]) return undefined;
   try {
@@ -118,7 +118,7 @@ export interface SignedIn {
   readonly user?: string;
 }
 
-export interface CheckedOptions {
+interface CheckedOptions {
   readonly now: () => number;
   /** A renewed token is refused mid-run: the run stops with this message (before the error is thrown). */
   readonly onRefused?: (message: string) => void;

@@ -18,7 +18,7 @@ import type { TokenProvider } from "./types.js";
 export type { TokenProvider } from "./types.js";
 export { cacheFilePath, PARTNER_CENTER_SCOPE } from "./settings.js";
 
-export interface AuthOptions {
+interface AuthOptions {
   env: NodeJS.ProcessEnv;
   logger: Logger;
   /** MSAL's network module; tests and the demo hand in one that trusts the identity simulator. */

@@ -2,7 +2,7 @@ import { LogLevel, type Configuration, type ICachePlugin, type INetworkModule } 
 import type { Logger } from "../log.js";
 import type { Secrets } from "./secrets.js";
 
-export interface MsalSetup {
+interface MsalSetup {
   clientId: string;
   tenant: string;
   /** https origin, e.g. https://login.microsoftonline.com */

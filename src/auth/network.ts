@@ -14,7 +14,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 /** Token and discovery answers are a few KB. */
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
-export interface HttpsNetworkOptions {
+interface HttpsNetworkOptions {
   /** Extra trusted CA certificate(s) in PEM, e.g. the identity simulator's throwaway certificate. */
   ca?: string;
   timeoutMs?: number;
@@ -113,7 +113,7 @@ export interface NetworkObservation {
   lastErrorAnswer?: { status: number; error?: string; aadCode?: number };
 }
 
-export interface ObservedNetwork extends INetworkModule {
+interface ObservedNetwork extends INetworkModule {
   readonly observation: NetworkObservation;
   reset(): void;
 }

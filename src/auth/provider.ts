@@ -3,7 +3,7 @@ import type { Logger } from "../log.js";
 import type { TokenProvider } from "./types.js";
 
 /** Renew this long before expiry; access tokens last about an hour (docs/partner-center-api.md "Authentication"). MSAL uses the same offset. */
-export const RENEW_EARLY_MS = 5 * 60_000;
+const RENEW_EARLY_MS = 5 * 60_000;
 /** When a renewal hits an outage while the current token is still good, try again after this long. */
 const RETRY_AFTER_TRANSIENT_MS = 30_000;
 /** Below this much validity left, an outage is not ridden out with the current token. */
@@ -15,7 +15,7 @@ export interface AcquiredToken {
   expiresOn: number;
 }
 
-export interface RenewingOptions {
+interface RenewingOptions {
   description: string;
   /** Get a token; `force` bypasses every cache (after a 401). */
   acquire(force: boolean): Promise<AcquiredToken>;

@@ -17,7 +17,7 @@ import { RenewingTokenProvider, type AcquiredToken } from "./provider.js";
 import { Secrets } from "./secrets.js";
 import { SCOPES, SCOPES_WITH_REFRESH } from "./settings.js";
 
-export interface MsalSourceOptions {
+interface MsalSourceOptions {
   clientId: string;
   tenant: string;
   authorityHost: string;

@@ -3,7 +3,7 @@ import { UsageError } from "../errors.js";
 import { commandHelp, type CommandSpec } from "./spec.js";
 import { didYouMean } from "./suggest.js";
 
-export type ParsedCommand =
+type ParsedCommand =
   | { readonly help: string }
   | {
       readonly values: Record<string, string | boolean | string[] | undefined>;

@@ -1,17 +1,17 @@
 import type { RunConfig } from "../config.js";
-import type { RunReport } from "../output/report.js";
+import type { RunResult } from "../output/run-result.js";
 import { checkReportColumn, writeReport } from "../report/index.js";
 import type { RunMetadata } from "../report/run-log.js";
 import { VERSION } from "./help.js";
 
 /** What the run's summary adds about its evidence: the report written, and any warning. */
-export interface RunEvidence {
+interface RunEvidence {
   readonly report?: string;
   readonly warnings: string[];
 }
 
 /** The run's own account of itself, for its report when the log says less (--log-level warn). */
-function metadataOf(config: RunConfig, report: RunReport, resumeCommand?: string): Partial<RunMetadata> {
+function metadataOf(config: RunConfig, report: RunResult, resumeCommand?: string): Partial<RunMetadata> {
   const options: Record<string, string> = {};
   for (const [name, value] of Object.entries(config))
     if (value !== undefined && typeof value !== "object") options[name] = String(value);
@@ -46,7 +46,7 @@ export async function checkRunEvidence(config: RunConfig): Promise<void> {
  */
 export async function writeRunEvidence(
   config: RunConfig,
-  report: RunReport,
+  report: RunResult,
   resumeCommand?: string,
 ): Promise<RunEvidence> {
   if (config.command === "validate") return { warnings: report.dateWarning ? [report.dateWarning] : [] };

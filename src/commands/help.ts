@@ -12,7 +12,7 @@ export const VERSION = (
 ).version;
 
 /** The general help: every command (from its spec), then every option of run with its default. */
-export function generalHelp(specs: readonly CommandSpec[]): string {
+function generalHelp(specs: readonly CommandSpec[]): string {
   const commands = specs
     .flatMap((spec) => [`  mca-confirm ${spec.usage}`, ...wrapWords(spec.brief, "      ", "      ")])
     .join("\n");

@@ -55,6 +55,12 @@ export const loginCommand: Command = async (args, io) => {
   }
   if (parsed.positionals.length > 0)
     throw new UsageError(`login takes no file (got "${parsed.positionals[0]}"). See mca-confirm help login`);
-  const { loginCommand: signIn } = await import("../auth/login.js");
-  return signIn(args, io);
+  const { values } = parsed;
+  const text = (name: "tenant" | "client-id" | "proxy") => {
+    const value = values[name];
+    if (value === "") throw new UsageError(`--${name} needs a value.`);
+    return typeof value === "string" ? value : undefined;
+  };
+  const { signIn } = await import("../auth/login.js");
+  return signIn({ tenant: text("tenant"), clientId: text("client-id"), proxy: text("proxy") }, io);
 };

@@ -1,4 +1,5 @@
 import type { TokenProvider } from "../auth/types.js";
+import { carriedBy } from "../config.js";
 import { printable, UsageError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
 import { carriedOptions, programWords } from "../output/command-line.js";
@@ -48,7 +49,7 @@ export const PENDING_SPEC: CommandSpec = {
   ],
 };
 
-export interface PendingCommandExtras {
+interface PendingCommandExtras {
   /** The demo hands in its own token source (the simulator's identity endpoint). */
   readonly tokens?: () => Promise<TokenProvider>;
   /** The demo's simulator is gone once it ends: it prints no follow-up commands. */
@@ -73,16 +74,7 @@ export const pendingCommand: Command = async (args, io) => {
 };
 
 /** What the printed validate and run commands carry from pending's own line: the same API, reached the same way. */
-const CARRIED_TO_RUN = new Set([
-  "--base-url",
-  "--proxy",
-  "--agreement-type",
-  "--concurrency",
-  "--max-rpm",
-  "--max-attempts",
-  "--timeout",
-  "--outage-timeout",
-]);
+const CARRIED_TO_RUN = carriedBy("pending");
 
 /** Lists a resolved config (also the demo's way in), prints the summary, returns the exit code. */
 export async function executePending(
@@ -100,7 +92,7 @@ export async function executePending(
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
     if (config.json) io.stdout.write(`${JSON.stringify(summarizePending(report))}\n`);
     else {
-      const carried = carriedOptions(extras.args ?? [], CARRIED_TO_RUN);
+      const carried = carriedOptions(extras.args ?? [], CARRIED_TO_RUN.names, CARRIED_TO_RUN.switches);
       io.stdout.write(
         printable(formatPendingSummary(report, extras.noFollowUp ? undefined : program, carried)),
       );

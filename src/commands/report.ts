@@ -4,7 +4,7 @@ import { printable, UsageError } from "../errors.js";
 import { finalPathFor, finalReportPathFor, reportPathFor } from "../file-names.js";
 import { writeReport } from "../report/index.js";
 import { REPORT_COLUMN_OPTION } from "../config.js";
-import { FAILED_STATUSES, type Status } from "../types.js";
+import { FAILED_STATUSES, type Status } from "../statuses.js";
 import { checkNoSymlinks } from "../replace-file.js";
 import { parseCommand } from "./args.js";
 import { VERSION } from "./help.js";
@@ -56,7 +56,7 @@ function checkReportOutputs(files: readonly string[], finalOut: string, reportOu
     const folder = path.dirname(path.resolve(file));
     if (!fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory())
       throw new UsageError(`${what} (${file}): the folder ${folder} does not exist`);
-    // Never written through a symbolic link (docs/cli.md "Files the tool writes").
+    // Never written through a symbolic link (docs/cli.md "Runs").
     checkNoSymlinks([[what, file]], false);
     const existing = fs.statSync(file, { throwIfNoEntry: false });
     if (existing && !existing.isFile())

@@ -1,10 +1,10 @@
 import type { TokenProvider } from "../auth/types.js";
-import { RUN_OPTIONS, resolveRunConfig, type RunConfig } from "../config.js";
+import { carriedBy, RUN_OPTIONS, resolveRunConfig, type RunConfig, type RunOptionName } from "../config.js";
 import { printable, UsageError } from "../errors.js";
 import { EXIT_LINE } from "../exit-codes.js";
 import { createLogger, type Logger } from "../log.js";
 import { canRedraw, startProgress } from "../output/progress.js";
-import type { RunReport } from "../output/report.js";
+import type { RunResult } from "../output/run-result.js";
 import { carriedOptions, programWords, withoutProxyPassword } from "../output/command-line.js";
 import { exitCodeOf, formatSummary, shellQuote, summarize } from "../output/summary.js";
 import { systemClock } from "../run/clock.js";
@@ -17,7 +17,7 @@ import type { Command, CommandIO } from "./io.js";
 import { tokenSource, untilDoneOrStopped } from "./signals.js";
 import type { CommandSpec } from "./spec.js";
 
-export interface RunCommandExtras {
+interface RunCommandExtras {
   /** The demo hands in its own token source (the simulator's identity endpoint). */
   readonly tokens?: () => Promise<TokenProvider>;
   /** The demo's simulator is gone once it ends: it prints no resume or rerun command. */
@@ -27,7 +27,8 @@ export interface RunCommandExtras {
 /** `a b --overwrite` → the same words with --resume, for the "to continue" advice. */
 function resumeArgs(argv: string[]): string[] {
   return [
-    ...withoutProxyPassword(argv).filter((word) => word !== "--overwrite" && word !== "--resume"),
+    // The options it drops are switches (--overwrite, --resume): no value follows them.
+    ...withoutProxyPassword(argv).filter((word) => !NOT_BY_RESUME.has(word)),
     "--resume",
   ];
 }
@@ -43,30 +44,17 @@ function runArgsAfterValidate(argv: string[]): string[] {
   return out;
 }
 
-/** The rerun of the failed file keeps the options that say how to read and where to send. */
-const CARRIED_BY_RERUN = new Set([
-  "--map",
-  "--date-format",
-  "--date-agreed",
-  "--report-column",
-  "--agreement-type",
-  "--template-id",
-  "--base-url",
-  "--concurrency",
-  "--max-rpm",
-  "--max-attempts",
-  "--timeout",
-  "--outage-timeout",
-  "--skip-confirmed",
-  "--proxy",
-]);
+/** The rerun of the failed file keeps the options that say how to read and where to send (RUN_OPTIONS `carry`). */
+const BY_RERUN = carriedBy("rerun");
+/** --resume repeats the command as it was, less what the table says it does not carry. */
+const NOT_BY_RESUME = new Set(
+  (Object.keys(RUN_OPTIONS) as RunOptionName[])
+    .filter((name) => !carriedBy("resume").names.has(`--${name}`))
+    .map((name) => `--${name}`),
+);
 
 function rerunArgs(config: RunConfig, argv: string[]): string[] {
-  return [
-    "run",
-    config.failedOut,
-    ...carriedOptions(argv.slice(1), CARRIED_BY_RERUN, new Set(["--skip-confirmed"])),
-  ];
+  return ["run", config.failedOut, ...carriedOptions(argv.slice(1), BY_RERUN.names, BY_RERUN.switches)];
 }
 
 /** Options naming a dry run's own files: the real run writes its own under the default names. */
@@ -212,7 +200,7 @@ async function runWithSignals(
   logger: Logger,
   resumeCommand: string[],
   extras: RunCommandExtras,
-): Promise<RunReport> {
+): Promise<RunResult> {
   const tokens = tokenSource(extras.tokens, io, logger, config.proxy);
   // The request engine (and its HTTP client) loads only for a run: validate never sends.
   const { startRun } = await import("../run/pipeline.js");

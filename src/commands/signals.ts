@@ -30,12 +30,12 @@ export function tokenSource(
 }
 
 /** Work under way that a signal can stop. */
-export interface StoppableWork<T> {
+interface StoppableWork<T> {
   readonly done: Promise<T>;
   interrupt(signal: NodeJS.Signals): void;
 }
 
-export interface StopWording {
+interface StopWording {
   /** What the first signal's line says is happening, after "SIGINT: ". */
   readonly gently: string;
   /** Before the process ends on a second signal: save what can be saved, say what is left. */

@@ -6,7 +6,10 @@ export interface OptionSpec {
   /** The value's name in the help, e.g. `file` for `--out <file>`. */
   readonly arg?: string;
   readonly help: string;
-  readonly def: string;
+  /** The default value itself (shown in the help as is). */
+  readonly value?: string;
+  /** The help's words for a default that is no plain value; without either: off, or none. */
+  readonly def?: string;
   /** The option may be given more than once; its value is then the list. */
   readonly multiple?: boolean;
 }
@@ -78,9 +81,14 @@ export function refill(text: string): string {
     .join("\n\n");
 }
 
+/** What the help says of an option's default: its value, its words, or off (a switch) / none. */
+function defaultText(option: OptionSpec): string {
+  return option.value ?? option.def ?? (option.type === "boolean" ? "off" : "none");
+}
+
 function optionLine(name: string, option: OptionSpec): string {
   const flag = `--${name}${option.arg ? ` <${option.arg}>` : ""}`;
-  const text = `${option.help} (default: ${option.def})`;
+  const text = `${option.help} (default: ${defaultText(option)})`;
   const hanging = " ".repeat(OPTION_WIDTH + 3);
   // A flag too long for its column gets a line of its own, the text under the others'.
   if (flag.length > OPTION_WIDTH) return [`  ${flag}`, ...wrapWords(text, hanging, hanging)].join("\n");

@@ -21,7 +21,7 @@ export async function writeGeneratedCsv(
   rows: number,
   options: { invalidEvery?: number; salt?: number } = {},
 ): Promise<void> {
-  // Never through a symbolic link planted at the name (docs/cli.md "Files the tool writes").
+  // Never through a symbolic link planted at the name (docs/cli.md "Runs").
   const { O_WRONLY, O_CREAT, O_TRUNC } = fs.constants;
   const out = fs.createWriteStream(file, {
     fd: fs.openSync(file, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0o644),

@@ -7,7 +7,7 @@ import { InputFileError } from "../errors.js";
 import type { Field } from "../types.js";
 import { normalizeHeader, type HeaderMatch } from "./headers.js";
 
-export const BULK_TOOL_COLUMNS = [
+const BULK_TOOL_COLUMNS = [
   "CustomerTenantId",
   "FirstName",
   "LastName",
@@ -32,7 +32,7 @@ export interface DateAgreedPlan {
 }
 
 /** The header is the bulk tool's: all of its columns, by name (case, spaces, `_` and `-` aside). */
-export function isBulkToolHeader(record: readonly string[]): boolean {
+function isBulkToolHeader(record: readonly string[]): boolean {
   const names = new Set(record.map(normalizeHeader));
   return BULK_TOOL_COLUMNS.every((column) => names.has(normalizeHeader(column)));
 }

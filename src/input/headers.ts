@@ -17,7 +17,7 @@ export const HEADER_ALIASES: ReadonlyMap<string, Field> = new Map<string, Field>
   ["acceptancedate", "dateAgreed"],
 ]);
 
-export const REQUIRED_FIELDS: readonly Field[] = FIELDS.filter((f) => f !== "phoneNumber");
+const REQUIRED_FIELDS: readonly Field[] = FIELDS.filter((f) => f !== "phoneNumber");
 
 const RESULT_HEADERS: ReadonlySet<string> = new Set(RESULT_COLUMNS);
 

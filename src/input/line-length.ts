@@ -5,7 +5,7 @@
 // stays bounded: past the limit the line's bytes are only counted, never kept.
 import { Transform, type TransformCallback } from "node:stream";
 
-export interface LongLine {
+interface LongLine {
   /** 1-based physical line (counted by LF, as the parser's messages count them). */
   readonly line: number;
   /** Its length in bytes, up to its line break or the end of the file. */

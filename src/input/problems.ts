@@ -1,7 +1,7 @@
 import { InputFileError } from "../errors.js";
 
 /** Problems listed by name; past this many the rest are counted, so a wholly broken file stays readable. */
-export const LISTED_PROBLEMS = 20;
+const LISTED_PROBLEMS = 20;
 
 /**
  * The structural problems of one file, gathered in one pass so they can all be fixed before the

@@ -5,7 +5,7 @@
 import { isUtf8 } from "node:buffer";
 import { Transform, type TransformCallback } from "node:stream";
 
-export interface InvalidUtf8 {
+interface InvalidUtf8 {
   /** 1-based physical line of the first invalid byte. */
   readonly line: number;
   readonly byte: number;

@@ -12,7 +12,7 @@ export interface FailureContext {
   readonly hostSetting: string;
 }
 
-export interface SocketFailure {
+interface SocketFailure {
   readonly code?: string;
   readonly message: string;
 }

@@ -43,7 +43,7 @@ function parseProxy(raw: string, source: string): URL {
   return url;
 }
 
-export function isLoopbackHost(hostname: string): boolean {
+function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
   return (
     host === "localhost" ||

@@ -8,7 +8,7 @@ import { csvText } from "./csv-text.js";
 
 /**
  * A CSV file written to a temporary file beside `path` (an unpredictable name, created
- * exclusively: docs/cli.md "Files the tool writes") and renamed into place on commit, so a
+ * exclusively: docs/cli.md "Runs") and renamed into place on commit, so a
  * crash never leaves a half-written file under the real name.
  */
 export interface AtomicCsv {

@@ -4,7 +4,7 @@
 // "-", "-", "..." and "->". One function decides (docs/cli.md "Conventions"); cli.ts applies it to
 // everything written to stdout and stderr, so every printer follows it.
 
-export interface OutputSetting {
+interface OutputSetting {
   readonly env: NodeJS.ProcessEnv;
   readonly platform: NodeJS.Platform;
   /** Windows: the console's output code page (`chcp`), when it could be read. */

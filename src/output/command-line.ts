@@ -2,7 +2,7 @@
 // start the way this process was started and quote words the way that system's shell reads them.
 import path from "node:path";
 
-export interface StartedAs {
+interface StartedAs {
   /** process.argv[1]: the script Node was given, a bin link or the compiled cli.js. */
   readonly script: string;
   readonly env: NodeJS.ProcessEnv;

@@ -13,7 +13,7 @@ interface StringifierCore {
   __transform(record: readonly string[], push: (text: string | Buffer) => void): Error | undefined;
 }
 
-export interface CsvTextFormat {
+interface CsvTextFormat {
   readonly delimiter: string;
   /** Start the text with a UTF-8 byte order mark (the first call's text only). */
   readonly bom: boolean;

@@ -1,7 +1,7 @@
 import { formatDuration } from "./duration.js";
-import type { Snapshot } from "./report.js";
+import type { Snapshot } from "./run-result.js";
 import { NEED_OF_STATUS } from "./summary.js";
-import type { Status } from "../types.js";
+import type { Status } from "../statuses.js";
 
 /** Redraw rate on a terminal. */
 const TTY_MS = 250;
@@ -75,7 +75,7 @@ export function progressLine(snapshot: Snapshot, rate: number | undefined, now: 
 }
 
 /** What a progress display shows at one moment. */
-export interface DisplayFrame {
+interface DisplayFrame {
   /** Items done so far: the rate is measured on it. */
   readonly count: number;
   /** A throttling pause is on; when given, a plain line comes sooner as one begins. */

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { escapeFormula } from "../input/escape.js";
-import { FAILED_STATUSES, RESULT_COLUMNS, type Outcome, type RowFacts } from "../types.js";
+import { FAILED_STATUSES } from "../statuses.js";
+import { RESULT_COLUMN_SOURCES, RESULT_COLUMNS, type Outcome, type RowFacts } from "../types.js";
 import { createAtomicCsv, type AtomicCsv, type CsvFormat } from "./atomic-csv.js";
 import { createThreadedCsv } from "./threaded-csv.js";
 
@@ -54,20 +55,12 @@ function recordOf(cells: readonly string[], outcome: Outcome, facts: RowFacts, r
   record.length = size;
   let at = 0;
   for (const cell of cells) record[at++] = escapeFormula(cell);
-  record[at++] = String(outcome.rowNumber);
-  record[at++] = outcome.status;
-  record[at++] = resultCell(outcome.userId);
-  record[at++] = resultCell(outcome.httpStatus);
-  record[at++] = resultCell(outcome.errorCode);
-  record[at++] = resultCell(outcome.errorMessage);
-  record[at++] = String(outcome.attempts);
-  record[at++] = resultCell(outcome.requestId);
-  record[at++] = resultCell(outcome.correlationId);
-  record[at++] = resultCell(outcome.completedAt);
-  record[at++] = resultCell(facts.sourceRow);
-  record[at++] = resultCell(facts.dateSent);
-  record[at++] = resultCell(facts.templateId);
-  record[at] = resultCell(outcome.recordedDateAgreed);
+  for (const column of RESULT_COLUMNS)
+    record[at++] = resultCell(
+      RESULT_COLUMN_SOURCES[column] === "outcome"
+        ? outcome[column as keyof Outcome]
+        : facts[column as keyof RowFacts],
+    );
   return record;
 }
 
@@ -95,7 +88,7 @@ function tally(counts: WrittenCounts, outcome: Outcome): void {
   }
 }
 
-export interface ResultsFiles {
+interface ResultsFiles {
   out: string;
   failedOut?: string;
   columns: readonly string[];

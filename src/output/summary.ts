@@ -1,46 +1,10 @@
 import type { SignedIn } from "../auth/claims.js";
 import { EXIT, signalExitCode } from "../exit-codes.js";
 import { formatDuration } from "./duration.js";
-import type { RunReport } from "./report.js";
-import { FAILED_STATUSES, type Status } from "../types.js";
+import type { RunResult } from "./run-result.js";
+import { FAILED_STATUSES, STATUSES, STATUS_LIST, type Need, type Status } from "../statuses.js";
 import { quoteWord } from "./command-line.js";
-
-/** What each error code means, for the summary (docs/partner-center-api.md "Errors", docs/cli.md). */
-export const ERROR_MEANINGS: Readonly<Record<string, string>> = {
-  "600061": "confirmation already on record (counted as confirmed)",
-  "600061-older-template":
-    "the contact's record is of an older template: enter the person who accepted the current version",
-  "600061-unverified": "600061, but no record of this contact could be read: check it in Partner Center",
-  "600002": "date of agreement is in the future (check time zones: dates are sent as UTC)",
-  "900118": "invalid customer id",
-  "800002": "the API refused the request input",
-  "20002": "no commerce relationship with this customer (not your CSP customer)",
-  "60003": "customer tenant not found",
-  "invalid-customer-id": "customerTenantId is not a GUID",
-  "missing-first-name": "firstName is empty",
-  "missing-last-name": "lastName is empty",
-  "invalid-email": "email is not a valid address",
-  "invalid-phone": "phoneNumber has characters other than digits, +, spaces, -, . and ()",
-  "invalid-date": "dateAgreed is not a real date",
-  "ambiguous-date": "dateAgreed could be day/month or month/day: pass --date-format",
-  "future-date": "dateAgreed is in the future",
-  "duplicate-customer": "customer appears on an earlier row",
-  "already-confirmed": "customer already has this confirmation (--skip-confirmed)",
-  "accepted-directly":
-    "customer accepted the MCA directly in the Microsoft 365 admin center (--skip-confirmed)",
-  "not-attested": "not marked True in PartnerAttestationCompleted (Microsoft bulk tool file): never sent",
-  timeout: "no answer within --timeout",
-  "network-error": "connection failed or was reset",
-  "auth-failed": "the API refused the credentials",
-  interrupted: "the run was interrupted",
-  // Rows whose attempts ran out on answers without an API error code (see results.ts).
-  "HTTP 429": "throttled on every attempt: re-run the failed file later, or lower --max-rpm",
-  "HTTP 408": "the API timed out on every attempt",
-  "HTTP 500": "server error on every attempt",
-  "HTTP 502": "bad gateway on every attempt",
-  "HTTP 503": "service unavailable on every attempt",
-  "HTTP 504": "gateway timeout on every attempt",
-};
+import { meaningOf } from "../error-codes.js";
 
 /** Who a run or listing acted as, when its token said (a JWT); never the token itself. */
 export type SignedInJson = { readonly tenantId: string | null; readonly user: string | null } | null;
@@ -60,23 +24,15 @@ export function signedInLine(signedIn: SignedInJson): string[] {
 /** The text summary lists this many error codes; --json lists them all. */
 const TEXT_ERRORS = 10;
 
-const STATUS_ORDER = ["confirmed", "skipped", "valid", "invalid", "rejected", "failed", "not-run"];
-
 /**
- * What a row's status asks of the operator, declared once: the summary, its --json and the
- * progress line all group statuses by it (docs/cli.md "What a run prints"). A status added
- * later takes one entry here.
+ * What a row's status asks of the operator, from the one status table (src/statuses.ts): the
+ * summary, its --json and the progress line all group statuses by it (docs/cli.md "What a run
+ * prints").
  */
-export type Need = "done" | "to-fix" | "re-run-later";
-export const NEED_OF_STATUS: Readonly<Record<Status, Need>> = {
-  confirmed: "done",
-  skipped: "done",
-  valid: "done",
-  invalid: "to-fix",
-  rejected: "to-fix",
-  failed: "re-run-later",
-  "not-run": "re-run-later",
-};
+export type { Need };
+export const NEED_OF_STATUS: Readonly<Record<Status, Need>> = Object.fromEntries(
+  STATUS_LIST.map((status) => [status, STATUSES[status].need]),
+) as Record<Status, Need>;
 /** The words for each need, the same in the summary and the progress line. */
 export const NEED_WORDS: Readonly<Record<Need, string>> = {
   done: "done",
@@ -89,7 +45,7 @@ const TRANSIENT_CODE =
   /^(interrupted|timeout|network-error|unexpected-response|redirect|auth-failed|outage|template-unresolved|HTTP (408|429|5\d\d))$/;
 
 /** Which group a row's error code belongs to: a transient one is re-run later, any other is to fix. */
-export function needOfCode(code: string): Need {
+function needOfCode(code: string): Need {
   return TRANSIENT_CODE.test(code) ? "re-run-later" : "to-fix";
 }
 
@@ -102,7 +58,7 @@ function needsOf(statuses: Record<string, number>): Record<Need, number> {
 }
 
 /** docs/cli.md "Exit codes": a signal's own code, 3 stopped early, 1 rows need work, else 0. */
-export function exitCodeOf(report: RunReport): number {
+export function exitCodeOf(report: RunResult): number {
   if (report.stop?.kind === "interrupted") return signalExitCode(report.stop.signal);
   if (report.stop) return EXIT.stopped;
   return Object.entries(report.counts.byStatus).some(
@@ -162,7 +118,7 @@ export interface SummaryJson {
 }
 
 /** Said once: customers whose direct acceptance could not be read were sent for as usual. */
-function directStatusWarning(report: RunReport): string[] {
+function directStatusWarning(report: RunResult): string[] {
   const unread = report.directStatusUnread ?? 0;
   if (unread === 0) return [];
   return [
@@ -172,13 +128,13 @@ function directStatusWarning(report: RunReport): string[] {
 
 /** The end-of-run summary as data: --json prints it, the text form is made from it. */
 export function summarize(
-  report: RunReport,
+  report: RunResult,
   commands: { rerun?: string[]; resume?: string[]; again?: string[]; run?: string[] },
   evidence: { report?: string; warnings?: string[] } = {},
 ): SummaryJson {
   const config = report.config;
   const statuses: Record<string, number> = {};
-  for (const status of STATUS_ORDER)
+  for (const status of STATUS_LIST)
     if (report.counts.byStatus[status]) statuses[status] = report.counts.byStatus[status]!;
   // Most frequent first; ties by code, so the same run prints the same summary.
   // Rows a resume will send are no problem of theirs: while resumable, "interrupted" is not listed.
@@ -189,7 +145,7 @@ export function summarize(
     .map(([code, error]) => ({
       code,
       rows: error.count,
-      meaning: ERROR_MEANINGS[code] ?? (error.message || "see the errorMessage column"),
+      meaning: meaningOf(code) ?? (error.message || "see the errorMessage column"),
       need: needOfCode(code),
     }));
   const seconds = report.elapsedMs / 1000;

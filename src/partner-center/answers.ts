@@ -50,7 +50,7 @@ const textOf = (value: unknown): string => (typeof value === "string" ? value.tr
 /**
  * The customer's record of exactly this contact and agreement type in a listing, if any. The
  * API keys "the same confirmation" on first name, last name, email and phone, whatever the
- * template (docs/partner-center-api.md "Confirm acceptance"); email is compared without case,
+ * template (docs/partner-center-api.md "Confirm one customer's acceptance"); email is compared without case,
  * and an absent phone equals an empty one. Should the listing hold several, the one of
  * `templateId` (the current template) is taken, else the latest.
  */
@@ -100,7 +100,7 @@ const CONTACT_FIELDS = ["firstName", "lastName", "email", "phoneNumber"] as cons
 
 /**
  * Why an Agreement answered to a confirmation is not the one sent, or undefined when it is
- * (docs/partner-center-api.md "Confirm acceptance"): its type, templateId, customer id,
+ * (docs/partner-center-api.md "Confirm one customer's acceptance"): its type, templateId, customer id,
  * dateAgreed (the same instant) and contact, each when the answer carries it (at least one of
  * templateId, dateAgreed and contact), and a userId.
  * The text names the field; contact values are never quoted, other values only by shape.

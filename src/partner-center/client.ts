@@ -70,7 +70,7 @@ export interface RequestIds {
   readonly correlationId: string;
 }
 
-export interface ClientOptions {
+interface ClientOptions {
   readonly baseUrl: string;
   readonly tokens: TokenProvider;
   readonly timeoutMs: number;
@@ -209,6 +209,21 @@ function requestHeaders(
   };
 }
 
+/** One request of the client: what it is, where it goes, and what it carries. */
+interface SendOptions {
+  readonly call: CallKind;
+  readonly method: "GET" | "POST";
+  /** Relative to the API root. */
+  readonly url: string;
+  readonly ids: RequestIds;
+  /** The JSON body (a POST). */
+  readonly json?: unknown;
+  /** The Agreement a confirmation sends, checked against its answer and masked in it. */
+  readonly sent?: SentAgreement;
+  /** Headers beside the token and the request ids (a page's continuation token). */
+  readonly headers?: Record<string, string>;
+}
+
 /** One got instance with the contract's headers; got's own retry is off because the run owns retries. */
 export function createClient(o: ClientOptions): PartnerCenterClient {
   const agentOptions = { keepAlive: true, maxSockets: o.maxSockets };
@@ -219,19 +234,11 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
   const failure: FailureContext = { target, route, hostSetting: "--base-url (or PARTNER_CENTER_BASE_URL)" };
   const api = apiFor(o.baseUrl, o.timeoutMs, agent);
 
-  async function send(
-    call: CallKind,
-    method: "GET" | "POST",
-    url: string,
-    ids: RequestIds,
-    json?: unknown,
-    sent?: SentAgreement,
-    extraHeaders: Record<string, string> = {},
-  ): Promise<Attempt> {
+  async function send({ call, method, url, ids, json, sent, headers = {} }: SendOptions): Promise<Attempt> {
     const started = performance.now();
     const token = await o.tokens.getToken();
     try {
-      const request = api(url, { method, json, headers: requestHeaders(token, ids, extraHeaders) });
+      const request = api(url, { method, json, headers: requestHeaders(token, ids, headers) });
       capBody(request);
       const res = await request;
       return {
@@ -256,37 +263,53 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
     }
   }
 
+  return callsOf(send, () => {
+    agent.http.destroy();
+    agent.https.destroy();
+  });
+}
+
+/** The client's calls, each one request made by `send`. */
+function callsOf(send: (options: SendOptions) => Promise<Attempt>, close: () => void): PartnerCenterClient {
   return {
     getAgreementMetadata: (type, ids) =>
-      send("metadata", "GET", `v1/agreements?agreementType=${encodeURIComponent(type)}`, ids),
+      send({
+        call: "metadata",
+        method: "GET",
+        url: `v1/agreements?agreementType=${encodeURIComponent(type)}`,
+        ids,
+      }),
     confirm: (acceptance, templateId, type, ids) =>
-      send(
-        "confirm",
-        "POST",
-        `v1/customers/${encodeURIComponent(acceptance.customerTenantId)}/agreements`,
+      send({
+        call: "confirm",
+        method: "POST",
+        url: `v1/customers/${encodeURIComponent(acceptance.customerTenantId)}/agreements`,
         ids,
-        confirmationBody(acceptance, templateId, type),
-        sentAgreement(acceptance, templateId, type),
-      ),
+        json: confirmationBody(acceptance, templateId, type),
+        sent: sentAgreement(acceptance, templateId, type),
+      }),
     listAgreements: (customerId, type, ids) =>
-      send(
-        "list",
-        "GET",
-        `v1/customers/${encodeURIComponent(customerId)}/agreements?agreementType=${encodeURIComponent(type)}`,
+      send({
+        call: "list",
+        method: "GET",
+        url: `v1/customers/${encodeURIComponent(customerId)}/agreements?agreementType=${encodeURIComponent(type)}`,
         ids,
-      ),
+      }),
     listCustomers: (page, ids) =>
-      send("customers", "GET", customerPagePath(page), ids, undefined, undefined, customerPageHeaders(page)),
-    directAcceptance: (customerId, ids) =>
-      send(
-        "direct",
-        "GET",
-        `v1/customers/${encodeURIComponent(customerId)}/directSignedMicrosoftCustomerAgreementStatus`,
+      send({
+        call: "customers",
+        method: "GET",
+        url: customerPagePath(page),
         ids,
-      ),
-    close() {
-      agent.http.destroy();
-      agent.https.destroy();
-    },
+        headers: customerPageHeaders(page),
+      }),
+    directAcceptance: (customerId, ids) =>
+      send({
+        call: "direct",
+        method: "GET",
+        url: `v1/customers/${encodeURIComponent(customerId)}/directSignedMicrosoftCustomerAgreementStatus`,
+        ids,
+      }),
+    close,
   };
 }

@@ -11,7 +11,7 @@ export interface CustomerSummary {
   readonly domain: string;
 }
 
-export interface CustomerPage {
+interface CustomerPage {
   readonly customers: readonly CustomerSummary[];
   /** MS-ContinuationToken of links.next; absent on the last page. */
   readonly continuationToken?: string;

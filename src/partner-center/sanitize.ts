@@ -1,7 +1,7 @@
 // Every text that comes from a server (an error description, a plain-text body, the first bytes
 // of an unexpected answer) passes through sanitizeServerText before it reaches the results,
 // the failed file, the log, the summary or --json. Partner Center's error texts are free-form
-// and may echo the request (PARTNER-CENTER.md "Second round"): the Authorization header, the
+// and may echo the request (docs/partner-center-api.md "Errors"): the Authorization header, the
 // contact sent, a proxy's own page with terminal escapes in it. So, in this order:
 //   1. terminal escapes, control characters and bidirectional overrides are removed, so
 //      nothing a server says can move the cursor, recolour or rewrite the operator's terminal;
@@ -81,7 +81,7 @@ export function stripControls(text: string): string {
 }
 
 /** Masks credentials in a text: Authorization values, bearer/basic tokens, JWTs, OAuth fields, URL passwords. */
-export function maskSecrets(text: string): string {
+function maskSecrets(text: string): string {
   return maskUrlPasswords(
     text
       .replace(AUTHORIZATION, "$1[redacted]")
@@ -91,7 +91,7 @@ export function maskSecrets(text: string): string {
   );
 }
 
-export interface SanitizeOptions {
+interface SanitizeOptions {
   /** The contact values sent with the request (names, e-mail, phone): masked where echoed. */
   readonly contact?: readonly string[];
   readonly maxLength?: number;

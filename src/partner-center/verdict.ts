@@ -23,15 +23,22 @@ export type Verdict =
       readonly retired?: true;
     }
   | {
-      readonly kind: "retryable";
+      /**
+       * A passing problem (408, 429, 5xx, a timeout, a reset, an answer that is not the API's):
+       * the row ends `failed`, to re-run later, unless another attempt gets through.
+       */
+      readonly kind: "transient";
       readonly httpStatus?: number;
       readonly code?: string;
       readonly message: string;
       readonly retryAfterMs?: number;
       /** 429: a signal for the whole run. */
       readonly throttled: boolean;
-      /** A transport failure another attempt would meet again (refused connection, unknown host, TLS): fail now. */
-      readonly final?: boolean;
+      /**
+       * false: this run does not try again, the same address would answer the same way (a refused
+       * connection, unknown host, TLS error, an unexpected answer, a redirect): the row fails now.
+       */
+      readonly retry?: false;
     }
   | {
       readonly kind: "auth";
@@ -43,14 +50,14 @@ export type Verdict =
     };
 
 /** HTTP statuses worth another attempt (docs/partner-center-api.md "Errors"); everything else is final. */
-export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
+const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
 /**
  * Connection failures worth another attempt: resets (the API may or may not have processed the
  * request; re-sending the same MS-RequestId makes that safe) and timeouts. Anything else, such as
  * a refused connection, an unknown host or a TLS error, fails the same way on every attempt.
  */
-export const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set([
+const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set([
   "ECONNRESET",
   "EPIPE",
   "ECONNABORTED",
@@ -87,10 +94,10 @@ export const ALREADY_EXISTS = "600061";
 /** Answers that would fail every row (docs/partner-center-api.md "Errors"): stop the run. */
 const MFA_REQUIRED = "900421";
 const FORBIDDEN_FOR_RUN = new Set(["900308", "900309"]);
-/** Local code of a 2xx that is not the answer the call expects (CONTRACT "Second round"). */
-export const UNEXPECTED_RESPONSE = "unexpected-response";
-/** Local code of a 3xx: never followed, never a refusal (docs/cli.md "Statuses"). */
-export const REDIRECT = "redirect";
+/** Local code of a 2xx that is not the answer the call expects (docs/cli.md "The results file"). */
+const UNEXPECTED_RESPONSE = "unexpected-response";
+/** Local code of a 3xx: never followed, never a refusal (docs/cli.md "The results file"). */
+const REDIRECT = "redirect";
 /** How much of an unexpected body the message quotes: enough to recognise a login page. */
 const FIRST_BYTES = 80;
 const MAX_BODY_MIB = MAX_BODY_BYTES / (1024 * 1024);
@@ -184,29 +191,29 @@ function redirectVerdict(a: Extract<Attempt, { kind: "response" }>): Verdict {
     ? ` to ${sanitizeServerText(a.location, { contact: a.sentContact, maxLength: 120 })}`
     : "";
   return {
-    kind: "retryable",
+    kind: "transient",
     httpStatus: a.status,
     code: REDIRECT,
     message: `HTTP ${a.status} redirect${to}, not followed; check --base-url and any proxy in between`,
     throttled: false,
-    final: true,
+    retry: false,
   };
 }
 
 /** Answers that are not the API's (a 2xx that is no such answer, a redirect): they stop a run that meets only them. */
 export function isForeignAnswer(verdict: Verdict): boolean {
-  return verdict.kind === "retryable" && (verdict.code === UNEXPECTED_RESPONSE || verdict.code === REDIRECT);
+  return verdict.kind === "transient" && (verdict.code === UNEXPECTED_RESPONSE || verdict.code === REDIRECT);
 }
 
 /** What `attempt` means; `now` dates a Retry-After given as an HTTP date. */
 export function verdictOf(attempt: Attempt, now: number): Verdict {
   if (attempt.kind === "no-response") {
     return {
-      kind: "retryable",
+      kind: "transient",
       code: attempt.reason === "timeout" ? "timeout" : "network-error",
       message: attempt.message,
       throttled: false,
-      ...(isRetryableNoResponse(attempt.reason, attempt.code) ? {} : { final: true }),
+      ...(isRetryableNoResponse(attempt.reason, attempt.code) ? {} : { retry: false }),
     };
   }
   const status = attempt.status;
@@ -220,12 +227,12 @@ export function verdictOf(attempt: Attempt, now: number): Verdict {
     // Final, not retried: the same address answers the same way again. The row is failed, so
     // it is in the failed file, and a re-run meets 600061 if it was recorded after all.
     return {
-      kind: "retryable",
+      kind: "transient",
       httpStatus: status,
       code: UNEXPECTED_RESPONSE,
       message: describeUnexpected(attempt, expected.mismatch),
       throttled: false,
-      final: true,
+      retry: false,
     };
   }
   if (status >= 300 && status < 400) return redirectVerdict(attempt);
@@ -249,7 +256,7 @@ export function verdictOf(attempt: Attempt, now: number): Verdict {
   }
   if (RETRYABLE_STATUSES.has(status)) {
     return {
-      kind: "retryable",
+      kind: "transient",
       httpStatus: status,
       code: info.code,
       message: info.message,

@@ -35,7 +35,7 @@ export interface PendingCalls {
   stopListing(message: string): void;
 }
 
-export interface PageOfCustomers {
+interface PageOfCustomers {
   readonly customers: readonly CustomerSummary[];
   /** Items without a usable customer id. */
   readonly unusable: number;

@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { UsageError } from "../errors.js";
-import { checkBaseUrl, RUN_OPTIONS } from "../config.js";
+import { checkBaseUrl, defaultOf, RUN_OPTIONS } from "../config.js";
 import { ProxySettings } from "../network/proxy.js";
 import { checkNoSymlinks } from "../replace-file.js";
 import { MAX_PAGE_SIZE_ASKED } from "./list.js";
@@ -41,7 +41,7 @@ export const PENDING_OPTIONS = {
   json: { type: "boolean", help: "print the summary as one JSON object on stdout", def: "off" },
 } as const;
 
-export type PendingFlags = {
+type PendingFlags = {
   [K in keyof typeof PENDING_OPTIONS]?: (typeof PENDING_OPTIONS)[K]["type"] extends "boolean"
     ? boolean
     : string;
@@ -69,7 +69,6 @@ export interface PendingConfig {
 }
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
-const PUBLIC_BASE_URL = "https://api.partnercenter.microsoft.com";
 
 function wholeNumber(flag: string, value: string | undefined, fallback: number, min: number, max: number) {
   if (value === undefined) return fallback;
@@ -109,7 +108,7 @@ export function checkPendingOutputs(config: PendingConfig): void {
     ["--out", config.out],
     ["--log-file", config.logFile],
   ] as const;
-  // Never through a symbolic link (docs/cli.md "Files the tool writes").
+  // Never through a symbolic link (docs/cli.md "Runs").
   checkNoSymlinks(written, config.overwrite);
   for (const [what, file] of written) {
     const stat = fs.lstatSync(file, { throwIfNoEntry: false });
@@ -131,17 +130,17 @@ export function checkPendingOutputs(config: PendingConfig): void {
 /** Flags + environment → one resolved, readonly config; everything invalid is refused here (exit 2). */
 export function resolvePendingConfig(flags: PendingFlags, env: NodeJS.ProcessEnv): PendingConfig {
   const out = flags.out ?? "pending.csv";
-  const logLevel = flags["log-level"] ?? "info";
+  const logLevel = flags["log-level"] ?? defaultOf("log-level");
   if (!LOG_LEVELS.includes(logLevel))
     throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")} (got "${logLevel}")`);
-  const agreementType = flags["agreement-type"]?.trim() || "MicrosoftCustomerAgreement";
+  const agreementType = flags["agreement-type"]?.trim() || defaultOf("agreement-type");
   if (!/^[A-Za-z]+$/.test(agreementType))
     throw new UsageError(`--agreement-type must be a name such as MicrosoftCustomerAgreement`);
   const baseUrl = flags["base-url"]
     ? checkBaseUrl(flags["base-url"], "--base-url")
     : env.PARTNER_CENTER_BASE_URL
       ? checkBaseUrl(env.PARTNER_CENTER_BASE_URL, "PARTNER_CENTER_BASE_URL")
-      : PUBLIC_BASE_URL;
+      : defaultOf("base-url");
   const maxRpm =
     flags["max-rpm"] === undefined ? undefined : wholeNumber("max-rpm", flags["max-rpm"], 0, 1, 1_000_000);
   return Object.freeze({
@@ -154,11 +153,12 @@ export function resolvePendingConfig(flags: PendingFlags, env: NodeJS.ProcessEnv
     agreementType,
     selection: selectionOf(flags),
     pageSize: wholeNumber("page-size", flags["page-size"], MAX_PAGE_SIZE_ASKED, 1, MAX_PAGE_SIZE_ASKED),
-    concurrency: wholeNumber("concurrency", flags.concurrency, 8, 1, 256),
+    concurrency: wholeNumber("concurrency", flags.concurrency, +defaultOf("concurrency"), 1, 256),
     ...(maxRpm === undefined ? {} : { maxRpm }),
-    maxAttempts: wholeNumber("max-attempts", flags["max-attempts"], 6, 1, 20),
-    timeoutMs: wholeNumber("timeout", flags.timeout, 30, 1, 600) * 1000,
-    outageTimeoutMs: wholeNumber("outage-timeout", flags["outage-timeout"], 600, 1, 86_400) * 1000,
+    maxAttempts: wholeNumber("max-attempts", flags["max-attempts"], +defaultOf("max-attempts"), 1, 20),
+    timeoutMs: wholeNumber("timeout", flags.timeout, +defaultOf("timeout"), 1, 600) * 1000,
+    outageTimeoutMs:
+      wholeNumber("outage-timeout", flags["outage-timeout"], +defaultOf("outage-timeout"), 1, 86_400) * 1000,
     overwrite: flags.overwrite ?? false,
     progress: !(flags.quiet || flags["no-progress"]),
     json: flags.json ?? false,

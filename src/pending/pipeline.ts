@@ -31,14 +31,14 @@ import { selectPending } from "./select.js";
 import { emptyTally, type PendingReport, type PendingTally } from "./summary.js";
 import { createOrderedRows, createPendingWriter, type OrderedRows, type PendingWriter } from "./write.js";
 
-export interface PendingDeps {
+interface PendingDeps {
   readonly config: PendingConfig;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly tokens: () => Promise<TokenProvider>;
 }
 
-export interface PendingHandle {
+interface PendingHandle {
   /** Ctrl-C (or SIGTERM): start nothing new, let requests in flight finish, write no file. */
   interrupt(signal?: NodeJS.Signals): void;
   snapshot(): PendingSnapshot;

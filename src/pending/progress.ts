@@ -15,7 +15,7 @@ export interface PendingSnapshot {
 
 const count = (n: number) => n.toLocaleString("en-US");
 
-export function pendingProgressLine(s: PendingSnapshot, perSecond: number, now: number): string {
+function pendingProgressLine(s: PendingSnapshot, perSecond: number, now: number): string {
   const parts = [
     `${count(s.read)} customers read`,
     `${count(s.checked)} checked`,

@@ -1,4 +1,4 @@
-// Which customers go into the pending file, and what their row says (docs/cli.md "pending").
+// Which customers go into the pending file, and what their row says (docs/cli.md "`pending`").
 // Pure: a customer and what its agreement list said in, a row (or nothing) out.
 
 import type { AgreementRecord, CustomerSummary } from "../partner-center/customer-list.js";
@@ -35,7 +35,7 @@ export const PENDING_COLUMNS = [
 
 export type PendingRow = Readonly<Record<(typeof PENDING_COLUMNS)[number], string>>;
 
-export interface Pending {
+interface Pending {
   readonly row: PendingRow;
   readonly reason: Reason;
 }
@@ -48,7 +48,7 @@ const MAX_TEXT = 256;
  * breaks that would make a cell look like two rows) are removed and the length capped.
  * Formula escaping is the writer's job.
  */
-export function cleanText(value: string): string {
+function cleanText(value: string): string {
   // eslint-disable-next-line no-control-regex
   const visible = value.replace(/[\u0000-\u001f\u007f-\u009f]/g, "").trim();
   return visible.length > MAX_TEXT ? visible.slice(0, MAX_TEXT) : visible;

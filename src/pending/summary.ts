@@ -4,7 +4,7 @@
 import type { SignedIn } from "../auth/claims.js";
 import { EXIT, signalExitCode } from "../exit-codes.js";
 import { formatDuration } from "../output/duration.js";
-import type { StopKind } from "../output/report.js";
+import type { StopKind } from "../output/run-result.js";
 import { shellQuote, signedInJson, signedInLine, type SignedInJson } from "../output/summary.js";
 import type { PendingConfig } from "./options.js";
 import type { Reason } from "./select.js";
@@ -40,7 +40,7 @@ export interface PendingReport {
   readonly signedIn?: SignedIn;
 }
 
-export interface PendingSummaryJson {
+interface PendingSummaryJson {
   readonly command: "pending";
   readonly customersRead: number;
   readonly needConfirmation: number;

@@ -11,7 +11,7 @@ const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const realDate = (day: number, month: number) =>
   month >= 1 && month <= 12 && day >= 1 && day <= DAYS_IN_MONTH[month - 1];
 
-export interface DateFormatCheck {
+interface DateFormatCheck {
   /** One row's date as the input gave it, and its errorCode. */
   observe(dateAgreed: string, errorCode: string): void;
   /** The warning, or undefined when nothing looks wrong. */

@@ -10,7 +10,7 @@ import { needsAction } from "./statuses.js";
 /**
  * The most rows a page lists. Headless Chromium opens a page of 10,000 listed rows in well under
  * 2 s and applies a filter in under 0.5 s (test/report-browser.test.ts); past that the page lists
- * the rows that need action and counts the others (docs/cli.md "The report").
+ * the rows that need action and counts the others (docs/cli.md "The HTML report").
  */
 export const MAX_LISTED_ROWS = 10_000;
 

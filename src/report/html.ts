@@ -13,7 +13,7 @@ export class Markup {
   }
 }
 
-export type Value = Markup | string | number | undefined | null | false | readonly Value[];
+type Value = Markup | string | number | undefined | null | false | readonly Value[];
 
 function render(value: Value): string {
   if (value === undefined || value === null || value === false) return "";

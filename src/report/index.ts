@@ -12,7 +12,7 @@ import { chooseReportColumn } from "./report-column.js";
 import { readHeader } from "./results-file.js";
 import { readRunLog, type RunLog, type RunMetadata } from "./run-log.js";
 
-export interface ReportOptions {
+interface ReportOptions {
   /** Results files, first run first. */
   readonly results: readonly string[];
   /** The log of each results file; default `<results>.log` where it exists. */

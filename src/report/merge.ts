@@ -5,7 +5,7 @@
 import { InputFileError } from "../errors.js";
 import { escapeFormula } from "../input/escape.js";
 import { createAtomicCsv, type AtomicCsv } from "../output/atomic-csv.js";
-import type { Field } from "../types.js";
+import type { Field, ResultColumn } from "../types.js";
 import { chooseReportColumn } from "./report-column.js";
 import { cellValue, openResultsFile, type ResultsFile } from "./results-file.js";
 import { RowNumberSet } from "./row-numbers.js";
@@ -64,7 +64,7 @@ function reportRow(
   at: { readonly sourceRow: number; readonly fileIndex: number; readonly label: string },
 ): ReportRow {
   const { sourceRow, fileIndex } = at;
-  const get = (name: string) => cellValue(cells, results.column(name));
+  const get = (name: ResultColumn) => cellValue(cells, results.column(name));
   const contact = CONTACT_FIELDS.map((f) => cellValue(cells, results.fieldColumn[f])).filter((v) => v !== "");
   return {
     rowNumber: get("rowNumber"),
@@ -140,7 +140,7 @@ export interface MergedChain {
   readonly reportColumn?: string;
 }
 
-export interface MergeOptions {
+interface MergeOptions {
   readonly finalOut?: string;
   readonly map?: ReadonlyMap<string, Field>;
   /** --report-column: the column to name customers by; else one is chosen (report-column.ts). */

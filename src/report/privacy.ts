@@ -1,5 +1,5 @@
 // The report may travel by email and sit in a document store: it names customers by tenant id
-// only. Server messages can echo what was sent (PARTNER-CENTER.md: "Error texts are free-form
+// only. Server messages can echo what was sent (docs/partner-center-api.md "Errors": "Error texts are free-form
 // and may echo parts of the request"), so a message shown in it loses the row's own contact
 // values and anything shaped like an email address first.
 const EMAIL = /[^\s@<>"'(),;:]+@[^\s@<>"'(),;:]+\.[^\s@<>"'(),;:]+/g;

@@ -3,7 +3,7 @@
 // (verdict.ts), then what to do about each problem, the rows, and the runs' evidence.
 // Everything from a file or a server goes through `html`, which escapes it.
 import path from "node:path";
-import { ERROR_MEANINGS } from "../output/summary.js";
+import { meaningOf } from "../error-codes.js";
 import { adviceFor } from "./advice.js";
 import { timelineChart } from "./chart.js";
 import { html, Markup } from "./html.js";
@@ -15,7 +15,7 @@ import { filterClass, statusInfo, statusOrder } from "./statuses.js";
 import { STYLE } from "./style.js";
 import { verdictOf, type Verdict } from "./verdict.js";
 
-export interface ReportInput {
+interface ReportInput {
   readonly toolVersion: string;
   readonly generatedAt: string;
   readonly chain: MergedChain;
@@ -27,7 +27,7 @@ export interface ReportInput {
   readonly kind?: "run" | "final";
 }
 
-const ACTION_WORDS = { fix: "fix, then re-run", rerun: "re-run later", none: "nothing" } as const;
+const NEED_WORDS = { "to-fix": "fix, then re-run", "re-run-later": "re-run later", done: "nothing" } as const;
 
 /** Within confirmed: recorded by this run, or already on record (600061); an audit reads them apart. */
 function confirmedHow(digest: Digest): string {
@@ -52,7 +52,7 @@ function statusTable(digest: Digest): Markup {
           html`<tr data-status="${status}">
             <td><span class="${`status s-${filterClass(status)}`}">${status}</span></td>
             <td class="num">${n}</td>
-            <td>${ACTION_WORDS[statusInfo(status).action]}</td>
+            <td>${NEED_WORDS[statusInfo(status).need]}</td>
             <td>${statusInfo(status).meaning}${status === "confirmed" ? confirmedHow(digest) : ""}</td>
           </tr> `,
       )}
@@ -169,9 +169,7 @@ function problemsSection(digest: Digest, wide: (markup: Markup) => Markup): Mark
                 <td class="mono">${p.code}</td>
                 <td class="num">${p.rows}</td>
                 <td>${[...p.statuses].join(", ")}</td>
-                <td class="meaning">
-                  ${ERROR_MEANINGS[p.code] ?? (p.sample || "see the errorMessage column")}
-                </td>
+                <td class="meaning">${meaningOf(p.code) ?? (p.sample || "see the errorMessage column")}</td>
                 <td>${adviceFor(p.code, p.statuses)}</td>
               </tr> `,
           )}

@@ -1,6 +1,6 @@
 // The column the report names each customer by besides its tenant id: the first input column
 // the operator knows the customer by (a company name, a CRM id), never a contact field
-// (docs/cli.md "The report"). `--report-column NAME` chooses it; else it is guessed from the
+// (docs/cli.md "The HTML report"). `--report-column NAME` chooses it; else it is guessed from the
 // header. A column that holds contact data is refused even when asked for: the report travels.
 import { UsageError } from "../errors.js";
 import { HEADER_ALIASES, normalizeHeader } from "../input/headers.js";
@@ -14,7 +14,7 @@ const CONTACT_LIKE =
 const KNOWN_BY =
   /company|organi[sz]ation|customer|account|crm|client|business|domain|reference|\bref\b|name|\bid\b/i;
 
-export interface ReportColumn {
+interface ReportColumn {
   readonly index: number;
   readonly name: string;
 }

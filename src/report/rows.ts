@@ -13,7 +13,7 @@ const ROWS_PER_BODY = 100;
 /** A row's height before the browser has laid it out (one line of text). */
 const ROW_PX = 26;
 
-export interface RowsLayout {
+interface RowsLayout {
   /** The report column's header, when the rows have one. */
   readonly reportColumn?: string;
   /** Rows of a chain also show the run that decided them. */

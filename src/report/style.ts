@@ -2,7 +2,18 @@
 // status filter: radio buttons placed before the rows table hide the table bodies of other
 // statuses, so the filter works with scripts disabled (mail viewers and document stores often
 // disable them). The page itself never scrolls sideways: wide tables scroll inside themselves.
+import { STATUS_LIST, STATUSES } from "../statuses.js";
 import { FILTER_STATUSES } from "./statuses.js";
+
+/** One rule per colour of the status table (src/statuses.ts), its statuses in table order. */
+const statusColours = [...new Set(STATUS_LIST.map((status) => STATUSES[status].colour))]
+  .map((colour) => {
+    const selectors = STATUS_LIST.filter((status) => STATUSES[status].colour === colour).map(
+      (status) => `.s-${status} .status, .status.s-${status}`,
+    );
+    return `${selectors.join(", ")} { background: ${colour}; }`;
+  })
+  .join("\n");
 
 const filterRules = [
   ...FILTER_STATUSES.map((s) => `#show-${s}:checked ~ .rows-scroll tbody:not(.s-${s}) { display: none; }`),
@@ -32,10 +43,7 @@ dl.meta { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap:
 dl.meta dt { color: #57606a; }
 dl.meta dd { margin: 0; min-width: 0; }
 .status { display: inline-block; padding: 0 6px; border-radius: 8px; background: #eaeef2; }
-.s-confirmed .status, .status.s-confirmed { background: #dafbe1; }
-.s-skipped .status, .status.s-skipped, .s-valid .status, .status.s-valid { background: #ddf4ff; }
-.s-invalid .status, .status.s-invalid, .s-rejected .status, .status.s-rejected { background: #ffebe9; }
-.s-failed .status, .status.s-failed, .s-not-run .status, .status.s-not-run { background: #fff8c5; }
+${statusColours}
 .rows { margin: 6px 0; }
 input.filter { margin: 0 4px 0 0; vertical-align: middle; }
 input.filter + label { margin-right: 14px; white-space: nowrap; }

@@ -1,6 +1,7 @@
 // The first line of the report: what the operator has to do, read off the final counts
-// (docs/cli.md "The report"). Interrupted wins: resuming comes before any fixing or re-running.
-import { needsAction, statusInfo, statusOrder, type Action } from "./statuses.js";
+// (docs/cli.md "The HTML report"). Interrupted wins: resuming comes before any fixing or re-running.
+import type { Need } from "../statuses.js";
+import { needsAction, statusInfo, statusOrder } from "./statuses.js";
 
 export interface Verdict {
   readonly kind: "complete" | "action" | "interrupted";
@@ -14,9 +15,9 @@ export interface Verdict {
 
 const rows = (n: number) => `${n.toLocaleString("en-US")} ${n === 1 ? "row" : "rows"}`;
 
-function byAction(byStatus: ReadonlyMap<string, number>, action: Action): [string, number][] {
+function byNeed(byStatus: ReadonlyMap<string, number>, need: Need): [string, number][] {
   return [...byStatus]
-    .filter(([status, n]) => n > 0 && statusInfo(status).action === action)
+    .filter(([status, n]) => n > 0 && statusInfo(status).need === need)
     .sort((a, b) => statusOrder(a[0]) - statusOrder(b[0]));
 }
 
@@ -25,8 +26,8 @@ const list = (entries: [string, number][]) => entries.map(([s, n]) => `${s} ${n}
 
 /** "8 to fix, then re-run (invalid 5, rejected 3); 5 to re-run later (failed 4, not-run 1)". */
 function actionDetail(byStatus: ReadonlyMap<string, number>): string {
-  const fix = byAction(byStatus, "fix");
-  const rerun = byAction(byStatus, "rerun");
+  const fix = byNeed(byStatus, "to-fix");
+  const rerun = byNeed(byStatus, "re-run-later");
   const parts: string[] = [];
   if (fix.length > 0) parts.push(`${sum(fix)} to fix, then re-run (${list(fix)})`);
   if (rerun.length > 0) parts.push(`${sum(rerun)} to re-run later (${list(rerun)})`);
@@ -53,7 +54,7 @@ export function verdictOf(
       headline: `${rows(action)} ${action === 1 ? "needs" : "need"} action`,
       detail: actionDetail(byStatus),
     };
-  const done = byAction(byStatus, "none");
+  const done = byNeed(byStatus, "done");
   return {
     kind: "complete",
     headline:

@@ -18,12 +18,12 @@ import { shareRenewal } from "./token-renewal.js";
 import type { RowWindow } from "./window.js";
 
 /** The options that shape how the API is reached. */
-export type ApiSettings = Pick<
+type ApiSettings = Pick<
   RunConfig,
   "baseUrl" | "timeoutMs" | "concurrency" | "proxy" | "maxRpm" | "outageTimeoutMs" | "maxAttempts"
 >;
 
-export interface ApiWiring {
+interface ApiWiring {
   readonly config: ApiSettings;
   readonly clock: Clock;
   readonly logger: Logger;

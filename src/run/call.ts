@@ -86,7 +86,7 @@ function logAttempt(
 }
 
 /**
- * The ids recorded are the ones this client sent (docs/cli.md "Results file"); an answer's
+ * The ids recorded are the ones this client sent (docs/cli.md "The results file"); an answer's
  * MS-RequestId/MS-CorrelationId echo is server text, only compared: a mismatch is a warning in
  * the log, its values sanitised and capped like any other server text.
  */
@@ -160,7 +160,7 @@ export async function callWithRetries(
     last = verdict;
     checkEcho(context, target, attempt, ids);
     const delayMs =
-      verdict.kind === "retryable" && !verdict.final
+      verdict.kind === "transient" && verdict.retry !== false
         ? retryDelay(attempts, verdict.retryAfterMs, context.policy)
         : undefined;
     logAttempt(context, target, attempts, answer, ids, delayMs);
@@ -181,7 +181,7 @@ export async function callWithRetries(
         }
         context.stop.stop("auth-failed", fatalMessage(verdict, renewed));
         return done({ end: "stopped", verdict });
-      case "retryable":
+      case "transient":
         if (delayMs === undefined) return done({ end: "failed", verdict });
         if (attempt.kind === "no-response") unanswered = true;
         else needsNewRequestId = !unanswered;

@@ -57,7 +57,7 @@ function describeWait(ms: number): string {
  * resumable, and says how long the API asked to wait.
  */
 function stopOnLongWait(verdict: Verdict, outageTimeoutMs: number, stop: RunStop): void {
-  if (verdict.kind !== "retryable" || verdict.retryAfterMs === undefined) return;
+  if (verdict.kind !== "transient" || verdict.retryAfterMs === undefined) return;
   if (verdict.retryAfterMs <= outageTimeoutMs) return;
   stop.stop(
     "outage",
@@ -82,7 +82,7 @@ function foreignAnswerWatch(stop: RunStop): (verdict: Verdict) => void {
     if (foreignInARow < FOREIGN_ANSWERS) return;
     stop.stop(
       "outage",
-      `The first ${FOREIGN_ANSWERS} answers were not the Partner Center API's (last: ${verdict.kind === "retryable" ? verdict.message : ""}); ` +
+      `The first ${FOREIGN_ANSWERS} answers were not the Partner Center API's (last: ${verdict.kind === "transient" ? verdict.message : ""}); ` +
         `the run stopped. Check --base-url and any proxy in between, then continue with --resume.`,
     );
   };
@@ -118,7 +118,7 @@ export function createGate(parts: GateParts): Gate {
   function report(attempt: Attempt, verdict: Verdict, startedAt: number, isProbe: boolean): void {
     const key = attempt.kind === "response" ? String(attempt.status) : attempt.reason;
     stats.responses[key] = (stats.responses[key] ?? 0) + 1;
-    const retryable = verdict.kind === "retryable";
+    const retryable = verdict.kind === "transient";
     rate.onAnswer(retryable && verdict.throttled, retryable ? verdict.retryAfterMs : undefined, startedAt);
     // Faults are what an outage looks like: 5xx or no answer. A 429 or a 4xx means the API is up.
     // A 2xx that is no answer of this API (a login page, a wrong --base-url) and a redirect

@@ -131,7 +131,7 @@ function syncInBackground(fd: number, closed: () => boolean): NodeJS.Timeout {
 
 /** The journal's descriptor for appending, after ending a line a crash cut short. */
 function openForAppending(path: string): number {
-  // Never through a symbolic link (docs/cli.md "Files the tool writes").
+  // Never through a symbolic link (docs/cli.md "Runs").
   const fd = openForAppend(path, true);
   const size = fs.fstatSync(fd).size;
   if (size > 0) {

@@ -15,7 +15,7 @@ export interface Unfinished {
 export type CallEnd =
   | { readonly end: "ok"; readonly verdict: Extract<Verdict, { kind: "ok" }> }
   | { readonly end: "rejected"; readonly verdict: Extract<Verdict, { kind: "rejected" }> }
-  | { readonly end: "failed"; readonly verdict: Extract<Verdict, { kind: "retryable" }> }
+  | { readonly end: "failed"; readonly verdict: Extract<Verdict, { kind: "transient" }> }
   | { readonly end: "stopped"; readonly verdict?: Verdict };
 
 export interface CallResult {
@@ -113,8 +113,8 @@ export function acceptedDirectlyOutcome(rowNumber: number, status: CallResult, n
   };
 }
 
-/** What the listing read after a 600061 showed (docs/cli.md "Statuses and codes"). */
-export type RecordAfter600061 =
+/** What the listing read after a 600061 showed (docs/cli.md "The results file"). */
+type RecordAfter600061 =
   | { readonly found: RecordedAgreement; readonly currentTemplateId: string }
   | { readonly notListed: true }
   | { readonly unread: string };
@@ -125,7 +125,7 @@ const ENTER_CURRENT =
 
 /**
  * A 600061 row with the record the listing showed. 600061 is about the contact, not the
- * template (docs/partner-center-api.md "Confirm acceptance"): confirmed only when the record is
+ * template (docs/partner-center-api.md "Confirm one customer's acceptance"): confirmed only when the record is
  * of the current template; one of an older template is a refresh that did not happen.
  */
 export function onRecordOutcome(outcome: Outcome, after: RecordAfter600061): Outcome {

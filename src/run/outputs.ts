@@ -34,7 +34,7 @@ export function writtenOutputs(config: RunConfig): [option: string, file: string
 }
 
 /** A name a run writes: an output (written new and renamed onto it, or appended to: the log), the journal, or a lock. */
-export interface WrittenName {
+interface WrittenName {
   readonly what: string;
   readonly file: string;
   readonly role: "output" | "journal" | "lock";
@@ -42,7 +42,7 @@ export interface WrittenName {
 
 /**
  * Every name a run of `config` writes under (temporary files aside: their names are random and
- * created exclusively, docs/cli.md "Files the tool writes"). The checks below and the locks
+ * created exclusively, docs/cli.md "Runs"). The checks below and the locks
  * take their names from here.
  */
 export function writtenNames(config: RunConfig): WrittenName[] {
@@ -56,7 +56,7 @@ export function writtenNames(config: RunConfig): WrittenName[] {
 }
 
 /**
- * Nothing is written through a symbolic link (docs/cli.md "Files the tool writes"): one at an
+ * Nothing is written through a symbolic link (docs/cli.md "Runs"): one at an
  * output's name or the journal's is refused, or with --overwrite removed (the link, never what
  * it points to). --resume never reads a journal through one. A link at a lock's name is a stale
  * lock, removed when the lock is taken.
@@ -77,7 +77,7 @@ function checkSymlinks(config: RunConfig): void {
  * or a fifo would replace the device with a file (as root) or block forever, so these are
  * refused even with --overwrite (exit 2).
  */
-export function checkOutputKinds(config: RunConfig): void {
+function checkOutputKinds(config: RunConfig): void {
   const outputs = writtenOutputs(config);
   for (const [what, file] of outputs) {
     if (WORKING_FILE.test(file)) {

@@ -9,7 +9,7 @@ import { InputFileError } from "../errors.js";
 import { openInput, type OpenedInput } from "../input/read.js";
 import type { Logger } from "../log.js";
 import type { PartnerCenterClient } from "../partner-center/client.js";
-import type { RunReport, Snapshot } from "../output/report.js";
+import type { RunResult, Snapshot } from "../output/run-result.js";
 import { createResultsWriter, type ResultsWriter } from "../output/results.js";
 import type { InputRow, Acceptance, RowFacts } from "../types.js";
 import { wireApi } from "./api.js";
@@ -27,7 +27,7 @@ import { submitRow, type RowResult, type RowSender } from "./submit.js";
 import { resolveTemplateId } from "./template.js";
 import { createWindow, type RowWindow } from "./window.js";
 
-export interface RunDeps {
+interface RunDeps {
   readonly config: RunConfig;
   readonly logger: Logger;
   readonly clock: Clock;
@@ -41,7 +41,7 @@ export interface RunHandle {
   /** Second Ctrl-C: make what is known durable before the process exits. */
   flushNow(): void;
   snapshot(): Snapshot;
-  readonly done: Promise<RunReport>;
+  readonly done: Promise<RunResult>;
 }
 
 /** Everything a run holds once it is wired, up to its end. */
@@ -105,7 +105,7 @@ function snapshotOf(running: Running | undefined): Snapshot {
 export function startRun(deps: RunDeps): RunHandle {
   const stop = createRunStop(deps.logger);
   let running: Running | undefined;
-  const execute = async (): Promise<RunReport> => {
+  const execute = async (): Promise<RunResult> => {
     const started = deps.clock.now();
     const prepared = await prepareRun(deps.config);
     try {
@@ -191,7 +191,7 @@ function openRunJournal(config: RunConfig, prepared: Prepared, clock: Clock): Jo
 }
 
 /** The run proper: template, rows, commit; on any failure the journal keeps what is known. */
-async function run(running: Running, started: number): Promise<RunReport> {
+async function run(running: Running, started: number): Promise<RunResult> {
   const { deps, stop, writer, window, journal } = running;
   let templateId: string | undefined;
   try {
@@ -323,14 +323,14 @@ async function commit(running: Running): Promise<void> {
  * when a new run stopped before sending any row (a failed templateId lookup, say), which a
  * plain re-run starts over. The report tells the summary.
  */
-function finish(running: Running, started: number, templateId: string | undefined): RunReport {
+function finish(running: Running, started: number, templateId: string | undefined): RunResult {
   const { deps, stop, writer, journal, stats, rate, prepared } = running;
   const nothingSent = prepared.resumeState === undefined && journal.intents === 0;
   // A dry run sent nothing to resume: doing it again is the way on.
   const resumable = !deps.config.dryRun && !nothingSent && (writer.counts.byStatus["not-run"] ?? 0) > 0;
   journal.close();
   if (!resumable) fs.rmSync(journalPath(deps.config.out), { force: true });
-  const report: RunReport = {
+  const report: RunResult = {
     config: deps.config,
     total: prepared.total,
     counts: writer.counts,

@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
-import type { RunConfig } from "../config.js";
+import { rowSettings, type RunConfig } from "../config.js";
 import { RunStoppedError, UsageError } from "../errors.js";
 import { openInput } from "../input/read.js";
 import { keepPrevious, type KeptFile } from "../output/keep-previous.js";
@@ -32,17 +32,6 @@ export interface Prepared {
   readonly kept: readonly KeptFile[];
   /** Releases the lock on the output files. */
   unlock(): void;
-}
-
-/** The options that decide what a row sends, as recorded in the journal for --resume. */
-function rowSettings(config: RunConfig): Record<string, string> {
-  return {
-    "--agreement-type": config.agreementType,
-    "--map": [...config.map].map(([header, field]) => `${header}=${field}`).join(","),
-    "--date-format": config.dateFormat ?? "",
-    // Only when given, so the journal of a run before this option still resumes.
-    ...(config.dateAgreed !== undefined ? { "--date-agreed": config.dateAgreed } : {}),
-  };
 }
 
 /**

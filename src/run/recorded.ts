@@ -1,19 +1,13 @@
-import type { Outcome, Status } from "../types.js";
+import { STATUS_LIST } from "../statuses.js";
+import { RECORDED_FIELDS, type Outcome } from "../types.js";
 
 // The outcomes a resumed run takes over from its journal, packed into a few large buffers:
 // a large resume must stay within the same memory as a run (docs/performance.md). Packed, a
 // confirmed row holds its three GUIDs as 16 bytes each and the date as a double, instead of a
 // JSON string in a Map.
 
-const STATUSES: readonly Status[] = [
-  "confirmed",
-  "skipped",
-  "invalid",
-  "rejected",
-  "failed",
-  "not-run",
-  "valid",
-];
+/** A status is packed as its index in the one status list. */
+const STATUSES = STATUS_LIST;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const CHUNK = 1 << 20;
 // Field tags: absent, GUID (16 bytes), UTF-8 text (u32 length), uint16 number, ISO date (f64).
@@ -24,17 +18,8 @@ const NONE = 0,
   DATE = 4;
 
 type Field = string | number | undefined;
-const FIELDS = [
-  "userId",
-  "httpStatus",
-  "errorCode",
-  "errorMessage",
-  "attempts",
-  "requestId",
-  "correlationId",
-  "completedAt",
-  "recordedDateAgreed",
-] as const;
+/** Every Outcome field but the row number and status, from the one results column table. */
+const FIELDS = RECORDED_FIELDS;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 /** Text stored as is: "$" for a string, "#" for a number outside uint16 (keeps its type). */
@@ -59,7 +44,7 @@ function maxBytes(outcome: Outcome): number {
 }
 
 /** Writes `outcome` (without its row number) at `at`; returns where it ends. */
-export function encodeOutcome(outcome: Outcome, buffer: Buffer, at: number): number {
+function encodeOutcome(outcome: Outcome, buffer: Buffer, at: number): number {
   buffer[at++] = Math.max(0, STATUSES.indexOf(outcome.status));
   for (const field of FIELDS) {
     const value = outcome[field];
@@ -77,7 +62,7 @@ export function encodeOutcome(outcome: Outcome, buffer: Buffer, at: number): num
   return at;
 }
 
-export function decodeOutcome(rowNumber: number, buffer: Buffer, at: number): Outcome {
+function decodeOutcome(rowNumber: number, buffer: Buffer, at: number): Outcome {
   const decoded: Record<string, unknown> = { rowNumber, status: STATUSES[buffer[at++]] };
   for (const field of FIELDS) {
     const tag = buffer[at++];

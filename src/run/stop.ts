@@ -1,6 +1,6 @@
 import { setMaxListeners } from "node:events";
 import type { Logger } from "../log.js";
-import type { StopKind } from "../output/report.js";
+import type { StopKind } from "../output/run-result.js";
 
 /**
  * The one way a run stops: Ctrl-C, an answer that would fail every row, an outage that lasts

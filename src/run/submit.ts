@@ -13,7 +13,7 @@ import {
   type Unfinished,
 } from "./outcomes.js";
 
-export interface RowJob {
+interface RowJob {
   readonly rowNumber: number;
   readonly acceptance: Acceptance;
   /** Ids recorded by an interrupted run: re-sent so the API can answer from its idempotency record. */

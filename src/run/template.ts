@@ -34,13 +34,13 @@ export async function resolveTemplateId(
 function unresolvedMessage(
   agreementType: string,
   verdict:
-    { kind: string; httpStatus?: number; code?: string; message?: string; final?: boolean } | undefined,
+    { kind: string; httpStatus?: number; code?: string; message?: string; retry?: boolean } | undefined,
 ): string {
   // A name that does not resolve, a refused port, a proxy or a certificate: waiting will not help.
-  if (verdict?.kind === "retryable" && verdict.final)
+  if (verdict?.kind === "transient" && verdict.retry === false)
     return `The ${agreementType} templateId could not be looked up, and nothing was sent. ${verdict.message}`;
   const why = verdict
-    ? ` (${verdict.kind === "retryable" && !verdict.httpStatus ? verdict.code : `HTTP ${verdict.httpStatus}`}: ${verdict.message})`
+    ? ` (${verdict.kind === "transient" && !verdict.httpStatus ? verdict.code : `HTTP ${verdict.httpStatus}`}: ${verdict.message})`
     : "";
   return `The ${agreementType} templateId could not be looked up${why}; nothing was sent. Try again later, or pass --template-id.`;
 }

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import type { RunConfig } from "../config.js";
 import { openInput } from "../input/read.js";
 import type { Logger } from "../log.js";
-import type { RunReport } from "../output/report.js";
+import type { RunResult } from "../output/run-result.js";
 import { createResultsWriter } from "../output/results.js";
 import { createDateFormatCheck } from "../report/date-format-check.js";
 import type { Clock } from "./clock.js";
@@ -15,7 +15,7 @@ export async function validateFile(deps: {
   config: RunConfig;
   logger: Logger;
   clock: Clock;
-}): Promise<RunReport> {
+}): Promise<RunResult> {
   const { config, clock } = deps;
   const started = clock.now();
   // The table of ids grows once, to the file's rows foreseen from its size (guid-set.ts).

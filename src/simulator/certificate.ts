@@ -1,6 +1,6 @@
 import { generate } from "selfsigned";
 
-export interface ThrowawayCertificate {
+interface ThrowawayCertificate {
   /** PEM; trust it with NODE_EXTRA_CA_CERTS (it is its own CA). */
   readonly cert: string;
   readonly key: string;

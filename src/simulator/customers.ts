@@ -30,7 +30,7 @@ export interface PageFailure {
 }
 
 /** The page size range Partner Center accepts. */
-export const MAX_PAGE_SIZE = 500;
+const MAX_PAGE_SIZE = 500;
 
 const FIRST_NAMES = ["Tania", "Ravi", "Mei", "Jonas", "Amara", "Lucía", "Kofi", "Ingrid", "Hiro", "Zoë"];
 const LAST_NAMES = ["Carr", "Iyer", "Chen", "Berg", "Okafor", "García", "Mensah", "Holm", "Sato", "O'Neil"];
@@ -127,7 +127,7 @@ export interface Customers {
 }
 
 /** Share of generated customers who accepted the MCA directly, unless the simulator says otherwise. */
-export const DEFAULT_DIRECT_SHARE = 0.05;
+const DEFAULT_DIRECT_SHARE = 0.05;
 /** A generated customer's id: its position in the last group (generatedCustomer). */
 const GENERATED_ID = /^[0-9a-f]{8}-c057-4000-8000-([0-9a-f]{12})$/;
 

@@ -30,7 +30,7 @@ export const NO_FAULTS: Faults = {
 };
 
 /** What happens to one POST confirmation. */
-export type FaultKind = "none" | "error" | "resetBefore" | "hang" | "timeout" | "resetAfter";
+type FaultKind = "none" | "error" | "resetBefore" | "hang" | "timeout" | "resetAfter";
 
 /**
  * mulberry32: a tiny, fast, seedable PRNG (public domain, by Tommy Ettinger). Seeded so that a

@@ -9,14 +9,14 @@ import type { INetworkModule } from "@azure/msal-node";
 import { createHttpsNetworkClient } from "../auth/network.js";
 import { throwawayCertificate } from "./certificate.js";
 
-export interface IdentityUser {
+interface IdentityUser {
   username: string;
   name: string;
   /** object ID (GUID) */
   oid: string;
 }
 
-export interface IdentityServerOptions {
+interface IdentityServerOptions {
   /** `expires_in` of issued access tokens; AAD's is about an hour. Default 3600. */
   accessTokenLifetimeSeconds?: number;
   /** Device code polls answered `authorization_pending` before tokens are issued. Default 1. */
@@ -45,7 +45,7 @@ export interface IdentityServerOptions {
 }
 
 /** Canned AAD refusals; or give the answer yourself. */
-export type IdentityErrorKind =
+type IdentityErrorKind =
   | "refresh-token-expired" // invalid_grant AADSTS700082
   | "invalid-client-secret" // invalid_client AADSTS7000215
   | "app-not-found" // unauthorized_client AADSTS700016
@@ -55,7 +55,7 @@ export type IdentityErrorKind =
   | "consent-required" // invalid_grant AADSTS65001
   | "unavailable"; // 503 temporarily_unavailable
 
-export interface AadErrorAnswer {
+interface AadErrorAnswer {
   status: number;
   error: string;
   description: string;
@@ -63,7 +63,7 @@ export interface AadErrorAnswer {
   suberror?: string;
 }
 
-export interface IdentityStats {
+interface IdentityStats {
   /** POSTs to the token endpoint, whatever the grant and outcome. */
   tokenRequests: number;
   refreshGrants: number;

@@ -102,7 +102,7 @@ export interface Simulator {
   /**
    * Puts a confirmation of `contact` on record, under the current template or (`older`) under
    * an older one of the same type: a refresh that never happened, which a later confirmation of
-   * the same contact meets as 600061 (docs/partner-center-api.md "Confirm acceptance").
+   * the same contact meets as 600061 (docs/partner-center-api.md "Confirm one customer's acceptance").
    */
   seedConfirmation(
     customerId: string,

@@ -7,7 +7,7 @@ import path from "node:path";
 import { startSimulator, type Simulator } from "./index.js";
 import type { SimulatorLaunch } from "./options.js";
 
-export interface LaunchedSimulator {
+interface LaunchedSimulator {
   readonly simulator: Simulator;
   /** Stops it and removes the CA file's folder (with --tls). */
   close(): Promise<void>;

@@ -1,4 +1,4 @@
-// The simulator's rate limiters: the shapes docs/rate-limits.md says to plan for, since Microsoft
+// The simulator's rate limiters: the shapes docs/partner-center-api.md "Throttling" says to plan for, since Microsoft
 // documents none. Every limiter answers one question per request, O(1): accepted (0), or refused
 // with the Retry-After (whole seconds, ≥ 1) that a real limiter of that shape would send:
 //   - token bucket: a fixed Retry-After when configured (gateways often send a constant), else

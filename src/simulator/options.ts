@@ -4,7 +4,7 @@
 import { UsageError } from "../errors.js";
 import type { ApiLimit, Faults, RateLimit, SimulatorOptions } from "./index.js";
 
-export interface SimulatorOption {
+interface SimulatorOption {
   readonly type: "string" | "boolean";
   readonly arg?: string;
   readonly help: string;
@@ -38,7 +38,7 @@ export const SIMULATOR_OPTIONS: Readonly<Record<string, SimulatorOption>> = {
 };
 
 /** What node:util's parseArgs returns for the table above. */
-export type SimulatorValues = Record<string, string | boolean | string[] | undefined>;
+type SimulatorValues = Record<string, string | boolean | string[] | undefined>;
 
 export interface SimulatorLaunch {
   /** Everything but the certificate, which is made on start (only with --tls). */

@@ -10,7 +10,7 @@
 // They apply to POST and GET /v1/customers/{id}/agreements, before faults, idempotency and
 // validation, so they answer the same however often they are asked.
 
-export type Trigger =
+type Trigger =
   | { kind: "error"; status: 400 | 403 | 404; code: number; description: string }
   | { kind: "unavailable" }
   | { kind: "throttled" };

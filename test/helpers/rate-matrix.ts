@@ -1,4 +1,4 @@
-// The limiter shapes Partner Center may have (PARTNER-CENTER.md, "Throttling"), each run at
+// The limiter shapes Partner Center may have (docs/partner-center-api.md "Throttling"), each run at
 // concurrency 8, 32 and 64: what test/rate-matrix.test.ts asserts and `npm run bench` (d) prints.
 import type { RateLimit } from "../../src/simulator/limiter.js";
 import type { RateCase } from "./rate-harness.js";

@@ -1,3 +1,6 @@
+// What a finished run (or validation) hands the summary, --json, the evidence and the next
+// commands: its counts, requests and how it ended. Not the HTML report (src/report/) nor the
+// `report` command (src/commands/report.ts).
 import type { RunConfig } from "../config.js";
 import type { RunStoppedError } from "../errors.js";
 import type { WrittenCounts } from "./results.js";
@@ -6,7 +9,7 @@ import type { WrittenCounts } from "./results.js";
 export type StopKind = "interrupted" | RunStoppedError["code"];
 
 /** What a finished run (or validation) tells the summary. */
-export interface RunReport {
+export interface RunResult {
   readonly config: RunConfig;
   readonly total: number;
   readonly counts: WrittenCounts;
