@@ -6,9 +6,9 @@
 // each file is then read back with a table of its own ids alone, a PARTITIONS-th of the whole.
 // Exact: the first valid row of each customer is kept, every later one is a duplicate.
 import fs from "node:fs";
-import { RowNumberSet } from "../report/row-numbers.js";
 import { createTempFile, openForReading } from "../replace-file.js";
 import { trackTempFile } from "../temp-files.js";
+import type { RowNumbers } from "./classify.js";
 import { GuidSet, guidWords } from "./guid-set.js";
 
 /** Files the ids are spread over. */
@@ -37,8 +37,10 @@ export class PartitionedDuplicates {
   private readonly partitions: Partition[] = [];
   /** Ids not shaped as a GUID, and the nil GUID (never expected of a valid row): held in memory. */
   private readonly other = new Set<string>();
-  private readonly duplicates = new RowNumberSet();
+  /** Duplicates among `other`, found during the pass. */
+  private readonly otherDuplicates: number[] = [];
   private records = 0;
+  private lastRow = 0;
 
   /** The temporary files go beside `beside` under unpredictable names (replace-file.ts). */
   constructor(beside: string) {
@@ -63,9 +65,10 @@ export class PartitionedDuplicates {
 
   /** A valid row's normalised customer id (normalizeTenantId), rows in increasing order. */
   see(id: string, rowNumber: number): void {
+    this.lastRow = Math.max(this.lastRow, rowNumber);
     const w = guidWords(id);
     if (w === undefined || (w[0] | w[1] | w[2] | w[3]) === 0) {
-      if (this.other.has(id)) this.duplicates.add(rowNumber);
+      if (this.other.has(id)) this.otherDuplicates.push(rowNumber);
       else this.other.add(id);
       return;
     }
@@ -82,36 +85,51 @@ export class PartitionedDuplicates {
   }
 
   /** Reads every partition back; the row numbers of every valid row but each customer's first. */
-  finish(): RowNumberSet {
+  finish(): RowNumbers {
+    // One bit per row: the partitions give their row numbers in no overall order.
+    const bits = new Uint8Array((this.lastRow >>> 3) + 1);
+    for (const row of this.otherDuplicates) bits[row >>> 3] |= 1 << (row & 7);
     // Distinct ids spread evenly by the hash; more rows of a few ids only mean fewer distinct.
-    const expected = Math.ceil((this.records / PARTITIONS) * 1.1) + 16;
+    // One table for every partition in turn, emptied between them.
+    const ids = new GuidSet(Math.ceil((this.records / PARTITIONS) * 1.1) + 16);
     const chunk = Buffer.alloc(READ_RECORDS * RECORD);
-    for (const part of this.partitions) {
-      flush(part);
-      const ids = new GuidSet(Math.min(part.records, expected));
-      const fd = openForReading(part.tmp);
-      try {
-        let kept = 0;
-        for (let read; (read = fs.readSync(fd, chunk, kept, chunk.length - kept, null)) > 0;) {
-          // Whole records only: the part of one a short read leaves is kept for the next.
-          const end = kept + read;
-          const whole = end - (end % RECORD);
-          for (let at = 0; at < whole; at += RECORD) {
-            const a = chunk.readUInt32LE(at);
-            const b = chunk.readUInt32LE(at + 4);
-            const c = chunk.readUInt32LE(at + 8);
-            const d = chunk.readUInt32LE(at + 12);
-            if (ids.addOrHasWords(a, b, c, d)) this.duplicates.add(chunk.readUInt32LE(at + 16));
-          }
-          kept = end - whole;
-          chunk.copy(chunk, 0, whole, end);
-        }
-      } finally {
-        fs.closeSync(fd);
-        ids.release();
-      }
+    try {
+      for (const part of this.partitions) this.readBack(part, ids, chunk, bits);
+    } finally {
+      ids.release();
     }
-    return this.duplicates;
+    return {
+      has: (row) => row >= 0 && row >>> 3 < bits.length && (bits[row >>> 3] & (1 << (row & 7))) !== 0,
+    };
+  }
+
+  /** One partition's records through the table of ids; a repeated id's row is a duplicate. */
+  private readBack(part: Partition, ids: GuidSet, chunk: Buffer, bits: Uint8Array): void {
+    flush(part);
+    ids.clear();
+    const fd = openForReading(part.tmp);
+    try {
+      let kept = 0;
+      for (let read; (read = fs.readSync(fd, chunk, kept, chunk.length - kept, null)) > 0;) {
+        // Whole records only: the part of one a short read leaves is kept for the next.
+        const end = kept + read;
+        const whole = end - (end % RECORD);
+        for (let at = 0; at < whole; at += RECORD) {
+          const a = chunk.readUInt32LE(at);
+          const b = chunk.readUInt32LE(at + 4);
+          const c = chunk.readUInt32LE(at + 8);
+          const d = chunk.readUInt32LE(at + 12);
+          if (ids.addOrHasWords(a, b, c, d)) {
+            const row = chunk.readUInt32LE(at + 16);
+            bits[row >>> 3] |= 1 << (row & 7);
+          }
+        }
+        kept = end - whole;
+        chunk.copy(chunk, 0, whole, end);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   /** Closes and removes the temporary files, whether finish() ran or not. */
