@@ -88,4 +88,14 @@ describe("duplicates found through partitions", () => {
     expect(single.match(/duplicate-customer/g)?.length).toBeGreaterThan(1_000);
     expect(fs.readdirSync(dir).sort()).toEqual(["in.csv", "one.csv", "parts.csv"]);
   });
+
+  it("leave no temporary file when the input breaks halfway", async () => {
+    const dir = tempDir("mca-dup-");
+    const input = path.join(dir, "in.csv");
+    writeInput(input);
+    fs.appendFileSync(input, '"unterminated,Ada,Lovelace,a@example.com,,2024-03-01\n');
+    const config = resolveRunConfig("run", input, {}, {});
+    await expect(scanInput(config, fs.statSync(input).size, { partitionAboveRows: 0 })).rejects.toThrow();
+    expect(fs.readdirSync(dir).sort()).toEqual(["in.csv"]);
+  });
 });
