@@ -44,6 +44,15 @@ export class GuidSet {
     return this.insert(w[0], w[1], w[2], w[3]);
   }
 
+  /**
+   * Adds the GUID whose four words guidWords gave (not all zero); returns true when it was
+   * already in the set. For ids kept as bytes (duplicates.ts), never mixed with addOrHas.
+   */
+  addOrHasWords(a: number, b: number, c: number, d: number): boolean {
+    if (this.count + 1 > this.capacity * MAX_LOAD) this.grow();
+    return this.insert(a, b, c, d);
+  }
+
   has(id: string): boolean {
     const w = parse(id);
     if (w === undefined || (w[0] | w[1] | w[2] | w[3]) === 0) return this.other.has(id);
@@ -85,6 +94,16 @@ export class GuidSet {
     this.other.clear();
   }
 
+  /**
+   * Empties the set and keeps its table for the next use: a table released in a loop that never
+   * yields to the event loop keeps its memory until it does (freeNow's channel closes then).
+   */
+  clear(): void {
+    this.keys.fill(0);
+    this.count = 0;
+    this.other.clear();
+  }
+
   private grow(): void {
     const old = this.keys;
     const foreseen = Math.ceil((this.foresee?.() ?? 0) / MAX_LOAD) + 1;
@@ -119,6 +138,14 @@ function hexDigit(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
   if (c >= 97 && c <= 102) return c - 87;
   return -1;
+}
+
+/**
+ * `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (lower-case hex) → four uint32 words, else undefined.
+ * The array is shared: read it before the next call.
+ */
+export function guidWords(id: string): readonly [number, number, number, number] | undefined {
+  return parse(id);
 }
 
 /** `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (lower-case hex) → four uint32 words (shared array), else undefined. */

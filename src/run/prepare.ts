@@ -1,16 +1,13 @@
-import crypto from "node:crypto";
 import fs from "node:fs";
 import { rowSettings, type RunConfig } from "../config.js";
 import { RunStoppedError, UsageError } from "../errors.js";
-import { openInput } from "../input/read.js";
 import { keepPrevious, type KeptFile } from "../output/keep-previous.js";
 import { removeStaleTemps } from "../replace-file.js";
-import { RowNumberSet } from "../report/row-numbers.js";
-import { createClassifier, type RowNumbers } from "./classify.js";
-import { idTableForFile } from "./guid-set.js";
+import type { RowNumbers } from "./classify.js";
 import { journalPath, type JournalState } from "./journal.js";
 import { lockOutputs } from "./lock.js";
 import { checkOutputs, writtenNames, writtenOutputs } from "./outputs.js";
+import { scanInput } from "./scan.js";
 
 /** What a run knows before it sends anything. */
 export interface Prepared {
@@ -37,8 +34,8 @@ export interface Prepared {
 /**
  * Reads the whole file once before anything is sent: broken CSV and missing columns stop here
  * (exit 2). It also finds the duplicates, which takes every row's checks: the table of customer
- * ids that needs is dropped before the run begins, which then holds one bit per row instead
- * (docs/performance.md "Memory of a large run").
+ * ids (or, for the largest files, the temporary files) that needs is gone before the run
+ * begins, which then holds one bit per row instead (docs/performance.md "Memory of a large run").
  */
 async function preflight(
   config: RunConfig,
@@ -46,34 +43,8 @@ async function preflight(
   fileBytes: number,
 ): Promise<{ total: number; fingerprint: string; duplicates: RowNumbers }> {
   // The fingerprint --resume checks is the sha256 of the very bytes this pass parsed.
-  const hash = crypto.createHash("sha256");
-  const table = idTableForFile(fileBytes);
-  const input = await openInput(config.input, {
-    map: config.map,
-    dateAgreed: config.dateAgreed,
-    onBytes: (chunk) => {
-      hash.update(chunk);
-      table.sawBytes(chunk.length);
-    },
-  });
-  let rowsSeen = 0;
-  const ids = table.ids;
-  const classify = createClassifier({ dateFormat: config.dateFormat, ids });
-  const duplicates = new RowNumberSet();
-  try {
-    for await (const rows of input.batches()) {
-      for (const row of rows) {
-        rowsSeen++;
-        table.sawRow();
-        if ("duplicate" in classify(row)) duplicates.add(row.rowNumber);
-      }
-    }
-  } finally {
-    input.close();
-    // Gone before the run begins, not at some later collection (25 MB for 1M rows).
-    ids.release();
-  }
-  return { total: rowsSeen, fingerprint: `sha256:${hash.digest("hex")}`, duplicates };
+  const { total, fingerprint, duplicates } = await scanInput(config, fileBytes, { fingerprint: true });
+  return { total, fingerprint: fingerprint ?? "", duplicates };
 }
 
 /** --resume reads and sends rows only as the interrupted run did. */

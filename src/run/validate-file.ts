@@ -7,23 +7,32 @@ import { createResultsWriter } from "../output/results.js";
 import { createDateFormatCheck } from "../report/date-format-check.js";
 import type { Clock } from "./clock.js";
 import { createClassifier } from "./classify.js";
+import { foreseeRows, PARTITION_ABOVE_ROWS } from "./duplicates.js";
 import { idTableForFile } from "./guid-set.js";
 import { validOutcome } from "./outcomes.js";
+import { scanInput } from "./scan.js";
 
 /** `validate`: the run's parsing and checks, no network; every row `valid`, `invalid` or `skipped`. */
 export async function validateFile(deps: {
   config: RunConfig;
   logger: Logger;
   clock: Clock;
+  /** Rows foreseen above which the duplicates are found first, in bounded memory (duplicates.ts). */
+  partitionAboveRows?: number;
 }): Promise<RunResult> {
   const { config, clock } = deps;
   const started = clock.now();
-  // The table of ids grows once, to the file's rows foreseen from its size (guid-set.ts).
-  const table = idTableForFile(fileSize(config.input));
+  const size = fileSize(config.input);
+  // The largest files: a first pass finds the duplicates through temporary files (the run's
+  // pre-flight), so no table of every id is held. Otherwise the table of ids grows once, to the
+  // file's rows foreseen from its size (guid-set.ts).
+  const large = foreseeRows(config.input, size) > (deps.partitionAboveRows ?? PARTITION_ABOVE_ROWS);
+  const known = large ? (await scanInput(config, size, { partitionAboveRows: 0 })).duplicates : undefined;
+  const table = known ? undefined : idTableForFile(size);
   const input = await openInput(config.input, {
     map: config.map,
     dateAgreed: config.dateAgreed,
-    onBytes: (chunk) => table.sawBytes(chunk.length),
+    onBytes: (chunk) => table?.sawBytes(chunk.length),
   });
   const writer = createResultsWriter({
     out: config.out,
@@ -32,7 +41,10 @@ export async function validateFile(deps: {
     // The main thread parses and checks; quoting the results on it too would halve its speed.
     thread: true,
   });
-  const classify = createClassifier({ dateFormat: config.dateFormat, ids: table.ids });
+  const classify = createClassifier({
+    dateFormat: config.dateFormat,
+    ...(known ? { duplicates: known } : { ids: table?.ids }),
+  });
   // Checked here, row by row, rather than by reading the validation file back afterwards.
   const dates = createDateFormatCheck(config.dateFormat);
   let total = 0;
@@ -41,7 +53,7 @@ export async function validateFile(deps: {
     // chunk, not once per row (validate is the pre-flight users re-run on their largest files).
     for await (const rows of input.batches()) {
       for (const row of rows) {
-        table.sawRow();
+        table?.sawRow();
         const classified = classify(row);
         // What would be sent: the date as UTC, the templateId when --template-id names it.
         const facts =
@@ -65,7 +77,7 @@ export async function validateFile(deps: {
     throw err;
   } finally {
     input.close();
-    table.ids.release();
+    table?.ids.release();
   }
   deps.logger.info({ event: "validate-end", rows: total, byStatus: writer.counts.byStatus });
   return {
