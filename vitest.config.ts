@@ -1,3 +1,4 @@
+import { BaseSequencer, type TestSpecification } from "vitest/node";
 import { defineConfig } from "vitest/config";
 
 // Most test files spend their time waiting: on a child process (the built CLI), on a simulator's
@@ -12,6 +13,35 @@ const TIMED = [
   "test/signals-and-exit-codes.test.ts",
 ];
 
+// The longest files of the waiting group, longest first (durations of a whole `npm test`). They
+// start first, so that none of them begins near the end and runs on alone. vitest orders by the
+// durations in its cache when it has them, and by file size when it has none, as in a fresh clone
+// or CI: this list stands in for that cache.
+const LONGEST = [
+  "test/resume-after-interruption.test.ts",
+  "test/server-cannot-bend-the-record.test.ts",
+  "test/faults-and-retries.test.ts",
+  "test/lost-answer-recovery.test.ts",
+  "test/listing-pending-customers.test.ts",
+  "test/monthly-run.test.ts",
+  "test/help-and-mistyped-commands.test.ts",
+  "test/output-files-and-locks.test.ts",
+  "test/audit-trail-across-runs.test.ts",
+  "test/rate-matrix.test.ts",
+];
+
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (file: TestSpecification) => {
+      const at = LONGEST.findIndex((name) => file.moduleId.endsWith(`/${name}`));
+      return at === -1 ? LONGEST.length : at;
+    };
+    const sorted = await super.sort(files);
+    // Array.prototype.sort is stable: the rest keep vitest's own order.
+    return sorted.sort((a, b) => rank(a) - rank(b));
+  }
+}
+
 const shared = {
   testTimeout: 60_000,
   hookTimeout: 60_000,
@@ -20,6 +50,8 @@ const shared = {
 
 export default defineConfig({
   test: {
+    // vitest reads the sequencer of the whole run, not a project's.
+    sequence: { sequencer: LongestFirst },
     projects: [
       {
         test: {
