@@ -57,6 +57,8 @@ export default defineConfig({
         test: {
           ...shared,
           name: "waiting",
+          // Type-checks the tests while they run, under `npm test` only.
+          globalSetup: ["test/helpers/typecheck.ts"],
           include: ["test/**/*.test.ts"],
           exclude: TIMED,
           maxWorkers: 4,
