@@ -1,10 +1,13 @@
-// Usage and input-file problems, through the real CLI: exit 2, a message that names the file and
-// line (or the option), no stack trace, nothing sent (the simulator counts 0 requests), no results file.
+// Usage and input-file problems: exit 2, a message that names the file and line (or the option),
+// no stack trace, nothing sent (the simulator counts 0 requests), no results file. The refusals
+// run in this process through the CLI's own dispatch (test/helpers/in-process.ts); the first one
+// runs the built CLI as a child process too, for its exit code and stderr.
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "../src/simulator/index.js";
 import { removeTempDirs, runCli, tempDir, type CliResult } from "./helpers/cli.js";
+import { runInProcess } from "./helpers/in-process.js";
 
 const HEADER = "customerTenantId,firstName,lastName,email,phoneNumber,dateAgreed";
 const ROWS = [
@@ -34,8 +37,12 @@ function write(name: string, content: string | Buffer): string {
 }
 
 /** The CLI in `dir`, pointed at the simulator with a token, so only the input can stop it. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return runCli([...args, "--quiet"], {
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+  how: typeof runCli = runInProcess,
+): Promise<CliResult> {
+  return how([...args, "--quiet"], {
     cwd: dir,
     env: { PARTNER_CENTER_ACCESS_TOKEN: "test-token", PARTNER_CENTER_BASE_URL: sim.url, ...env },
     timeoutMs: 15_000,
@@ -58,6 +65,7 @@ function expectRefused(r: CliResult, message: RegExp): void {
 describe("input file problems stop the run before anything is sent (exit 2)", () => {
   it("a file that does not exist", async () => {
     expectRefused(await cli(["run", "nowhere.csv"]), /nowhere\.csv: no such file/);
+    expectRefused(await cli(["run", "nowhere.csv"], {}, runCli), /nowhere\.csv: no such file/);
   });
 
   it("a directory", async () => {

@@ -1,10 +1,13 @@
 // What any command-line user expects of the tool (clig.dev, no-color.org): a short usage when
 // called with nothing, help that fits 80 columns, its own words for every mistake on the command
-// line, --json on every exit, and plain ASCII where the output is not UTF-8.
+// line, --json on every exit, and plain ASCII where the output is not UTF-8. Help texts and
+// refusals run in this process through the CLI's own dispatch (test/helpers/in-process.ts); what
+// the process itself does (stdout and stderr, exit codes, the ASCII fallback) runs the built CLI.
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { asciiFallback, codePageOf, writesUtf8 } from "../src/output/charset.js";
 import { removeTempDirs, runCli, tempDir } from "./helpers/cli.js";
+import { runInProcess } from "./helpers/in-process.js";
 
 afterAll(() => removeTempDirs());
 
@@ -28,7 +31,7 @@ describe("help text", () => {
   it.each([[["--help"]], ...COMMANDS.map((name) => [[name, "--help"]])])(
     "%j fits 80 columns",
     async (args) => {
-      const r = await runCli(args);
+      const r = await runInProcess(args);
       expect(r.code).toBe(0);
       const wide = r.stdout.split("\n").filter((line) => [...line].length > 80);
       expect(wide).toEqual([]);
@@ -53,7 +56,7 @@ describe("mistakes on the command line get the tool's own message (exit 2)", () 
     [["pending", "--before"], /^mca-confirm: --before needs a value \(<YYYY-MM-DD>\) after it\./],
     [["validate", "x.csv", "--map"], /^mca-confirm: --map needs a value/],
   ])("%j", async (args, message) => {
-    const r = await runCli(args);
+    const r = await runInProcess(args);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/argument missing|ERR_PARSE_ARGS|at .*\.js:\d+/);
@@ -62,7 +65,7 @@ describe("mistakes on the command line get the tool's own message (exit 2)", () 
   it.each(["run", "validate"])(
     "`%s -` says why standard input cannot be read: the journal needs a file",
     async (command) => {
-      const r = await runCli([command, "-"]);
+      const r = await runInProcess([command, "-"]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(
         /reads a file, not standard input \("-"\): a run keeps a journal beside its input/,
@@ -87,13 +90,13 @@ describe("--json on a refusal", () => {
   });
 
   it("names no command when there is none, and says usage", async () => {
-    const r = await runCli(["frobnicate", "--json"]);
+    const r = await runInProcess(["frobnicate", "--json"]);
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout)).toMatchObject({ command: null, exitCode: 2, error: { code: "usage" } });
   });
 
   it("an option mistake too", async () => {
-    const r = await runCli(["validate", "x.csv", "--json", "--out"]);
+    const r = await runInProcess(["validate", "x.csv", "--json", "--out"]);
     expect(JSON.parse(r.stdout)).toMatchObject({
       command: "validate",
       exitCode: 2,

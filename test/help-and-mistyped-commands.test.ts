@@ -1,6 +1,9 @@
-// What an operator meets first, through the built CLI: each command's own help, did-you-mean for
-// mistyped commands and options, every broken line of a file at once, an Excel workbook given
-// instead of a CSV, validate's next step, the demo's files, and a dumb terminal.
+// What an operator meets first: each command's own help, did-you-mean for mistyped commands and
+// options, every broken line of a file at once, an Excel workbook given instead of a CSV,
+// validate's next step, the demo's files, and a dumb terminal. Help texts and refusals run in this
+// process through the CLI's own dispatch (test/helpers/in-process.ts); the built CLI as a child
+// process shows that they reach stdout and stderr with their exit codes, and runs what needs a
+// process of its own: the demo's files, the program words, a pseudo-terminal.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -9,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { shellQuote } from "../src/output/summary.js";
 import { startSimulator, type Simulator } from "../src/simulator/index.js";
 import { CLI, baseEnv, removeTempDirs, runCli, tempDir, type CliResult } from "./helpers/cli.js";
+import { runInProcess } from "./helpers/in-process.js";
 
 const HEADER = "customerTenantId,firstName,lastName,email,phoneNumber,dateAgreed";
 const ROW = (index: number) =>
@@ -31,8 +35,8 @@ describe("help for every command", () => {
   it.each(commands)(
     "`%s --help` and `help %s` print the command's own usage, options and an example",
     async (name) => {
-      const own = await runCli([name, "--help"]);
-      const viaHelp = await runCli(["help", name]);
+      const own = await runInProcess([name, "--help"]);
+      const viaHelp = await runInProcess(["help", name]);
       expect(own.code).toBe(0);
       expect(viaHelp.code).toBe(0);
       expect(own.stdout).toBe(viaHelp.stdout);
@@ -49,18 +53,20 @@ describe("help for every command", () => {
   );
 
   it("lists each command's own options: demo --keep, login --tenant, validate --date-format", async () => {
-    expect(joined((await runCli(["demo", "--help"])).stdout)).toMatch(/^ {2}--keep +.*\(default: off\)$/m);
-    expect((await runCli(["login", "-h"])).stdout).toMatch(/^ {2}--tenant <id> +/m);
-    expect((await runCli(["login", "-h"])).stdout).toMatch(/^ {2}--proxy <url> +/m);
-    expect((await runCli(["help", "report"])).stdout).toMatch(/^ {2}--report <file> +the HTML report/m);
-    const validate = joined((await runCli(["validate", "--help"])).stdout);
+    expect(joined((await runInProcess(["demo", "--help"])).stdout)).toMatch(
+      /^ {2}--keep +.*\(default: off\)$/m,
+    );
+    expect((await runInProcess(["login", "-h"])).stdout).toMatch(/^ {2}--tenant <id> +/m);
+    expect((await runInProcess(["login", "-h"])).stdout).toMatch(/^ {2}--proxy <url> +/m);
+    expect((await runInProcess(["help", "report"])).stdout).toMatch(/^ {2}--report <file> +the HTML report/m);
+    const validate = joined((await runInProcess(["validate", "--help"])).stdout);
     expect(validate).toMatch(/^ {2}--date-format <fmt> +/m);
     expect(validate).toMatch(/^ {2}--out <file> +the validation file \(default: <input>\.validation\.csv/m);
   });
 
   it("lists pending's options with their defaults, the same through `pending --help` and `help pending`", async () => {
-    const own = await runCli(["pending", "--help"]);
-    const viaHelp = await runCli(["help", "pending"]);
+    const own = await runInProcess(["pending", "--help"]);
+    const viaHelp = await runInProcess(["help", "pending"]);
     expect(own.code).toBe(0);
     expect(viaHelp.stdout).toBe(own.stdout);
     expect(own.stdout).toMatch(
@@ -79,15 +85,30 @@ describe("help for every command", () => {
   });
 
   it("`template --help` prints help, not the template", async () => {
-    const result = await runCli(["template", "--help"]);
+    const result = await runInProcess(["template", "--help"]);
     expect(result.stdout).not.toContain("customerTenantId,firstName");
   });
 
   it("the general help lists every command, help included", async () => {
-    const result = await runCli(["help"]);
+    const result = await runInProcess(["help"]);
     expect(result.code).toBe(0);
     for (const name of [...commands, "help"])
       expect(result.stdout).toMatch(new RegExp(`^ {2}mca-confirm ${name}\\b`, "m"));
+  });
+});
+
+describe("through the built CLI", () => {
+  it("a command's help reaches stdout with exit 0, the same text as in this process", async () => {
+    const child = await runCli(["run", "--help"]);
+    expect(child.code).toBe(0);
+    expect(child.stderr).toBe("");
+    expect(child.stdout).toBe((await runInProcess(["run", "--help"])).stdout);
+  });
+
+  it("a mistyped command reaches stderr with exit 2, no stack, nothing on stdout", async () => {
+    const child = await runCli(["vaildate", "x.csv"]);
+    expectUsage(child, /^mca-confirm: unknown command "vaildate" \(did you mean validate\?\)/);
+    expect(child.stdout).toBe("");
   });
 });
 
@@ -116,14 +137,14 @@ describe("did you mean", () => {
       /report has no option --reprot \(did you mean --report\?\)/,
     ],
   ])("%j", async (args, message) => {
-    expectUsage(await runCli(args), message);
+    expectUsage(await runInProcess(args), message);
   });
 
   it("suggests nothing for a word that is nowhere near, and says where options go", async () => {
-    const far = await runCli(["run", "x.csv", "--frobnicate"]);
+    const far = await runInProcess(["run", "x.csv", "--frobnicate"]);
     expectUsage(far, /run has no option --frobnicate\. See mca-confirm help run/);
     expect(far.stderr).not.toContain("did you mean");
-    expectUsage(await runCli(["--concurrency", "4"]), /a command comes first, its options after it/);
+    expectUsage(await runInProcess(["--concurrency", "4"]), /a command comes first, its options after it/);
   });
 });
 
@@ -136,7 +157,7 @@ describe("a broken file", () => {
     fs.writeFileSync(path.join(dir, "wide.csv"), `${lines.join("\n")}\n`);
     const sim = await startSimulator();
     try {
-      const result = await runCli(["run", "wide.csv", "--base-url", sim.url], {
+      const result = await runInProcess(["run", "wide.csv", "--base-url", sim.url], {
         cwd: dir,
         env: { PARTNER_CENTER_ACCESS_TOKEN: "t" },
       });
@@ -154,7 +175,7 @@ describe("a broken file", () => {
     const dir = tempDir();
     const lines = [HEADER, ...Array.from({ length: 26 }, (_, index) => `${ROW(index)},x`)];
     fs.writeFileSync(path.join(dir, "all.csv"), lines.join("\n"));
-    const result = await runCli(["validate", "all.csv"], { cwd: dir });
+    const result = await runInProcess(["validate", "all.csv"], { cwd: dir });
     expectUsage(result, /all\.csv: 26 lines cannot be read as CSV/);
     expect(result.stderr.match(/^ {2}all\.csv:\d+: /gm)).toHaveLength(20);
     expect(result.stderr).toMatch(/^ {2}… and 6 more$/m);
@@ -179,7 +200,7 @@ describe("an Excel workbook instead of a CSV", () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, "crm.xlsx"), zipWithOneFile("[Content_Types].xml", "<Types/>"));
     for (const command of ["validate", "run"]) {
-      const result = await runCli([command, "crm.xlsx"], { cwd: dir });
+      const result = await runInProcess([command, "crm.xlsx"], { cwd: dir });
       expectUsage(result, /crm\.xlsx: this is an Excel workbook \(\.xlsx\), not a CSV file/);
       expect(result.stderr).toContain('"CSV UTF-8 (comma delimited) (*.csv)"');
       expect(result.stderr).not.toContain("NUL bytes");
@@ -207,7 +228,7 @@ describe("validate", () => {
 
   it("says a missing input is missing, before any complaint about an output beside it", async () => {
     const dir = tempDir();
-    const result = await runCli(["validate", "samples/x.csv"], { cwd: dir });
+    const result = await runInProcess(["validate", "samples/x.csv"], { cwd: dir });
     expectUsage(result, /^mca-confirm: samples\/x\.csv: no such file\n$/);
   });
 });
@@ -240,7 +261,10 @@ describe("demo", () => {
 
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, "pending.csv"), "customerTenantId\n");
-    expectUsage(await runCli(["demo", "--dir", dir]), /already holds a demo's files; choose an empty folder/);
+    expectUsage(
+      await runInProcess(["demo", "--dir", dir]),
+      /already holds a demo's files; choose an empty folder/,
+    );
   });
 
   it("writes into --dir and keeps it", async () => {
@@ -253,6 +277,8 @@ describe("demo", () => {
 });
 
 describe("a dumb terminal", () => {
+  // One request at a time at 5 ms each: long enough for a few redraws (every 250 ms on a terminal).
+  const ROWS_ON_PTY = 120;
   let sim: Simulator;
   beforeAll(async () => {
     sim = await startSimulator({ latencyMs: 5 });
@@ -288,12 +314,12 @@ describe("a dumb terminal", () => {
     "%j: no cursor escapes on a pseudo-terminal, where xterm gets them",
     async (env) => {
       const dir = tempDir();
-      const lines = [HEADER, ...Array.from({ length: 300 }, (_, index) => ROW(index))];
+      const lines = [HEADER, ...Array.from({ length: ROWS_ON_PTY }, (_, index) => ROW(index))];
       fs.writeFileSync(path.join(dir, "in.csv"), lines.join("\n"));
       const args = ["run", path.join(dir, "in.csv"), "--base-url", sim.url, "--concurrency", "1"];
       const plain = await runOnPty(args, env);
       expect(plain.code).toBe(0);
-      expect(plain.output).toContain("Processed 300 rows");
+      expect(plain.output).toContain(`Processed ${ROWS_ON_PTY} rows`);
       expect(plain.output).not.toContain("\x1b[");
       expect(plain.output).not.toMatch(/\r(?!\n)/);
       // The same run on an xterm redraws, so the pseudo-terminal really was one.
@@ -304,12 +330,12 @@ describe("a dumb terminal", () => {
 
   it("NO_COLOR removes colour only: the line is still redrawn on a terminal", async () => {
     const dir = tempDir();
-    const lines = [HEADER, ...Array.from({ length: 300 }, (_, index) => ROW(index))];
+    const lines = [HEADER, ...Array.from({ length: ROWS_ON_PTY }, (_, index) => ROW(index))];
     fs.writeFileSync(path.join(dir, "in.csv"), lines.join("\n"));
     const args = ["run", path.join(dir, "in.csv"), "--base-url", sim.url, "--concurrency", "1"];
     const result = await runOnPty(args, { TERM: "xterm", NO_COLOR: "1" });
     expect(result.code).toBe(0);
     expect(result.output).toContain("\r\x1b[2K");
-    expect(result.output).toContain("Processed 300 rows");
+    expect(result.output).toContain(`Processed ${ROWS_ON_PTY} rows`);
   });
 });

@@ -1,10 +1,19 @@
 // The rate controller in real time, through the built CLI (dist/cli.js) as a child process
 // against the bundled simulator on 127.0.0.1: a token bucket with a small burst, the case where
-// an unpaced first wave used to cost a run more than half its speed.
+// an unpaced first wave used to cost a run more than half its speed, and a run at the limit whose
+// every 429 is retried without a second record.
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { writeGeneratedCsv } from "../src/demo/generate.js";
-import { closeSimulators, removeTempDirs, runCli, tempDir, trackedSimulator } from "./helpers/cli.js";
+import {
+  closeSimulators,
+  readCsv,
+  removeTempDirs,
+  runCli,
+  tempDir,
+  trackedSimulator,
+} from "./helpers/cli.js";
+import { expectConfirmedOnce } from "./helpers/confirmed-once.js";
 
 afterAll(async () => {
   await closeSimulators();
@@ -80,4 +89,24 @@ it(`holds ${CAP} requests open against a cap of ${CAP} (20–60 ms), few 429s; -
   expect(summary.throttled).toBe(throttled);
   if (throttled > 0) expect(summary.tailSeconds).toBeGreaterThanOrEqual(0);
   else expect(summary.tailSeconds).toBeNull();
+});
+
+it("runs at the API's rate limit, with every 429 retried and nothing recorded twice", async () => {
+  const s = await trackedSimulator({ latencyMs: 10, rateLimit: { perSecond: 40 } });
+  const dir = tempDir("mca-rate-");
+  const file = path.join(dir, "in.csv");
+  await writeGeneratedCsv(file, 160);
+  const started = Date.now();
+  const r = await runCli(["run", file, "--base-url", s.url, "--quiet", "--concurrency", "32"], {
+    cwd: dir,
+    env: { PARTNER_CENTER_ACCESS_TOKEN: "test-token" },
+    timeoutMs: 45_000,
+  });
+  const ms = Date.now() - started;
+  expect(r.code, r.stderr).toBe(0);
+  expectConfirmedOnce(s, readCsv(path.join(dir, "in.results.csv")));
+  expect(s.stats.throttled).toBeGreaterThan(0);
+  // 160 rows + the metadata call against 40/s with a burst of 40: 3 s at the limit.
+  expect(ms).toBeLessThan(9_000);
+  expect(s.stats.throttled / s.stats.requests).toBeLessThan(0.2);
 });

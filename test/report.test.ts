@@ -1,5 +1,7 @@
 // The audit report and the re-run chain merge, through the real CLI: a run against the
 // simulator on 127.0.0.1, then `mca-confirm report`, its page read back with an HTML parser.
+// The first report comes from the built CLI as a child process (its exit code and files); the
+// others run `report` in this process through the CLI's own dispatch (test/helpers/in-process.ts).
 import fs from "node:fs";
 import path from "node:path";
 import { parse as parseHtml, type HTMLElement } from "node-html-parser";
@@ -16,6 +18,7 @@ import {
   trackedSimulator,
   type CliResult,
 } from "./helpers/cli.js";
+import { runInProcess } from "./helpers/in-process.js";
 
 const SAMPLE = path.join(ROOT, "samples", "acceptances.csv");
 /** 429 on every attempt with Retry-After: 1 (src/simulator/triggers.ts). */
@@ -124,7 +127,7 @@ describe("mca-confirm report on one run", () => {
 
   it("shows the run's metadata and its requests and 429 answers over time from the log", async () => {
     const dir = await sampleRun();
-    expectExit(await runCli(["report", "acceptances.results.csv"], { cwd: dir }), 1);
+    expectExit(await runInProcess(["report", "acceptances.results.csv"], { cwd: dir }), 1);
     const root = page(path.join(dir, "acceptances.final.report.html"));
     const log = fs
       .readFileSync(path.join(dir, "acceptances.results.csv.log"), "utf8")
@@ -215,7 +218,7 @@ describe("hostile content", () => {
         ],
       ],
     );
-    const r = await runCli(["report", "x.results.csv"], { cwd: dir });
+    const r = await runInProcess(["report", "x.results.csv"], { cwd: dir });
     expectExit(r, 1); // the rejected row needs work
     const text = fs.readFileSync(path.join(dir, "x.final.report.html"), "utf8");
     const root = parseHtml(text);
@@ -283,9 +286,12 @@ describe("re-run chains", () => {
       row(4, 2, "confirmed", "", "", 4),
       row(5, 3, "confirmed", "", "", 5),
     ]);
-    const r = await runCli(["report", "x.results.csv", "x.failed.results.csv", "x.failed-2.results.csv"], {
-      cwd: dir,
-    });
+    const r = await runInProcess(
+      ["report", "x.results.csv", "x.failed.results.csv", "x.failed-2.results.csv"],
+      {
+        cwd: dir,
+      },
+    );
     expectExit(r, 1); // row 3 is still rejected
     const final = readCsv(path.join(dir, "x.final.csv"));
     expect(final.map((f) => [f.customerTenantId, f.status])).toEqual([
@@ -357,7 +363,7 @@ describe("re-run chains", () => {
       ],
     ];
     for (const [args, message] of cases) {
-      const r = await runCli(["report", ...args], { cwd: dir });
+      const r = await runInProcess(["report", ...args], { cwd: dir });
       expectExit(r, 2);
       expect(r.stderr).toMatch(message);
       expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
@@ -390,7 +396,7 @@ describe("the report's verdict", () => {
     expect(rerun).toBeGreaterThan(0);
     for (const file of ["acceptances.report.html", "acceptances.final.report.html"]) {
       if (file.includes("final"))
-        expectExit(await runCli(["report", "acceptances.results.csv"], { cwd: dir }), 1);
+        expectExit(await runInProcess(["report", "acceptances.results.csv"], { cwd: dir }), 1);
       const root = page(path.join(dir, file));
       const verdict = verdictOf(root);
       expect(verdict.first).toBe(`${fix + rerun} rows need action`);
@@ -410,8 +416,8 @@ describe("the report's verdict", () => {
     const header = [...INPUT, "rowNumber", "status"];
     writeResults(path.join(dir, "a.results.csv"), header, [row(1, "confirmed"), row(2, "confirmed")]);
     writeResults(path.join(dir, "b.results.csv"), header, [row(1, "confirmed"), row(2, "skipped")]);
-    expectExit(await runCli(["report", "a.results.csv"], { cwd: dir }), 0);
-    expectExit(await runCli(["report", "b.results.csv"], { cwd: dir }), 0);
+    expectExit(await runInProcess(["report", "a.results.csv"], { cwd: dir }), 0);
+    expectExit(await runInProcess(["report", "b.results.csv"], { cwd: dir }), 0);
     const a = page(path.join(dir, "a.final.report.html"));
     expect(verdictOf(a).first).toBe("Complete: every row confirmed");
     expect(textOf(a.querySelector("tbody.none-left")!)).toBe("No row needs action.");
@@ -441,7 +447,7 @@ describe("the report's verdict", () => {
     expectExit(r, 3);
     const resume = /To continue this run: (.*)/.exec(r.stdout)?.[1];
     expect(resume).toMatch(/run acceptances\.csv --base-url \S+ --quiet .*--resume$/);
-    expectExit(await runCli(["report", "acceptances.results.csv"], { cwd: dir }), 1);
+    expectExit(await runInProcess(["report", "acceptances.results.csv"], { cwd: dir }), 1);
     for (const file of ["acceptances.report.html", "acceptances.final.report.html"]) {
       const verdict = verdictOf(page(path.join(dir, file)));
       expect(verdict.first).toBe(`Interrupted: resume with ${resume}`);
@@ -455,17 +461,19 @@ describe("the report command's own files", () => {
     const dir = await sampleRun();
     const own = path.join(dir, "acceptances.report.html");
     const before = fs.readFileSync(own);
-    const r = await runCli(["report", "acceptances.results.csv"], { cwd: dir });
+    const r = await runInProcess(["report", "acceptances.results.csv"], { cwd: dir });
     expectExit(r, 1);
     expect(r.stdout).toMatch(/Final: acceptances\.final\.csv\nReport: acceptances\.final\.report\.html/);
     expect(fs.readFileSync(own).equals(before)).toBe(true);
     const final = page(path.join(dir, "acceptances.final.report.html"));
     expect(final.querySelector('meta[name="mca-confirm-report"]')?.getAttribute("content")).toBe("final");
     // Run again, it replaces its own page; pointed at a run's report, by name or by content, it refuses.
-    expectExit(await runCli(["report", "acceptances.results.csv"], { cwd: dir }), 1);
+    expectExit(await runInProcess(["report", "acceptances.results.csv"], { cwd: dir }), 1);
     fs.copyFileSync(own, path.join(dir, "kept.html"));
     for (const target of ["acceptances.report.html", "kept.html"]) {
-      const refused = await runCli(["report", "acceptances.results.csv", "--report", target], { cwd: dir });
+      const refused = await runInProcess(["report", "acceptances.results.csv", "--report", target], {
+        cwd: dir,
+      });
       expectExit(refused, 2);
       expect(refused.stderr).toContain(`--report (${target}) is a run's own report`);
     }
@@ -475,7 +483,7 @@ describe("the report command's own files", () => {
 
   it("--report-column chooses the column customers are named by, never a contact column", async () => {
     const dir = await sampleRun();
-    const chosen = await runCli(
+    const chosen = await runInProcess(
       ["report", "acceptances.results.csv", "--report-column", "customer tenant id"],
       {
         cwd: dir,
@@ -493,16 +501,21 @@ describe("the report command's own files", () => {
       ["nope", /--report-column "nope" is not a column of the input/],
     ];
     for (const [name, message] of cases) {
-      const r = await runCli(["report", "acceptances.results.csv", "--report-column", name], { cwd: dir });
+      const r = await runInProcess(["report", "acceptances.results.csv", "--report-column", name], {
+        cwd: dir,
+      });
       expectExit(r, 2);
       expect(r.stderr).toMatch(message);
     }
     // A run refuses it before sending anything.
     const s = await trackedSimulator({ latencyMs: 2 });
-    const run = await runCli(["run", "acceptances.csv", "--base-url", s.url, "--report-column", "phone"], {
-      cwd: dir,
-      env: { PARTNER_CENTER_ACCESS_TOKEN: "test-token" },
-    });
+    const run = await runInProcess(
+      ["run", "acceptances.csv", "--base-url", s.url, "--report-column", "phone"],
+      {
+        cwd: dir,
+        env: { PARTNER_CENTER_ACCESS_TOKEN: "test-token" },
+      },
+    );
     expectExit(run, 2);
     expect(run.stderr).toMatch(/--report-column "phone" holds contact data/);
     expect(s.stats.requests).toBe(0);
