@@ -59,7 +59,10 @@ describe("mca-confirm simulator", () => {
     const sim = await startSimulatorCommand(["--port", "0", "--customers", "3"]);
     const url = sim.stdout().split("\n")[0];
     expect(url, sim.stderr()).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(sim.stderr()).toContain(`listening on ${url}; Ctrl-C stops it`);
+    // stderr is a pipe of its own: its line may arrive a moment after stdout's.
+    await expect
+      .poll(() => sim.stderr(), { timeout: 5_000 })
+      .toContain(`listening on ${url}; Ctrl-C stops it`);
     const answer = await fetch(`${url}/v1/customers`, { headers: API_HEADERS });
     expect(answer.status).toBe(200);
     expect(((await answer.json()) as { items: unknown[] }).items).toHaveLength(3);
