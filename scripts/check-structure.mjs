@@ -20,15 +20,17 @@ const WAIVED = new Set();
 // Lowest first. A module may import from its own layer or any lower one. The key is the first
 // path segment under src/ (a folder, or a file without its extension).
 const LAYERS = [
-  ["types", "statuses", "error-codes", "errors", "heap", "exit-codes", "temp-files"],
+  ["types", "statuses", "error-codes", "errors", "heap", "exit-codes", "temp-files", "duration", "guid-set"],
   ["log", "validate", "input", "network", "replace-file"],
   ["config", "file-names"],
   ["auth"],
   ["partner-center"],
+  // What any Partner Center call needs: gate, call and retries, stop, clock, rate (docs/development.md).
+  ["engine"],
   ["output"],
   ["report"],
   ["run"],
-  // `pending` reads the customer list through the run's gate, retries and stop.
+  // `pending` reads the customer list through the engine, as `run` sends through it.
   ["pending"],
   ["simulator", "demo"],
   ["commands"],

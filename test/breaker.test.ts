@@ -1,10 +1,10 @@
-// The run-wide circuit breaker (src/run/breaker.ts) in virtual time: when it opens, how it
+// The run-wide circuit breaker (src/engine/breaker.ts) in virtual time: when it opens, how it
 // probes, when it closes, and that an outage longer than --outage-timeout stops the run.
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../src/log.js";
-import { createBreaker, type Breaker } from "../src/run/breaker.js";
-import type { Clock } from "../src/run/clock.js";
-import { createRunStop, type RunStop } from "../src/run/stop.js";
+import { createBreaker, type Breaker } from "../src/engine/breaker.js";
+import type { Clock } from "../src/engine/clock.js";
+import { createRunStop, type RunStop } from "../src/engine/stop.js";
 import { virtualClock } from "./helpers/virtual-clock.js";
 
 function breakerFor(clock: Clock, outageTimeoutMs: number): { breaker: Breaker; stop: RunStop } {

@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { resolveRunConfig } from "../src/config.js";
 import { silentLogger } from "../src/log.js";
-import { systemClock } from "../src/run/clock.js";
+import { systemClock } from "../src/engine/clock.js";
 import { scanInput } from "../src/run/scan.js";
 import { validateFile } from "../src/run/validate-file.js";
 import { removeTempDirs, tempDir } from "./helpers/cli.js";

@@ -1,7 +1,7 @@
 // Every duration the tool prints comes from one formatter that rounds once: the boundaries
 // between seconds, minutes and hours, and a sweep that no value prints "60 s" or "60 min".
 import { describe, expect, it } from "vitest";
-import { formatDuration } from "../src/output/duration.js";
+import { formatDuration } from "../src/duration.js";
 
 describe("formatDuration", () => {
   it.each([

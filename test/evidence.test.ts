@@ -1,6 +1,6 @@
 // What counts as evidence of a confirmation (src/partner-center/verdict.ts), the response-body
 // cap (src/partner-center/client.ts) against a tiny local server, and the Retry-After bound
-// (src/run/retry.ts).
+// (src/engine/retry.ts).
 import http from "node:http";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -11,7 +11,7 @@ import {
   type SentAgreement,
 } from "../src/partner-center/client.js";
 import { MAX_RETRY_AFTER_MS, parseRetryAfter, verdictOf } from "../src/partner-center/verdict.js";
-import { systemClock } from "../src/run/clock.js";
+import { systemClock } from "../src/engine/clock.js";
 import type { TokenProvider } from "../src/auth/types.js";
 import { closeServers, listenOnLoopback } from "./helpers/cli.js";
 

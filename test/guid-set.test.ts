@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { GuidSet } from "../src/run/guid-set.js";
+import { GuidSet } from "../src/guid-set.js";
 
 describe("GuidSet", () => {
   it("tells a second add of the same id from a first, as a Set would", () => {

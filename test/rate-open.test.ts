@@ -1,9 +1,9 @@
 // A cap on open requests (an API gateway's concurrency limit: 429, Retry-After 1, whenever more
 // than N requests are in flight, whatever the rate), in virtual time against the simulator's own
-// limiter: the run learns the cap and holds its requests in flight there (src/run/rate-open.ts).
+// limiter: the run learns the cap and holds its requests in flight there (src/engine/rate/open-limit.ts).
 import { describe, expect, it } from "vitest";
-import { createRateController } from "../src/run/rate.js";
-import { createOpenLimit } from "../src/run/rate-open.js";
+import { createRateController } from "../src/engine/rate/controller.js";
+import { createOpenLimit } from "../src/engine/rate/open-limit.js";
 import { runRateCase } from "./helpers/rate-harness.js";
 import { virtualClock } from "./helpers/virtual-clock.js";
 
@@ -84,7 +84,7 @@ describe("the endgame", () => {
   });
 });
 
-describe("telling a cap's 429 from a rate limiter's (rate-open.ts)", () => {
+describe("telling a cap's 429 from a rate limiter's (open-limit.ts)", () => {
   it("a 429 above every level just accepted is a cap's: the limit goes one under it", () => {
     const cap = createOpenLimit();
     const levels = [cap.started(), cap.started(), cap.started(), cap.started()];

@@ -1,7 +1,7 @@
-// The token spacing of a burst-1 bucket (src/run/rate-spacing.ts), read from accepted and refused
+// The token spacing of a burst-1 bucket (src/engine/rate/token-spacing.ts), read from accepted and refused
 // gaps, against the simulator's own TokenBucket.
 import { describe, expect, it } from "vitest";
-import { createTokenSpacing } from "../src/run/rate-spacing.js";
+import { createTokenSpacing } from "../src/engine/rate/token-spacing.js";
 import { TokenBucket } from "../src/simulator/limiter.js";
 
 /** Sends one request every `gapMs` (in order, answered at once) and returns how many were accepted. */

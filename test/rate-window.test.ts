@@ -1,7 +1,7 @@
-// The window budget (src/run/rate-window.ts) on its own: what it learns from a window limiter's
+// The window budget (src/engine/rate/window-budget.ts) on its own: what it learns from a window limiter's
 // Retry-After countdown and the run's own acceptances, and when it lets the next request start.
 import { describe, expect, it } from "vitest";
-import { createWindowBudget } from "../src/run/rate-window.js";
+import { createWindowBudget } from "../src/engine/rate/window-budget.js";
 
 /** `count` starts spaced `everyMs` apart from `from`. */
 function startMany(

@@ -1,13 +1,13 @@
-// The run-wide rate controller (src/run/rate.ts) in virtual time: a clock whose sleeps only end
+// The run-wide rate controller (src/engine/rate/controller.ts) in virtual time: a clock whose sleeps only end
 // when the test advances it, and a model of the API (the simulator's own TokenBucket) answering
 // after a latency. The whole-run matrix over every limiter shape is test/rate-matrix.test.ts. Minutes of traffic take a fraction of a second and give the same figures
 // every time.
 import { describe, expect, it } from "vitest";
 import { virtualClock, type VirtualClock } from "./helpers/virtual-clock.js";
-import { createRateController, type RateController } from "../src/run/rate.js";
+import { createRateController, type RateController } from "../src/engine/rate/controller.js";
 import { TokenBucket } from "../src/simulator/faults.js";
-import { cutAfterRound } from "../src/run/rate-curve.js";
-import { createStartGate } from "../src/run/rate-gate.js";
+import { cutAfterRound } from "../src/engine/rate/curve.js";
+import { createStartGate } from "../src/engine/rate/pace.js";
 
 interface Traffic {
   /** Accepted answers by arrival second. */

@@ -1,16 +1,16 @@
 // How the tool retries: the pure delay maths (full jitter, Retry-After as a floor, the attempt
-// limit) and the one retry loop (src/run/call.ts) driven through the real gate by a scripted
+// limit) and the one retry loop (src/engine/call.ts) driven through the real gate by a scripted
 // `send`: how long it waits and which MS-RequestId / MS-CorrelationId each attempt carries.
 import { describe, expect, it } from "vitest";
 import type { Attempt, RequestIds } from "../src/partner-center/client.js";
 import { parseRetryAfter } from "../src/partner-center/verdict.js";
-import { createBreaker } from "../src/run/breaker.js";
-import { callWithRetries, type CallContext } from "../src/run/call.js";
-import { createGate } from "../src/run/gate.js";
-import { createRunStop } from "../src/run/stop.js";
-import type { Clock } from "../src/run/clock.js";
-import { createRateController } from "../src/run/rate.js";
-import { retryDelay, type RetryPolicy } from "../src/run/retry.js";
+import { createBreaker } from "../src/engine/breaker.js";
+import { callWithRetries, type CallContext } from "../src/engine/call.js";
+import { createGate } from "../src/engine/gate.js";
+import { createRunStop } from "../src/engine/stop.js";
+import type { Clock } from "../src/engine/clock.js";
+import { createRateController } from "../src/engine/rate/controller.js";
+import { retryDelay, type RetryPolicy } from "../src/engine/retry.js";
 import { silentLogger } from "../src/log.js";
 
 const answer = (status: number, body: unknown = {}, retryAfter?: string): Attempt => ({

@@ -13,7 +13,7 @@ import { resolveRunConfig } from "../src/config.js";
 import { silentLogger } from "../src/log.js";
 import type * as AtomicModule from "../src/output/atomic-csv.js";
 import type * as ThreadedModule from "../src/output/threaded-csv.js";
-import { systemClock } from "../src/run/clock.js";
+import { systemClock } from "../src/engine/clock.js";
 import { validateFile } from "../src/run/validate-file.js";
 import { baseEnv, CLI, removeTempDirs, ROOT, runCli, tempDir } from "./helpers/cli.js";
 

@@ -5,7 +5,7 @@ import { createLogger, type Logger } from "../log.js";
 import { carriedOptions, programWords } from "../output/command-line.js";
 import { canRedraw } from "../output/progress.js";
 import { lockOutputs } from "../run/lock.js";
-import { systemClock } from "../run/clock.js";
+import { systemClock } from "../engine/clock.js";
 import {
   checkPendingOutputs,
   PENDING_OPTIONS,

@@ -7,7 +7,7 @@ import { canRedraw, startProgress } from "../output/progress.js";
 import type { RunResult } from "../output/run-result.js";
 import { carriedOptions, programWords, withoutProxyPassword } from "../output/command-line.js";
 import { exitCodeOf, formatSummary, shellQuote, summarize } from "../output/summary.js";
-import { systemClock } from "../run/clock.js";
+import { systemClock } from "../engine/clock.js";
 import { checkOutputPaths } from "../run/outputs.js";
 import { validateFile } from "../run/validate-file.js";
 import { parseCommand } from "./args.js";

@@ -1,4 +1,4 @@
-import { formatDuration } from "./duration.js";
+import { formatDuration } from "../duration.js";
 import type { Snapshot } from "./run-result.js";
 import { NEED_OF_STATUS } from "./summary.js";
 import type { Status } from "../statuses.js";

@@ -2,11 +2,8 @@
 // commands: its counts, requests and how it ended. Not the HTML report (src/report/) nor the
 // `report` command (src/commands/report.ts).
 import type { RunConfig } from "../config.js";
-import type { RunStoppedError } from "../errors.js";
+import type { StopKind } from "../engine/stop.js";
 import type { WrittenCounts } from "./results.js";
-
-/** Why a run stopped early: Ctrl-C, or one of the reasons a run cannot go on. */
-export type StopKind = "interrupted" | RunStoppedError["code"];
 
 /** What a finished run (or validation) tells the summary. */
 export interface RunResult {

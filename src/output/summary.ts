@@ -1,6 +1,6 @@
 import type { SignedIn } from "../auth/claims.js";
 import { EXIT, signalExitCode } from "../exit-codes.js";
-import { formatDuration } from "./duration.js";
+import { formatDuration } from "../duration.js";
 import type { RunResult } from "./run-result.js";
 import { FAILED_STATUSES, STATUSES, STATUS_LIST, type Need, type Status } from "../statuses.js";
 import { quoteWord } from "./command-line.js";

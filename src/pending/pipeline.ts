@@ -9,15 +9,15 @@ import type { Logger } from "../log.js";
 import type { PartnerCenterClient } from "../partner-center/client.js";
 import type { CustomerSummary } from "../partner-center/customer-list.js";
 import { isForeignAnswer, type Verdict } from "../partner-center/verdict.js";
-import { wireApi } from "../run/api.js";
-import type { Breaker } from "../run/breaker.js";
-import { callWithRetries, type CallContext } from "../run/call.js";
-import type { Clock } from "../run/clock.js";
-import type { RequestStats } from "../run/gate.js";
-import { GuidSet } from "../run/guid-set.js";
-import type { RateController } from "../run/rate.js";
-import { createRunStop, type RunStop } from "../run/stop.js";
-import { createWindow, type RowWindow } from "../run/window.js";
+import { wireApi } from "../engine/api.js";
+import type { Breaker } from "../engine/breaker.js";
+import { callWithRetries, type CallContext } from "../engine/call.js";
+import type { Clock } from "../engine/clock.js";
+import type { RequestStats } from "../engine/gate.js";
+import { GuidSet } from "../guid-set.js";
+import type { RateController } from "../engine/rate/controller.js";
+import { createRunStop, type RunStop } from "../engine/stop.js";
+import { createWindow, type RowWindow } from "../engine/row-window.js";
 import {
   customerPages,
   directAcceptance,

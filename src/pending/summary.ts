@@ -3,8 +3,8 @@
 
 import type { SignedIn } from "../auth/claims.js";
 import { EXIT, signalExitCode } from "../exit-codes.js";
-import { formatDuration } from "../output/duration.js";
-import type { StopKind } from "../output/run-result.js";
+import { formatDuration } from "../duration.js";
+import type { StopKind } from "../engine/stop.js";
 import { shellQuote, signedInJson, signedInLine, type SignedInJson } from "../output/summary.js";
 import type { PendingConfig } from "./options.js";
 import type { Reason } from "./select.js";

@@ -1,7 +1,7 @@
 import { createValidator } from "../validate.js";
 import type { Acceptance, InputRow, Outcome } from "../types.js";
 import type { DateFormat } from "../validate.js";
-import { GuidSet } from "./guid-set.js";
+import { GuidSet } from "../guid-set.js";
 import { duplicateOutcome, invalidOutcome, notAttestedOutcome } from "./outcomes.js";
 
 /** A row decided without the API (invalid, duplicate), or the acceptance to send. */

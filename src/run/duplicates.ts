@@ -9,7 +9,7 @@ import fs from "node:fs";
 import { createTempFile, openForReading } from "../replace-file.js";
 import { trackTempFile } from "../temp-files.js";
 import type { RowNumbers } from "./classify.js";
-import { GuidSet, guidWords } from "./guid-set.js";
+import { GuidSet, guidWords } from "../guid-set.js";
 
 /** Files the ids are spread over. */
 const PARTITIONS = 32;

@@ -1,27 +1,13 @@
 // Every Outcome of a run is built here: one record per input row, whatever happened to it.
 import type { RequestIds } from "../partner-center/client.js";
 import type { RecordedAgreement } from "../partner-center/answers.js";
-import type { Verdict } from "../partner-center/verdict.js";
 import type { Outcome, Problem } from "../types.js";
-import type { RunStop } from "./stop.js";
+import type { CallResult } from "../engine/call.js";
+import type { RunStop } from "../engine/stop.js";
 
 /** How far a row got before the run stopped: its attempts and the ids they carried. */
 export interface Unfinished {
   readonly attempts: number;
-  readonly ids: RequestIds;
-}
-
-/** How a call with its retries ended; `stopped` when the run stopped first. */
-export type CallEnd =
-  | { readonly end: "ok"; readonly verdict: Extract<Verdict, { kind: "ok" }> }
-  | { readonly end: "rejected"; readonly verdict: Extract<Verdict, { kind: "rejected" }> }
-  | { readonly end: "failed"; readonly verdict: Extract<Verdict, { kind: "transient" }> }
-  | { readonly end: "stopped"; readonly verdict?: Verdict };
-
-export interface CallResult {
-  readonly result: CallEnd;
-  readonly attempts: number;
-  /** The ids the last attempt carried: the ones recorded, never an answer's echo (call.ts). */
   readonly ids: RequestIds;
 }
 

@@ -12,20 +12,20 @@ import type { PartnerCenterClient } from "../partner-center/client.js";
 import type { RunResult, Snapshot } from "../output/run-result.js";
 import { createResultsWriter, type ResultsWriter } from "../output/results.js";
 import type { InputRow, Acceptance, RowFacts } from "../types.js";
-import { wireApi } from "./api.js";
-import type { CallContext } from "./call.js";
-import type { Breaker } from "./breaker.js";
+import { wireApi } from "../engine/api.js";
+import type { CallContext } from "../engine/call.js";
+import type { Breaker } from "../engine/breaker.js";
 import { createClassifier, type Classified } from "./classify.js";
-import type { Clock } from "./clock.js";
-import type { RequestStats } from "./gate.js";
+import type { Clock } from "../engine/clock.js";
+import type { RequestStats } from "../engine/gate.js";
 import { journalPath, openJournal, type Journal } from "./journal.js";
 import { notRunOutcome } from "./outcomes.js";
 import { prepareRun, type Prepared } from "./prepare.js";
-import type { RateController } from "./rate.js";
-import { createRunStop, type RunStop } from "./stop.js";
+import type { RateController } from "../engine/rate/controller.js";
+import { createRunStop, type RunStop } from "../engine/stop.js";
 import { submitRow, type RowResult, type RowSender } from "./submit.js";
 import { resolveTemplateId } from "./template.js";
-import { createWindow, type RowWindow } from "./window.js";
+import { createWindow, type RowWindow } from "../engine/row-window.js";
 
 interface RunDeps {
   readonly config: RunConfig;
@@ -169,13 +169,21 @@ async function wire(deps: RunDeps, stop: RunStop, prepared: Prepared): Promise<R
     stop,
     tokens,
     window,
-    journal,
+    beforeSend: intentBeforeSend(journal),
   });
-  // The endgame (rate.ts): rows not yet written are the rows left.
+  // The endgame (engine/rate/controller.ts): rows not yet written are the rows left.
   api.rate.rowsLeft(() => prepared.total - writer.counts.rows - writer.held);
   const tally = { read: 0, finishedNow: 0 };
   const directStatus = { unread: 0 };
   return { deps, stop, prepared, journal, input, writer, window, ...api, tally, directStatus, tokens };
+}
+
+/** A confirmation's request ids go to the journal before the request goes out (docs/cli.md "Runs"). */
+function intentBeforeSend(journal: Journal): CallContext["beforeSend"] {
+  return (target, ids) =>
+    target.what === "confirm" && target.rowNumber !== undefined
+      ? journal.intent(target.rowNumber, ids.requestId, ids.correlationId)
+      : undefined;
 }
 
 /** A resumed run appends to its journal; a new one starts a journal with its header. */

@@ -4,7 +4,7 @@ import { openInput } from "../input/read.js";
 import { RowNumberSet } from "../report/row-numbers.js";
 import { createClassifier, type RowNumbers } from "./classify.js";
 import { foreseeRows, PartitionedDuplicates, PARTITION_ABOVE_ROWS } from "./duplicates.js";
-import { idTableForFile } from "./guid-set.js";
+import { idTableForFile } from "../guid-set.js";
 
 /** What one pass over the input found before any row is sent or written. */
 export interface Scanned {

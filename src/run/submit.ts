@@ -2,7 +2,7 @@ import type { PartnerCenterClient, RequestIds } from "../partner-center/client.j
 import { findAgreement } from "../partner-center/answers.js";
 import { ALREADY_EXISTS } from "../partner-center/verdict.js";
 import type { Acceptance, Outcome } from "../types.js";
-import { callWithRetries, type CallContext, type CallTarget } from "./call.js";
+import { callWithRetries, type CallContext, type CallTarget } from "../engine/call.js";
 import { parseDirectStatus } from "../partner-center/direct-status.js";
 import {
   acceptedDirectlyOutcome,

@@ -1,6 +1,6 @@
 import type { PartnerCenterClient } from "../partner-center/client.js";
 import { pickTemplate } from "../partner-center/answers.js";
-import { callWithRetries, type CallContext } from "./call.js";
+import { callWithRetries, type CallContext } from "../engine/call.js";
 
 /**
  * Looks the templateId up once, retrying transient errors. When it cannot be had the run

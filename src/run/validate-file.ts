@@ -5,10 +5,10 @@ import type { Logger } from "../log.js";
 import type { RunResult } from "../output/run-result.js";
 import { createResultsWriter } from "../output/results.js";
 import { createDateFormatCheck } from "../report/date-format-check.js";
-import type { Clock } from "./clock.js";
+import type { Clock } from "../engine/clock.js";
 import { createClassifier } from "./classify.js";
 import { foreseeRows, PARTITION_ABOVE_ROWS } from "./duplicates.js";
-import { idTableForFile } from "./guid-set.js";
+import { idTableForFile } from "../guid-set.js";
 import { validOutcome } from "./outcomes.js";
 import { scanInput } from "./scan.js";
 

@@ -5,8 +5,8 @@
 // (src/simulator/limiter.ts), so the figures here are the simulator's. Minutes of traffic take
 // a second or two and come out the same every time (seeded latency).
 import pLimit from "p-limit";
-import { createRateController } from "../../src/run/rate.js";
-import { DEFAULT_RETRY, retryDelay } from "../../src/run/retry.js";
+import { createRateController } from "../../src/engine/rate/controller.js";
+import { DEFAULT_RETRY, retryDelay } from "../../src/engine/retry.js";
 import { seededRandom } from "../../src/simulator/faults.js";
 import { createLimiter, sustainedRate, type ApiLimit, type RateLimit } from "../../src/simulator/limiter.js";
 import { virtualClock } from "./virtual-clock.js";

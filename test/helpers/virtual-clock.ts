@@ -1,6 +1,6 @@
 // A Clock for tests whose sleeps end only when the test advances virtual time: minutes of
 // pacing, Retry-After and breaker probes run in milliseconds and the same way every time.
-import type { Clock } from "../../src/run/clock.js";
+import type { Clock } from "../../src/engine/clock.js";
 
 export interface VirtualClock extends Clock {
   /** Runs every timer due up to `ms` (virtual), letting promise chains settle between them. */

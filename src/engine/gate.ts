@@ -8,7 +8,7 @@ import {
 } from "../partner-center/verdict.js";
 import type { Breaker } from "./breaker.js";
 import type { Clock } from "./clock.js";
-import type { RateController } from "./rate.js";
+import type { RateController } from "./rate/controller.js";
 import type { RunStop } from "./stop.js";
 
 /** Requests sent and answers by HTTP status (or no-response reason), for the run's log. */

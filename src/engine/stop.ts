@@ -1,6 +1,9 @@
 import { setMaxListeners } from "node:events";
 import type { Logger } from "../log.js";
-import type { StopKind } from "../output/run-result.js";
+import type { RunStoppedError } from "../errors.js";
+
+/** Why a run stopped early: Ctrl-C, or one of the reasons a run cannot go on. */
+export type StopKind = "interrupted" | RunStoppedError["code"];
 
 /**
  * The one way a run stops: Ctrl-C, an answer that would fail every row, an outage that lasts

@@ -5,11 +5,23 @@ import { sanitizeServerText } from "../partner-center/sanitize.js";
 import { withoutRedaction, type Logger } from "../log.js";
 import type { Clock } from "./clock.js";
 import type { Gate } from "./gate.js";
-import type { Journal } from "./journal.js";
-import type { CallEnd, CallResult } from "./outcomes.js";
 import { retryDelay, type RetryPolicy } from "./retry.js";
 import type { RetryWaits } from "./retry-waits.js";
 import type { RunStop } from "./stop.js";
+
+/** How a call with its retries ended; `stopped` when the run stopped first. */
+export type CallEnd =
+  | { readonly end: "ok"; readonly verdict: Extract<Verdict, { kind: "ok" }> }
+  | { readonly end: "rejected"; readonly verdict: Extract<Verdict, { kind: "rejected" }> }
+  | { readonly end: "failed"; readonly verdict: Extract<Verdict, { kind: "transient" }> }
+  | { readonly end: "stopped"; readonly verdict?: Verdict };
+
+export interface CallResult {
+  readonly result: CallEnd;
+  readonly attempts: number;
+  /** The ids the last attempt carried: the ones recorded, never an answer's echo (below). */
+  readonly ids: RequestIds;
+}
 
 /** What every API call of a run shares. */
 export interface CallContext {
@@ -20,8 +32,11 @@ export interface CallContext {
   readonly stop: RunStop;
   /** Renews the token after a 401 (one renewal shared by all workers); false when it cannot. */
   readonly renewToken: () => Promise<boolean>;
-  /** Where a confirmation's request ids are recorded before it is sent (absent: not kept). */
-  readonly journal?: Journal;
+  /**
+   * The use case's step before a request id first goes out, awaited when it returns a promise:
+   * `run` records a confirmation's ids in its journal there (absent: nothing to record).
+   */
+  readonly beforeSend?: (target: CallTarget, ids: RequestIds) => Promise<void> | undefined;
   /** Rows asleep before a retry, for the progress line (absent: not counted). */
   readonly waits?: RetryWaits;
 }
@@ -130,7 +145,7 @@ export async function callWithRetries(
   let attempts = 0;
   let renewed = false;
   let last: Verdict | undefined;
-  let journaled: string | undefined;
+  let announced: string | undefined;
   /** The last attempt got an answer: the next one needs a new MS-RequestId. */
   let needsNewRequestId = false;
   /** An attempt went unanswered: its id is kept until an answer ends the call. */
@@ -143,11 +158,11 @@ export async function callWithRetries(
     if (needsNewRequestId) ids = { ...ids, requestId: randomUUID() };
     needsNewRequestId = false;
     attempts++;
-    if (target.what === "confirm" && target.rowNumber !== undefined && journaled !== ids.requestId) {
-      const sent = ids;
-      journaled = ids.requestId;
-      // The request goes out only once its intent is with the OS.
-      await context.journal?.intent(target.rowNumber, sent.requestId, sent.correlationId);
+    if (context.beforeSend && announced !== ids.requestId) {
+      announced = ids.requestId;
+      // The request goes out only once the use case has done with it (a run: its intent is with the OS).
+      const before = context.beforeSend(target, ids);
+      if (before) await before;
     }
     return send(ids);
   };

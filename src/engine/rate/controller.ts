@@ -1,10 +1,10 @@
-import type { Clock } from "./clock.js";
-import { createAcceptanceLog, type AcceptanceLog } from "./rate-estimate.js";
-import { cubic, cutAfterRound, slowStart, TOP_RATE, type Curve } from "./rate-curve.js";
-import { createStartGate, type StartGate } from "./rate-gate.js";
-import { createOpenLimit, type OpenLimit } from "./rate-open.js";
-import { createTokenSpacing, type TokenSpacing } from "./rate-spacing.js";
-import { createWindowBudget, type WindowBudget } from "./rate-window.js";
+import type { Clock } from "../clock.js";
+import { createAcceptanceLog, type AcceptanceLog } from "./estimate.js";
+import { cubic, cutAfterRound, slowStart, TOP_RATE, type Curve } from "./curve.js";
+import { createStartGate, type StartGate } from "./pace.js";
+import { createOpenLimit, type OpenLimit } from "./open-limit.js";
+import { createTokenSpacing, type TokenSpacing } from "./token-spacing.js";
+import { createWindowBudget, type WindowBudget } from "./window-budget.js";
 
 // Run-wide rate control. Partner Center publishes no limits, its limiter may be a token bucket
 // of any burst, a fixed or a sliding window, and every request, retries included, counts
@@ -16,20 +16,20 @@ import { createWindowBudget, type WindowBudget } from "./rate-window.js";
 //     so a small bucket is not emptied by --concurrency requests at once (TCP's slow start).
 //   - On a 429 round (a 429 to a request started after the previous round was noticed) the
 //     pace is cut to just under what the API measurably accepted between two empty moments
-//     (rate-estimate.ts), or halved while nothing is measured yet; then it climbs along a
+//     (estimate.ts), or halved while nothing is measured yet; then it climbs along a
 //     cubic back to the last pace that worked within a second and slowly beyond it
-//     (rate-curve.ts; CUBIC and AWS's adaptive retry mode): a bad first estimate is repaired
+//     (curve.ts; CUBIC and AWS's adaptive retry mode): a bad first estimate is repaired
 //     within a second, a limit that rose is found by the convex part.
 //   - Retry-After is honoured by the throttled row (its retry waits at least that long). The
 //     whole run is held only when the API shows it is closed until a fixed moment: a Retry-After
 //     that counts down (a later 429, Retry-After smaller by a second or more, same end) marks a
 //     window limiter; from then on every 429 holds all workers until the window's end, and the
-//     pace stays a quarter above the busiest recent window's rate (rate-curve.ts). For a
+//     pace stays a quarter above the busiest recent window's rate (curve.ts). For a
 //     bucket, holding everyone for a constant Retry-After (30 s, say) would throw away tokens
 //     the bucket keeps refilling; the run only slows down, and waits one interval of the new
 //     pace after a 429, twice as long for each further 429 before anything is accepted.
 //   - A cap on open requests (429s only above some number in flight, whatever the pace) is
-//     learned apart from the pace and held (rate-open.ts); its 429s leave the pace alone.
+//     learned apart from the pace and held (open-limit.ts); its 429s leave the pace alone.
 //   - The endgame: once the rows left would be done within one Retry-After at the current pace,
 //     a 429 would cost more than the rest of the run (its row waits that long, after everyone
 //     else finished). The run then stops probing: the pace stays at what the API was seen to
@@ -86,7 +86,7 @@ export function createRateController(options: RateOptions): RateController {
 class AdaptiveRate implements RateController {
   throttled = 0;
   lastThrottledAt: number | undefined;
-  /** Requests open at once, and the cap on them the API has shown (rate-open.ts). */
+  /** Requests open at once, and the cap on them the API has shown (open-limit.ts). */
   private readonly openLimit: OpenLimit = createOpenLimit();
   /** The level (requests open at its start) of each request under way, by start time. */
   private readonly levels = new Map<number, number[]>();
@@ -99,9 +99,9 @@ class AdaptiveRate implements RateController {
   /** The latest hold of a second or more, which the progress display shows as a pause. */
   private shownUntil = 0;
   private readonly log: AcceptanceLog = createAcceptanceLog();
-  /** A window limiter's N per W, learned from its Retry-After (rate-window.ts). */
+  /** A window limiter's N per W, learned from its Retry-After (window-budget.ts). */
   private readonly budget: WindowBudget = createWindowBudget();
-  /** A burst-1 bucket's token spacing, read from accepted and refused gaps (rate-spacing.ts). */
+  /** A burst-1 bucket's token spacing, read from accepted and refused gaps (token-spacing.ts). */
   private readonly spacing: TokenSpacing = createTokenSpacing();
   private readonly gate: StartGate;
   private curve: Curve = slowStart();

@@ -10,12 +10,11 @@ import type { CallContext } from "./call.js";
 import { createRetryWaits } from "./retry-waits.js";
 import type { Clock } from "./clock.js";
 import { createGate, type RequestStats } from "./gate.js";
-import type { Journal } from "./journal.js";
-import { createRateController } from "./rate.js";
+import { createRateController } from "./rate/controller.js";
 import { DEFAULT_RETRY } from "./retry.js";
 import type { RunStop } from "./stop.js";
 import { shareRenewal } from "./token-renewal.js";
-import type { RowWindow } from "./window.js";
+import type { RowWindow } from "./row-window.js";
 
 /** The options that shape how the API is reached. */
 type ApiSettings = Pick<
@@ -30,11 +29,11 @@ interface ApiWiring {
   readonly stop: RunStop;
   readonly tokens: TokenProvider;
   readonly window: RowWindow;
-  /** `run` records each request id before it is sent; `pending` sends nothing to record. */
-  readonly journal?: Journal;
+  /** `run` records each confirmation's ids before they are sent; `pending` has nothing to record. */
+  readonly beforeSend?: CallContext["beforeSend"];
 }
 
-export function wireApi({ config, clock, logger, stop, tokens, window, journal }: ApiWiring) {
+export function wireApi({ config, clock, logger, stop, tokens, window, beforeSend }: ApiWiring) {
   const client = createClient({
     baseUrl: config.baseUrl,
     tokens,
@@ -61,7 +60,7 @@ export function wireApi({ config, clock, logger, stop, tokens, window, journal }
     clock,
     logger,
     stop,
-    journal,
+    beforeSend,
     renewToken: shareRenewal(tokens, stop),
     waits: createRetryWaits(),
   };

@@ -1,4 +1,4 @@
-import type { Clock } from "./clock.js";
+import type { Clock } from "../clock.js";
 
 // The gate every request start passes: waiting workers queue in order and one pump lets them go
 // at the pace current at that moment, so a pace that rises while they wait (slow start, probing)
@@ -39,7 +39,7 @@ export interface GateControl {
   pace(now: number): number;
   /** No start before this (epoch ms). */
   heldUntil(): number;
-  /** Fewer requests are open than the learned cap allows at `now` (rate-open.ts). */
+  /** Fewer requests are open than the learned cap allows at `now` (open-limit.ts). */
   mayOpen?(now: number): boolean;
   /** A worker is waiting for the pace at `now` (the pace grows only while it is used). */
   waiting(now: number): void;

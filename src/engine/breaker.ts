@@ -1,4 +1,4 @@
-import { formatDuration } from "../output/duration.js";
+import { formatDuration } from "../duration.js";
 import type { Clock } from "./clock.js";
 import type { RunStop } from "./stop.js";
 

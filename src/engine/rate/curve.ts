@@ -88,7 +88,7 @@ export interface Cut {
 
 /**
  * Where the pace goes after a round of 429s, from the pace that drew it (`current`) and what the
- * API measurably accepted (`measured`, rate-estimate.ts). Pure, so each case reads on its own.
+ * API measurably accepted (`measured`, estimate.ts). Pure, so each case reads on its own.
  */
 export function cutAfterRound(
   current: number,
@@ -112,7 +112,7 @@ export function cutAfterRound(
     // measured rate, under the pace that failed, and probe on slowly from there.
     const top = Math.min(current * PROBE_TOP, estimate * PROBE_OVER_ESTIMATE);
     // A burst-1 bucket loses every token not taken at once, so the measured rate is short of
-    // its limit; a pace it has already granted request by request (rate-spacing.ts) is safe.
+    // its limit; a pace it has already granted request by request (token-spacing.ts) is safe.
     const granted = Math.min((proven ?? 0) * PROVEN_MARGIN, current, estimate * MAX_TOP_OVER_ESTIMATE);
     if (granted > top) return { floor: granted, top: granted, settled };
     return { floor: top * PROBE_TOP, top, settled };

@@ -2,7 +2,7 @@
 //
 // A bucket of burst 1 banks nothing: every moment the run paces below its rate is a token lost
 // for good, so pacing 1 % under the limit costs 1 % of the run, and the rate measured between
-// 429s (rate-estimate.ts) falls short of the limit by whatever the run left unused. What such a
+// 429s (estimate.ts) falls short of the limit by whatever the run left unused. What such a
 // bucket does show exactly is its spacing I: a request accepted g ms after the previous accepted
 // one says I ≤ g (the bucket was empty after that one), a request refused g ms after the previous
 // accepted one says I > g. So I lies in (longest refused gap, shortest accepted gap], and a pace
@@ -11,7 +11,7 @@
 // A bucket with a larger burst grants gaps shorter than I while its burst drains: at the run's
 // opening (the slow start's first wave) or later it shows a refused gap at least as long as an
 // accepted one, which no burst-1 bucket can, and from then on this run does not use the spacing.
-// A request started at the proven spacing and still refused (rate.ts) disproves it the same way,
+// A request started at the proven spacing and still refused (controller.ts) disproves it the same way,
 // and so does a lowered limit. Starts are read in start order once their answers are in; one
 // never answered (the run stopped) is skipped after PENDING_MS.
 
