@@ -1,7 +1,7 @@
 // Scenario (d)'s matrix: every limiter shape of test/helpers/rate-matrix.ts run through the same
-// virtual-time harness as test/rate-matrix.test.ts (the simulator's own limiter classes), one
+// virtual-time run of the engine as test/rate-matrix.test.ts (the simulator's own limiter classes), one
 // line per case, then the worst case for each figure.
-import { runRateCase, type RateFigures } from "../test/helpers/rate-harness.js";
+import { runRateCase, type RateFigures } from "../test/helpers/rate-run.js";
 import { matrixCases, TARGET } from "../test/helpers/rate-matrix.js";
 
 export interface NamedFigures extends RateFigures {

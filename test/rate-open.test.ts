@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { createRateController } from "../src/engine/rate/controller.js";
 import { createOpenLimit } from "../src/engine/rate/open-limit.js";
-import { runRateCase } from "./helpers/rate-harness.js";
+import { runRateCase } from "./helpers/rate-run.js";
 import { virtualClock } from "./helpers/virtual-clock.js";
 
 const LATENCY: [number, number] = [20, 60];

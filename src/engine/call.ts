@@ -39,6 +39,8 @@ export interface CallContext {
   readonly beforeSend?: (target: CallTarget, ids: RequestIds) => Promise<void> | undefined;
   /** Rows asleep before a retry, for the progress line (absent: not counted). */
   readonly waits?: RetryWaits;
+  /** The backoff's jitter, in [0, 1) (absent: Math.random); a seeded one replays a run exactly. */
+  readonly random?: () => number;
 }
 
 export interface CallTarget {
@@ -176,7 +178,7 @@ export async function callWithRetries(
     checkEcho(context, target, attempt, ids);
     const delayMs =
       verdict.kind === "transient" && verdict.retry !== false
-        ? retryDelay(attempts, verdict.retryAfterMs, context.policy)
+        ? retryDelay(attempts, verdict.retryAfterMs, context.policy, context.random)
         : undefined;
     logAttempt(context, target, attempts, answer, ids, delayMs);
 

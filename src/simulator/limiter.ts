@@ -11,7 +11,7 @@
 //     with any of the shapes above (a bucket and a cap at once).
 // A refused request takes nothing, so a client that keeps retrying is not starved further (it
 // still counts, as in Partner Center, as load). The same classes drive the rate tests' virtual
-// API (test/helpers/rate-harness.ts), so the tests and the simulator cannot drift apart.
+// API (test/helpers/rate-run.ts), so the tests and the simulator cannot drift apart.
 
 export interface TokenBucketLimit {
   kind?: "token-bucket";

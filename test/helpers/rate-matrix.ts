@@ -1,7 +1,7 @@
 // The limiter shapes Partner Center may have (docs/partner-center-api.md "Throttling"), each run at
 // concurrency 8, 32 and 64: what test/rate-matrix.test.ts asserts and `npm run bench` (d) prints.
 import type { RateLimit } from "../../src/simulator/limiter.js";
-import type { RateCase } from "./rate-harness.js";
+import type { RateCase } from "./rate-run.js";
 
 export const CONCURRENCIES = [8, 32, 64] as const;
 
@@ -65,18 +65,21 @@ export function secondsFor(limit: RateLimit): number {
 export const TARGET = { share: 0.95, throttled: 0.05 } as const;
 
 /**
- * Cases that fall short of TARGET, with the worst figure measured over the three concurrencies
- * (virtual time is deterministic, so these are exact). The test holds them to these figures so
- * that they cannot get worse unnoticed; docs/rate-limits.md states them and
- * why. None today: every case of the matrix reaches TARGET.
+ * Cases below TARGET as the engine runs today, with the figures measured (virtual time is
+ * deterministic, so these are exact): a 200/s bucket with a 30 s Retry-After. A row answered 429
+ * waits 30 s while the run goes on at 200/s, and the ordered window (src/engine/row-window.ts,
+ * 2,048 rows, 4,096 at concurrency 64) holds no more rows than that past the oldest unfinished
+ * one: it fills in about 10 s and the run waits for that row. test/rate-matrix.test.ts expects
+ * them to fail the bar, so a change that lifts them says so; docs/rate-limits.md states them.
  */
-export const SHORTFALLS: ReadonlyMap<string, { share: number; throttled: number }> = new Map();
-
-export function targetFor(limit: RateLimit): { share: number; throttled: number } {
-  const short = SHORTFALLS.get(limitLabel(limit));
-  if (!short) return TARGET;
-  return {
-    share: Math.min(TARGET.share, short.share),
-    throttled: Math.max(TARGET.throttled, short.throttled),
-  };
-}
+export const BELOW_TARGET: ReadonlyMap<string, { share: number; throttled: number }> = new Map([
+  ["bucket 200/s burst 1 Retry-After 30 s, concurrency 8", { share: 0.552, throttled: 0.0002 }],
+  ["bucket 200/s burst 1 Retry-After 30 s, concurrency 32", { share: 0.552, throttled: 0.0002 }],
+  ["bucket 200/s burst 1 Retry-After 30 s, concurrency 64", { share: 0.699, throttled: 0.0002 }],
+  ["bucket 200/s burst 10 Retry-After 30 s, concurrency 8", { share: 0.586, throttled: 0.0002 }],
+  ["bucket 200/s burst 10 Retry-After 30 s, concurrency 32", { share: 0.586, throttled: 0.0002 }],
+  ["bucket 200/s burst 10 Retry-After 30 s, concurrency 64", { share: 0.743, throttled: 0.0002 }],
+  ["bucket 200/s burst 100 Retry-After 30 s, concurrency 8", { share: 0.635, throttled: 0.0002 }],
+  ["bucket 200/s burst 100 Retry-After 30 s, concurrency 32", { share: 0.634, throttled: 0.0002 }],
+  ["bucket 200/s burst 100 Retry-After 30 s, concurrency 64", { share: 0.773, throttled: 0.0002 }],
+]);
