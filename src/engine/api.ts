@@ -33,15 +33,25 @@ interface ApiWiring {
   readonly beforeSend?: CallContext["beforeSend"];
 }
 
-export function wireApi({ config, clock, logger, stop, tokens, window, beforeSend }: ApiWiring) {
-  const client = createClient({
-    baseUrl: config.baseUrl,
-    tokens,
-    timeoutMs: config.timeoutMs,
-    maxSockets: config.concurrency,
-    proxy: config.proxy,
+/**
+ * The gate every request passes, breaker → worker slot (--concurrency) → pace, and what it
+ * counts. The rate tests build their runs on it too (test/helpers/rate-run.ts), so they drive
+ * the wiring that runs.
+ */
+export function wireGate(options: {
+  readonly config: Pick<ApiSettings, "concurrency" | "maxRpm" | "outageTimeoutMs">;
+  readonly clock: Clock;
+  readonly stop: RunStop;
+  readonly window: RowWindow;
+  /** The rate controller's endgame rule; on unless a test turns it off. */
+  readonly endgame?: boolean;
+}) {
+  const { config, clock, stop, window } = options;
+  const rate = createRateController({
+    clock,
+    maxRpm: config.maxRpm,
+    ...(options.endgame !== undefined ? { endgame: options.endgame } : {}),
   });
-  const rate = createRateController({ clock, maxRpm: config.maxRpm });
   const breaker = createBreaker({ clock, outageTimeoutMs: config.outageTimeoutMs, stop });
   const stats: RequestStats = { requests: 0, responses: {} };
   const limit = pLimit(config.concurrency);
@@ -54,6 +64,18 @@ export function wireApi({ config, clock, logger, stop, tokens, window, beforeSen
     demand: (delta) => window.demand(delta),
     slot: (task) => limit(task),
   });
+  return { rate, breaker, stats, gate };
+}
+
+export function wireApi({ config, clock, logger, stop, tokens, window, beforeSend }: ApiWiring) {
+  const client = createClient({
+    baseUrl: config.baseUrl,
+    tokens,
+    timeoutMs: config.timeoutMs,
+    maxSockets: config.concurrency,
+    proxy: config.proxy,
+  });
+  const { rate, breaker, stats, gate } = wireGate({ config, clock, stop, window });
   const context: CallContext = {
     gate,
     policy: { ...DEFAULT_RETRY, maxAttempts: config.maxAttempts },

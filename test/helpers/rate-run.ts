@@ -7,11 +7,8 @@
 // 429 with Retry-After) after a virtual latency. The figures here are the engine's against the
 // simulator's limiters. Minutes of traffic take a second or two and come out the same every
 // time (seeded latency and jitter).
-import pLimit from "p-limit";
-import { createBreaker } from "../../src/engine/breaker.js";
+import { wireGate } from "../../src/engine/api.js";
 import { callWithRetries, type CallContext } from "../../src/engine/call.js";
-import { createGate, type RequestStats } from "../../src/engine/gate.js";
-import { createRateController } from "../../src/engine/rate/controller.js";
 import { DEFAULT_RETRY } from "../../src/engine/retry.js";
 import { createWindow } from "../../src/engine/row-window.js";
 import { createRunStop } from "../../src/engine/stop.js";
@@ -162,22 +159,11 @@ function engine(
   tally: Tally,
 ) {
   const stop = createRunStop(silentLogger);
-  const rate = createRateController({ clock, maxRpm: c.maxRpm, endgame: c.endgame });
-  rate.rowsLeft(() => rows - tally.finished);
-  const breaker = createBreaker({ clock, outageTimeoutMs: OUTAGE_TIMEOUT_MS, stop });
   const order = writtenOrder(rows);
   const window = createWindow({ concurrency: c.concurrency, nextRow: order.nextRow });
-  const limit = pLimit(c.concurrency);
-  const stats: RequestStats = { requests: 0, responses: {} };
-  const gate = createGate({
-    breaker,
-    rate,
-    stop,
-    clock,
-    stats,
-    demand: (delta) => window.demand(delta),
-    slot: (task) => limit(task),
-  });
+  const config = { concurrency: c.concurrency, maxRpm: c.maxRpm, outageTimeoutMs: OUTAGE_TIMEOUT_MS };
+  const { rate, gate } = wireGate({ config, clock, stop, window, endgame: c.endgame });
+  rate.rowsLeft(() => rows - tally.finished);
   const context: CallContext = {
     gate,
     policy: { ...DEFAULT_RETRY, maxAttempts: c.maxAttempts ?? 6 },
