@@ -20,25 +20,32 @@ afterAll(async () => {
   removeTempDirs();
 });
 
+/** `run` of `rows` generated rows against `url` at --concurrency 32; its --json summary. */
+async function runGenerated(url: string, rows: number) {
+  const dir = tempDir("mca-rate-");
+  const file = path.join(dir, "in.csv");
+  await writeGeneratedCsv(file, rows);
+  const r = await runCli(["run", file, "--base-url", url, "--concurrency", "32", "--json", "--quiet"], {
+    cwd: dir,
+    env: { PARTNER_CENTER_ACCESS_TOKEN: "test-token" },
+    timeoutMs: 60_000,
+  });
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout.trim().split("\n").pop()!) as {
+    statuses: Record<string, number>;
+    elapsedSeconds: number;
+    throttled: number;
+    tailSeconds: number | null;
+  };
+}
+
 const RATE = 20;
 const BURST = 2;
 const ROWS = 240;
 
 it(`runs close to a ${RATE}/s bucket with burst ${BURST}, few requests answered 429`, async () => {
   const sim = await trackedSimulator({ latencyMs: 10, rateLimit: { perSecond: RATE, burst: BURST } });
-  const dir = tempDir("mca-rate-");
-  const file = path.join(dir, "in.csv");
-  await writeGeneratedCsv(file, ROWS);
-  const r = await runCli(["run", file, "--base-url", sim.url, "--concurrency", "32", "--json", "--quiet"], {
-    cwd: dir,
-    env: { PARTNER_CENTER_ACCESS_TOKEN: "test-token" },
-    timeoutMs: 60_000,
-  });
-  expect(r.code, r.stderr).toBe(0);
-  const summary = JSON.parse(r.stdout.trim().split("\n").pop()!) as {
-    statuses: Record<string, number>;
-    elapsedSeconds: number;
-  };
+  const summary = await runGenerated(sim.url, ROWS);
   expect(summary.statuses.confirmed).toBe(ROWS);
   const { requests, throttled } = sim.stats;
   // The metadata call and every POST count against the bucket; what it grants up front is free.
@@ -62,20 +69,7 @@ it(`holds ${CAP} requests open against a cap of ${CAP} (20–60 ms), few 429s; -
     latencyMaxMs: 60,
     rateLimit: { kind: "max-open", maxOpen: CAP },
   });
-  const dir = tempDir("mca-cap-");
-  const file = path.join(dir, "in.csv");
-  await writeGeneratedCsv(file, CAP_ROWS);
-  const r = await runCli(["run", file, "--base-url", sim.url, "--concurrency", "32", "--json", "--quiet"], {
-    cwd: dir,
-    env: { PARTNER_CENTER_ACCESS_TOKEN: "test-token" },
-    timeoutMs: 60_000,
-  });
-  expect(r.code, r.stderr).toBe(0);
-  const summary = JSON.parse(r.stdout.trim().split("\n").pop()!) as {
-    statuses: Record<string, number>;
-    throttled: number;
-    tailSeconds: number | null;
-  };
+  const summary = await runGenerated(sim.url, CAP_ROWS);
   expect(summary.statuses.confirmed).toBe(CAP_ROWS);
   const { requests, throttled, firstRequestAt, lastAnswerAt } = sim.stats;
   const share = ((requests - throttled) * 0.04) / CAP / ((lastAnswerAt - firstRequestAt) / 1000);
