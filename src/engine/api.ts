@@ -64,6 +64,8 @@ export function wireGate(options: {
     demand: (delta) => window.demand(delta),
     slot: (task) => limit(task),
   });
+  // The span of rows held for ordered writing follows the pace and Retry-After (row-window.ts).
+  window.follow(rate);
   return { rate, breaker, stats, gate };
 }
 

@@ -1,10 +1,53 @@
 // The ordered window: results are written in input order although rows finish in any order,
 // so the rows between the oldest unfinished one and the newest read one are held in memory.
 // The window keeps that span bounded, and keeps at most --concurrency rows wanting to send.
+//
+// How far ahead of the oldest unfinished row the run may read follows what the run needs: a
+// row answered 429 sleeps its Retry-After while the others go on at the run's pace, so the span
+// must hold about pace × Retry-After rows, or the run stalls on that row once the span is full
+// (a 200/s bucket with Retry-After 30 s: 6,000 rows; a fixed 2,048 filled in 10 s and held such
+// runs to 55-77 % of the limit, docs/rate-limits.md). The span is
+//   max(BASE, concurrency × 64, pace × longest Retry-After × MARGIN), at most MAX_HELD_ROWS:
+//   - BASE and concurrency × 64: the fixed span of before, enough for retries of a second or two
+//     and for rows that finish out of order in flight; never less.
+//   - pace and Retry-After come from the rate controller through RunPace (engine/api.ts wires
+//     it): the pace it sends at now (an unlimited pace counts as the ceiling, since the run then
+//     goes as fast as the API answers) and the longest Retry-After any answer asked for. The
+//     pace may climb back while the row sleeps, so the span is recomputed whenever a row would
+//     not fit; MARGIN covers the row's time in the queue before and after its sleep.
+//   - MAX_HELD_ROWS bounds memory whatever the API says: a held row of a run costs about 1 KB of
+//     heap (7-column rows; docs/performance.md "Memory of a large run"), so 20,000 rows are about
+//     20 MB. Past it (Retry-After 30 s beyond about 530 rows/s, or a Retry-After of minutes at
+//     a fast pace) the run waits for the row as before: slower, never larger.
+// A span that is not used costs nothing: rows are held only while an earlier one is unfinished.
+// Within BASE of the oldest unfinished row nothing is asked, so a run that is never throttled
+// reads the controller's pace not once per row.
+
+/** The span before any Retry-After: enough for short retries and out-of-order finishing. */
+const BASE_ROWS = 2048;
+/** Rows held per worker at least (a wide --concurrency finishes more rows out of order). */
+const ROWS_PER_WORKER = 64;
+/** Over pace × Retry-After: the sleeping row's time in the queue before and after its sleep. */
+const MARGIN = 1.25;
+/** The most rows held whatever the pace and Retry-After: about 20 MB of heap (above). */
+export const MAX_HELD_ROWS = 20_000;
+
+/** What the span needs of the run's pace (the rate controller provides it). */
+export interface RunPace {
+  /** Requests per second the run sends at now; undefined when nothing limits it. */
+  readonly ratePerSecond: number | undefined;
+  /** The longest Retry-After an answer of this run asked for (ms), 0 before any. */
+  readonly longestRetryAfterMs: number;
+}
 
 /** Rows held for ordered writing stay within this many rows of the oldest unfinished one. */
-function windowSize(concurrency: number): number {
-  return Math.max(2048, concurrency * 64);
+export function windowSpan(concurrency: number, pace?: RunPace): number {
+  const base = Math.max(BASE_ROWS, concurrency * ROWS_PER_WORKER);
+  const waitMs = pace?.longestRetryAfterMs ?? 0;
+  if (waitMs <= 0) return base;
+  const rate = pace?.ratePerSecond ?? Infinity;
+  const needed = Math.ceil((rate * waitMs * MARGIN) / 1000);
+  return Math.max(base, Math.min(MAX_HELD_ROWS, needed));
 }
 
 export interface RowWindow {
@@ -23,11 +66,14 @@ export interface RowWindow {
   settled(): Promise<void>;
   /** A results or journal write failed: stop waiting for the writer, and report it. */
   fail(err: unknown): void;
+  /** The run's pace, once its rate controller exists: the span follows it from then on. */
+  follow(pace: RunPace): void;
   readonly failure: unknown;
 }
 
 export function createWindow(options: { concurrency: number; nextRow: () => number }): RowWindow {
-  const size = windowSize(options.concurrency);
+  const base = windowSpan(options.concurrency);
+  let pace: RunPace | undefined;
   let demand = 0;
   let inFlight = 0;
   let failure: unknown;
@@ -39,7 +85,10 @@ export function createWindow(options: { concurrency: number; nextRow: () => numb
     wake = undefined;
     waiting?.();
   };
-  const hasRoom = (rowNumber: number) => rowNumber - options.nextRow() < size;
+  const hasRoom = (rowNumber: number) => {
+    const ahead = rowNumber - options.nextRow();
+    return ahead < base || ahead < windowSpan(options.concurrency, pace);
+  };
   const hasWorker = (rowNumber: number) => demand < options.concurrency && hasRoom(rowNumber);
 
   async function waitFor(ready: (rowNumber: number) => boolean, rowNumber: number): Promise<void> {
@@ -77,6 +126,9 @@ export function createWindow(options: { concurrency: number; nextRow: () => numb
     fail(err) {
       failure ??= err;
       notify();
+    },
+    follow(runPace) {
+      pace = runPace;
     },
     get failure() {
       return failure;

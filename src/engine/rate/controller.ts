@@ -68,6 +68,11 @@ export interface RateController {
   unanswered(startedAt: number): void;
   /** Current pace in requests per second, undefined when it is beyond mattering. */
   readonly ratePerSecond: number | undefined;
+  /**
+   * The longest Retry-After any answer asked for (ms; a 429 without one counts as its default
+   * pause), 0 before any: how long a row may sleep while the run goes on (the row window's span).
+   */
+  readonly longestRetryAfterMs: number;
   readonly throttled: number;
 }
 
@@ -86,6 +91,7 @@ export function createRateController(options: RateOptions): RateController {
 class AdaptiveRate implements RateController {
   throttled = 0;
   lastThrottledAt: number | undefined;
+  longestRetryAfterMs = 0;
   /** Requests open at once, and the cap on them the API has shown (open-limit.ts). */
   private readonly openLimit: OpenLimit = createOpenLimit();
   /** The level (requests open at its start) of each request under way, by start time. */
@@ -164,6 +170,8 @@ class AdaptiveRate implements RateController {
     const level = this.levelOf(startedAt, isThrottle);
     const capRefusal = this.openLimit.answered(level, startedAt ?? now, isThrottle, now);
     this.gate.wake();
+    const asked = retryAfterMs ?? (isThrottle ? DEFAULT_RETRY_AFTER_MS : 0);
+    this.longestRetryAfterMs = Math.max(this.longestRetryAfterMs, asked);
     if (isThrottle) {
       this.throttled++;
       this.lastThrottledAt = now;
