@@ -59,6 +59,11 @@ export interface RateFigures {
   tailMs: number;
   /** From the first request's start to the last answer, virtual ms. */
   runMs: number;
+  /**
+   * Most rows read past the oldest unfinished one (the row window's span in use): the rows a
+   * real run would hold in memory for ordered writing are at most this many.
+   */
+  peakAhead: number;
 }
 
 /** Requests a spec lets through at once (a bucket's burst, a window's allowance). */
@@ -194,6 +199,7 @@ export async function runRateCase(c: RateCase<ApiLimit>): Promise<RateFigures> {
   };
   const send = virtualApi(c, clock, random, tally);
   const { rate, stop, window, order, context } = engine(c, clock, random, rows, tally);
+  let peakAhead = 0;
 
   async function row(rowNumber: number): Promise<void> {
     const { result } = await callWithRetries(context, { what: "confirm", rowNumber }, send);
@@ -206,6 +212,7 @@ export async function runRateCase(c: RateCase<ApiLimit>): Promise<RateFigures> {
     for (let rowNumber = 1; rowNumber <= rows && !stop.signal.aborted; rowNumber++) {
       const worker = window.waitForWorker(rowNumber);
       if (worker) await worker;
+      peakAhead = Math.max(peakAhead, rowNumber - order.nextRow());
       window.track(row(rowNumber));
     }
   })();
@@ -239,5 +246,6 @@ export async function runRateCase(c: RateCase<ApiLimit>): Promise<RateFigures> {
     peakOpen: tally.peakOpen,
     tailMs: lastThrottled === undefined ? 0 : tally.lastAnswer - lastThrottled,
     runMs: tally.lastAnswer - starts[0].at,
+    peakAhead,
   };
 }
