@@ -10,18 +10,22 @@
 //   max(BASE, concurrency × 64, pace × longest Retry-After × MARGIN), at most MAX_HELD_ROWS:
 //   - BASE and concurrency × 64: the fixed span of before, enough for retries of a second or two
 //     and for rows that finish out of order in flight; never less.
-//   - pace and Retry-After come from the rate controller through RunPace (engine/api.ts wires
-//     it): the pace it sends at now (an unlimited pace counts as the ceiling, since the run then
-//     goes as fast as the API answers) and the longest Retry-After any answer asked for. The
-//     pace may climb back while the row sleeps, so the span is recomputed whenever a row would
-//     not fit; MARGIN covers the row's time in the queue before and after its sleep.
-//   - MAX_HELD_ROWS bounds memory whatever the API says: a held row of a run costs about 1 KB of
-//     heap (7-column rows; docs/performance.md "Memory of a large run"), so 20,000 rows are about
-//     20 MB. Past it (Retry-After 30 s beyond about 530 rows/s, or a Retry-After of minutes at
-//     a fast pace) the run waits for the row as before: slower, never larger.
-// A span that is not used costs nothing: rows are held only while an earlier one is unfinished.
-// Within BASE of the oldest unfinished row nothing is asked, so a run that is never throttled
-// reads the controller's pace not once per row.
+//   - pace and Retry-After come from the rate controller through RunPace, which wireGate
+//     (engine/api.ts) hands to every window, so `run` and `pending` (whose windows hold their
+//     rows and their customers' lines) follow it alike: the pace it sends at now (an unlimited
+//     pace counts as the ceiling: the run then goes as fast as the API answers) and the longest
+//     Retry-After any answer asked for. The longest so far, not the current one: a span that is
+//     not used costs nothing, and a limit that asked for 30 s once will again. The pace may
+//     climb back while the row sleeps, so the span is recomputed whenever a row would not fit;
+//     MARGIN covers the row's time in the queue before and after its sleep. Backoff without a
+//     Retry-After (5xx, timeouts: an outage, the breaker's business) keeps the fixed span.
+//   - MAX_HELD_ROWS bounds memory whatever the API says: a held row of a run costs about 0.9 KB
+//     of heap (measured with 7-column rows; docs/performance.md "Memory of a large run"), so
+//     20,000 rows are about 18 MB, and peak RSS rose 10 MB with the window full. Past it
+//     (Retry-After 30 s beyond about 530 requests/s, or a Retry-After of minutes at a fast
+//     pace) the run waits for the row as before: slower, never larger.
+// Within the fixed span nothing is asked, so a run that is never throttled does not read the
+// controller's pace once per row.
 
 /** The span before any Retry-After: enough for short retries and out-of-order finishing. */
 const BASE_ROWS = 2048;
@@ -29,7 +33,7 @@ const BASE_ROWS = 2048;
 const ROWS_PER_WORKER = 64;
 /** Over pace × Retry-After: the sleeping row's time in the queue before and after its sleep. */
 const MARGIN = 1.25;
-/** The most rows held whatever the pace and Retry-After: about 20 MB of heap (above). */
+/** The most rows held whatever the pace and Retry-After: about 18 MB of heap (above). */
 export const MAX_HELD_ROWS = 20_000;
 
 /** What the span needs of the run's pace (the rate controller provides it). */
