@@ -4,7 +4,13 @@
 // (test/helpers/rate-run.ts: the engine's gate, calls, pace and window against the simulator's
 // limiters).
 import { describe, expect, it } from "vitest";
-import { createWindow, MAX_HELD_ROWS, windowSpan, type RunPace } from "../src/engine/row-window.js";
+import {
+  createWindow,
+  heldRowsCeiling,
+  MAX_HELD_ROWS,
+  windowSpan,
+  type RunPace,
+} from "../src/engine/row-window.js";
 import { runRateCase } from "./helpers/rate-run.js";
 
 /** A pace the test sets, in place of the rate controller. */
@@ -44,6 +50,19 @@ describe("the row window's span", () => {
     expect(windowSpan(256, fakePace(1e9, 1e9))).toBe(MAX_HELD_ROWS);
   });
 
+  it("holds fewer rows of wide lines, never fewer than the fixed span", () => {
+    // Typical rows (the generated file's 117 bytes): the ceiling in rows binds.
+    expect(heldRowsCeiling(117)).toBe(MAX_HELD_ROWS);
+    expect(heldRowsCeiling()).toBe(MAX_HELD_ROWS);
+    // 2 KB rows: about 2.9 KB of heap each, the same 18 MB.
+    expect(heldRowsCeiling(2_117)).toBe(6_583);
+    // Lines of 256 KiB (the longest a file may have): the fixed span of before, not less.
+    const widest = heldRowsCeiling(262_144);
+    expect(widest).toBeLessThan(100);
+    expect(windowSpan(8, fakePace(200, 30_000), widest)).toBe(2048);
+    expect(windowSpan(8, fakePace(1_000, 60_000), heldRowsCeiling(2_117))).toBe(6_583);
+  });
+
   it("a reader ahead of an unfinished row stops at the span the pace gives, and goes on when it grows", async () => {
     // Row 1 never finishes: the oldest unfinished row, as a row sleeping its Retry-After.
     const window = createWindow({ concurrency: 8, nextRow: () => 1 });
@@ -65,6 +84,12 @@ describe("the row window's span", () => {
     pace.longestRetryAfterMs = 600_000;
     expect(rowsReadAhead(window, 15_001)).toBe(MAX_HELD_ROWS);
     expect(window.waitForWorker(MAX_HELD_ROWS + 1)).toBeInstanceOf(Promise);
+  });
+
+  it("a run of wide rows stops reading ahead at its own ceiling", () => {
+    const window = createWindow({ concurrency: 8, nextRow: () => 1, rowBytes: 2_117 });
+    window.follow(fakePace(1_000, 600_000));
+    expect(rowsReadAhead(window, 2)).toBe(6_583);
   });
 });
 

@@ -7,7 +7,7 @@
 // must hold about pace × Retry-After rows, or the run stalls on that row once the span is full
 // (a 200/s bucket with Retry-After 30 s: 6,000 rows; a fixed 2,048 filled in 10 s and held such
 // runs to 55-77 % of the limit, docs/rate-limits.md). The span is
-//   max(BASE, concurrency × 64, pace × longest Retry-After × MARGIN), at most MAX_HELD_ROWS:
+//   max(BASE, concurrency × 64, min(ceiling, pace × longest Retry-After × MARGIN)):
 //   - BASE and concurrency × 64: the fixed span of before, enough for retries of a second or two
 //     and for rows that finish out of order in flight; never less.
 //   - pace and Retry-After come from the rate controller through RunPace, which wireGate
@@ -19,11 +19,14 @@
 //     climb back while the row sleeps, so the span is recomputed whenever a row would not fit;
 //     MARGIN covers the row's time in the queue before and after its sleep. Backoff without a
 //     Retry-After (5xx, timeouts: an outage, the breaker's business) keeps the fixed span.
-//   - MAX_HELD_ROWS bounds memory whatever the API says: a held row of a run costs about 0.9 KB
-//     of heap (measured with 7-column rows; docs/performance.md "Memory of a large run"), so
-//     20,000 rows are about 18 MB, and peak RSS rose 10 MB with the window full. Past it
-//     (Retry-After 30 s beyond about 530 requests/s, or a Retry-After of minutes at a fast
-//     pace) the run waits for the row as before: slower, never larger.
+//   - The ceiling bounds memory whatever the API says. A held row costs about 750 bytes of heap
+//     plus its line's bytes (measured: 880 bytes for 117-byte rows, 2,870 for 2,117-byte rows;
+//     docs/performance.md "Memory of a large run"), so the held rows may take HELD_BYTES, 18 MB,
+//     at most MAX_HELD_ROWS (20,000 typical rows): peak RSS rose 10 MB with 20,000 rows held.
+//     The run passes its rows' mean size (the file's bytes ÷ its rows); `pending`, whose lines
+//     are short, the default. Past the ceiling (Retry-After 30 s beyond about 530 requests/s,
+//     a Retry-After of minutes at a fast pace, or rows of kilobytes) the run waits for the row
+//     as before: slower, never larger; and never below the fixed span of before.
 // Within the fixed span nothing is asked, so a run that is never throttled does not read the
 // controller's pace once per row.
 
@@ -35,6 +38,15 @@ const ROWS_PER_WORKER = 64;
 const MARGIN = 1.25;
 /** The most rows held whatever the pace and Retry-After: about 18 MB of heap (above). */
 export const MAX_HELD_ROWS = 20_000;
+/** Heap the held rows may take: MAX_HELD_ROWS rows of a typical file. */
+const HELD_BYTES = 18 * 1024 * 1024;
+/** Heap a held row costs beyond its line's bytes (its objects, promise, outcome). */
+const HELD_ROW_OVERHEAD = 750;
+
+/** The most rows held when a row's line is `rowBytes` long on average. */
+export function heldRowsCeiling(rowBytes = 0): number {
+  return Math.min(MAX_HELD_ROWS, Math.floor(HELD_BYTES / (HELD_ROW_OVERHEAD + Math.max(0, rowBytes))));
+}
 
 /** What the span needs of the run's pace (the rate controller provides it). */
 export interface RunPace {
@@ -45,13 +57,13 @@ export interface RunPace {
 }
 
 /** Rows held for ordered writing stay within this many rows of the oldest unfinished one. */
-export function windowSpan(concurrency: number, pace?: RunPace): number {
+export function windowSpan(concurrency: number, pace?: RunPace, ceiling = MAX_HELD_ROWS): number {
   const base = Math.max(BASE_ROWS, concurrency * ROWS_PER_WORKER);
   const waitMs = pace?.longestRetryAfterMs ?? 0;
   if (waitMs <= 0) return base;
   const rate = pace?.ratePerSecond ?? Infinity;
   const needed = Math.ceil((rate * waitMs * MARGIN) / 1000);
-  return Math.max(base, Math.min(MAX_HELD_ROWS, needed));
+  return Math.max(base, Math.min(ceiling, needed));
 }
 
 export interface RowWindow {
@@ -75,8 +87,14 @@ export interface RowWindow {
   readonly failure: unknown;
 }
 
-export function createWindow(options: { concurrency: number; nextRow: () => number }): RowWindow {
+export function createWindow(options: {
+  concurrency: number;
+  nextRow: () => number;
+  /** A row's mean size in bytes (its input line), for the ceiling; absent: typical rows. */
+  rowBytes?: number;
+}): RowWindow {
   const base = windowSpan(options.concurrency);
+  const ceiling = heldRowsCeiling(options.rowBytes);
   let pace: RunPace | undefined;
   let demand = 0;
   let inFlight = 0;
@@ -91,7 +109,7 @@ export function createWindow(options: { concurrency: number; nextRow: () => numb
   };
   const hasRoom = (rowNumber: number) => {
     const ahead = rowNumber - options.nextRow();
-    return ahead < base || ahead < windowSpan(options.concurrency, pace);
+    return ahead < base || ahead < windowSpan(options.concurrency, pace, ceiling);
   };
   const hasWorker = (rowNumber: number) => demand < options.concurrency && hasRoom(rowNumber);
 

@@ -161,7 +161,12 @@ async function wire(deps: RunDeps, stop: RunStop, prepared: Prepared): Promise<R
     columns: input.header.columns,
     format: input.header,
   });
-  const window = createWindow({ concurrency: config.concurrency, nextRow: () => writer.nextRow });
+  const window = createWindow({
+    concurrency: config.concurrency,
+    nextRow: () => writer.nextRow,
+    // Held rows keep their cells: wide rows lower the ceiling of the span (engine/row-window.ts).
+    rowBytes: prepared.total > 0 ? prepared.bytes / prepared.total : 0,
+  });
   const api = wireApi({
     config: deps.config,
     clock: deps.clock,

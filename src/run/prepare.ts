@@ -13,6 +13,8 @@ import { scanInput } from "./scan.js";
 export interface Prepared {
   /** Data rows in the input, as the pre-flight counted them. */
   readonly total: number;
+  /** The input's size in bytes when it was checked (0 when unknown): the row window's ceiling. */
+  readonly bytes: number;
   /** sha256 of the bytes the pre-flight parsed: --resume continues only the same file. */
   readonly fingerprint: string;
   /** The rows the pre-flight found to repeat an earlier valid row's customer (classify.ts). */
@@ -113,6 +115,7 @@ export async function prepareRun(config: RunConfig): Promise<Prepared> {
       );
     return {
       total,
+      bytes: checkedStat?.size ?? 0,
       fingerprint,
       duplicates,
       resumeState,
