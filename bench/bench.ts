@@ -446,7 +446,10 @@ async function scenarioD(): Promise<void> {
   realTime = { load: loadNote, matrix, endgame };
   if (matrix.length === 0) return;
   const worst = [...matrix].sort((a, b) => a.share - b.share)[0];
-  const worst429 = [...matrix].sort((a, b) => b.throttledShare - a.throttledShare)[0];
+  const answered = matrix.filter((r) => !r.error);
+  const worst429 = [...(answered.length > 0 ? answered : matrix)].sort(
+    (a, b) => b.throttledShare - a.throttledShare,
+  )[0];
   const below = matrix.filter((r) => !r.pass).length;
   record({
     scenario: "d",

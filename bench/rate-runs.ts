@@ -72,13 +72,13 @@ const fmtInt = (n: number) => n.toLocaleString("en-US");
 
 /**
  * Rows for a run at `rate` whose 429s say Retry-After `retryAfter` s: about 40 s at the limit,
- * 1,000–4,000 rows; where 4,000 would last less than one Retry-After + 10 s (a client must be
- * refused once to find the limit, and that row waits its whole Retry-After), the rows of 40 s.
+ * 1,000–4,000 rows. A client must be refused once to find the limit, and that row waits its whole
+ * Retry-After: where 4,000 rows would last less than one Retry-After + 10 s, the rows of that long.
  */
 export function rowsFor(rate: number, retryAfter: number): { rows: number; note: string } {
   const rows = Math.min(4_000, Math.max(1_000, Math.round(rate * 40)));
   if (rows / rate >= retryAfter + 10) return { rows, note: "" };
-  const longer = Math.round(rate * 40);
+  const longer = Math.ceil(rate * (retryAfter + 10));
   return { rows: longer, note: ` [${fmtInt(longer)} rows: 4,000 last < ${retryAfter + 10} s]` };
 }
 
@@ -237,15 +237,11 @@ export function quickCases(): RealCase[] {
     }));
 }
 
-const inputs = new Map<string, Promise<string>>();
-function inputFile(dir: string, rows: number): Promise<string> {
-  const file = path.join(dir, `rate-in-${rows}.csv`);
-  let p = inputs.get(file);
-  if (!p) {
-    p = writeGeneratedCsv(file, rows, { salt: 23 }).then(() => file);
-    inputs.set(file, p);
-  }
-  return p;
+/** An input file of its own for each run: runs side by side must not share a file (its journal). */
+async function inputFile(dir: string, rows: number, run: number): Promise<string> {
+  const file = path.join(dir, `rate-in-${run}.csv`);
+  await writeGeneratedCsv(file, rows, { salt: 23 });
+  return file;
 }
 
 interface Measured {
@@ -267,7 +263,8 @@ async function measure(
   dir: string,
   concurrency = CONCURRENCY,
 ): Promise<Measured> {
-  const file = await inputFile(dir, rows);
+  const run = ++runNo;
+  const file = await inputFile(dir, rows, run);
   const created = Date.now();
   const sim = await startSimulator({
     host: "127.0.0.1",
@@ -277,7 +274,7 @@ async function measure(
   });
   try {
     if (c.delayMs) await sleep(c.delayMs);
-    const out = path.join(dir, `rate-out-${++runNo}.csv`);
+    const out = path.join(dir, `rate-out-${run}.csv`);
     const args = ["run", file, "--out", out, "--base-url", sim.url, "--concurrency", String(concurrency)];
     args.push("--json", "--quiet");
     const env: NodeJS.ProcessEnv = { ...process.env, PARTNER_CENTER_ACCESS_TOKEN: "bench-token", ...c.env };
@@ -286,7 +283,8 @@ async function measure(
     if (!c.env?.MCA_CONFIRM_ENDGAME) delete env.MCA_CONFIRM_ENDGAME;
     const res = await runNode(process.env.RATE_RUNS_CLI ?? CLI, args, { env, timeoutMs: 10 * 60_000 });
     const summary = lastJson<Measured["summary"]>(res.stdout);
-    if (!summary) throw new Error(`no summary (exit ${res.code}): ${res.stderr.trim().slice(-300)}`);
+    if (!summary?.statuses)
+      throw new Error(`no summary (exit ${res.code}): ${(res.stdout + res.stderr).trim().slice(-300)}`);
     const st = sim.stats;
     return {
       accepted: st.requests - st.throttled,
