@@ -447,7 +447,7 @@ export function matrixTable(runs: RealRun[]): string[] {
   const worst429 = [...runs].filter((r) => !r.error).sort((a, b) => b.throttledShare - a.throttledShare)[0];
   if (worst429) lines.push(`worst 429 share: ${pct(worst429.throttledShare, 2)} (${worst429.name})`);
   for (const r of sorted.filter((x) => x.besideTold !== undefined))
-    lines.push(`${r.name}: ${pct(r.besideTold!)} of the rate of the same run told the cap`);
+    lines.push(`${r.name}: ${pct(r.besideTold!)} of the mean open of the same run told the cap`);
   for (const r of sorted.filter((x) => x.error)) lines.push(`${r.name}: ${r.error}`);
   return lines;
 }
