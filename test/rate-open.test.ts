@@ -2,6 +2,7 @@
 // than N requests are in flight, whatever the rate), in virtual time against the simulator's own
 // limiter: the run learns the cap and holds its requests in flight there (src/engine/rate/open-limit.ts).
 import { describe, expect, it } from "vitest";
+import { endgameSwitch } from "../src/engine/api.js";
 import { createRateController } from "../src/engine/rate/controller.js";
 import { createOpenLimit } from "../src/engine/rate/open-limit.js";
 import { runRateCase } from "./helpers/rate-run.js";
@@ -81,6 +82,15 @@ describe("the endgame", () => {
     expect(rule.share).toBeGreaterThanOrEqual(0.95);
     expect(without.share).toBeLessThan(0.7);
     expect(rule.runMs).toBeLessThan(without.runMs - 15_000);
+  });
+});
+
+describe("the endgame's measuring switch (docs/performance.md)", () => {
+  it("MCA_CONFIRM_ENDGAME=off turns the rule off; anything else leaves the default (on)", () => {
+    expect(endgameSwitch({ MCA_CONFIRM_ENDGAME: "off" })).toBe(false);
+    expect(endgameSwitch({})).toBeUndefined();
+    expect(endgameSwitch({ MCA_CONFIRM_ENDGAME: "on" })).toBeUndefined();
+    expect(endgameSwitch({ MCA_CONFIRM_ENDGAME: "OFF " })).toBeUndefined();
   });
 });
 

@@ -413,6 +413,21 @@ describe("stats and the server", () => {
     sim.setLatency(0);
   });
 
+  it("sums the time accepted requests stay open, and not a refused one's", async () => {
+    // A cap of 2 at 100 ms: three at once, two served for about 100 ms each, the third refused.
+    const sim = await start({ latencyMs: 100, rateLimit: { kind: "max-open", maxOpen: 2 } });
+    const codes = await Promise.all([1, 2, 3].map(() => get(sim, "/v1/agreements"))).then((rs) =>
+      rs.map((r) => r.statusCode).sort(),
+    );
+    expect(codes).toEqual([200, 200, 429]);
+    const s = sim.stats;
+    expect(s.acceptedOpenMs).toBeGreaterThanOrEqual(2 * 99);
+    // Well under three requests' worth: the 429 is answered at once and counts nothing.
+    expect(s.acceptedOpenMs).toBeLessThan(2 * 100 + 80);
+    // Mean open over the busy span, as bench (d) reads a cap's share: at most the cap.
+    expect(s.acceptedOpenMs / (s.lastAnswerAt - s.firstRequestAt)).toBeLessThanOrEqual(2.05);
+  });
+
   it("answers unknown paths with a plain 404", async () => {
     const sim = await start();
     const r = await get(sim, "/v2/nothing");

@@ -69,6 +69,14 @@ export function wireGate(options: {
   return { rate, breaker, stats, gate };
 }
 
+/**
+ * MCA_CONFIRM_ENDGAME=off turns the rate controller's endgame rule off: a measuring knob for the
+ * bench's tails with and without it (docs/performance.md "d: rate limits"), not a user option.
+ */
+export function endgameSwitch(env: NodeJS.ProcessEnv = process.env): boolean | undefined {
+  return env.MCA_CONFIRM_ENDGAME === "off" ? false : undefined;
+}
+
 export function wireApi({ config, clock, logger, stop, tokens, window, beforeSend }: ApiWiring) {
   const client = createClient({
     baseUrl: config.baseUrl,
@@ -77,7 +85,7 @@ export function wireApi({ config, clock, logger, stop, tokens, window, beforeSen
     maxSockets: config.concurrency,
     proxy: config.proxy,
   });
-  const { rate, breaker, stats, gate } = wireGate({ config, clock, stop, window });
+  const { rate, breaker, stats, gate } = wireGate({ config, clock, stop, window, endgame: endgameSwitch() });
   const context: CallContext = {
     gate,
     policy: { ...DEFAULT_RETRY, maxAttempts: config.maxAttempts },

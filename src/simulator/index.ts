@@ -84,6 +84,12 @@ export interface SimulatorStats {
   lastAnswerAt: number;
   /** When the latest 429 went out (epoch ms; 0 before any). */
   lastThrottledAt: number;
+  /**
+   * Requests open × time, in ms: each accepted request's time from the limiter's acceptance to
+   * the end of its answer, summed. ÷ (lastAnswerAt − firstRequestAt) it is the mean number of
+   * requests open, what a cap on open requests measures (the latency actually served included).
+   */
+  acceptedOpenMs: number;
   requestsPerCustomer(id: string): number;
   recordsPerCustomer(id: string): number;
   customersWithDuplicateRecords(): string[];
@@ -125,6 +131,7 @@ class Stats implements SimulatorStats {
   firstRequestAt = 0;
   lastAnswerAt = 0;
   lastThrottledAt = 0;
+  acceptedOpenMs = 0;
   constructor(private readonly store: Store) {}
   requestsPerCustomer(id: string): number {
     return this.store.postsFor(id);
@@ -430,7 +437,11 @@ function onRequest(state: SimulatorState, req: IncomingMessage, res: ServerRespo
     return R.send(res, 429, R.throttledBody(wait), trace, { "retry-after": String(wait) });
   }
   // An accepted request stays open (for a cap on open requests) until its answer is sent.
-  if (limiter) res.once("close", () => limiter.release());
+  const acceptedAt = performance.now();
+  res.once("close", () => {
+    limiter?.release();
+    stats.acceptedOpenMs += performance.now() - acceptedAt;
+  });
   const query = queryStart < 0 ? "" : url.slice(queryStart + 1);
   const latency = latencyOf(state);
   if (latency > 0) setTimeout(handle, latency, state, req, res, found, query, trace).unref();
