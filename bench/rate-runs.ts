@@ -118,7 +118,10 @@ function bucketCases(): RealCase[] {
           latency: [10, 10],
           rate: perSecond,
           ideal: bucketIdeal(perSecond, burst),
-          light: perSecond <= 40 && burst > 1,
+          // 5 requests/s take next to no CPU, and a 200 ms spacing is not upset by another run's
+          // millisecond; at 40/s and above runs side by side cost each other (a 40/s bucket of
+          // burst 10 measured 89 % beside five others, 99.5 % alone).
+          light: perSecond <= 5,
         });
       }
   return cases;
@@ -162,7 +165,7 @@ function changeCases(): RealCase[] {
       latency: [10, 10] as [number, number],
       rate: 40,
       ideal: bucketIdeal(40, 10, change),
-      light: true,
+      light: false,
     };
   });
 }
