@@ -4,7 +4,9 @@
 // is started, the run `headStartMs` later (its FixedWindow counts windows from its creation).
 // On its own, after `npm run bench` (or `tsc -p tsconfig.bench.json`) has built it:
 //   node .bench/build/bench/window-cases.js [short|minute|all] [--trace]
-// --trace prints, per second of the run, the requests the simulator accepted and refused.
+// --trace prints, per 250 ms of the run, the requests the simulator accepted and refused;
+// WINDOW_CASE=<part of a name> runs only the matching cases, WINDOW_ROWS=<n> another row count,
+// RATE_RUNS_CLI=<other build>/dist/cli.js another build.
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -37,21 +39,21 @@ function windowCase(
 }
 
 /** 100 per 5 s over 1,000 rows: fixed (fresh, begun 1.5 s and 3.5 s before) and sliding. */
-export function shortWindowCases(): WindowCase[] {
+export function shortWindowCases(rows = 1_000): WindowCase[] {
   return [
-    windowCase("fixed-window", 100, 5, 1_000),
-    windowCase("fixed-window", 100, 5, 1_000, 1_500),
-    windowCase("fixed-window", 100, 5, 1_000, 3_500),
-    windowCase("sliding-window", 100, 5, 1_000),
+    windowCase("fixed-window", 100, 5, rows),
+    windowCase("fixed-window", 100, 5, rows, 1_500),
+    windowCase("fixed-window", 100, 5, rows, 3_500),
+    windowCase("sliding-window", 100, 5, rows),
   ];
 }
 
 /** 1,200 per minute over 4,000 rows: fixed (fresh, begun 20 s before) and sliding. */
-export function minuteWindowCases(): WindowCase[] {
+export function minuteWindowCases(rows = 4_000): WindowCase[] {
   return [
-    windowCase("fixed-window", 1_200, 60, 4_000),
-    windowCase("fixed-window", 1_200, 60, 4_000, 20_000),
-    windowCase("sliding-window", 1_200, 60, 4_000),
+    windowCase("fixed-window", 1_200, 60, rows),
+    windowCase("fixed-window", 1_200, 60, rows, 20_000),
+    windowCase("sliding-window", 1_200, 60, rows),
   ];
 }
 
@@ -179,9 +181,11 @@ async function main(args: string[]): Promise<void> {
   const trace = args.includes("--trace");
   const which = args.filter((a) => !a.startsWith("--"));
   const pick = which.length > 0 ? which : ["short"];
+  // WINDOW_ROWS: another row count (the metadata call makes one request more than the rows).
+  const rows = process.env.WINDOW_ROWS ? Number(process.env.WINDOW_ROWS) : undefined;
   const cases = [
-    ...(pick.includes("short") || pick.includes("all") ? shortWindowCases() : []),
-    ...(pick.includes("minute") || pick.includes("all") ? minuteWindowCases() : []),
+    ...(pick.includes("short") || pick.includes("all") ? shortWindowCases(rows ?? 1_000) : []),
+    ...(pick.includes("minute") || pick.includes("all") ? minuteWindowCases(rows ?? 4_000) : []),
   ];
   const only = process.env.WINDOW_CASE;
   const dir = await mkdtemp(path.join(os.tmpdir(), "mca-window-runs-"));
