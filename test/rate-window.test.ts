@@ -59,7 +59,7 @@ describe("window budget", () => {
     expect(budget.known).toBe(false);
   });
 
-  it("drops the budget when refused with room left in it (a lowered limit, a window under way)", () => {
+  it("drops the budget when refused with room left in it after fewer than N (a lowered limit, other clients)", () => {
     const budget = learnedBudget();
     expect(budget.known).toBe(true);
     // Later, a refusal with only 40 accepted in the last window: the budget was wrong.
@@ -83,5 +83,50 @@ describe("window budget", () => {
     budget.refused(12_700, 5_000, true);
     expect(budget.known).toBe(true);
     expect(budget.freeAt(12_800)).toBe(12_400 + 5_100);
+  });
+
+  it("measures W again when a fixed window was under way at the start, finding its end with probes", () => {
+    // A fixed window of 100 per 5 s begun 1.5 s before the run: it ends at 3.5 s, 8.5 s, 13.5 s.
+    const end = (t: number) => (t < 3_500 ? 3_500 : t < 8_500 ? 8_500 : 13_500);
+    const retryAfter = (t: number) => Math.ceil((end(t) - t) / 1_000) * 1_000;
+    const budget = createWindowBudget();
+    startMany(budget, 0, 100, 10);
+    budget.started(1_200);
+    budget.refused(1_200, retryAfter(1_200), false);
+    budget.started(2_600);
+    budget.refused(2_600, retryAfter(2_600), true);
+    // The opening says W ≤ 3.6 s; the next window's 100 replay the first's from 3.6 s.
+    expect(budget.freeAt(2_700)).toBe(3_600);
+    startMany(budget, 3_600, 100, 10);
+    // The budget lets the first of them be replayed at 7.2 s: refused, with room left in it.
+    expect(budget.freeAt(7_200)).toBe(0);
+    budget.started(7_200);
+    budget.refused(7_200, retryAfter(7_200), true);
+    expect(budget.known).toBe(true);
+    expect(budget.sharpening).toBe(true);
+    // Single probes until the end is found; everyone else waits for them.
+    let now = 7_201;
+    const probes: number[] = [];
+    for (let i = 0; i < 20 && budget.sharpening; i++) {
+      const at = Math.max(now, budget.freeAt(now));
+      if (budget.freeAt(at) > at) {
+        now = at + 1; // a probe is out: nothing else starts
+        continue;
+      }
+      probes.push(at);
+      budget.started(at);
+      if (at < 8_500) budget.refused(at, retryAfter(at), true);
+      else budget.accepted(at);
+      now = at + 1;
+    }
+    expect(budget.sharpening).toBe(false);
+    expect(probes.length).toBeLessThanOrEqual(8);
+    // The first probe, a whole second before the middle of (8.2 s, 9.2 s], halves it by its Retry-After.
+    expect(probes[0]).toBe(7_700);
+    // W measured from the oldest of the window's 100 (3.6 s) to the end found: the window's
+    // second start (3.61 s) is replayed just after 8.5 s, not at 7.21 s.
+    const next = budget.freeAt(now);
+    expect(next).toBeGreaterThanOrEqual(8_500);
+    expect(next).toBeLessThanOrEqual(8_600);
   });
 });

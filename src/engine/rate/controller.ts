@@ -162,6 +162,7 @@ class AdaptiveRate implements RateController {
   unanswered(startedAt: number): void {
     // Only a request that did start holds a level (an abort may end the wait without a start).
     if (this.levelOf(startedAt, false) > 0) this.openLimit.closed();
+    this.budget.lost(startedAt);
     this.gate.wake();
   }
 
@@ -181,6 +182,7 @@ class AdaptiveRate implements RateController {
     if (capRefusal) return;
     if (startedAt !== undefined) this.spacing.answered(startedAt, !isThrottle, now);
     if (!isThrottle) {
+      if (startedAt !== undefined) this.budget.accepted(startedAt);
       this.refusedInARow = 0; // counted when it started
       return;
     }
@@ -290,6 +292,11 @@ class AdaptiveRate implements RateController {
 
   private hold(now: number, at: number, retryAfterMs: number): void {
     const end = now + retryAfterMs;
+    if (this.windowLimiter && this.budget.sharpening) {
+      // The end of this window is being found with single probes: the budget says when.
+      this.holdUntil(now, now);
+      return;
+    }
     if (this.windowLimiter) {
       // Whole seconds round up: of several ends of the same countdown, the earliest is closest.
       const sameWindow = this.windowEnd > now && Math.abs(end - this.windowEnd) <= SAME_END_MS;

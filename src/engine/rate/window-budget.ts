@@ -15,9 +15,23 @@
 // that countdown narrows the interval; the upper end is used (a budget too tight by less than the
 // spread costs a little, one too loose draws 429s). N is what the run had accepted within W when
 // refused. A raised limit draws no refusal, so every PROBE_WINDOWS windows the budget doubles until
-// the next 429 measures it again. A 429 while the budget still had room proves it wrong (a fixed
-// window already under way when the run began, a lowered limit, other clients of the same
-// tenant): the budget is dropped for the run, and the pace and Retry-After hold the run as before.
+// the next 429 measures it again.
+//
+// A 429 while the budget still had room proves it wrong. When the run had accepted N since the
+// end of the window it last saw close, the window is longer than learned: a fixed window already
+// under way when the run began (a re-run started seconds after another) ends its opening
+// countdown early, so the opening says W' = W − (how far the window was under way). Then the end
+// of the window that refused is sharpened with single probes (see sharpen) and W is measured
+// again from the oldest of those N to that end. Otherwise (a lowered limit, other clients of the
+// same tenant) the budget is dropped for the run, and the pace and Retry-After hold the run.
+//
+// Sharpening: a 429 at t with a Retry-After of R whole seconds says the window ends within
+// (t + R − 1 s, t + R]. A probe placed k whole seconds before the middle of that interval is
+// answered R ≤ k when the end is before the middle and R = k + 1 when after: each probe halves
+// the interval for one 429 (a binary search through Retry-After's rounding). Within the last
+// second a probe at the middle says closed (429) or open (accepted). Against 100 per 5 s begun
+// 1.5 s before the run, the window learned from the opening alone was dropped at its first
+// unexpected 429 (89 % of the limit, docs/rate-limits.md); sharpened, the budget holds.
 
 /** Starts kept: enough for a window of this many requests. */
 const MAX_LOG = 50_000;
@@ -31,6 +45,20 @@ const PROBE_WINDOWS = 2;
 const MIN_LIMIT = 20;
 /** A window longer than this is not learned (the log would not hold it). */
 const MAX_WINDOW_MS = 3_600_000;
+/** A doubled budget's 429 measures a raised limit only when it accepted this many times more. */
+const RAISED = 1.25;
+/** The opening is learned again from a later window at most this often (see learn). */
+const MAX_RESTARTS = 2;
+/** Sharpening stops once the window's end is known within this. */
+const SHARP_MS = 16;
+/** A request reaches the API up to this long after it starts: the end it reports may be later. */
+const ARRIVAL_MS = 4;
+/** While a probe is out, look again this often (its answer ends the wait). */
+const POLL_MS = 2;
+/** A probe with no answer after this long is given up (it was stopped, or failed). */
+const PROBE_LOST_MS = 2_000;
+/** Accepted since the window last seen closing may exceed N by this share (in-flight starts). */
+const COUNT_SLACK = 0.1;
 
 export interface WindowBudget {
   /** A request starts at `at` (in time order). */
@@ -40,6 +68,12 @@ export interface WindowBudget {
    * (whole seconds) by a limiter known to be a window.
    */
   refused(at: number, retryAfterMs: number, windowLimiter: boolean): void;
+  /** The request that started at `at` was accepted. */
+  accepted(at: number): void;
+  /** The request that started at `at` will not be answered. */
+  lost(at: number): void;
+  /** The end of a window is being sharpened with probes: freeAt alone says when to start. */
+  readonly sharpening: boolean;
   /** Earliest moment the budget lets the next request start (0 when nothing is learned). */
   freeAt(now: number): number;
   /** N and W are learned: the budget, not the pace, holds the run to the limit. */
@@ -49,74 +83,226 @@ export interface WindowBudget {
 }
 
 export function createWindowBudget(): WindowBudget {
-  /** Start times of requests not (yet) refused, oldest first. */
-  let starts: number[] = [];
-  let first: number | undefined;
-  /** Bounds on W from the opening countdown, while it lasts. */
-  let windowLow = 0;
-  let windowHigh = Infinity;
-  let learning = true;
-  let windowMs: number | undefined;
-  let limit: number | undefined;
-  let probeAt = Infinity;
-  let probing = false;
+  return new Budget();
+}
 
-  /** Starts in (from, to], by binary search: the log is in start order. */
-  function acceptedWithin(from: number, to: number): number {
-    return firstAfter(starts, to) - firstAfter(starts, from);
+/** The end of the window that refused, being sharpened; `anchor` began the N that filled it. */
+interface Sharpen {
+  low: number;
+  high: number;
+  anchor: number;
+  /** When the next probe goes (fixed once chosen: a moving target would never be reached). */
+  next?: number;
+  /** The probe out, by start time. */
+  probe?: number;
+  /** Probes sent within the last second before the end (each steps twice as far). */
+  closeProbes: number;
+  /** A probe was accepted: the window is open, nothing more to learn from this end. */
+  open?: boolean;
+}
+
+class Budget implements WindowBudget {
+  /** Start times of requests not (yet) refused, oldest first. */
+  private starts: number[] = [];
+  private first: number | undefined;
+  /** Bounds on W from the opening countdown, while it lasts. */
+  private windowLow = 0;
+  private windowHigh = Infinity;
+  private learning = true;
+  private windowMs: number | undefined;
+  private limit: number | undefined;
+  private probeAt = Infinity;
+  private probing = false;
+  /** The latest moment the window was seen closed until (a lower bound on its end). */
+  private closedUntil = -Infinity;
+  private sharp: Sharpen | undefined;
+  private lastRefusedAt: number | undefined;
+  private restarts = 0;
+
+  started(at: number): void {
+    this.first ??= at;
+    this.starts.push(at);
+    if (this.starts.length > MAX_LOG) this.starts = this.starts.slice(-MAX_LOG / 2);
+    if (this.sharp && this.sharp.probe === undefined) {
+      this.sharp.probe = at;
+      this.sharp.next = undefined;
+    }
   }
 
-  return {
-    started(at) {
-      first ??= at;
-      starts.push(at);
-      if (starts.length > MAX_LOG) starts = starts.slice(-MAX_LOG / 2);
-    },
-    refused(at, retryAfterMs, windowLimiter) {
-      removeStart(starts, at);
-      if (first === undefined) return;
-      if (learning) {
-        windowLow = Math.max(windowLow, at + retryAfterMs - 1_000 - first);
-        windowHigh = Math.min(windowHigh, at + retryAfterMs - first);
-        if (windowLow >= windowHigh) learning = false; // not one window since the start
-      }
-      if (!windowLimiter) return;
-      if (learning && windowMs === undefined && windowHigh <= MAX_WINDOW_MS) windowMs = windowHigh;
-      learning = false;
-      if (windowMs === undefined) return;
-      const accepted = acceptedWithin(at - windowMs, at);
-      if (limit !== undefined && !probing && accepted < limit) {
-        // Refused with room left in the budget: W or N is wrong (a fixed window that was already
-        // under way when the run began looks shorter than it is; a lowered limit; other clients
-        // of the tenant). The budget is dropped for this run; pace and Retry-After hold the run.
-        windowMs = undefined;
-        limit = undefined;
+  refused(at: number, retryAfterMs: number, windowLimiter: boolean): void {
+    removeStart(this.starts, at);
+    if (this.first === undefined) return;
+    this.learn(at, retryAfterMs);
+    this.lastRefusedAt = at;
+    if (!windowLimiter) return;
+    if (this.sharp) return this.narrow(at, retryAfterMs);
+    if (this.learning && this.windowMs === undefined && this.windowHigh <= MAX_WINDOW_MS)
+      this.windowMs = this.windowHigh;
+    this.learning = false;
+    const closedSince = this.closedUntil;
+    this.closedUntil = Math.max(this.closedUntil, at, at + retryAfterMs - 1_000);
+    if (this.windowMs === undefined) return;
+    // The first N counts from the opening's first start (learned again from a later window, the
+    // first window's acceptances are not in it).
+    const from =
+      this.limit === undefined ? Math.max(at - this.windowMs, this.first - 0.5) : at - this.windowMs;
+    let accepted = this.acceptedWithin(from, at);
+    // A doubled budget lets a window's starts spread, so the last W may reach back into the
+    // window before; this refusal's window began no earlier than its end (Retry-After) less W.
+    if (this.probing)
+      accepted = Math.min(accepted, this.acceptedWithin(at + retryAfterMs - 1_000 - this.windowMs, at));
+    if (this.limit !== undefined && !this.probing && accepted < this.limit) {
+      // Refused with room left in the budget: W or N is wrong.
+      const since = this.acceptedWithin(closedSince, at);
+      if (since >= this.limit && since <= this.limit * (1 + COUNT_SLACK) + 1) {
+        // N accepted since the window was last seen closing: it is longer than learned.
+        const anchor = this.starts[firstAfter(this.starts, at) - this.limit];
+        this.sharp = {
+          low: Math.max(at, at + retryAfterMs - 1_000),
+          high: at + retryAfterMs,
+          anchor,
+          closeProbes: 0,
+        };
         return;
       }
-      limit = probing || limit === undefined ? accepted : Math.min(limit, accepted);
-      probing = false;
-      if (limit < MIN_LIMIT) limit = undefined;
-      probeAt = at + PROBE_WINDOWS * windowMs;
-    },
-    get known() {
-      return windowMs !== undefined && limit !== undefined;
-    },
-    get perSecond() {
-      return windowMs !== undefined && limit !== undefined ? (limit * 1000) / windowMs : undefined;
-    },
-    freeAt(now) {
-      if (windowMs === undefined || limit === undefined) return 0;
-      if (now >= probeAt && !probing) {
-        probing = true;
-        limit *= 2;
+      // A lowered limit, other clients of the tenant: dropped for this run.
+      this.windowMs = undefined;
+      this.limit = undefined;
+      return;
+    }
+    if (this.limit === undefined) this.limit = accepted;
+    // The doubled budget was refused: a limit raised by less than RAISED is not taken, since the
+    // last W may reach back into the window before (a fixed window's phase is not the run's).
+    else if (this.probing) this.limit = accepted >= (this.limit / 2) * RAISED ? accepted : this.limit / 2;
+    else this.limit = Math.min(this.limit, accepted);
+    this.probing = false;
+    if (this.limit < MIN_LIMIT) this.limit = undefined;
+    this.probeAt = at + PROBE_WINDOWS * this.windowMs;
+  }
+
+  accepted(at: number): void {
+    const sharp = this.sharp;
+    // Open at `at`: the window ended no later (nothing started during sharpening but probes).
+    if (!sharp || at <= sharp.low) return;
+    this.narrowTo(sharp.low, Math.min(sharp.high, at + ARRIVAL_MS), at);
+    sharp.open = true;
+  }
+
+  lost(at: number): void {
+    if (this.sharp?.probe === at) this.sharp.probe = undefined;
+  }
+
+  get sharpening(): boolean {
+    return this.sharp !== undefined;
+  }
+
+  get known(): boolean {
+    return this.windowMs !== undefined && this.limit !== undefined;
+  }
+
+  get perSecond(): number | undefined {
+    return this.windowMs !== undefined && this.limit !== undefined
+      ? (this.limit * 1000) / this.windowMs
+      : undefined;
+  }
+
+  freeAt(now: number): number {
+    if (this.sharp) {
+      const next = this.nextProbe(now);
+      if (next !== undefined) return next;
+    }
+    const { windowMs, starts } = this;
+    if (windowMs === undefined || this.limit === undefined) return 0;
+    if (now >= this.probeAt && !this.probing) {
+      this.probing = true;
+      this.limit *= 2;
+    }
+    // The oldest of the last `limit` acceptances within W leaves the window at its start + W.
+    const inWindow = this.acceptedWithin(now - windowMs, now);
+    if (inWindow < this.limit) return 0;
+    const end = firstAfter(starts, now);
+    return end >= this.limit ? starts[end - this.limit] + windowMs : 0;
+  }
+
+  /** Narrows W from a refusal of the opening countdown (see the top of this file). */
+  private learn(at: number, retryAfterMs: number): void {
+    if (!this.learning || this.first === undefined) return;
+    const low = Math.max(this.windowLow, at + retryAfterMs - 1_000 - this.first);
+    const high = Math.min(this.windowHigh, at + retryAfterMs - this.first);
+    if (low < high) {
+      this.windowLow = low;
+      this.windowHigh = high;
+      return;
+    }
+    // Not one window since the run's first request: a fixed window that was under way when the
+    // run began ended within a second, before its countdown showed (every Retry-After was 1).
+    // This refusal's window began after the previous refusal: learn W again from its first start.
+    const i =
+      this.lastRefusedAt === undefined ? this.starts.length : firstAfter(this.starts, this.lastRefusedAt);
+    if (this.restarts < MAX_RESTARTS && i < this.starts.length && this.starts[i] < at) {
+      this.restarts++;
+      this.first = this.starts[i];
+      this.windowLow = at + retryAfterMs - 1_000 - this.first;
+      this.windowHigh = at + retryAfterMs - this.first;
+      return;
+    }
+    this.learning = false;
+  }
+
+  /** A 429 during sharpening: its Retry-After bounds the window's end. */
+  private narrow(at: number, retryAfterMs: number): void {
+    const sharp = this.sharp!;
+    const low = Math.max(sharp.low, at, at + retryAfterMs - 1_000);
+    this.narrowTo(low, Math.min(sharp.high, at + retryAfterMs + ARRIVAL_MS), at);
+  }
+
+  private narrowTo(low: number, high: number, at: number): void {
+    const sharp = this.sharp!;
+    if (sharp.probe === at) sharp.probe = undefined;
+    // Bounds that cross: the window is not what it looked like (a limit changed meanwhile).
+    sharp.low = Math.min(low, high);
+    sharp.high = high;
+    sharp.next = undefined;
+  }
+
+  /** When the next probe may start; undefined once the end is sharp (W is then measured again). */
+  private nextProbe(now: number): number | undefined {
+    const sharp = this.sharp!;
+    if (sharp.probe !== undefined) {
+      if (now - sharp.probe < PROBE_LOST_MS) return now + POLL_MS;
+      sharp.probe = undefined;
+    }
+    const sharpened = sharp.high - sharp.low <= SHARP_MS;
+    if (!sharpened && !sharp.open) {
+      if (sharp.next === undefined) {
+        const middle = (sharp.low + sharp.high) / 2;
+        // k whole seconds before the middle, k ≥ 1 as small as the time left allows.
+        const k = Math.floor((middle - now) / 1_000);
+        // Within the last second a probe found open ends the search, and what is left of the
+        // interval below it is the error: steps from the closed side, doubling with each 429,
+        // keep it within the distance from the first 429 to the end.
+        if (k >= 1) sharp.next = middle - k * 1_000;
+        else {
+          const step = Math.min(middle - sharp.low, SHARP_MS * 2 ** sharp.closeProbes++);
+          sharp.next = Math.max(now, sharp.low + step);
+        }
       }
-      // The oldest of the last `limit` acceptances within W leaves the window at its start + W.
-      const inWindow = acceptedWithin(now - windowMs, now);
-      if (inWindow < limit) return 0;
-      const end = firstAfter(starts, now);
-      return end >= limit ? starts[end - limit] + windowMs : 0;
-    },
-  };
+      return sharp.next;
+    }
+    // The window that refused ran from the oldest of its N to its end, at the latest when a probe
+    // found it open. (Taking the middle or the closed side of the interval left a window too
+    // short: its 429s, at a budget used up, hold the run in whole seconds; 92-94 % of the limit.)
+    this.windowMs = Math.max(this.windowMs ?? 0, Math.min(MAX_WINDOW_MS, sharp.high - sharp.anchor));
+    this.closedUntil = sharp.low;
+    this.probeAt = sharp.high + PROBE_WINDOWS * this.windowMs;
+    this.sharp = undefined;
+    return undefined;
+  }
+
+  /** Starts in (from, to], by binary search: the log is in start order. */
+  private acceptedWithin(from: number, to: number): number {
+    return firstAfter(this.starts, to) - firstAfter(this.starts, from);
+  }
 }
 
 /** Index of the first of `starts` (in time order) later than `t`. */
