@@ -220,7 +220,9 @@ describe("the progress display", () => {
     const { input } = sampleWithThrottledRow();
     // A window limiter: its Retry-After counts down to the window's end, which holds the whole
     // run (one row's constant Retry-After holds only that row, and shows no pause).
-    sim.setRateLimit({ kind: "fixed-window", limit: 40, windowSeconds: 2 });
+    // 5 s, not 2: the opening's 429s then say "closed for seconds" however late they come back on
+    // a busy machine (with 2 s the hold left could be under the second the display shows).
+    sim.setRateLimit({ kind: "fixed-window", limit: 40, windowSeconds: 5 });
     const { code, output } = await runOnPty(
       [
         "run",
@@ -231,7 +233,7 @@ describe("the progress display", () => {
         "2",
         "--concurrency",
         "2",
-        // The window holds the run for about 6 s (its rows are sent twice: confirm, then the
+        // The window holds the run for 5-10 s (its rows are sent twice: confirm, then the
         // check of an already-confirmed customer); the kill is only for a hung run.
       ],
       40_000,
