@@ -30,6 +30,8 @@ import { parse as parseCsv } from "csv-parse/sync";
 import { writeGeneratedCsv } from "../src/demo/generate.js";
 import { startSimulator, type Simulator } from "../src/simulator/index.js";
 import {
+  BENCH_TOKEN,
+  cliEnv,
   HAVE_GNU_TIME,
   lastJson,
   REFERENCES,
@@ -121,10 +123,7 @@ const SIZES = {
 /** Rounds of the paired figures (a, b), each reported as the median: the machine may be shared. */
 const REPEATS = 3;
 const MIN = 60_000;
-const TOKEN = "bench-token";
-const CLI_ENV: NodeJS.ProcessEnv = { ...process.env, PARTNER_CENTER_ACCESS_TOKEN: TOKEN };
-delete CLI_ENV.PARTNER_CENTER_BASE_URL;
-delete CLI_ENV.PARTNER_CENTER_REFRESH_TOKEN;
+const CLI_ENV = cliEnv();
 
 const table: Row[] = [];
 const notes: string[] = [];
@@ -387,7 +386,7 @@ async function scenarioC(): Promise<void> {
   const sim = await startSimulator({ host: "127.0.0.1", latencyMs: 20 });
   sims.inProc.push(sim);
   try {
-    const seq = await runSequential(sim.url, TOKEN, seqFile, seqRows);
+    const seq = await runSequential(sim.url, BENCH_TOKEN, seqFile, seqRows);
     const ok = (seq.statuses[201] ?? 0) + (seq.statuses[200] ?? 0);
     if (ok !== seq.rows) notes.push(`c: the sequential baseline got ${JSON.stringify(seq.statuses)}`);
     record({

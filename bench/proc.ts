@@ -10,6 +10,21 @@ export const CLI = fileURLToPath(new URL("../../../dist/cli.js", import.meta.url
 export const SIMULATOR_MAIN = fileURLToPath(new URL("../../../dist/simulator/main.js", import.meta.url));
 /** The reference programs (csv-parse alone, got alone), compiled beside this file. */
 export const REFERENCES = fileURLToPath(new URL("./references.js", import.meta.url));
+
+/** The token every CLI run of the bench signs in with (the simulator takes any). */
+export const BENCH_TOKEN = "bench-token";
+
+/**
+ * The environment of a CLI run of the bench: the bench's token and nothing of the operator's
+ * sign-in, base URL or measuring knobs (MCA_CONFIRM_ENDGAME), then `extra`.
+ */
+export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, PARTNER_CENTER_ACCESS_TOKEN: BENCH_TOKEN };
+  delete env.PARTNER_CENTER_BASE_URL;
+  delete env.PARTNER_CENTER_REFRESH_TOKEN;
+  delete env.MCA_CONFIRM_ENDGAME;
+  return { ...env, ...extra };
+}
 const TIME = "/usr/bin/time";
 
 export interface ChildResult {

@@ -14,7 +14,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { writeGeneratedCsv } from "../src/demo/generate.js";
 import { startSimulator, type ApiLimit } from "../src/simulator/index.js";
-import { CLI, lastJson, runNode } from "./proc.js";
+import { CLI, cliEnv, lastJson, runNode } from "./proc.js";
 
 /** The bar: share of the limit and share of requests answered 429. */
 export const BAR = { share: 0.93, throttled: 0.05 };
@@ -280,10 +280,7 @@ async function measure(
     const out = path.join(dir, `rate-out-${run}.csv`);
     const args = ["run", file, "--out", out, "--base-url", sim.url, "--concurrency", String(concurrency)];
     args.push("--json", "--quiet");
-    const env: NodeJS.ProcessEnv = { ...process.env, PARTNER_CENTER_ACCESS_TOKEN: "bench-token", ...c.env };
-    delete env.PARTNER_CENTER_BASE_URL;
-    delete env.PARTNER_CENTER_REFRESH_TOKEN;
-    if (!c.env?.MCA_CONFIRM_ENDGAME) delete env.MCA_CONFIRM_ENDGAME;
+    const env = cliEnv(c.env);
     const res = await runNode(process.env.RATE_RUNS_CLI ?? CLI, args, { env, timeoutMs: 10 * 60_000 });
     const summary = lastJson<Measured["summary"]>(res.stdout);
     if (!summary?.statuses)
