@@ -85,7 +85,10 @@ export interface RateOptions {
 
 export function createRateController(options: RateOptions): RateController {
   const ceiling = options.maxRpm !== undefined ? options.maxRpm / 60 : Infinity;
-  return new AdaptiveRate(options.clock, ceiling, options.endgame ?? true);
+  // Pacing counts fractions of a millisecond where the clock has them (clock.ts).
+  const { fine } = options.clock;
+  const clock = fine ? { ...options.clock, now: () => fine.now() } : options.clock;
+  return new AdaptiveRate(clock, ceiling, options.endgame ?? true);
 }
 
 class AdaptiveRate implements RateController {
@@ -138,6 +141,7 @@ class AdaptiveRate implements RateController {
       pace: (now) => this.pace(now),
       heldUntil: () => Math.max(this.heldUntil, this.budget.freeAt(this.clock.now())),
       mayOpen: (now) => this.openLimit.open < this.openLimit.allowed(now, this.endgame(now)),
+      strict: () => !this.windowLimiter && this.spacing.pace() !== undefined,
       waiting: (now) => (this.lastWaitingAt = now),
       started: (now) => {
         const level = this.openLimit.started();
@@ -162,6 +166,7 @@ class AdaptiveRate implements RateController {
   unanswered(startedAt: number): void {
     // Only a request that did start holds a level (an abort may end the wait without a start).
     if (this.levelOf(startedAt, false) > 0) this.openLimit.closed();
+    this.spacing.lost(startedAt, this.clock.now());
     this.budget.lost(startedAt);
     this.gate.wake();
   }
@@ -179,8 +184,11 @@ class AdaptiveRate implements RateController {
       this.lastRetryAfterMs = Math.max(this.lastRetryAfterMs, retryAfterMs ?? DEFAULT_RETRY_AFTER_MS);
     }
     // Too many open requests, not too fast: the cap is held apart, the pace stays.
-    if (capRefusal) return;
-    if (startedAt !== undefined) this.spacing.answered(startedAt, !isThrottle, now);
+    if (capRefusal) {
+      if (startedAt !== undefined) this.spacing.lost(startedAt, now);
+      return;
+    }
+    if (startedAt !== undefined) this.followSpacing(startedAt, !isThrottle, now);
     if (!isThrottle) {
       if (startedAt !== undefined) this.budget.accepted(startedAt);
       this.refusedInARow = 0; // counted when it started
@@ -192,14 +200,23 @@ class AdaptiveRate implements RateController {
     const wait = retryAfterMs ?? DEFAULT_RETRY_AFTER_MS;
     this.noticeCountdown(wait, now + wait);
     this.budget.refused(at, wait, this.windowLimiter);
-    if (at === this.gate.startedAfterRefund) {
-      // Started a proven spacing after the last grant and still refused: no bucket of one
-      // token. The pace that spacing set is too high, so this 429 opens a new round.
-      this.spacing.disproved();
-      this.roundEnds = -Infinity;
-    }
     if (at >= this.roundEnds) this.newRound(now, at, wait);
     this.hold(now, at, wait);
+  }
+
+  /**
+   * A bucket of one token paces by its own rule (token-spacing.ts). When its starts show it is
+   * not one after all, the pace goes on from where the spacing had it, and the next 429 cuts
+   * as for any limiter.
+   */
+  private followSpacing(startedAt: number, accepted: boolean, now: number): void {
+    const spaced = this.spacing.pace();
+    const retryAfterMs = this.lastRetryAfterMs || DEFAULT_RETRY_AFTER_MS;
+    this.spacing.answered(startedAt, accepted, now, { probing: !this.endgame(now), retryAfterMs });
+    if (spaced === undefined || this.spacing.pace() !== undefined) return;
+    this.curve = cubic(spaced, spaced);
+    this.tau = 0;
+    this.roundEnds = -Infinity;
   }
 
   /** Holds shorter than a second are pacing, not a pause worth a progress line. */
@@ -253,6 +270,8 @@ class AdaptiveRate implements RateController {
     // A learned window budget holds the run to the limit by itself. A pace below its average
     // (cut before the budget was learned, e.g. by a window already under way when the run
     // began) would leave part of every window unused while the curve climbs back.
+    const spaced = this.windowLimiter ? undefined : this.spacing.pace();
+    if (spaced !== undefined) return Math.min(Math.max(MIN_RATE, spaced), this.ceiling);
     const learned = this.windowLimiter ? (this.budget.perSecond ?? 0) : 0;
     return Math.min(Math.max(MIN_RATE, learned, this.curve.at(this.tau)), this.ceiling);
   }
@@ -271,7 +290,7 @@ class AdaptiveRate implements RateController {
     let measured = this.log.estimate(this.windowLimiter ? WINDOW_PERIODS : 1);
     const busiest = this.windowLimiter ? this.log.busiestPeriod(3) : undefined;
     if (measured && busiest) measured = { perSecond: Math.max(busiest, measured.perSecond), rough: false };
-    const proven = this.spacing.provenRate();
+    const proven = this.spacing.pace();
     if (measured) this.acceptedRate = Math.max(measured.perSecond, proven ?? 0);
     const cut = cutAfterRound(current, measured, this.windowLimiter, proven);
     // While the limit is unknown every 429 halves the pace (the slow start overshot by an
@@ -309,7 +328,7 @@ class AdaptiveRate implements RateController {
     }
     // A bucket keeps refilling whatever Retry-After says: wait one interval of the new pace,
     // twice as long for each further 429 before anything is accepted again.
-    if (this.refusedInARow === 1 && this.spacing.provenRate() !== undefined) {
+    if (this.refusedInARow === 1 && this.spacing.pace() !== undefined) {
       // A bucket of one token, 429 to a request just too early: the token comes within one
       // interval of the start before it, and the pace (its refused slot given back) is there.
       this.gate.refund(at);

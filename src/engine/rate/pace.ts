@@ -18,6 +18,9 @@ const MAX_NAP_MS = 250;
  */
 const LATE_ALLOWANCE_MS = 4;
 
+/** A wait this short (ms) before a strictly spaced start is spun rather than slept, on a fine clock. */
+const FINE_MS = 1.5;
+
 export interface StartGate {
   /** Resolves with the start time when this worker may start; early when `signal` aborts. */
   acquire(signal?: AbortSignal): Promise<number>;
@@ -28,8 +31,6 @@ export interface StartGate {
    * holds one token, keeping the refused slot would waste the token that arrives just after it.
    */
   refund(startedAt: number): void;
-  /** When the first request after the latest refund started (to tell whether it was refused). */
-  readonly startedAfterRefund: number | undefined;
   /** A request was answered: a worker held back by the cap on open requests may go now. */
   wake(): void;
 }
@@ -41,6 +42,12 @@ export interface GateControl {
   heldUntil(): number;
   /** Fewer requests are open than the learned cap allows at `now` (open-limit.ts). */
   mayOpen?(now: number): boolean;
+  /**
+   * Every start counts from when the one before it happened, however late: a bucket of one token
+   * refuses a request sent less than its spacing after the previous one, and a start that made
+   * up for a late one would be just that.
+   */
+  strict?(): boolean;
   /** A worker is waiting for the pace at `now` (the pace grows only while it is used). */
   waiting(now: number): void;
   started(now: number): void;
@@ -59,7 +66,6 @@ export function createStartGate(clock: Clock, control: GateControl): StartGate {
   let startedBefore = -Infinity;
   /** The next start follows a refund: counted from when it starts, never from a slot before. */
   let afterRefund = false;
-  let startedAfterRefund: number | undefined;
   /** Ends the pump's nap early: a refund makes the next slot sooner, an answer frees a capped one. */
   let nap: { end: () => void; onCap: boolean } | undefined;
 
@@ -75,9 +81,9 @@ export function createStartGate(clock: Clock, control: GateControl): StartGate {
     // (a bucket of burst 1 refuses two requests closer than that).
     startedBefore = latestStartedAt ?? -Infinity;
     latestStartedAt = now;
-    const catchUp = now - slot < LATE_ALLOWANCE_MS && slot >= heldUntil && !afterRefund;
+    const catchUp =
+      now - slot < LATE_ALLOWANCE_MS && slot >= heldUntil && !afterRefund && !control.strict?.();
     lastStart = catchUp ? slot : now;
-    if (afterRefund) startedAfterRefund = now;
     afterRefund = false;
     control.started(now);
     return true;
@@ -95,10 +101,12 @@ export function createStartGate(clock: Clock, control: GateControl): StartGate {
           continue;
         }
         const { due, capped } = nextLook(now, control, lastStart);
+        const sleep = napFor(clock, now, due, !capped && control.strict?.() === true);
+        if (!sleep) continue;
         // A race rather than an abort signal: a nap is taken for nearly every start, and one cut
         // short is rarer (the timer left behind ends within MAX_NAP_MS).
         const early = new Promise<void>((resolve) => (nap = { end: resolve, onCap: capped }));
-        await Promise.race([clock.sleep(Math.max(1, Math.min(due - now, MAX_NAP_MS))), early]);
+        await Promise.race([sleep, early]);
         nap = undefined;
       }
     } finally {
@@ -107,9 +115,6 @@ export function createStartGate(clock: Clock, control: GateControl): StartGate {
   }
 
   return {
-    get startedAfterRefund() {
-      return startedAfterRefund;
-    },
     wake() {
       if (nap?.onCap) nap.end();
     },
@@ -129,6 +134,21 @@ export function createStartGate(clock: Clock, control: GateControl): StartGate {
       return wait(queue, clock, signal, () => void pump());
     },
   };
+}
+
+/**
+ * The pump's wait until `due`, undefined when it spun there. A timer counts whole milliseconds and fires up to one late, which at
+ * 40/s is 4 % of the spacing a bucket of one token enforces: for such a bucket (`fine`) the timer
+ * ends a little early and the pump spins the rest, at most FINE_MS a start. (Event-loop turns
+ * instead of the spin allocate a promise each; the garbage made the collector pause every 150
+ * ms at 40/s, and those pauses delayed requests by more than the timer did.)
+ */
+function napFor(clock: Clock, now: number, due: number, strict: boolean): Promise<void> | undefined {
+  const ms = Math.min(due - now, MAX_NAP_MS);
+  if (!strict || !clock.fine) return clock.sleep(Math.max(1, ms));
+  if (ms > FINE_MS) return clock.sleep(Math.max(1, Math.floor(ms - FINE_MS / 2)));
+  clock.fine.spinUntil(due);
+  return undefined; // due now
 }
 
 /** When the pump looks again, and whether the cap on open requests is what holds it back. */
