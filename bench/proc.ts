@@ -10,6 +10,8 @@ export const CLI = fileURLToPath(new URL("../../../dist/cli.js", import.meta.url
 export const SIMULATOR_MAIN = fileURLToPath(new URL("../../../dist/simulator/main.js", import.meta.url));
 /** The reference programs (csv-parse alone, got alone), compiled beside this file. */
 export const REFERENCES = fileURLToPath(new URL("./references.js", import.meta.url));
+/** A client sending at a fixed spacing (the ceiling against a bucket of one token), compiled beside this file. */
+export const FIXED_SPACING = fileURLToPath(new URL("./fixed-spacing.js", import.meta.url));
 
 /** The token every CLI run of the bench signs in with (the simulator takes any). */
 export const BENCH_TOKEN = "bench-token";
