@@ -149,6 +149,23 @@ describe("token spacing", () => {
     expect(run.accepted / run.seconds / 40).toBeGreaterThan(0.95);
   });
 
+  it("does not sink under 85 % of the proof's pace when jitter refuses more than its target", () => {
+    // A 30 s Retry-After aims at 2 % ÷ 30 refused; jitter refuses one in twenty at any pace.
+    const clock = { t: 0 };
+    const bucket = new TokenBucket({ perSecond: 40, burst: 1 }, () => clock.t);
+    const spacing = createTokenSpacing();
+    send(spacing, bucket, clock, PROVING_GAPS);
+    const proof = 1000 / 25.4;
+    for (let i = 0; i < 2_000; i++) {
+      clock.t += 26;
+      spacing.started(clock.t);
+      spacing.answered(clock.t, i % 20 !== 0, clock.t, { retryAfterMs: 30_000 });
+    }
+    // At the floor (the shortest accepted gap was 25.4 ms, give or take the float sums).
+    expect(spacing.pace()).toBeGreaterThan(proof * 0.849);
+    expect(spacing.pace()).toBeLessThan(proof * 0.851);
+  });
+
   it("does not probe in the endgame: a grant there leaves the pace as it was", () => {
     const clock = { t: 0 };
     const bucket = new TokenBucket({ perSecond: 40, burst: 1 }, () => clock.t);
