@@ -65,6 +65,8 @@ const STEPS_PER_CUT = 3;
  * target is a thirtieth); the proof's gap was granted, so most of it is safe.
  */
 const FLOOR = 0.85;
+/** ...unless the latest answers show more than this share refused: then fewer 429s come first. */
+const FLOOR_REFUSED = 0.05;
 /** Refusals in a row, in start order, that jitter does not explain. */
 const REFUSED_IN_A_ROW = 3;
 /**
@@ -191,7 +193,9 @@ class OneTokenBucket implements TokenSpacing {
     if (!accepted) {
       // Each 429 halves the climb's step, down to the balancing raise: the pace homes in on I
       // from a proof that may lie well under it (the slow start's pace), then balances there.
-      this.proven = Math.max(this.floor, this.proven * (1 - Math.max(CUT, this.step * STEPS_PER_CUT)));
+      // The floor yields while more than FLOOR_REFUSED of the latest answers were refused.
+      const floor = this.recentRefused > RECENT * FLOOR_REFUSED ? 0 : this.floor;
+      this.proven = Math.max(floor, this.proven * (1 - Math.max(CUT, this.step * STEPS_PER_CUT)));
       this.step = Math.max(balance, this.step / 2);
       this.refusedSinceProof = true;
     } else if (probing) this.proven *= 1 + Math.max(this.step, balance);
