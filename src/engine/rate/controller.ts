@@ -141,7 +141,7 @@ class AdaptiveRate implements RateController {
       pace: (now) => this.pace(now),
       heldUntil: () => Math.max(this.heldUntil, this.budget.freeAt(this.clock.now())),
       mayOpen: (now) => this.openLimit.open < this.openLimit.allowed(now, this.endgame(now)),
-      strict: () => !this.windowLimiter && this.spacing.pace() !== undefined,
+      strict: () => this.spacedPace !== undefined,
       waiting: (now) => (this.lastWaitingAt = now),
       started: (now) => {
         const level = this.openLimit.started();
@@ -219,6 +219,11 @@ class AdaptiveRate implements RateController {
     this.roundEnds = -Infinity;
   }
 
+  /** The pace of a bucket of one token (token-spacing.ts), unless the limiter is a window. */
+  private get spacedPace(): number | undefined {
+    return this.windowLimiter ? undefined : this.spacing.pace();
+  }
+
   /** Holds shorter than a second are pacing, not a pause worth a progress line. */
   get pausedUntil(): number {
     return this.shownUntil;
@@ -270,7 +275,7 @@ class AdaptiveRate implements RateController {
     // A learned window budget holds the run to the limit by itself. A pace below its average
     // (cut before the budget was learned, e.g. by a window already under way when the run
     // began) would leave part of every window unused while the curve climbs back.
-    const spaced = this.windowLimiter ? undefined : this.spacing.pace();
+    const spaced = this.spacedPace;
     if (spaced !== undefined) return Math.min(Math.max(MIN_RATE, spaced), this.ceiling);
     const learned = this.windowLimiter ? (this.budget.perSecond ?? 0) : 0;
     return Math.min(Math.max(MIN_RATE, learned, this.curve.at(this.tau)), this.ceiling);

@@ -137,11 +137,12 @@ export function createStartGate(clock: Clock, control: GateControl): StartGate {
 }
 
 /**
- * The pump's wait until `due`, undefined when it spun there. A timer counts whole milliseconds and fires up to one late, which at
- * 40/s is 4 % of the spacing a bucket of one token enforces: for such a bucket (`fine`) the timer
- * ends a little early and the pump spins the rest, at most FINE_MS a start. (Event-loop turns
- * instead of the spin allocate a promise each; the garbage made the collector pause every 150
- * ms at 40/s, and those pauses delayed requests by more than the timer did.)
+ * The pump's wait until `due`, undefined when it spun there. A timer counts whole milliseconds
+ * and fires up to one late, which at 40/s is 4 % of the spacing a bucket of one token enforces:
+ * for a `strict` start on a fine clock the timer ends a little early and the pump spins the rest,
+ * at most FINE_MS a start. (Event-loop turns instead of the spin allocate a promise each; the
+ * garbage made the collector pause every 150 ms at 40/s, and those pauses delayed requests by
+ * more than the timer did.)
  */
 function napFor(clock: Clock, now: number, due: number, strict: boolean): Promise<void> | undefined {
   const ms = Math.min(due - now, MAX_NAP_MS);

@@ -11,8 +11,9 @@
 // has already granted: that proves the limiter is such a bucket.
 //
 // A bucket with a larger burst grants gaps shorter than I while its burst drains (at the run's
-// opening, the slow start's first wave): it shows a refused gap at least as long as an accepted
-// one before the proof, which no burst-1 bucket can, and this run does not use the spacing.
+// opening, the slow start's first wave): before the proof it shows accepted gaps no longer than a
+// refused one, OVERLAPS of them, which a burst-1 bucket shows only by jitter, and this run does
+// not use the spacing.
 //
 // Once proven, the pace stays close to I, and there the bracket no longer holds: requests reach
 // the API with some jitter (a tenth of a millisecond mostly, a few in a hundred by a millisecond
@@ -123,7 +124,6 @@ class OneTokenBucket implements TokenSpacing {
   private starts: Start[] = [];
   private head = 0;
   private lastAccepted: number | undefined;
-  private shortestAccepted = Infinity;
   private longestRefused = 0;
   private acceptedGaps = 0;
   private refusedGaps = 0;
@@ -204,8 +204,10 @@ class OneTokenBucket implements TokenSpacing {
   /** The proof: enough accepted gaps, a refused one, and no more overlap than jitter makes. */
   private prove(): void {
     if (this.dropped || this.proven !== undefined) return;
-    if (this.acceptedGaps < MIN_ACCEPTED || this.refusedGaps === 0 || !(this.shortestAccepted > 0)) return;
-    this.proven = 1000 / this.shortestAccepted;
+    // Before the proof every accepted gap went through keepShortest: the first is the shortest.
+    const shortest = this.shortest[0];
+    if (this.acceptedGaps < MIN_ACCEPTED || this.refusedGaps === 0 || !(shortest > 0)) return;
+    this.proven = 1000 / shortest;
     this.floor = this.proven * FLOOR;
   }
 
@@ -236,7 +238,6 @@ class OneTokenBucket implements TokenSpacing {
 
   private readGap(gap: number, accepted: boolean): void {
     if (accepted) {
-      this.shortestAccepted = Math.min(this.shortestAccepted, gap);
       if (this.proven === undefined) this.keepShortest(gap);
       this.acceptedGaps++;
     } else {
