@@ -4,6 +4,7 @@
 // this machine lets any client reach against such a bucket: arrival jitter, not the pace, decides.
 //   node fixed-spacing.js <base url> <requests per second> <factor> <count>
 import http from "node:http";
+import { systemClock } from "../src/engine/clock.js";
 
 const [url, perSecond, factor, count] = [
   process.argv[2],
@@ -31,14 +32,15 @@ function send(): Promise<void> {
   });
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// The run's own fine clock (src/engine/clock.ts): the same spin its pacing uses.
+const fine = systemClock.fine!;
 const sent: Promise<void>[] = [];
-const t0 = performance.now();
+const t0 = fine.now();
 for (let i = 0; i < count && Number.isFinite(gapMs); i++) {
   const due = t0 + i * gapMs;
-  const left = due - performance.now();
-  if (left > 2) await sleep(Math.floor(left - 1));
-  while (performance.now() < due); // at most about a millisecond
+  const left = due - fine.now();
+  if (left > 2) await systemClock.sleep(Math.floor(left - 1));
+  fine.spinUntil(due); // at most about a millisecond
   sent.push(send());
 }
 await Promise.all(sent);

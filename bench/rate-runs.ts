@@ -265,6 +265,16 @@ interface Measured {
 }
 
 let runNo = 0;
+/** A fresh simulator with the case's latency, holding its limit (none: no limiter). */
+function simulatorFor(c: Pick<RealCase, "limit" | "latency">) {
+  return startSimulator({
+    host: "127.0.0.1",
+    latencyMs: c.latency[0],
+    latencyMaxMs: c.latency[1],
+    ...(c.limit ? { rateLimit: c.limit } : {}),
+  });
+}
+
 /** One CLI run against a fresh simulator holding `limit` (none: no limiter). */
 async function measure(
   c: Pick<RealCase, "name" | "limit" | "latency" | "delayMs" | "env">,
@@ -275,12 +285,7 @@ async function measure(
   const run = ++runNo;
   const file = await inputFile(dir, rows, run);
   const created = Date.now();
-  const sim = await startSimulator({
-    host: "127.0.0.1",
-    latencyMs: c.latency[0],
-    latencyMaxMs: c.latency[1],
-    ...(c.limit ? { rateLimit: c.limit } : {}),
-  });
+  const sim = await simulatorFor(c);
   try {
     if (c.delayMs) await sleep(c.delayMs);
     const out = path.join(dir, `rate-out-${run}.csv`);
@@ -361,12 +366,7 @@ async function fixedSpacingCeiling(c: RealCase): Promise<number> {
   const count = Math.round(limit.perSecond * 10);
   let best = 0;
   for (const factor of CEILING_FACTORS) {
-    const sim = await startSimulator({
-      host: "127.0.0.1",
-      latencyMs: c.latency[0],
-      latencyMaxMs: c.latency[1],
-      rateLimit: c.limit,
-    });
+    const sim = await simulatorFor(c);
     try {
       const args = [sim.url, String(limit.perSecond), String(factor), String(count)];
       const res = await runNode(FIXED_SPACING, args, { timeoutMs: 2 * 60_000 });
