@@ -286,13 +286,14 @@ describe("pickTemplate", () => {
 
 describe("the confirmation request", () => {
   it("sends the contract headers and leaves phoneNumber out when it is empty", async () => {
-    const seen: { headers: http.IncomingHttpHeaders; body: string; url: string }[] = [];
+    const seen: { headers: http.IncomingHttpHeaders; body: string; url: string; left: number }[] = [];
+    let left = 0;
     const server = http.createServer((req, res) => {
       let body = "";
       req.setEncoding("utf8");
       req.on("data", (c: string) => (body += c));
       req.on("end", () => {
-        seen.push({ headers: req.headers, body, url: req.url ?? "" });
+        seen.push({ headers: req.headers, body, url: req.url ?? "", left });
         res.writeHead(201, { "content-type": "application/json" }).end('{"userId":"u"}');
       });
     });
@@ -307,6 +308,7 @@ describe("the confirmation request", () => {
       } satisfies TokenProvider,
       timeoutMs: 5_000,
       maxSockets: 2,
+      onWritten: () => left++,
     });
     try {
       const ids = {
@@ -334,6 +336,8 @@ describe("the confirmation request", () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
     expect(seen).toHaveLength(2);
+    // The rate controller hears that each request left before the API has it (rate/pace.ts).
+    expect(seen.map((s) => s.left)).toEqual([1, 2]);
     const [first, second] = seen.map((s) => JSON.parse(s.body));
     expect(first.primaryContact).toEqual({
       firstName: "Tania",

@@ -78,14 +78,15 @@ export function endgameSwitch(env: NodeJS.ProcessEnv = process.env): boolean | u
 }
 
 export function wireApi({ config, clock, logger, stop, tokens, window, beforeSend }: ApiWiring) {
+  const { rate, breaker, stats, gate } = wireGate({ config, clock, stop, window, endgame: endgameSwitch() });
   const client = createClient({
     baseUrl: config.baseUrl,
     tokens,
     timeoutMs: config.timeoutMs,
     maxSockets: config.concurrency,
     proxy: config.proxy,
+    onWritten: () => rate.written(),
   });
-  const { rate, breaker, stats, gate } = wireGate({ config, clock, stop, window, endgame: endgameSwitch() });
   const context: CallContext = {
     gate,
     policy: { ...DEFAULT_RETRY, maxAttempts: config.maxAttempts },

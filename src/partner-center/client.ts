@@ -78,6 +78,11 @@ interface ClientOptions {
   readonly maxSockets: number;
   /** `--proxy` and the *_PROXY variables; default: no proxy. */
   readonly proxy?: ProxySettings;
+  /**
+   * Called as each request has been handed to the OS: when it left, which the start the rate
+   * controller gave it only approximates (rate/pace.ts).
+   */
+  readonly onWritten?: () => void;
 }
 
 /** The first page of the customer list, or the one after a page whose links.next carried this token. */
@@ -240,6 +245,9 @@ export function createClient(o: ClientOptions): PartnerCenterClient {
     try {
       const request = api(url, { method, json, headers: requestHeaders(token, ids, headers) });
       capBody(request);
+      const { onWritten } = o;
+      // on() hands back the request itself, a promise awaited below.
+      if (onWritten) void request.on("request", (req) => req.once("finish", onWritten));
       const res = await request;
       return {
         kind: "response",

@@ -66,6 +66,11 @@ export interface RateController {
   rowsLeft(count: () => number): void;
   /** A request that started at `startedAt` will not be answered (stopped, or sending failed). */
   unanswered(startedAt: number): void;
+  /**
+   * A request has just been handed to the OS. Its start was when the gate let it go; it leaves a
+   * little later, and now and then a few milliseconds later (pace.ts counts from when it left).
+   */
+  written(): void;
   /** Current pace in requests per second, undefined when it is beyond mattering. */
   readonly ratePerSecond: number | undefined;
   /**
@@ -169,6 +174,10 @@ class AdaptiveRate implements RateController {
     this.spacing.lost(startedAt, this.clock.now());
     this.budget.lost(startedAt);
     this.gate.wake();
+  }
+
+  written(): void {
+    this.gate.written(this.clock.now());
   }
 
   onAnswer(isThrottle: boolean, retryAfterMs?: number, startedAt?: number): void {

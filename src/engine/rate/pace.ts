@@ -21,6 +21,19 @@ const LATE_ALLOWANCE_MS = 4;
 /** A wait this short (ms) before a strictly spaced start is spun rather than slept, on a fine clock. */
 const FINE_MS = 1.5;
 
+/**
+ * A strictly spaced start counts from when the one before it left (was handed to the OS), less
+ * the usual lead from start to leaving: the LEAD_QUANTILE of the latest LEADS. A bucket of one
+ * token sees when requests arrive, and the way from the gate to the socket (the journal's write,
+ * got's request) takes about a millisecond, now and then several: counted from its start, a
+ * request that left late would be followed by one that arrives less than the spacing after it.
+ * A start waits for the one before it to leave, up to WRITE_WAIT_MS (one that never leaves, a
+ * request that failed first, holds the pace no longer).
+ */
+const LEADS = 32;
+const LEAD_QUANTILE = 0.5;
+const WRITE_WAIT_MS = 25;
+
 export interface StartGate {
   /** Resolves with the start time when this worker may start; early when `signal` aborts. */
   acquire(signal?: AbortSignal): Promise<number>;
@@ -33,6 +46,8 @@ export interface StartGate {
   refund(startedAt: number): void;
   /** A request was answered: a worker held back by the cap on open requests may go now. */
   wake(): void;
+  /** A request started here has just left (was handed to the OS) at `at`: see LEADS. */
+  written(at: number): void;
 }
 
 export interface GateControl {
@@ -57,34 +72,99 @@ interface Waiter {
   resolve: (startedAt: number) => void;
 }
 
+/** A start, and when its request left once that is known. */
+interface Departure {
+  readonly at: number;
+  leftAt?: number;
+}
+
+/** Where the pace counts the next start from: the latest starts and when their requests left. */
+class PaceOrigin {
+  /** The latest start, or its slot where a late timer's start kept its place in the pace. */
+  lastStart = -Infinity;
+  /** The start lastStart is, when it is one (not a slot caught up). */
+  private from: Departure | undefined;
+  /** The next start follows a refund: counted from when it starts, never from a slot before. */
+  private afterRefund = false;
+  private latest: Departure | undefined;
+  private before: Departure | undefined;
+  /** The latest LEADS times from a start to its request leaving, and their LEAD_QUANTILE. */
+  private readonly leads: number[] = [];
+  private next = 0;
+  private lead = 0;
+
+  /**
+   * What the next start counts from: lastStart, or for a `strict` one when the request before it
+   * left less the usual lead; undefined while that one has yet to leave (up to WRITE_WAIT_MS).
+   * Where no request is ever said to leave (the virtual clock's tests), its start.
+   */
+  countFrom(now: number, strict: boolean): number | undefined {
+    const from = this.from;
+    if (from?.at !== this.lastStart || !strict || this.leads.length === 0) return this.lastStart;
+    if (from.leftAt !== undefined) return from.leftAt - this.lead;
+    return now - from.at < WRITE_WAIT_MS ? undefined : from.at;
+  }
+
+  /** A start at `now` for the `slot` the pace had; a late timer's keeps its slot unless `strict`. */
+  started(now: number, slot: number, heldUntil: number, strict: boolean): void {
+    // A timer that fired a little late does not slow the pace down; a long idle banks nothing,
+    // and neither does a hold: the first start after it is a whole interval from the next
+    // (a bucket of burst 1 refuses two requests closer than that).
+    this.before = this.latest;
+    this.latest = { at: now };
+    const catchUp = now - slot < LATE_ALLOWANCE_MS && slot >= heldUntil && !this.afterRefund && !strict;
+    this.lastStart = catchUp ? slot : now;
+    this.from = catchUp ? undefined : this.latest;
+    this.afterRefund = false;
+  }
+
+  /** The latest start, refused, took nothing: false when it is no longer the latest. */
+  refund(startedAt: number): boolean {
+    if (startedAt !== this.latest?.at) return false;
+    // From when the previous request started, not its slot: a bucket of one token grants the
+    // next one a whole interval after the last grant, however late that start was.
+    this.lastStart = this.before?.at ?? -Infinity;
+    this.from = this.before;
+    this.latest = undefined;
+    this.afterRefund = true;
+    return true;
+  }
+
+  /** A request left at `at`; true when it was the latest start's. */
+  left(at: number): boolean {
+    // Requests leave in the order they started, but one may never leave (it failed first).
+    const before = this.before;
+    const left = before && before.leftAt === undefined && at >= before.at ? before : this.latest;
+    if (!left || left.leftAt !== undefined || at < left.at) return false;
+    left.leftAt = at;
+    this.leads[this.next] = at - left.at;
+    this.next = (this.next + 1) % LEADS;
+    const sorted = [...this.leads].sort((a, b) => a - b);
+    this.lead = sorted[Math.floor(sorted.length * LEAD_QUANTILE)];
+    return left === this.latest;
+  }
+}
+
 export function createStartGate(clock: Clock, control: GateControl): StartGate {
   const queue: Waiter[] = [];
   let pumping = false;
-  let lastStart = -Infinity;
-  /** When the latest start and the one before it started, for refund. */
-  let latestStartedAt: number | undefined;
-  let startedBefore = -Infinity;
-  /** The next start follows a refund: counted from when it starts, never from a slot before. */
-  let afterRefund = false;
-  /** Ends the pump's nap early: a refund makes the next slot sooner, an answer frees a capped one. */
-  let nap: { end: () => void; onCap: boolean } | undefined;
+  const origin = new PaceOrigin();
+  /**
+   * Ends the pump's nap early: a refund makes the next slot sooner, an answer frees a capped one,
+   * the request before leaving lets a strictly spaced one count from then.
+   */
+  let nap: { end: () => void; onCap: boolean; onWrite: boolean } | undefined;
+  const countFrom = (now: number) => origin.countFrom(now, control.strict?.() === true);
 
   /** Takes the next start slot now if it is due; false when the caller must wait. */
   function take(now: number): boolean {
     const heldUntil = control.heldUntil();
     if (now < heldUntil || control.mayOpen?.(now) === false) return false;
-    const interval = 1000 / control.pace(now);
-    const slot = lastStart + interval;
+    const from = countFrom(now);
+    if (from === undefined) return false;
+    const slot = from + 1000 / control.pace(now);
     if (slot > now) return false;
-    // A timer that fired a little late does not slow the pace down; a long idle banks nothing,
-    // and neither does a hold: the first start after it is a whole interval from the next
-    // (a bucket of burst 1 refuses two requests closer than that).
-    startedBefore = latestStartedAt ?? -Infinity;
-    latestStartedAt = now;
-    const catchUp =
-      now - slot < LATE_ALLOWANCE_MS && slot >= heldUntil && !afterRefund && !control.strict?.();
-    lastStart = catchUp ? slot : now;
-    afterRefund = false;
+    origin.started(now, slot, heldUntil, control.strict?.() === true);
     control.started(now);
     return true;
   }
@@ -100,12 +180,12 @@ export function createStartGate(clock: Clock, control: GateControl): StartGate {
           queue.shift()!.resolve(now);
           continue;
         }
-        const { due, capped } = nextLook(now, control, lastStart);
-        const sleep = napFor(clock, now, due, !capped && control.strict?.() === true);
+        const { due, capped, onWrite } = nextLook(now, control, origin.lastStart, countFrom);
+        const sleep = napFor(clock, now, due, !capped && !onWrite && control.strict?.() === true);
         if (!sleep) continue;
         // A race rather than an abort signal: a nap is taken for nearly every start, and one cut
         // short is rarer (the timer left behind ends within MAX_NAP_MS).
-        const early = new Promise<void>((resolve) => (nap = { end: resolve, onCap: capped }));
+        const early = new Promise<void>((resolve) => (nap = { end: resolve, onCap: capped, onWrite }));
         await Promise.race([sleep, early]);
         nap = undefined;
       }
@@ -119,13 +199,10 @@ export function createStartGate(clock: Clock, control: GateControl): StartGate {
       if (nap?.onCap) nap.end();
     },
     refund(startedAt) {
-      if (startedAt !== latestStartedAt) return;
-      // From when the previous request started, not its slot: a bucket of one token grants the
-      // next one a whole interval after the last grant, however late that start was.
-      lastStart = startedBefore;
-      latestStartedAt = undefined;
-      afterRefund = true;
-      nap?.end();
+      if (origin.refund(startedAt)) nap?.end();
+    },
+    written(at) {
+      if (origin.left(at) && nap?.onWrite) nap.end();
     },
     acquire(signal) {
       const now = clock.now();
@@ -152,14 +229,22 @@ function napFor(clock: Clock, now: number, due: number, strict: boolean): Promis
   return undefined; // due now
 }
 
-/** When the pump looks again, and whether the cap on open requests is what holds it back. */
-function nextLook(now: number, control: GateControl, lastStart: number): { due: number; capped: boolean } {
+/** When the pump looks again, and what may end its nap before that. */
+function nextLook(
+  now: number,
+  control: GateControl,
+  lastStart: number,
+  countFrom: (now: number) => number | undefined,
+): { due: number; capped: boolean; onWrite: boolean } {
   const heldUntil = control.heldUntil();
-  if (now < heldUntil) return { due: heldUntil, capped: false };
+  if (now < heldUntil) return { due: heldUntil, capped: false, onWrite: false };
   // An answer wakes the pump (wake), or the nap ends.
-  if (control.mayOpen?.(now) === false) return { due: now + MAX_NAP_MS, capped: true };
+  if (control.mayOpen?.(now) === false) return { due: now + MAX_NAP_MS, capped: true, onWrite: false };
   control.waiting(now);
-  return { due: lastStart + 1000 / control.pace(now), capped: false };
+  const from = countFrom(now);
+  // The request before has yet to leave: it wakes the pump (written), or the wait ends.
+  if (from === undefined) return { due: lastStart + WRITE_WAIT_MS, capped: false, onWrite: true };
+  return { due: from + 1000 / control.pace(now), capped: false, onWrite: false };
 }
 
 /** Queues a worker until the pump lets it go, or until `signal` aborts (then it leaves the queue). */
