@@ -149,6 +149,43 @@ describe("token spacing", () => {
     expect(run.accepted / run.seconds / 40).toBeGreaterThan(0.95);
   });
 
+  it("takes its proof from the second shortest accepted gap: one granted by jitter sets no pace", () => {
+    const spacing = createTokenSpacing();
+    let t = 0;
+    /** Starts one request `gap` ms after the last and answers it. */
+    const answer = (gap: number, accepted: boolean) => {
+      t += gap;
+      spacing.started(t);
+      spacing.answered(t, accepted, t);
+    };
+    for (let i = 0; i < 12; i++) answer(26, true);
+    answer(22, true); // reached the API late enough to be granted
+    for (let i = 0; i < 12; i++) answer(26, true);
+    answer(24.9, false);
+    expect(spacing.pace()).toBeCloseTo(1000 / 26, 5);
+  });
+
+  it("raises its pace only while the run's starts keep up with it", () => {
+    const clock = { t: 0 };
+    const bucket = new TokenBucket({ perSecond: 40, burst: 1 }, () => clock.t);
+    const spacing = createTokenSpacing();
+    send(spacing, bucket, clock, PROVING_GAPS);
+    const proven = spacing.pace()!;
+    /** `count` grants, the starts `factor` times the pace's interval apart. */
+    const grants = (count: number, factor: number) => {
+      for (let i = 0; i < count; i++) {
+        clock.t += (factor * 1000) / spacing.pace()!;
+        spacing.started(clock.t);
+        spacing.answered(clock.t, true, clock.t);
+      }
+    };
+    // The run's own work spaced its starts a third wider than asked: grants say nothing of the pace.
+    grants(40, 1.33);
+    expect(spacing.pace()).toBeLessThan(proven * 1.03);
+    grants(40, 1);
+    expect(spacing.pace()).toBeGreaterThan(proven * 1.1);
+  });
+
   it("does not sink under 85 % of the proof's pace when jitter refuses more than its target", () => {
     // A 30 s Retry-After aims at 2 % ÷ 30 refused; jitter refuses one in twenty at any pace.
     const clock = { t: 0 };

@@ -7,8 +7,8 @@
 // bucket does show is its spacing I: a request accepted g ms after the previous accepted one
 // says I ≤ g (the bucket was empty after that one), a request refused g ms after the previous
 // accepted one says I > g. So while gaps are far from I, I lies in (longest refused gap,
-// shortest accepted gap], and a pace of one request per shortest accepted gap is one the bucket
-// has already granted: that proves the limiter is such a bucket.
+// shortest accepted gap], and a pace of one request per accepted gap is one the bucket has
+// already granted: the second shortest (the shortest may be jitter's) proves it is such a bucket.
 //
 // A bucket with a larger burst grants gaps shorter than I while its burst drains (at the run's
 // opening, the slow start's first wave): before the proof it shows accepted gaps no longer than a
@@ -68,6 +68,14 @@ const STEPS_PER_CUT = 3;
 const FLOOR = 0.85;
 /** ...unless the latest answers show more than this share refused: then fewer 429s come first. */
 const FLOOR_REFUSED = 0.05;
+/**
+ * A grant raises the pace only while the run keeps up with it: the mean of the latest start gaps
+ * (weight GAP_WEIGHT each) is at most AHEAD times the pace's interval. At 200/s the run's own
+ * work spaces its starts wider than the pace now and then; grants then said nothing of the pace,
+ * and their raises took it a quarter over the limit before the first 429.
+ */
+const AHEAD = 1.05;
+const GAP_WEIGHT = 0.1;
 /** Refusals in a row, in start order, that jitter does not explain. */
 const REFUSED_IN_A_ROW = 3;
 /**
@@ -137,6 +145,9 @@ class OneTokenBucket implements TokenSpacing {
   /** What a grant adds to the pace now: FIRST_RAISE at the proof, halved by each 429 to the balance. */
   private step = FIRST_RAISE;
   private refusedInARow = 0;
+  private lastStart: number | undefined;
+  /** The mean gap between the latest starts (GAP_WEIGHT), ms. */
+  private meanGap: number | undefined;
   /** The shortest accepted gaps before the proof (OVERLAPS of them), shortest first. */
   private readonly shortest: number[] = [];
   /** The latest answers since the first 429 after the proof (true: accepted), oldest first. */
@@ -146,6 +157,11 @@ class OneTokenBucket implements TokenSpacing {
   started(at: number): void {
     if (this.dropped) return; // nothing more to learn in this run
     this.starts.push({ at });
+    if (this.lastStart !== undefined) {
+      const gap = at - this.lastStart;
+      this.meanGap = this.meanGap === undefined ? gap : this.meanGap + (gap - this.meanGap) * GAP_WEIGHT;
+    }
+    this.lastStart = at;
   }
 
   answered(startedAt: number, accepted: boolean, now: number, how: Answer = {}): void {
@@ -198,14 +214,21 @@ class OneTokenBucket implements TokenSpacing {
       this.proven = Math.max(floor, this.proven * (1 - Math.max(CUT, this.step * STEPS_PER_CUT)));
       this.step = Math.max(balance, this.step / 2);
       this.refusedSinceProof = true;
-    } else if (probing) this.proven *= 1 + Math.max(this.step, balance);
+    } else if (probing && this.keepsUp(this.proven)) this.proven *= 1 + Math.max(this.step, balance);
+  }
+
+  /** The run's starts come about as often as `pace` asks (AHEAD). */
+  private keepsUp(pace: number): boolean {
+    return this.meanGap === undefined || this.meanGap <= (AHEAD * 1000) / pace;
   }
 
   /** The proof: enough accepted gaps, a refused one, and no more overlap than jitter makes. */
   private prove(): void {
     if (this.dropped || this.proven !== undefined) return;
-    // Before the proof every accepted gap went through keepShortest: the first is the shortest.
-    const shortest = this.shortest[0];
+    // Before the proof every accepted gap went through keepShortest. The shortest of them may
+    // be jitter's (a request that reached the API late, granted a tenth under I at 200/s): the
+    // next one is the proof's, so one lucky gap does not set a pace over the limit.
+    const shortest = this.shortest[OVERLAPS - 1];
     if (this.acceptedGaps < MIN_ACCEPTED || this.refusedGaps === 0 || !(shortest > 0)) return;
     this.proven = 1000 / shortest;
     this.floor = this.proven * FLOOR;
