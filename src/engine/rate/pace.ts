@@ -91,7 +91,8 @@ class PaceOrigin {
   /** The latest LEADS times from a start to its request leaving, and their LEAD_QUANTILE. */
   private readonly leads: number[] = [];
   private next = 0;
-  private lead = 0;
+  /** Their LEAD_QUANTILE, undefined until asked for since the latest came in. */
+  private lead: number | undefined;
 
   /**
    * What the next start counts from: lastStart, or for a `strict` one when the request before it
@@ -101,7 +102,7 @@ class PaceOrigin {
   countFrom(now: number, strict: boolean): number | undefined {
     const from = this.from;
     if (from?.at !== this.lastStart || !strict || this.leads.length === 0) return this.lastStart;
-    if (from.leftAt !== undefined) return from.leftAt - this.lead;
+    if (from.leftAt !== undefined) return from.leftAt - this.usualLead();
     return now - from.at < WRITE_WAIT_MS ? undefined : from.at;
   }
 
@@ -139,9 +140,17 @@ class PaceOrigin {
     left.leftAt = at;
     this.leads[this.next] = at - left.at;
     this.next = (this.next + 1) % LEADS;
-    const sorted = [...this.leads].sort((a, b) => a - b);
-    this.lead = sorted[Math.floor(sorted.length * LEAD_QUANTILE)];
+    this.lead = undefined;
     return left === this.latest;
+  }
+
+  /** Worked out only for strictly spaced starts: every request leaves, few are spaced so. */
+  private usualLead(): number {
+    if (this.lead === undefined) {
+      const sorted = [...this.leads].sort((a, b) => a - b);
+      this.lead = sorted[Math.floor(sorted.length * LEAD_QUANTILE)];
+    }
+    return this.lead;
   }
 }
 
