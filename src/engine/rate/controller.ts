@@ -49,6 +49,13 @@ const DEMAND_MS = 1_000;
 const SAME_END_MS = 1_100;
 /** Pause when a 429 comes without Retry-After. */
 const DEFAULT_RETRY_AFTER_MS = 1_000;
+/**
+ * In the endgame a bucket of one token is paced this much under its spacing: its pace sits where
+ * jitter refuses a request now and then, and one refused there ends the run a Retry-After later.
+ * At 5/s that is 6 ms of margin against jitter of a millisecond or two, for 3 % of the last
+ * Retry-After's time.
+ */
+const SPACED_ENDGAME_MARGIN = 0.03;
 
 export interface RateController {
   /**
@@ -271,7 +278,8 @@ class AdaptiveRate implements RateController {
     const pace = this.rawPace(now);
     // A window limiter's hold and margin are what keep it full; only a bucket's pace is capped.
     if (this.windowLimiter || this.acceptedRate === undefined || !this.endgame(now)) return pace;
-    return Math.min(pace, this.acceptedRate);
+    const margin = this.spacedPace !== undefined ? 1 - SPACED_ENDGAME_MARGIN : 1;
+    return Math.min(pace, this.acceptedRate) * margin;
   }
 
   private rawPace(now: number): number {
