@@ -121,6 +121,23 @@ describe("telling a cap's 429 from a rate limiter's (open-limit.ts)", () => {
     expect(cap.cap).toBeUndefined();
   });
 
+  it("a probe accepted while an answer was on its way raises the limit only until the next 429 above the old one", () => {
+    const cap = createOpenLimit();
+    for (let i = 0; i < 9; i++) cap.started();
+    for (let level = 1; level <= 8; level++) cap.answered(level, 0, false, 10);
+    expect(cap.answered(9, 0, true, 11)).toBe(true);
+    expect(cap.cap).toBe(8);
+    // 250 ms on, the probe one above: the API had sent an answer the client had yet to read.
+    for (let i = 0; i < 9; i++) cap.started();
+    for (let level = 1; level <= 9; level++) cap.answered(level, 300, false, 320);
+    expect(cap.cap).toBe(9);
+    // Level 9 was just accepted, yet its next 429 is the cap's: the limit goes back, now held.
+    cap.started();
+    expect(cap.answered(9, 330, true, 331)).toBe(true);
+    expect(cap.cap).toBe(8);
+    expect(cap.allowed(1_000, false)).toBe(8); // held: the next probe only after HOLD_PROBE_MS
+  });
+
   it("levels 1 and 2 are never a cap: a bucket of one token refuses the second of two close requests", () => {
     const cap = createOpenLimit();
     cap.started();

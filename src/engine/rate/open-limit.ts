@@ -38,6 +38,14 @@ const MIN_LEVEL = 3;
 const QUICK_PROBE_MS = 250;
 /** A cap seen twice at the same level: probe one above it this often (a cap that rose). */
 const HOLD_PROBE_MS = 5_000;
+/**
+ * After a probe one above the limit was accepted, a 429 above the old limit within this long is
+ * the cap's. The client counts a request open until its answer is in, the API until it has sent
+ * it, so a probe is accepted now and then while an answer is on its way: read as a cap that rose,
+ * its level's 429s then looked like a rate limiter's (that level had just been accepted), the pace
+ * was cut and the cap lost for seconds (a cap of 8 at 80-86 % of it in half the runs).
+ */
+const RAISE_DOUBT_MS = 2_000;
 
 export interface OpenLimit {
   /** Requests that may be open at `now` (Infinity until a cap is learned). */
@@ -69,6 +77,8 @@ class LearnedCap implements OpenLimit {
   private rateRefusedAt = -Infinity;
   /** When a request of each level was last accepted. */
   private readonly acceptedAt: number[] = [];
+  /** The limit before the latest accepted probe raised it, and when (RAISE_DOUBT_MS). */
+  private raisedFrom: { limit: number; at: number } | undefined;
 
   get cap(): number | undefined {
     return Number.isFinite(this.limit) ? this.limit : undefined;
@@ -95,12 +105,16 @@ class LearnedCap implements OpenLimit {
     if (!throttled) {
       this.acceptedAt[level] = now;
       // A probe above the limit was accepted: the cap is higher (or was never one); keep going.
-      if (underLimit && level > this.limit) this.setLimit(level, now, false);
+      if (underLimit && level > this.limit) {
+        this.raisedFrom = { limit: this.limit, at: now };
+        this.setLimit(level, now, false);
+      }
       return false;
     }
     if (this.isCapRefusal(level, now)) {
       // Refused again although it started under the limit: the same cap, seen twice.
       const again = Number.isFinite(this.limit) && underLimit;
+      this.raisedFrom = undefined;
       if (level - 1 < this.limit || again)
         this.setLimit(Math.max(1, Math.min(this.limit, level - 1)), now, this.confirmed || again);
       return true;
@@ -112,6 +126,8 @@ class LearnedCap implements OpenLimit {
 
   private isCapRefusal(level: number, now: number): boolean {
     if (this.confirmed && level >= this.limit && level >= MIN_LEVEL) return true;
+    const raised = this.raisedFrom;
+    if (raised && now - raised.at < RAISE_DOUBT_MS && level > raised.limit && level >= MIN_LEVEL) return true;
     const cap = level >= MIN_LEVEL && now - this.rateRefusedAt > RECENT_MS;
     if (cap && level > this.highestAcceptedSince(now - RECENT_MS)) return true;
     this.rateRefusedAt = now;
