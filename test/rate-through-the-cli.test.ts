@@ -132,7 +132,9 @@ it(`runs close to a fixed window of ${WINDOW} per ${WINDOW_MS / 1000} s already 
   if (process.env.RATE_FIGURES)
     console.log(`fixed window under way: share ${share.toFixed(3)}, 429 ${throttled}/${requests}`);
   // A loose floor: real timers under load lose more than the virtual-time matrix's 98 %, and the
-  // bench's (d) holds the bar (docs/rate-limits.md).
-  expect(share).toBeGreaterThanOrEqual(0.8);
+  // bench's (d) holds the bar (docs/rate-limits.md). Alone, 0.78-0.96 at 7a22b5c and 0.89-0.95
+  // at e6c0f19 (four runs each); 0.79 once in a CI run beside the other test files. This guards
+  // that the window is learned at all.
+  expect(share).toBeGreaterThanOrEqual(0.72);
   expect(throttled / requests).toBeLessThanOrEqual(0.1);
 });
