@@ -2,7 +2,7 @@
 // accepted and refused gaps, and the pace that follows the 429s once proven, against the
 // simulator's own TokenBucket.
 import { describe, expect, it } from "vitest";
-import { createTokenSpacing, type TokenSpacing } from "../src/engine/rate/token-spacing.js";
+import { createTokenSpacing, type Answer, type TokenSpacing } from "../src/engine/rate/token-spacing.js";
 import { TokenBucket } from "../src/simulator/limiter.js";
 
 /** Sends one request every `gapMs` (in order, answered at once) and returns how many were accepted. */
@@ -20,6 +20,22 @@ function send(spacing: TokenSpacing, bucket: TokenBucket, clock: { t: number }, 
 
 /** Paced a little under 40/s, then a little over it, then under again: a proof. */
 const PROVING_GAPS = [...Array<number>(30).fill(25.4), ...Array<number>(3).fill(24.6), 25.4];
+
+/** A spacing proven by PROVING_GAPS against a 40/s bucket of burst 1, and its clock. */
+function provenAt40() {
+  const clock = { t: 0 };
+  const bucket = new TokenBucket({ perSecond: 40, burst: 1 }, () => clock.t);
+  const spacing = createTokenSpacing();
+  send(spacing, bucket, clock, PROVING_GAPS);
+  return { spacing, clock };
+}
+
+/** Starts one request `gap` ms after the last and answers it at once, as told. */
+function answer(spacing: TokenSpacing, clock: { t: number }, gap: number, accepted: boolean, how?: Answer) {
+  clock.t += gap;
+  spacing.started(clock.t);
+  spacing.answered(clock.t, accepted, clock.t, how);
+}
 
 /** A small deterministic generator (mulberry32), so the jitter is the same in every run. */
 function seeded(seed: number): () => number {
@@ -79,11 +95,8 @@ function paceAgainst(
 }
 
 describe("token spacing", () => {
-  it("proves a burst-1 bucket from its gaps, at the shortest gap it granted", () => {
-    const clock = { t: 0 };
-    const bucket = new TokenBucket({ perSecond: 40, burst: 1 }, () => clock.t);
-    const spacing = createTokenSpacing();
-    send(spacing, bucket, clock, PROVING_GAPS);
+  it("proves a burst-1 bucket from its gaps, at the second shortest gap it granted", () => {
+    const { spacing } = provenAt40();
     // 1000 / 25.4 ms, then moved by the answers that followed the proof.
     expect(spacing.pace()).toBeGreaterThan(38);
     expect(spacing.pace()).toBeLessThan(41);
@@ -151,33 +164,20 @@ describe("token spacing", () => {
 
   it("takes its proof from the second shortest accepted gap: one granted by jitter sets no pace", () => {
     const spacing = createTokenSpacing();
-    let t = 0;
-    /** Starts one request `gap` ms after the last and answers it. */
-    const answer = (gap: number, accepted: boolean) => {
-      t += gap;
-      spacing.started(t);
-      spacing.answered(t, accepted, t);
-    };
-    for (let i = 0; i < 12; i++) answer(26, true);
-    answer(22, true); // reached the API late enough to be granted
-    for (let i = 0; i < 12; i++) answer(26, true);
-    answer(24.9, false);
+    const clock = { t: 0 };
+    for (let i = 0; i < 12; i++) answer(spacing, clock, 26, true);
+    answer(spacing, clock, 22, true); // reached the API late enough to be granted
+    for (let i = 0; i < 12; i++) answer(spacing, clock, 26, true);
+    answer(spacing, clock, 24.9, false);
     expect(spacing.pace()).toBeCloseTo(1000 / 26, 5);
   });
 
   it("raises its pace only while the run's starts keep up with it", () => {
-    const clock = { t: 0 };
-    const bucket = new TokenBucket({ perSecond: 40, burst: 1 }, () => clock.t);
-    const spacing = createTokenSpacing();
-    send(spacing, bucket, clock, PROVING_GAPS);
+    const { spacing, clock } = provenAt40();
     const proven = spacing.pace()!;
     /** `count` grants, the starts `factor` times the pace's interval apart. */
     const grants = (count: number, factor: number) => {
-      for (let i = 0; i < count; i++) {
-        clock.t += (factor * 1000) / spacing.pace()!;
-        spacing.started(clock.t);
-        spacing.answered(clock.t, true, clock.t);
-      }
+      for (let i = 0; i < count; i++) answer(spacing, clock, (factor * 1000) / spacing.pace()!, true);
     };
     // The run's own work spaced its starts a third wider than asked: grants say nothing of the pace.
     grants(40, 1.33);
@@ -188,34 +188,20 @@ describe("token spacing", () => {
 
   it("does not sink under 85 % of the proof's pace when jitter refuses more than its target", () => {
     // A 30 s Retry-After aims at 2 % ÷ 30 refused; jitter refuses one in twenty at any pace.
-    const clock = { t: 0 };
-    const bucket = new TokenBucket({ perSecond: 40, burst: 1 }, () => clock.t);
-    const spacing = createTokenSpacing();
-    send(spacing, bucket, clock, PROVING_GAPS);
+    const { spacing, clock } = provenAt40();
     const proof = 1000 / 25.4;
-    for (let i = 0; i < 2_000; i++) {
-      clock.t += 26;
-      spacing.started(clock.t);
-      spacing.answered(clock.t, i % 20 !== 0, clock.t, { retryAfterMs: 30_000 });
-    }
+    for (let i = 0; i < 2_000; i++) answer(spacing, clock, 26, i % 20 !== 0, { retryAfterMs: 30_000 });
     // At the floor (the shortest accepted gap was 25.4 ms, give or take the float sums).
     expect(spacing.pace()).toBeGreaterThan(proof * 0.849);
     expect(spacing.pace()).toBeLessThan(proof * 0.851);
   });
 
   it("does not probe in the endgame: a grant there leaves the pace as it was", () => {
-    const clock = { t: 0 };
-    const bucket = new TokenBucket({ perSecond: 40, burst: 1 }, () => clock.t);
-    const spacing = createTokenSpacing();
-    send(spacing, bucket, clock, PROVING_GAPS);
+    const { spacing, clock } = provenAt40();
     const before = spacing.pace()!;
-    clock.t += 30;
-    spacing.started(clock.t);
-    spacing.answered(clock.t, true, clock.t, { probing: false });
+    answer(spacing, clock, 30, true, { probing: false });
     expect(spacing.pace()).toBe(before);
-    clock.t += 30;
-    spacing.started(clock.t);
-    spacing.answered(clock.t, true, clock.t);
+    answer(spacing, clock, 30, true);
     expect(spacing.pace()).toBeGreaterThan(before);
   });
 
