@@ -169,11 +169,12 @@ export function createStartGate(clock: Clock, control: GateControl): StartGate {
   function take(now: number): boolean {
     const heldUntil = control.heldUntil();
     if (now < heldUntil || control.mayOpen?.(now) === false) return false;
-    const from = countFrom(now);
+    const strict = control.strict?.() === true;
+    const from = origin.countFrom(now, strict);
     if (from === undefined) return false;
     const slot = from + 1000 / control.pace(now);
     if (slot > now) return false;
-    origin.started(now, slot, heldUntil, control.strict?.() === true);
+    origin.started(now, slot, heldUntil, strict);
     control.started(now);
     return true;
   }
