@@ -68,6 +68,13 @@ export interface WindowBudget {
    * (whole seconds) by a limiter known to be a window.
    */
   refused(at: number, retryAfterMs: number, windowLimiter: boolean): void;
+  /**
+   * The request that started at `at` was answered 429 by what looked like a cap on open requests:
+   * a window took nothing from it either. (Left in the log, a run at a high --concurrency whose
+   * window's last 429s came at levels above any accepted counted them as accepted: N learned
+   * 1,218 of 1,200, and every window then drew 18 refusals.)
+   */
+  untaken(at: number): void;
   /** The request that started at `at` was accepted. */
   accepted(at: number): void;
   /** The request that started at `at` will not be answered. */
@@ -80,6 +87,12 @@ export interface WindowBudget {
   readonly known: boolean;
   /** N / W in requests per second once learned: the pace never needs to be lower. */
   readonly perSecond: number | undefined;
+  /**
+   * The budget alone says when the next request may start (freeAt): N and W are learned, no end
+   * is being sharpened, and the start would not be above N while a doubled budget probes for a
+   * raised limit. A window takes its N at any rate: no pace needs to spread them.
+   */
+  holdsAlone(now: number): boolean;
 }
 
 export function createWindowBudget(): WindowBudget {
@@ -188,6 +201,10 @@ class Budget implements WindowBudget {
     sharp.open = true;
   }
 
+  untaken(at: number): void {
+    removeStart(this.starts, at);
+  }
+
   lost(at: number): void {
     if (this.sharp?.probe === at) this.sharp.probe = undefined;
   }
@@ -204,6 +221,11 @@ class Budget implements WindowBudget {
     return this.windowMs !== undefined && this.limit !== undefined
       ? (this.limit * 1000) / this.windowMs
       : undefined;
+  }
+
+  holdsAlone(now: number): boolean {
+    if (this.sharp || this.windowMs === undefined || this.limit === undefined) return false;
+    return !this.probing || this.acceptedWithin(now - this.windowMs, now) < this.limit / 2;
   }
 
   freeAt(now: number): number {
