@@ -260,15 +260,21 @@ describe("the cut after a round of 429s", () => {
   });
 });
 
+/** A start gate at a pace that never changes, nothing held; `strict`: a bucket of one token's. */
+function steadyGate(clock: VirtualClock, perSecond: number, strict = false) {
+  return createStartGate(clock, {
+    pace: () => perSecond,
+    heldUntil: () => 0,
+    ...(strict ? { strict: () => true } : {}),
+    waiting: () => undefined,
+    started: () => undefined,
+  });
+}
+
 describe("the start gate", () => {
   it("gives a refused start's slot back: the next request goes one interval after the one before", async () => {
     const clock = virtualClock();
-    const gate = createStartGate(clock, {
-      pace: () => 5,
-      heldUntil: () => 0,
-      waiting: () => undefined,
-      started: () => undefined,
-    });
+    const gate = steadyGate(clock, 5);
     expect(await gate.acquire()).toBe(0);
     const refused = gate.acquire();
     await clock.advanceTo(200);
@@ -284,13 +290,7 @@ describe("the start gate", () => {
 
   it("counts a strictly spaced start from when the request before it left, less the usual lead", async () => {
     const clock = virtualClock();
-    const gate = createStartGate(clock, {
-      pace: () => 40, // 25 ms apart
-      heldUntil: () => 0,
-      strict: () => true,
-      waiting: () => undefined,
-      started: () => undefined,
-    });
+    const gate = steadyGate(clock, 40, true); // 25 ms apart
     // The usual lead is 1 ms; the ninth request leaves 6 ms late, the eleventh never.
     const leads = [...Array<number>(8).fill(1), 7, 1, undefined, 1];
     const starts: number[] = [];
@@ -318,13 +318,7 @@ describe("the start gate", () => {
       const clock = virtualClock();
       const random = seededRandom(11);
       const bucket = new TokenBucket({ perSecond: 40, burst: 1 }, () => clock.now());
-      const gate = createStartGate(clock, {
-        pace: () => 39.6,
-        heldUntil: () => 0,
-        strict: () => true,
-        waiting: () => undefined,
-        started: () => undefined,
-      });
+      const gate = steadyGate(clock, 39.6, true);
       const tally = { accepted: 0, refused: 0, first: 0, last: 0 };
       for (let w = 0; w < 4; w++)
         void (async () => {
