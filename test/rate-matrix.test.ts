@@ -104,13 +104,18 @@ describe("rate controller against a window whose budget it learned", () => {
   // 16 s of it and the run reached 90 % of the limit (bench scenario d). That happens when the
   // first window's 429s all come at once, so no countdown shows before the second window and the
   // pace is cut there: in real time at --concurrency 32, in virtual time (answers at once) at 128.
+  // 59 s under way, the first window ends within a second of the start and draws no countdown:
+  // the opening's N counts two windows (2,385 of 1,200) and the third window's 429s, started with
+  // room left in that budget, lower it to what the window took (one closing more, so more 429s).
+  // Read as a budget proved wrong, they dropped it: the last 708 rows at the pace, 0.88.
   it.each([
-    ["fixed-window", 0],
-    ["fixed-window", 20_000],
-    ["sliding-window", 0],
+    ["fixed-window", 0, 60],
+    ["fixed-window", 20_000, 60],
+    ["fixed-window", 59_000, 80],
+    ["sliding-window", 0, 60],
   ] as const)(
     "%s of 1,200 per 60 s (%i ms under way): the last window's rows go at once",
-    async (kind, headStartMs) => {
+    async (kind, headStartMs, most429) => {
       const f = await runRateCase({
         name: kind,
         limit: { kind, limit: 1_200, windowSeconds: 60 },
@@ -125,9 +130,9 @@ describe("rate controller against a window whose budget it learned", () => {
       const tail = accepted.slice(-400);
       expect(tail[tail.length - 1].at - tail[0].at).toBeLessThan(2_000);
       expect(f.share).toBeGreaterThanOrEqual(0.97);
-      // 47-52 429s here; 83-88 while the 429s that looked like a cap's stayed in the window's log
-      // and N was learned 18 too high (each window then drew 18 refusals).
-      expect(f.throttled).toBeLessThanOrEqual(60);
+      // 47-52 429s here (75 at 59 s under way); 83-88 while the 429s that looked like a cap's
+      // stayed in the window's log and N was learned 18 too high (each window then drew 18).
+      expect(f.throttled).toBeLessThanOrEqual(most429);
     },
   );
 });

@@ -59,15 +59,51 @@ describe("window budget", () => {
     expect(budget.known).toBe(false);
   });
 
-  it("drops the budget when refused with room left in it after fewer than N (a lowered limit, other clients)", () => {
+  it("lowers N to what the window took since it was last seen closing (a lowered limit, other clients)", () => {
     const budget = learnedBudget();
     expect(budget.known).toBe(true);
-    // Later, a refusal with only 40 accepted in the last window: the budget was wrong.
+    // Later, a refusal with only 40 accepted since the window last closed (at 4.1 s at least).
     startMany(budget, 20_000, 40, 10);
+    budget.started(20_500);
+    budget.refused(20_500, 5_000, true);
+    expect(budget.known).toBe(true);
+    expect(budget.perSecond).toBeCloseTo(40 / 5.1, 6);
+    // The 40 fill it: the next start waits until the oldest of them leaves.
+    expect(budget.freeAt(20_600)).toBe(20_000 + 5_100);
+  });
+
+  it("drops the budget when refused with room left after fewer than 20 since the window closed", () => {
+    const budget = learnedBudget();
+    startMany(budget, 20_000, 10, 10);
     budget.started(20_500);
     budget.refused(20_500, 5_000, true);
     expect(budget.known).toBe(false);
     expect(budget.freeAt(20_600)).toBe(0);
+  });
+
+  it("takes refusals of one closing together: one refused with another is no room left", () => {
+    const budget = learnedBudget();
+    // The next window: 99 accepted, then two requests started at the same moment, both refused.
+    // The first refusal counts the second (still in flight): 100, the budget full. The second
+    // counts 99, as if there were room; since the first said the window is closed until 9.09 s
+    // nothing was accepted, and read alone that dropped the budget.
+    startMany(budget, 5_100, 99, 10);
+    budget.started(6_090);
+    budget.started(6_090);
+    budget.refused(6_090, 4_000, true);
+    budget.refused(6_090, 4_000, true);
+    expect(budget.known).toBe(true);
+    // What the closing took, 99, is the N to go on with.
+    expect(budget.perSecond).toBeCloseTo(99 / 5.1, 6);
+    // Refused in that window's last second (it is full), then 150 ms later, within what its
+    // Retry-After of 1 s leaves open: the same closing, though the last W (5.1 s) no longer
+    // reaches the oldest of the window's 99 (94 in it): no room left, and N stays.
+    budget.started(10_100);
+    budget.refused(10_100, 1_000, true);
+    budget.started(10_250);
+    budget.refused(10_250, 1_000, true);
+    expect(budget.known).toBe(true);
+    expect(budget.perSecond).toBeCloseTo(99 / 5.1, 6);
   });
 
   it("doubles after two windows without a refusal, to find a raised limit", () => {

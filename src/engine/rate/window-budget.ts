@@ -22,8 +22,12 @@
 // under way when the run began (a re-run started seconds after another) ends its opening
 // countdown early, so the opening says W' = W − (how far the window was under way). Then the end
 // of the window that refused is sharpened with single probes (see sharpen) and W is measured
-// again from the oldest of those N to that end. Otherwise (a lowered limit, other clients of the
-// same tenant) the budget is dropped for the run, and the pace and Retry-After hold the run.
+// again from the oldest of those N to that end. When it had accepted fewer, N is lower than
+// learned (a lowered limit, other clients of the same tenant, or an opening that counted two
+// windows because the first ended within a second of the start): N becomes what the window took.
+// With fewer than MIN_LIMIT, or more than N, the budget is dropped for the run, and the pace and
+// Retry-After hold the run. A 429 of a closing already seen (started before its Retry-After could
+// have run out) is no news of room: only the closing's count is taken again (see refused).
 //
 // Sharpening: a 429 at t with a Retry-After of R whole seconds says the window ends within
 // (t + R − 1 s, t + R]. A probe placed k whole seconds before the middle of that interval is
@@ -130,6 +134,10 @@ class Budget implements WindowBudget {
   private closedUntil = -Infinity;
   private sharp: Sharpen | undefined;
   private lastRefusedAt: number | undefined;
+  /** The latest the window last seen closed may have stayed closed (a refusal's start + Retry-After). */
+  private closesBy = -Infinity;
+  /** The closing last seen counts its N from this start on (see refused). */
+  private closingFrom = -Infinity;
   private restarts = 0;
 
   started(at: number): void {
@@ -154,16 +162,29 @@ class Budget implements WindowBudget {
     this.learning = false;
     const closedSince = this.closedUntil;
     this.closedUntil = Math.max(this.closedUntil, at, at + retryAfterMs - 1_000);
+    // The same closing as a refusal before: started no later than that closing's end could be
+    // (its Retry-After rounds up to whole seconds). It is no news of room left: its count over
+    // the last W is lower only by the requests refused with it, or by those of the window's
+    // opening that a W learned a little short no longer reaches. Read as room left, it dropped
+    // the budget (a window under way when the run began: its last 708 rows at the pace, 0.81 of
+    // the limit). What it can say is the closing's true count: the first refusal counted the
+    // requests then in flight, and those refused since took nothing.
+    const sameClosing = at <= this.closesBy;
+    this.closesBy = Math.max(this.closesBy, at + retryAfterMs + ARRIVAL_MS);
     if (this.windowMs === undefined) return;
+    if (sameClosing && this.limit !== undefined) {
+      const count = this.acceptedWithin(this.closingFrom, at);
+      if (count >= MIN_LIMIT) this.limit = Math.min(this.limit, count);
+      return;
+    }
     // The first N counts from the opening's first start (learned again from a later window, the
     // first window's acceptances are not in it).
-    const from =
-      this.limit === undefined ? Math.max(at - this.windowMs, this.first - 0.5) : at - this.windowMs;
-    let accepted = this.acceptedWithin(from, at);
+    let from = this.limit === undefined ? Math.max(at - this.windowMs, this.first - 0.5) : at - this.windowMs;
     // A doubled budget lets a window's starts spread, so the last W may reach back into the
     // window before; this refusal's window began no earlier than its end (Retry-After) less W.
-    if (this.probing)
-      accepted = Math.min(accepted, this.acceptedWithin(at + retryAfterMs - 1_000 - this.windowMs, at));
+    if (this.probing) from = Math.max(from, at + retryAfterMs - 1_000 - this.windowMs);
+    const accepted = this.acceptedWithin(from, at);
+    this.closingFrom = from;
     if (this.limit !== undefined && !this.probing && accepted < this.limit) {
       // Refused with room left in the budget: W or N is wrong.
       const since = this.acceptedWithin(closedSince, at);
@@ -178,7 +199,17 @@ class Budget implements WindowBudget {
         };
         return;
       }
-      // A lowered limit, other clients of the tenant: dropped for this run.
+      // Fewer than N since the window was last seen closing: N is lower than learned. A window
+      // already under way when the run began, whose end drew no refusal, had its acceptances
+      // counted into the opening's N along with the next window's (1,587 of 1,200); a lowered
+      // limit; other clients of the same tenant. What this window took is the N to go on with.
+      if (since >= MIN_LIMIT && since < this.limit) {
+        this.limit = since;
+        this.closingFrom = closedSince;
+        this.probeAt = at + PROBE_WINDOWS * this.windowMs;
+        return;
+      }
+      // Room left with more than N since the last closing: neither W nor N explains it.
       this.windowMs = undefined;
       this.limit = undefined;
       return;
