@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { virtualClock, type VirtualClock } from "./helpers/virtual-clock.js";
 import { createRateController, type RateController } from "../src/engine/rate/controller.js";
 import { seededRandom, TokenBucket } from "../src/simulator/faults.js";
+import { FixedWindow } from "../src/simulator/limiter.js";
 import { cutAfterRound } from "../src/engine/rate/curve.js";
 import { createStartGate } from "../src/engine/rate/pace.js";
 
@@ -97,6 +98,47 @@ describe("rate controller", () => {
     await clock.advanceTo(75_000);
     expect(started).toHaveLength(16);
     expect(Math.min(...started)).toBeGreaterThanOrEqual(58_000);
+  });
+
+  it("knows a window by its next closing when no closing counted down (all its 429s at once)", async () => {
+    // A fixed window of 1,184 per minute, 20 s under way: it ends at 40 s, 100 s, 160 s. Waves
+    // of 32 requests, each answered at once 10 ms after its last start, so that every 429 of a
+    // closing comes in the same moment (at --concurrency 32 in real time, all 30 of a closing came
+    // within 50 ms, and the hold then reached the Retry-After before any probe could show a
+    // countdown). The second closing's Retry-After (58 s against 38 s), after the first one's
+    // end, shows the window: the third window's requests then go at its opening, not at a pace
+    // cut to what two windows averaged (31/s, 92 % of the limit over a run of 4,000 rows).
+    const clock = virtualClock();
+    const rc = createRateController({ clock });
+    let shift = 0;
+    const api = new FixedWindow(
+      { kind: "fixed-window", limit: 1_184, windowSeconds: 60 },
+      () => clock.now() + shift,
+    );
+    shift = 20_000;
+    const accepted: number[] = [];
+    const refused: number[] = [];
+    for (let wave = 0; wave < 200 && clock.now() < 130_000; wave++) {
+      const starts: number[] = [];
+      for (let i = 0; i < 32; i++) void rc.acquire().then((t) => starts.push(t));
+      for (let step = 0; step < 200_000 && starts.length < 32; step++) await clock.advanceTo(clock.now() + 1);
+      await clock.advanceTo(clock.now() + 10);
+      for (const startedAt of starts) {
+        const wait = api.take();
+        (wait > 0 ? refused : accepted).push(startedAt);
+        rc.onAnswer(wait > 0, wait > 0 ? wait * 1_000 : undefined, startedAt);
+      }
+    }
+    // No countdown: each closing's 429s all started within a few milliseconds.
+    const closings = refused.filter((at, i) => i === 0 || at - refused[i - 1] > 1_000);
+    expect(closings.length).toBeGreaterThanOrEqual(2);
+    for (const from of closings.slice(0, 2)) {
+      const closing = refused.filter((at) => at >= from && at < from + 30_000);
+      expect(closing[closing.length - 1] - closing[0]).toBeLessThan(100);
+    }
+    const third = accepted.filter((at) => at >= 100_000 && at < 160_000);
+    expect(third).toHaveLength(1_184);
+    expect(third[third.length - 1] - 100_000).toBeLessThan(3_000);
   });
 
   it("paces a bucket of one token 3 % under its spacing once a 429 would cost a whole Retry-After", async () => {

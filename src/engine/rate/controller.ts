@@ -22,8 +22,8 @@ import { createWindowBudget, type WindowBudget } from "./window-budget.js";
 //     within a second, a limit that rose is found by the convex part.
 //   - Retry-After is honoured by the throttled row (its retry waits at least that long). The
 //     whole run is held only when the API shows it is closed until a fixed moment: a Retry-After
-//     that counts down (a later 429, Retry-After smaller by a second or more, same end) marks a
-//     window limiter; from then on every 429 holds all workers until the window's end, and the
+//     that counts down (a later 429, Retry-After smaller by a second or more, same end), or a
+//     next closing whose Retry-After differs by seconds, marks a window limiter; from then on every 429 holds all workers until the window's end, and the
 //     pace stays a quarter above the busiest recent window's rate (curve.ts). Once the window's
 //     N and W are learned (window-budget.ts) the budget alone holds the run: under N nothing is
 //     paced. For a
@@ -49,6 +49,11 @@ const MIN_RATE = 0.1;
 const DEMAND_MS = 1_000;
 /** Retry-After is in whole seconds: ends of one countdown agree within this. */
 const SAME_END_MS = 1_100;
+/**
+ * Closings whose Retry-After differ show a window only where both are at least this long: a
+ * bucket refilling slower than one token in 5 s is none a bulk run meets.
+ */
+const LONG_RETRY_AFTER_MS = 5_000;
 /** Pause when a 429 comes without Retry-After. */
 const DEFAULT_RETRY_AFTER_MS = 1_000;
 /**
@@ -140,7 +145,7 @@ class AdaptiveRate implements RateController {
   private roundEnds = -Infinity;
   /** 429s since the last accepted answer: the hold before the next request doubles with each. */
   private refusedInARow = 0;
-  /** The API has shown a Retry-After that counts down: a window, closed until its end. */
+  /** The API has shown a window's Retry-After (see noticeCountdown): closed until its end. */
   private windowLimiter = false;
   private windowEnd = 0;
   private lastRefusal: { retryAfterMs: number; end: number } | undefined;
@@ -219,7 +224,7 @@ class AdaptiveRate implements RateController {
     this.refusedInARow++;
     this.log.refused(at);
     const wait = retryAfterMs ?? DEFAULT_RETRY_AFTER_MS;
-    this.noticeCountdown(wait, now + wait);
+    this.noticeCountdown(wait, now + wait, now);
     this.budget.refused(at, wait, this.windowLimiter);
     if (at >= this.roundEnds) this.newRound(now, at, wait);
     this.hold(now, at, wait);
@@ -341,11 +346,25 @@ class AdaptiveRate implements RateController {
     this.tau = 0;
   }
 
-  /** A countdown: a later Retry-After, at least a second shorter, that ends at the same moment. */
-  private noticeCountdown(retryAfterMs: number, end: number): void {
+  /**
+   * A window limiter shows itself by its Retry-After, the time to its end: a countdown (a later
+   * Retry-After, at least a second shorter, that ends at the same moment), or a closing after the
+   * last one's end whose Retry-After differs by seconds, as the phase moves. A bucket's is the
+   * time to its next token (about one interval) or a constant. When all of a closing's 429s come
+   * at once (the requests in flight when the window filled: at --concurrency 32 all 30 of one
+   * came within 50 ms, and the hold reached the Retry-After before a probe showed a countdown),
+   * only the next closing tells.
+   */
+  private noticeCountdown(retryAfterMs: number, end: number, now: number): void {
     const last = this.lastRefusal;
-    if (last && retryAfterMs <= last.retryAfterMs - 1_000 && Math.abs(end - last.end) <= SAME_END_MS)
-      this.windowLimiter = true;
+    if (last) {
+      const countdown = retryAfterMs <= last.retryAfterMs - 1_000 && Math.abs(end - last.end) <= SAME_END_MS;
+      const nextClosing =
+        now >= last.end - SAME_END_MS &&
+        Math.min(retryAfterMs, last.retryAfterMs) >= LONG_RETRY_AFTER_MS &&
+        Math.abs(retryAfterMs - last.retryAfterMs) >= 2_000;
+      if (countdown || nextClosing) this.windowLimiter = true;
+    }
     this.lastRefusal = { retryAfterMs, end };
   }
 
