@@ -59,7 +59,7 @@ describe("window budget", () => {
     expect(budget.known).toBe(false);
   });
 
-  it("lowers N to what the window took since it was last seen closing (a lowered limit, other clients)", () => {
+  it("lowers N to what the window took since it was last seen closing, if far fewer (a lowered limit)", () => {
     const budget = learnedBudget();
     expect(budget.known).toBe(true);
     // Later, a refusal with only 40 accepted since the window last closed (at 4.1 s at least).
@@ -70,6 +70,16 @@ describe("window budget", () => {
     expect(budget.perSecond).toBeCloseTo(40 / 5.1, 6);
     // The 40 fill it: the next start waits until the oldest of them leaves.
     expect(budget.freeAt(20_600)).toBe(20_000 + 5_100);
+  });
+
+  it("drops the budget when refused with room left after more than 60 % of N since the window closed", () => {
+    // Other clients of the tenant, or a sliding window learned short: 70 of 100 is no N to go on
+    // with (lowered to it, such a run was held at 75 % of its limit).
+    const budget = learnedBudget();
+    startMany(budget, 20_000, 70, 5);
+    budget.started(20_500);
+    budget.refused(20_500, 5_000, true);
+    expect(budget.known).toBe(false);
   });
 
   it("drops the budget when refused with room left after fewer than 20 since the window closed", () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { virtualClock, type VirtualClock } from "./helpers/virtual-clock.js";
 import { createRateController, type RateController } from "../src/engine/rate/controller.js";
 import { seededRandom, TokenBucket } from "../src/simulator/faults.js";
-import { FixedWindow } from "../src/simulator/limiter.js";
+import { FixedWindow, SlidingWindow } from "../src/simulator/limiter.js";
 import { cutAfterRound } from "../src/engine/rate/curve.js";
 import { createStartGate } from "../src/engine/rate/pace.js";
 
@@ -139,6 +139,58 @@ describe("rate controller", () => {
     const third = accepted.filter((at) => at >= 100_000 && at < 160_000);
     expect(third).toHaveLength(1_184);
     expect(third[third.length - 1] - 100_000).toBeLessThan(3_000);
+  });
+
+  it("takes no bucket for a window when it went on accepting between two long Retry-Afters", async () => {
+    // Two limiters in front of a bucket, whose 429s ask for 10 s and 30 s: a 429 after the first
+    // one's end, with another Retry-After, looks like a window's next closing, but requests were
+    // accepted in between, as no closed window accepts them.
+    const clock = virtualClock();
+    const rc = createRateController({ clock });
+    const next = async (until: number) => {
+      const start = rc.acquire();
+      await clock.advanceTo(until);
+      return start;
+    };
+    rc.onAnswer(false, undefined, await next(100));
+    rc.onAnswer(true, 10_000, await next(200));
+    for (let second = 1; second <= 10; second++) rc.onAnswer(false, undefined, await next(second * 1_000));
+    rc.onAnswer(true, 30_000, await next(11_000));
+    // A bucket's hold: short. A window's would last until its end, 41 s.
+    expect(rc.pausedUntil).toBeLessThan(20_000);
+  });
+
+  it("reaches a sliding window's limit when other clients' requests were already in it", async () => {
+    // 700 of 1,200 per minute taken 20 s before the run (another run of the same tenant): the
+    // opening learns W = 40 s and N short, and the first 429 with room left shows 500 since the
+    // last closing. Lowered to that, the budget held the run at 75 % of the limit; dropped, the
+    // pace and the holds until each 429's end reach it.
+    const clock = virtualClock();
+    let offset = -20_000;
+    const api = new SlidingWindow(
+      { kind: "sliding-window", limit: 1_200, windowSeconds: 60 },
+      () => clock.now() + offset,
+    );
+    for (let i = 0; i < 700; i++) api.take();
+    offset = 0;
+    const rc = createRateController({ clock });
+    const random = seededRandom(3);
+    const until = 600_000;
+    let accepted = 0;
+    for (let w = 0; w < 32; w++)
+      void (async () => {
+        for (let i = 0; i < 100_000 && clock.now() < until; i++) {
+          const startedAt = await rc.acquire();
+          if (clock.now() >= until) return;
+          const wait = api.take();
+          await clock.sleep(wait > 0 ? 1 : 5 + Math.floor(random() * 16));
+          if (wait === 0) accepted++;
+          rc.onAnswer(wait > 0, wait > 0 ? wait * 1_000 : undefined, startedAt);
+        }
+      })();
+    await clock.advanceTo(until);
+    // What the window allows in 10 minutes less what the others took.
+    expect(accepted / (1_200 * 10 - 700)).toBeGreaterThanOrEqual(0.95);
   });
 
   it("paces a bucket of one token 3 % under its spacing once a 429 would cost a whole Retry-After", async () => {

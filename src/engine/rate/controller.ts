@@ -23,13 +23,13 @@ import { createWindowBudget, type WindowBudget } from "./window-budget.js";
 //   - Retry-After is honoured by the throttled row (its retry waits at least that long). The
 //     whole run is held only when the API shows it is closed until a fixed moment: a Retry-After
 //     that counts down (a later 429, Retry-After smaller by a second or more, same end), or a
-//     next closing whose Retry-After differs by seconds, marks a window limiter; from then on every 429 holds all workers until the window's end, and the
-//     pace stays a quarter above the busiest recent window's rate (curve.ts). Once the window's
-//     N and W are learned (window-budget.ts) the budget alone holds the run: under N nothing is
-//     paced. For a
-//     bucket, holding everyone for a constant Retry-After (30 s, say) would throw away tokens
-//     the bucket keeps refilling; the run only slows down, and waits one interval of the new
-//     pace after a 429, twice as long for each further 429 before anything is accepted.
+//     next closing whose Retry-After differs by seconds (see noticeCountdown), marks a window
+//     limiter; from then on every 429 holds all workers until the window's end, and the pace
+//     stays a quarter above the busiest recent window's rate (curve.ts). Once the window's N and
+//     W are learned (window-budget.ts) the budget alone holds the run: under N nothing is paced.
+//     For a bucket, holding everyone for a constant Retry-After (30 s, say) would throw away
+//     tokens the bucket keeps refilling; the run only slows down, and waits one interval of the
+//     new pace after a 429, twice as long for each further 429 before anything is accepted.
 //   - A cap on open requests (429s only above some number in flight, whatever the pace) is
 //     learned apart from the pace and held (open-limit.ts); its 429s leave the pace alone.
 //   - The endgame: once the rows left would be done within one Retry-After at the current pace,
@@ -148,7 +148,11 @@ class AdaptiveRate implements RateController {
   /** The API has shown a window's Retry-After (see noticeCountdown): closed until its end. */
   private windowLimiter = false;
   private windowEnd = 0;
-  private lastRefusal: { retryAfterMs: number; end: number } | undefined;
+  /**
+   * The latest 429: its Retry-After, the end it gives, when it came, and whether a request started
+   * after it and before that end was accepted (a window is closed until then; a bucket is not).
+   */
+  private lastRefusal: { retryAfterMs: number; end: number; at: number; openBefore: boolean } | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -216,6 +220,9 @@ class AdaptiveRate implements RateController {
     }
     if (startedAt !== undefined) this.followSpacing(startedAt, !isThrottle, now);
     if (!isThrottle) {
+      const last = this.lastRefusal;
+      if (last && startedAt !== undefined && startedAt > last.at && startedAt < last.end - SAME_END_MS)
+        last.openBefore = true;
       if (startedAt !== undefined) this.budget.accepted(startedAt);
       this.refusedInARow = 0; // counted when it started
       return;
@@ -349,8 +356,9 @@ class AdaptiveRate implements RateController {
   /**
    * A window limiter shows itself by its Retry-After, the time to its end: a countdown (a later
    * Retry-After, at least a second shorter, that ends at the same moment), or a closing after the
-   * last one's end whose Retry-After differs by seconds, as the phase moves. A bucket's is the
-   * time to its next token (about one interval) or a constant. When all of a closing's 429s come
+   * last one's end whose Retry-After differs by seconds, as the phase moves, with nothing accepted
+   * in between that started before that end. A bucket's is the time to its next token (about one
+   * interval) or a constant, and it goes on accepting (two limiters, 10 s and 30 s, in turn). When all of a closing's 429s come
    * at once (the requests in flight when the window filled: at --concurrency 32 all 30 of one
    * came within 50 ms, and the hold reached the Retry-After before a probe showed a countdown),
    * only the next closing tells.
@@ -360,12 +368,13 @@ class AdaptiveRate implements RateController {
     if (last) {
       const countdown = retryAfterMs <= last.retryAfterMs - 1_000 && Math.abs(end - last.end) <= SAME_END_MS;
       const nextClosing =
+        !last.openBefore &&
         now >= last.end - SAME_END_MS &&
         Math.min(retryAfterMs, last.retryAfterMs) >= LONG_RETRY_AFTER_MS &&
         Math.abs(retryAfterMs - last.retryAfterMs) >= 2_000;
       if (countdown || nextClosing) this.windowLimiter = true;
     }
-    this.lastRefusal = { retryAfterMs, end };
+    this.lastRefusal = { retryAfterMs, end, at: now, openBefore: false };
   }
 
   private hold(now: number, at: number, retryAfterMs: number): void {

@@ -22,12 +22,13 @@
 // under way when the run began (a re-run started seconds after another) ends its opening
 // countdown early, so the opening says W' = W − (how far the window was under way). Then the end
 // of the window that refused is sharpened with single probes (see sharpen) and W is measured
-// again from the oldest of those N to that end. When it had accepted fewer, N is lower than
-// learned (a lowered limit, other clients of the same tenant, or an opening that counted two
-// windows because the first ended within a second of the start): N becomes what the window took.
-// With fewer than MIN_LIMIT, or more than N, the budget is dropped for the run, and the pace and
-// Retry-After hold the run. A 429 of a closing already seen (started before its Retry-After could
-// have run out) is no news of room: only the closing's count is taken again (see refused).
+// again from the oldest of those N to that end. When it had accepted at most LOWER_SHARE of N, N
+// is lower than learned (a lowered limit, or an opening that counted two windows because the
+// first ended within a second of the start): N becomes what the window took. Otherwise (other
+// clients of the same tenant, fewer than MIN_LIMIT) the budget is dropped for the run, and the
+// pace and Retry-After hold the run. A 429 of a closing already seen (started before its
+// Retry-After could have run out) is no news of room: only the closing's count is taken again
+// (see refused).
 //
 // Sharpening: a 429 at t with a Retry-After of R whole seconds says the window ends within
 // (t + R − 1 s, t + R]. A probe placed k whole seconds before the middle of that interval is
@@ -61,6 +62,15 @@ const ARRIVAL_MS = 4;
 const POLL_MS = 2;
 /** A probe with no answer after this long is given up (it was stopped, or failed). */
 const PROBE_LOST_MS = 2_000;
+/**
+ * Room left with at most this share of N accepted since the window last closed lowers N to that
+ * count; with more, the budget is dropped (see refused). An opening that counted two windows (a
+ * fixed one that ended within a second of the start, after taking most of its N there) shows about
+ * half of N since the last closing. A sliding window already holding other clients' requests when
+ * the run began is learned with W and N both short, and shows some 70 % of N: lowered to that, the
+ * budget held such a run at 75 % of its limit; dropped, the pace reaches it.
+ */
+const LOWER_SHARE = 0.6;
 /** Accepted since the window last seen closing may exceed N by this share (in-flight starts). */
 const COUNT_SLACK = 0.1;
 
@@ -134,7 +144,10 @@ class Budget implements WindowBudget {
   private closedUntil = -Infinity;
   private sharp: Sharpen | undefined;
   private lastRefusedAt: number | undefined;
-  /** The latest the window last seen closed may have stayed closed (a refusal's start + Retry-After). */
+  /**
+   * The latest the window last seen closed may have stayed closed: a refusal's start + its
+   * Retry-After + ARRIVAL_MS (counted from the start, not the answer: a 429 answered late says less).
+   */
   private closesBy = -Infinity;
   /** The closing last seen counts its N from this start on (see refused). */
   private closingFrom = -Infinity;
@@ -199,17 +212,17 @@ class Budget implements WindowBudget {
         };
         return;
       }
-      // Fewer than N since the window was last seen closing: N is lower than learned. A window
-      // already under way when the run began, whose end drew no refusal, had its acceptances
-      // counted into the opening's N along with the next window's (1,587 of 1,200); a lowered
-      // limit; other clients of the same tenant. What this window took is the N to go on with.
-      if (since >= MIN_LIMIT && since < this.limit) {
+      // Far fewer than N since the window was last seen closing: N is lower than learned. A
+      // window already under way when the run began, whose end drew no refusal, had its
+      // acceptances counted into the opening's N along with the next window's (2,385 of 1,200); a
+      // lowered limit. What this window took is the N to go on with.
+      if (since >= MIN_LIMIT && since <= this.limit * LOWER_SHARE) {
         this.limit = since;
         this.closingFrom = closedSince;
         this.probeAt = at + PROBE_WINDOWS * this.windowMs;
         return;
       }
-      // Room left with more than N since the last closing: neither W nor N explains it.
+      // Otherwise (other clients of the tenant, a W learned short) neither W nor N explains it.
       this.windowMs = undefined;
       this.limit = undefined;
       return;
