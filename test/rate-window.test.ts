@@ -27,6 +27,19 @@ function learnedBudget(): ReturnType<typeof createWindowBudget> {
   return budget;
 }
 
+/**
+ * A learned budget (N = 100, W = 5.1 s), then `count` starts `everyMs` apart from 20 s, and a 429
+ * at 20.5 s, with room left in the budget.
+ */
+function refusedAfter(count: number, everyMs: number): ReturnType<typeof createWindowBudget> {
+  const budget = learnedBudget();
+  expect(budget.known).toBe(true);
+  startMany(budget, 20_000, count, everyMs);
+  budget.started(20_500);
+  budget.refused(20_500, 5_000, true);
+  return budget;
+}
+
 describe("window budget", () => {
   it("learns N and W from the opening countdown and replays the acceptances one window later", () => {
     const budget = learnedBudget();
@@ -60,12 +73,8 @@ describe("window budget", () => {
   });
 
   it("lowers N to what the window took since it was last seen closing, if far fewer (a lowered limit)", () => {
-    const budget = learnedBudget();
-    expect(budget.known).toBe(true);
     // Later, a refusal with only 40 accepted since the window last closed (at 4.1 s at least).
-    startMany(budget, 20_000, 40, 10);
-    budget.started(20_500);
-    budget.refused(20_500, 5_000, true);
+    const budget = refusedAfter(40, 10);
     expect(budget.known).toBe(true);
     expect(budget.perSecond).toBeCloseTo(40 / 5.1, 6);
     // The 40 fill it: the next start waits until the oldest of them leaves.
@@ -75,18 +84,11 @@ describe("window budget", () => {
   it("drops the budget when refused with room left after more than 60 % of N since the window closed", () => {
     // Other clients of the tenant, or a sliding window learned short: 70 of 100 is no N to go on
     // with (lowered to it, such a run was held at 75 % of its limit).
-    const budget = learnedBudget();
-    startMany(budget, 20_000, 70, 5);
-    budget.started(20_500);
-    budget.refused(20_500, 5_000, true);
-    expect(budget.known).toBe(false);
+    expect(refusedAfter(70, 5).known).toBe(false);
   });
 
   it("drops the budget when refused with room left after fewer than 20 since the window closed", () => {
-    const budget = learnedBudget();
-    startMany(budget, 20_000, 10, 10);
-    budget.started(20_500);
-    budget.refused(20_500, 5_000, true);
+    const budget = refusedAfter(10, 10);
     expect(budget.known).toBe(false);
     expect(budget.freeAt(20_600)).toBe(0);
   });

@@ -220,10 +220,11 @@ class AdaptiveRate implements RateController {
     }
     if (startedAt !== undefined) this.followSpacing(startedAt, !isThrottle, now);
     if (!isThrottle) {
-      const last = this.lastRefusal;
-      if (last && startedAt !== undefined && startedAt > last.at && startedAt < last.end - SAME_END_MS)
-        last.openBefore = true;
-      if (startedAt !== undefined) this.budget.accepted(startedAt);
+      if (startedAt !== undefined) {
+        const last = this.lastRefusal;
+        if (last && startedAt > last.at && startedAt < last.end - SAME_END_MS) last.openBefore = true;
+        this.budget.accepted(startedAt);
+      }
       this.refusedInARow = 0; // counted when it started
       return;
     }
@@ -358,10 +359,10 @@ class AdaptiveRate implements RateController {
    * Retry-After, at least a second shorter, that ends at the same moment), or a closing after the
    * last one's end whose Retry-After differs by seconds, as the phase moves, with nothing accepted
    * in between that started before that end. A bucket's is the time to its next token (about one
-   * interval) or a constant, and it goes on accepting (two limiters, 10 s and 30 s, in turn). When all of a closing's 429s come
-   * at once (the requests in flight when the window filled: at --concurrency 32 all 30 of one
-   * came within 50 ms, and the hold reached the Retry-After before a probe showed a countdown),
-   * only the next closing tells.
+   * interval) or a constant, and it goes on accepting (two limiters, 10 s and 30 s, in turn).
+   * When all of a closing's 429s come at once (the requests in flight when the window filled: at
+   * --concurrency 32 all 30 of one came within 50 ms, and the hold reached the Retry-After before
+   * a probe showed a countdown), only the next closing tells.
    */
   private noticeCountdown(retryAfterMs: number, end: number, now: number): void {
     const last = this.lastRefusal;
