@@ -135,4 +135,32 @@ describe("rate controller against a window whose budget it learned", () => {
       expect(f.throttled).toBeLessThanOrEqual(most429);
     },
   );
+  // 59 s under way with slower answers the first window's last second takes fewer (605 at 64 and
+  // 20-60 ms), so the opening's N (1,805) is less than twice the limit, and the next window's
+  // 1,200 is 66 % of it: too many to be read as a lower N by share alone, and the budget was
+  // dropped (the last window's 995 rows at the pace, 0.72-0.76). That window closed one W after
+  // the last one, less the second the opening counted too much: it is a fixed window's next one.
+  it.each([
+    [64, [20, 60], 2],
+    [64, [5, 150], 2],
+    [128, [5, 150], 1],
+  ] as const)(
+    "fixed-window of 1,200 per 60 s 59 s under way, --concurrency %i, %j ms (seed %i): the next window's count is its N",
+    async (concurrency, latencyMs, seed) => {
+      const f = await runRateCase({
+        name: "fixed-window",
+        limit: { kind: "fixed-window", limit: 1_200, windowSeconds: 60 },
+        concurrency,
+        rows: 4_000,
+        latencyMs: [...latencyMs],
+        headStartMs: 59_000,
+        seed,
+      });
+      expect(f.failedRows).toBe(0);
+      const tail = f.starts.filter((s) => s.accepted).slice(-400);
+      expect(tail[tail.length - 1].at - tail[0].at).toBeLessThan(2_000);
+      expect(f.share).toBeGreaterThanOrEqual(0.97);
+      expect(f.throttled).toBeLessThanOrEqual(80);
+    },
+  );
 });

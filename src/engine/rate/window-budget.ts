@@ -24,9 +24,11 @@
 // of the window that refused is sharpened with single probes (see sharpen) and W is measured
 // again from the oldest of those N to that end. When it had accepted at most LOWER_SHARE of N, N
 // is lower than learned (a lowered limit, or an opening that counted two windows because the
-// first ended within a second of the start): N becomes what the window took. Otherwise (other
-// clients of the same tenant, fewer than MIN_LIMIT) the budget is dropped for the run, and the
-// pace and Retry-After hold the run. A 429 of a closing already seen (started before its
+// first ended within a second of the start): N becomes what the window took. So it does when the
+// window closed 0.5-3 s less than the learned W after the last closing, as the next window of a
+// fixed one does after such an opening (PERIOD_SLACK_MS), whatever share of N it took. Otherwise
+// (other clients of the same tenant, fewer than MIN_LIMIT) the budget is dropped for the run, and
+// the pace and Retry-After hold the run. A 429 of a closing already seen (started before its
 // Retry-After could have run out) is no news of room: only the closing's count is taken again
 // (see refused).
 //
@@ -71,6 +73,19 @@ const PROBE_LOST_MS = 2_000;
  * budget held such a run at 75 % of its limit; dropped, the pace reaches it.
  */
 const LOWER_SHARE = 0.6;
+/**
+ * A closing that ends PERIOD_SHORT_MS to PERIOD_SLACK_MS less than the learned W after the last
+ * one is the next window of a fixed one whose opening counted two windows: what it took since the
+ * last closing is its N, however close to the learned N. Such an opening learns W up to 2 s long
+ * (the first window's last second, and the Retry-After's rounding), and the ends of two closings
+ * are each known within a second. A fixed window of 1,200 per minute 59 s under way took 605 in
+ * its last second: N was learned as 1,805, the next window's 1,200 was 66 % of it, more than
+ * LOWER_SHARE, the budget was dropped and the last window's 995 rows went at the pace (0.75 of the
+ * limit). A sliding window already holding other clients' requests, whose N must not be lowered
+ * (LOWER_SHARE), closes W apart to a tenth of a second.
+ */
+const PERIOD_SLACK_MS = 3_000;
+const PERIOD_SHORT_MS = 500;
 /** Accepted since the window last seen closing may exceed N by this share (in-flight starts). */
 const COUNT_SLACK = 0.1;
 
@@ -183,6 +198,7 @@ class Budget implements WindowBudget {
     // the limit). What it can say is the closing's true count: the first refusal counted the
     // requests then in flight, and those refused since took nothing.
     const sameClosing = at <= this.closesBy;
+    const lastEnd = this.closesBy;
     this.closesBy = Math.max(this.closesBy, at + retryAfterMs + ARRIVAL_MS);
     if (this.windowMs === undefined) return;
     if (sameClosing && this.limit !== undefined) {
@@ -216,7 +232,10 @@ class Budget implements WindowBudget {
       // window already under way when the run began, whose end drew no refusal, had its
       // acceptances counted into the opening's N along with the next window's (2,385 of 1,200); a
       // lowered limit. What this window took is the N to go on with.
-      if (since >= MIN_LIMIT && since <= this.limit * LOWER_SHARE) {
+      if (
+        since >= MIN_LIMIT &&
+        (since <= this.limit * LOWER_SHARE || this.closesEvery(at + retryAfterMs - lastEnd))
+      ) {
         this.limit = since;
         this.closingFrom = closedSince;
         this.probeAt = at + PROBE_WINDOWS * this.windowMs;
@@ -235,6 +254,12 @@ class Budget implements WindowBudget {
     this.probing = false;
     if (this.limit < MIN_LIMIT) this.limit = undefined;
     this.probeAt = at + PROBE_WINDOWS * this.windowMs;
+  }
+
+  /** A closing `period` ms after the last one's end is a fixed window's next (PERIOD_SLACK_MS). */
+  private closesEvery(period: number): boolean {
+    const w = this.windowMs;
+    return w !== undefined && period <= w - PERIOD_SHORT_MS && period >= w - PERIOD_SLACK_MS;
   }
 
   accepted(at: number): void {
