@@ -28,7 +28,8 @@
 // window closed 0.5-3 s less than the learned W after the last closing, as the next window of a
 // fixed one does after such an opening (PERIOD_SLACK_MS), whatever share of N it took. Otherwise
 // (other clients of the same tenant, fewer than MIN_LIMIT) the budget is dropped for the run, and
-// the pace and Retry-After hold the run. A 429 of a closing already seen (started before its
+// the pace and Retry-After hold the run. (Other clients of a fixed window may show that period
+// too: N is then what the run got, and the budget doubles every PROBE_WINDOWS windows to find more.) A 429 of a closing already seen (started before its
 // Retry-After could have run out) is no news of room: only the closing's count is taken again
 // (see refused).
 //
@@ -82,7 +83,8 @@ const LOWER_SHARE = 0.6;
  * its last second: N was learned as 1,805, the next window's 1,200 was 66 % of it, more than
  * LOWER_SHARE, the budget was dropped and the last window's 995 rows went at the pace (0.75 of the
  * limit). A sliding window already holding other clients' requests, whose N must not be lowered
- * (LOWER_SHARE), closes W apart to a tenth of a second.
+ * (LOWER_SHARE), closes W apart to a tenth of a second in virtual time; in real time the whole
+ * seconds put up to a second on either end, so such a window may be read so now and then.
  */
 const PERIOD_SLACK_MS = 3_000;
 const PERIOD_SHORT_MS = 500;
@@ -228,10 +230,11 @@ class Budget implements WindowBudget {
         };
         return;
       }
-      // Far fewer than N since the window was last seen closing: N is lower than learned. A
-      // window already under way when the run began, whose end drew no refusal, had its
-      // acceptances counted into the opening's N along with the next window's (2,385 of 1,200); a
-      // lowered limit. What this window took is the N to go on with.
+      // Far fewer than N since the window was last seen closing, or a closing short of W after
+      // the last one (closesEvery): N is lower than learned. A window already under way when the
+      // run began, whose end drew no refusal, had its acceptances counted into the opening's N
+      // along with the next window's (2,385 of 1,200); a lowered limit. What this window took is
+      // the N to go on with.
       if (
         since >= MIN_LIMIT &&
         (since <= this.limit * LOWER_SHARE || this.closesEvery(at + retryAfterMs - lastEnd))
@@ -256,7 +259,10 @@ class Budget implements WindowBudget {
     this.probeAt = at + PROBE_WINDOWS * this.windowMs;
   }
 
-  /** A closing `period` ms after the last one's end is a fixed window's next (PERIOD_SLACK_MS). */
+  /**
+   * A closing whose end comes `period` ms after the latest end the last closing's refusals gave
+   * (their upper bound) is a fixed window's next (PERIOD_SLACK_MS).
+   */
   private closesEvery(period: number): boolean {
     const w = this.windowMs;
     return w !== undefined && period <= w - PERIOD_SHORT_MS && period >= w - PERIOD_SLACK_MS;
