@@ -3,15 +3,15 @@
 // `beforeSeconds` later. Prints one JSON line: the run's elapsed seconds, its requests and 429s,
 // and the ideal (what the window allows once the other client's requests leave it).
 //   node .bench/build/bench/busy-sliding.js [others=700] [beforeSeconds=20] [rows=4000]
-// after `npm run build && npx tsc -p tsconfig.bench.json`. RATE_RUNS_CLI=<build>/dist/cli.js runs another build.
+// after `npm run build && npx tsc -p tsconfig.bench.json`. RATE_RUNS_CLI=<build>/dist/cli.js
+// runs another build.
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { mkdtemp, rm } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { writeGeneratedCsv } from "../src/demo/generate.js";
-import { startSimulator } from "../src/simulator/index.js";
-import { CLI, cliEnv, lastJson, runNode } from "./proc.js";
+import type { Simulator } from "../src/simulator/index.js";
+import { measure } from "./rate-runs.js";
 
 const LIMIT = 1_200;
 const WINDOW_SECONDS = 60;
@@ -41,59 +41,60 @@ function idealSeconds(): number {
   return t;
 }
 
-const dir = await mkdtemp(path.join(os.tmpdir(), "busy-sliding-"));
-const sim = await startSimulator({
-  host: "127.0.0.1",
-  latencyMs: 10,
-  latencyMaxMs: 10,
-  rateLimit: { kind: "sliding-window", limit: LIMIT, windowSeconds: WINDOW_SECONDS },
-});
-const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-try {
-  const file = path.join(dir, "in.csv");
-  await writeGeneratedCsv(file, rows, { salt: 23 });
-  // The other client: any call counts against the window.
+/** The simulator's counts once the other client is done: the run's are the rest. */
+const theirs = { requests: 0, throttled: 0 };
+
+/** The other client: `others` calls (any call counts against the window), then the wait until the run. */
+async function otherClient(sim: Simulator): Promise<void> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
   const one = () =>
     new Promise<void>((resolve) => {
-      const req = http.request(
-        `${sim.url}/v1/agreements?agreementType=MicrosoftCustomerAgreement`,
-        { agent },
-        (res) => {
-          res.resume();
-          res.on("end", resolve);
-        },
-      );
+      const url = `${sim.url}/v1/agreements?agreementType=MicrosoftCustomerAgreement`;
+      const req = http.request(url, { agent }, (res) => {
+        res.resume();
+        res.on("end", resolve);
+      });
       req.on("error", () => resolve());
       req.end();
     });
   const began = Date.now();
-  for (let i = 0; i < others; i += 16)
-    await Promise.all(Array.from({ length: Math.min(16, others - i) }, one));
-  const before = { requests: sim.stats.requests, throttled: sim.stats.throttled };
+  try {
+    for (let i = 0; i < others; i += 16)
+      await Promise.all(Array.from({ length: Math.min(16, others - i) }, one));
+  } finally {
+    agent.destroy();
+  }
+  theirs.requests = sim.stats.requests;
+  theirs.throttled = sim.stats.throttled;
   await sleep(Math.max(0, beforeSeconds * 1000 - (Date.now() - began)));
-  const out = path.join(dir, "out.csv");
-  const args = ["run", file, "--out", out, "--base-url", sim.url, "--concurrency", "32", "--json", "--quiet"];
-  const res = await runNode(process.env.RATE_RUNS_CLI ?? CLI, args, {
-    env: cliEnv(),
-    timeoutMs: 30 * 60_000,
-  });
-  const summary = lastJson<{ elapsedSeconds: number; statuses: Record<string, number> }>(res.stdout);
+}
+
+const dir = await mkdtemp(path.join(os.tmpdir(), "busy-sliding-"));
+try {
+  const m = await measure(
+    {
+      name: "busy sliding window",
+      limit: { kind: "sliding-window", limit: LIMIT, windowSeconds: WINDOW_SECONDS },
+      latency: [10, 10],
+      prepare: otherClient,
+    },
+    rows,
+    dir,
+  );
   const ideal = idealSeconds();
   process.stdout.write(
     `${JSON.stringify({
       others,
       beforeSeconds,
       rows,
-      elapsedSeconds: summary?.elapsedSeconds,
+      elapsedSeconds: m.summary.elapsedSeconds,
       idealSeconds: ideal,
-      share: summary ? ideal / summary.elapsedSeconds : 0,
-      requests: sim.stats.requests - before.requests,
-      throttled: sim.stats.throttled - before.throttled,
-      confirmed: summary?.statuses.confirmed ?? 0,
+      share: ideal / m.summary.elapsedSeconds,
+      requests: m.requests - theirs.requests,
+      throttled: m.throttled - theirs.throttled,
+      confirmed: m.summary.statuses.confirmed ?? 0,
     })}\n`,
   );
 } finally {
-  agent.destroy();
-  await sim.close();
   await rm(dir, { recursive: true, force: true });
 }

@@ -13,7 +13,7 @@ import path from "node:path";
 import { mkdtemp, rm } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { writeGeneratedCsv } from "../src/demo/generate.js";
-import { startSimulator, type ApiLimit } from "../src/simulator/index.js";
+import { startSimulator, type ApiLimit, type Simulator } from "../src/simulator/index.js";
 import { CLI, cliEnv, FIXED_SPACING, lastJson, runNode } from "./proc.js";
 
 /** The bar: share of the limit and share of requests answered 429. */
@@ -39,6 +39,8 @@ export interface RealCase {
   light: boolean;
   /** Start the CLI this long after the simulator (its windows count from its creation). */
   delayMs?: number;
+  /** Run against the fresh simulator before that delay (another client's requests, counted in its stats). */
+  prepare?: (sim: Simulator) => Promise<void>;
   env?: Record<string, string>;
   /** Also run this many rows with no limiter at --concurrency of the cap (the run told the cap). */
   toldRows?: number;
@@ -276,8 +278,8 @@ function simulatorFor(c: Pick<RealCase, "limit" | "latency">) {
 }
 
 /** One CLI run against a fresh simulator holding `limit` (none: no limiter). */
-async function measure(
-  c: Pick<RealCase, "name" | "limit" | "latency" | "delayMs" | "env">,
+export async function measure(
+  c: Pick<RealCase, "name" | "limit" | "latency" | "delayMs" | "env" | "prepare">,
   rows: number,
   dir: string,
   concurrency = CONCURRENCY,
@@ -287,6 +289,7 @@ async function measure(
   const created = Date.now();
   const sim = await simulatorFor(c);
   try {
+    if (c.prepare) await c.prepare(sim);
     if (c.delayMs) await sleep(c.delayMs);
     const out = path.join(dir, `rate-out-${run}.csv`);
     const args = ["run", file, "--out", out, "--base-url", sim.url, "--concurrency", String(concurrency)];
