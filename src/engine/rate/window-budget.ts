@@ -29,9 +29,9 @@
 // fixed one does after such an opening (PERIOD_SLACK_MS), whatever share of N it took. Otherwise
 // (other clients of the same tenant, fewer than MIN_LIMIT) the budget is dropped for the run, and
 // the pace and Retry-After hold the run. (Other clients of a fixed window may show that period
-// too: N is then what the run got, and the budget doubles every PROBE_WINDOWS windows to find more.) A 429 of a closing already seen (started before its
-// Retry-After could have run out) is no news of room: only the closing's count is taken again
-// (see refused).
+// too: N is then what the run got, and the budget doubles every PROBE_WINDOWS windows to find
+// more.) A 429 of a closing already seen (started before its Retry-After could have run out) is
+// no news of room: only the closing's count is taken again (see refused).
 //
 // Sharpening: a 429 at t with a Retry-After of R whole seconds says the window ends within
 // (t + R − 1 s, t + R]. A probe placed k whole seconds before the middle of that interval is
