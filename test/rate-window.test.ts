@@ -108,6 +108,34 @@ describe("window budget", () => {
     expect(closing(1_500).known).toBe(true); // 2.7 s short
   });
 
+  it("measures W again when the window freed earlier than the run's requests within W could leave it", () => {
+    // A sliding window of 120 per 20 s that held 70 of another client's requests from 8 s before
+    // the run: the opening's countdown ends when theirs leave (12 s), and it learns 50 per 12.6 s.
+    const opened = () => {
+      const budget = createWindowBudget();
+      startMany(budget, 0, 50, 10);
+      budget.started(600);
+      budget.refused(600, 12_000, false);
+      budget.started(1_600);
+      budget.refused(1_600, 11_000, true);
+      expect(budget.perSecond).toBeCloseTo(50 / 12.6, 6);
+      startMany(budget, 12_600, 50, 10); // the replay
+      budget.started(13_200);
+      return budget;
+    };
+    // Refused with a Retry-After that ends the window by 20.2 s, 5 s before the oldest of the run's
+    // requests within the learned W (12.6 s) could leave it: the run's first one leaves then.
+    const longer = opened();
+    longer.refused(13_200, 7_000, true);
+    expect(longer.known).toBe(true);
+    expect(longer.perSecond).toBeCloseTo(100 / 20.204, 6);
+    expect(longer.freeAt(13_300)).toBeCloseTo(20_204, 6);
+    // 2.2 s early is within what an opening over two windows of a fixed one adds: not read so.
+    const near = opened();
+    near.refused(13_200, 9_800, true);
+    expect(near.perSecond ?? 0).not.toBeCloseTo(100 / 23.004, 3);
+  });
+
   it("drops the budget when refused with room left after fewer than 20 since the window closed", () => {
     const budget = refusedAfter(10, 10);
     expect(budget.known).toBe(false);

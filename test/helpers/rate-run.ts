@@ -34,6 +34,22 @@ export interface RateCase<L extends ApiLimit = RateLimit> {
   headStartMs?: number;
   /** The controller's endgame rule (default on). */
   endgame?: boolean;
+  /** Requests another client made `agoMs` before the run (a sliding window partly used). */
+  prefill?: Prefill;
+}
+
+export interface Prefill {
+  requests: number;
+  agoMs: number;
+}
+
+/** A fresh limiter on `now`, began `headStartMs` before it, holding `prefill`'s requests. */
+function limiterFor(spec: ApiLimit, now: () => number, headStartMs = 0, prefill?: Prefill) {
+  let offset = -(prefill?.agoMs ?? 0);
+  const limiter = createLimiter(spec, () => now() + offset);
+  for (let i = 0; i < (prefill?.requests ?? 0); i++) limiter.take();
+  offset = headStartMs;
+  return limiter;
 }
 
 export interface RateFigures {
@@ -82,7 +98,13 @@ export function rowsFor(spec: ApiLimit, seconds: number): number {
  * The oracle: each request sent at the first millisecond the limiter (the same class, fresh)
  * accepts it. Bounded by the ideal duration in ms plus the row count.
  */
-export function idealMs(spec: ApiLimit, rows: number, headStartMs = 0, meanLatencyMs = 12.5): number {
+export function idealMs(
+  spec: ApiLimit,
+  rows: number,
+  headStartMs = 0,
+  meanLatencyMs = 12.5,
+  prefill?: Prefill,
+): number {
   // A cap on open requests: `maxOpen` always in flight, one latency each.
   if (spec.kind === "max-open") return (rows * meanLatencyMs) / spec.maxOpen;
   if (spec.maxOpen !== undefined) {
@@ -90,9 +112,7 @@ export function idealMs(spec: ApiLimit, rows: number, headStartMs = 0, meanLaten
     return Math.max((rows * meanLatencyMs) / spec.maxOpen, idealMs(rate, rows, headStartMs));
   }
   let t = 0;
-  let headStart = 0;
-  const limiter = createLimiter(spec, () => t + headStart);
-  headStart = headStartMs;
+  const limiter = limiterFor(spec, () => t, headStartMs, prefill);
   const maxSteps = rows * 10 + 100_000_000;
   for (let sent = 0, step = 0; sent < rows && step < maxSteps; step++) {
     if (limiter.take() === 0) sent++;
@@ -121,9 +141,7 @@ const OK_BODY = JSON.stringify({ userId: "00000000-0000-4000-8000-000000000001" 
  */
 function virtualApi(c: RateCase<ApiLimit>, clock: VirtualClock, random: () => number, tally: Tally) {
   const [minLatency, maxLatency] = c.latencyMs ?? [5, 20];
-  let headStart = 0;
-  const limiter = createLimiter(c.limit, () => clock.now() + headStart);
-  headStart = c.headStartMs ?? 0;
+  const limiter = limiterFor(c.limit, () => clock.now(), c.headStartMs, c.prefill);
   return async (): Promise<Attempt> => {
     const refusedFor = limiter.take();
     tally.starts.push({ at: clock.now(), accepted: refusedFor === 0 });
@@ -218,7 +236,7 @@ export async function runRateCase(c: RateCase<ApiLimit>): Promise<RateFigures> {
   })();
 
   const [minLatency, maxLatency] = c.latencyMs ?? [5, 20];
-  const ideal = idealMs(c.limit, rows, c.headStartMs, (minLatency + maxLatency) / 2);
+  const ideal = idealMs(c.limit, rows, c.headStartMs, (minLatency + maxLatency) / 2, c.prefill);
   const limitMs = (ideal + 600_000) * 4;
   const pace: RateFigures["pace"] = [];
   for (let t = 1_000; tally.finished < rows && !stop.signal.aborted && t <= limitMs; t += 1_000) {

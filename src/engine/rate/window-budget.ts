@@ -88,6 +88,13 @@ const LOWER_SHARE = 0.6;
  */
 const PERIOD_SLACK_MS = 3_000;
 const PERIOD_SHORT_MS = 500;
+/**
+ * A closing that ends this much earlier than the learned W after the oldest of the run's requests
+ * within it shows a longer window (see longerWindow); the opening learns W up to 2 s long.
+ */
+const EARLY_END_MS = 3_000;
+/** Starts this far apart, or more, are apart in time at the whole seconds of a Retry-After. */
+const PAUSE_MS = 1_000;
 /** Accepted since the window last seen closing may exceed N by this share (in-flight starts). */
 const COUNT_SLACK = 0.1;
 
@@ -216,6 +223,7 @@ class Budget implements WindowBudget {
     if (this.probing) from = Math.max(from, at + retryAfterMs - 1_000 - this.windowMs);
     const accepted = this.acceptedWithin(from, at);
     this.closingFrom = from;
+    if (this.limit !== undefined && this.longerWindow(at, retryAfterMs)) return;
     if (this.limit !== undefined && !this.probing && accepted < this.limit) {
       // Refused with room left in the budget: W or N is wrong.
       const since = this.acceptedWithin(closedSince, at);
@@ -257,6 +265,36 @@ class Budget implements WindowBudget {
     this.probing = false;
     if (this.limit < MIN_LIMIT) this.limit = undefined;
     this.probeAt = at + PROBE_WINDOWS * this.windowMs;
+  }
+
+  /**
+   * The window was closed until earlier than any of the run's requests within the learned W could
+   * leave it: requests older than W are still in it, and W is longer. A sliding window that held
+   * other clients' requests when the run began ends its opening countdown when theirs leave, not
+   * the run's: 700 of 1,200 per minute taken 20 s before the run, the opening learned 500 per
+   * 40 s, and the next closings ended 20 s before that budget said (0.78 of the limit). The
+   * oldest request in a sliding window is the one whose start + W is its end; the end is known
+   * within a second, so it is the newest start older than the learned W that came after a pause
+   * of a second or more. W is measured again from it, and N is what the run accepted since.
+   */
+  private longerWindow(at: number, retryAfterMs: number): boolean {
+    const w = this.windowMs!;
+    const { starts } = this;
+    const end = at + retryAfterMs + ARRIVAL_MS;
+    const inside = firstAfter(starts, at - w);
+    if (inside >= starts.length || end >= starts[inside] + w - EARLY_END_MS) return false;
+    let i = inside - 1;
+    while (i > 0 && starts[i] - starts[i - 1] < PAUSE_MS) i--;
+    if (i < 0) return false;
+    const windowMs = end - starts[i];
+    const count = firstAfter(starts, at) - i;
+    if (windowMs > MAX_WINDOW_MS || count < MIN_LIMIT) return false;
+    this.windowMs = windowMs;
+    this.limit = count;
+    this.probing = false;
+    this.closingFrom = starts[i] - 1;
+    this.probeAt = at + PROBE_WINDOWS * windowMs;
+    return true;
   }
 
   /**
