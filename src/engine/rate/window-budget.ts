@@ -31,7 +31,11 @@
 // the pace and Retry-After hold the run. (Other clients of a fixed window may show that period
 // too: N is then what the run got, and the budget doubles every PROBE_WINDOWS windows to find
 // more.) A 429 of a closing already seen (started before its Retry-After could have run out) is
-// no news of room: only the closing's count is taken again (see refused).
+// no news of room: only the closing's count is taken again (see refused). A closing that ends
+// well before any of the run's requests within the learned W could leave the window shows
+// requests older than W still in it: a sliding window that held other clients' requests when the
+// run began, whose opening countdown ended when theirs left. W and N are measured again then
+// (see longerWindow).
 //
 // Sharpening: a 429 at t with a Retry-After of R whole seconds says the window ends within
 // (t + R − 1 s, t + R]. A probe placed k whole seconds before the middle of that interval is
