@@ -108,7 +108,7 @@ describe("window budget", () => {
     expect(closing(1_500).known).toBe(true); // 2.7 s short
   });
 
-  it("measures W again when the window freed earlier than the run's requests within W could leave it", () => {
+  it("measures W again, once, when the window freed earlier than the run's requests within W could leave it", () => {
     // A sliding window of 120 per 20 s that held 70 of another client's requests from 8 s before
     // the run: the opening's countdown ends when theirs leave (12 s), and it learns 50 per 12.6 s.
     const opened = () => {
@@ -130,6 +130,13 @@ describe("window budget", () => {
     expect(longer.known).toBe(true);
     expect(longer.perSecond).toBeCloseTo(100 / 20.204, 6);
     expect(longer.freeAt(13_300)).toBeCloseTo(20_204, 6);
+    // Once in a run: a window that closes early again is not measured again (it would be 130 per
+    // 27.4 s here, from the run's first start) but read as any 429 with room left: 30 since the
+    // last closing, at most 60 % of N, is the N to go on with.
+    startMany(longer, 26_000, 30, 10);
+    longer.started(26_400);
+    longer.refused(26_400, 1_000, true);
+    expect(longer.perSecond).toBeCloseTo(30 / 20.204, 6);
     // 2.2 s early is within what an opening over two windows of a fixed one adds: not read so.
     const near = opened();
     near.refused(13_200, 9_800, true);

@@ -99,6 +99,12 @@ const PERIOD_SHORT_MS = 500;
 const EARLY_END_MS = 3_000;
 /** Starts this far apart, or more, are apart in time at the whole seconds of a Retry-After. */
 const PAUSE_MS = 1_000;
+/**
+ * W is measured again so at most this often in a run: the opening's countdown misleads once. A
+ * window that keeps closing early (other clients' requests leaving it in every window) is not one
+ * the budget models, and the room-left 429s that follow drop it (see refused).
+ */
+const MAX_LONGER = 1;
 /** Accepted since the window last seen closing may exceed N by this share (in-flight starts). */
 const COUNT_SLACK = 0.1;
 
@@ -180,6 +186,7 @@ class Budget implements WindowBudget {
   /** The closing last seen counts its N from this start on (see refused). */
   private closingFrom = -Infinity;
   private restarts = 0;
+  private longer = 0;
 
   started(at: number): void {
     this.first ??= at;
@@ -282,6 +289,7 @@ class Budget implements WindowBudget {
    * of a second or more. W is measured again from it, and N is what the run accepted since.
    */
   private longerWindow(at: number, retryAfterMs: number): boolean {
+    if (this.longer >= MAX_LONGER) return false;
     const w = this.windowMs!;
     const { starts } = this;
     const end = at + retryAfterMs + ARRIVAL_MS;
@@ -293,6 +301,7 @@ class Budget implements WindowBudget {
     const windowMs = end - starts[i];
     const count = firstAfter(starts, at) - i;
     if (windowMs > MAX_WINDOW_MS || count < MIN_LIMIT) return false;
+    this.longer++;
     this.windowMs = windowMs;
     this.limit = count;
     this.probing = false;
