@@ -11,6 +11,7 @@ import path from "node:path";
 import { mkdtemp, rm } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Simulator } from "../src/simulator/index.js";
+import { getAgreements } from "./agreements.js";
 import { measure } from "./rate-runs.js";
 
 const LIMIT = 1_200;
@@ -47,16 +48,7 @@ const theirs = { requests: 0, throttled: 0 };
 /** The other client: `others` calls (any call counts against the window), then the wait until the run. */
 async function otherClient(sim: Simulator): Promise<void> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-  const one = () =>
-    new Promise<void>((resolve) => {
-      const url = `${sim.url}/v1/agreements?agreementType=MicrosoftCustomerAgreement`;
-      const req = http.request(url, { agent }, (res) => {
-        res.resume();
-        res.on("end", resolve);
-      });
-      req.on("error", () => resolve());
-      req.end();
-    });
+  const one = () => getAgreements(sim.url, agent);
   const began = Date.now();
   try {
     for (let i = 0; i < others; i += 16)

@@ -11,6 +11,7 @@
 // widens to `end factor` (a 429 there makes its row the last by a whole Retry-After).
 import http from "node:http";
 import { systemClock } from "../src/engine/clock.js";
+import { getAgreements } from "./agreements.js";
 
 const [url, perSecond, factor, count, retryAfterSeconds, endFactor] = [
   process.argv[2],
@@ -26,21 +27,10 @@ const intervalMs = 1000 / perSecond;
 let refused = 0;
 
 /** Sends one request; true when it was refused. */
-function send(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.request(
-      `${url}/v1/agreements?agreementType=MicrosoftCustomerAgreement`,
-      { agent },
-      (res) => {
-        const throttled = res.statusCode === 429;
-        if (throttled) refused++;
-        res.resume();
-        res.on("end", () => resolve(throttled));
-      },
-    );
-    req.on("error", () => resolve(false));
-    req.end();
-  });
+async function send(): Promise<boolean> {
+  const throttled = await getAgreements(url, agent);
+  if (throttled) refused++;
+  return throttled;
 }
 
 // The run's own fine clock (src/engine/clock.ts): the same spin its pacing uses.
