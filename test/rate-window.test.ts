@@ -14,17 +14,32 @@ function startMany(
 }
 
 /**
+ * An opening: `count` starts `everyMs` apart from 0, then two refusals of its countdown, each
+ * [start, Retry-After]; the second shows the window (the first, alone, might be a bucket's).
+ */
+function opening(
+  count: number,
+  everyMs: number,
+  refusals: [[number, number], [number, number]],
+): ReturnType<typeof createWindowBudget> {
+  const budget = createWindowBudget();
+  startMany(budget, 0, count, everyMs);
+  refusals.forEach(([at, retryAfterMs], i) => {
+    budget.started(at);
+    budget.refused(at, retryAfterMs, i > 0);
+  });
+  return budget;
+}
+
+/**
  * A budget that learned N = 100 and W = 5.1 s: 100 accepted in the first 990 ms of a 5 s window,
  * then two refusals counting down to its end (W in (4.2 s, 5.2 s], then in (4.1 s, 5.1 s]).
  */
 function learnedBudget(): ReturnType<typeof createWindowBudget> {
-  const budget = createWindowBudget();
-  startMany(budget, 0, 100, 10);
-  budget.started(1_200);
-  budget.refused(1_200, 4_000, false);
-  budget.started(2_100);
-  budget.refused(2_100, 3_000, true);
-  return budget;
+  return opening(100, 10, [
+    [1_200, 4_000],
+    [2_100, 3_000],
+  ]);
 }
 
 /**
@@ -63,12 +78,10 @@ describe("window budget", () => {
   });
 
   it("does not trust a window in which the run had accepted fewer than 20 requests", () => {
-    const budget = createWindowBudget();
-    startMany(budget, 0, 5, 100);
-    budget.started(1_000);
-    budget.refused(1_000, 57_000, false);
-    budget.started(3_000);
-    budget.refused(3_000, 55_000, true);
+    const budget = opening(5, 100, [
+      [1_000, 57_000],
+      [3_000, 55_000],
+    ]);
     expect(budget.known).toBe(false);
   });
 
@@ -112,12 +125,10 @@ describe("window budget", () => {
     // A sliding window of 120 per 20 s that held 70 of another client's requests from 8 s before
     // the run: the opening's countdown ends when theirs leave (12 s), and it learns 50 per 12.6 s.
     const opened = () => {
-      const budget = createWindowBudget();
-      startMany(budget, 0, 50, 10);
-      budget.started(600);
-      budget.refused(600, 12_000, false);
-      budget.started(1_600);
-      budget.refused(1_600, 11_000, true);
+      const budget = opening(50, 10, [
+        [600, 12_000],
+        [1_600, 11_000],
+      ]);
       expect(budget.perSecond).toBeCloseTo(50 / 12.6, 6);
       startMany(budget, 12_600, 50, 10); // the replay
       budget.started(13_200);
@@ -193,12 +204,10 @@ describe("window budget", () => {
     // A fixed window of 100 per 5 s begun 1.5 s before the run: it ends at 3.5 s, 8.5 s, 13.5 s.
     const end = (t: number) => (t < 3_500 ? 3_500 : t < 8_500 ? 8_500 : 13_500);
     const retryAfter = (t: number) => Math.ceil((end(t) - t) / 1_000) * 1_000;
-    const budget = createWindowBudget();
-    startMany(budget, 0, 100, 10);
-    budget.started(1_200);
-    budget.refused(1_200, retryAfter(1_200), false);
-    budget.started(2_600);
-    budget.refused(2_600, retryAfter(2_600), true);
+    const budget = opening(100, 10, [
+      [1_200, retryAfter(1_200)],
+      [2_600, retryAfter(2_600)],
+    ]);
     // The opening says W ≤ 3.6 s; the next window's 100 replay the first's from 3.6 s.
     expect(budget.freeAt(2_700)).toBe(3_600);
     startMany(budget, 3_600, 100, 10);

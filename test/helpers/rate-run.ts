@@ -109,7 +109,10 @@ export function idealMs(
   if (spec.kind === "max-open") return (rows * meanLatencyMs) / spec.maxOpen;
   if (spec.maxOpen !== undefined) {
     const rate: RateLimit = { ...spec, maxOpen: undefined };
-    return Math.max((rows * meanLatencyMs) / spec.maxOpen, idealMs(rate, rows, headStartMs));
+    return Math.max(
+      (rows * meanLatencyMs) / spec.maxOpen,
+      idealMs(rate, rows, headStartMs, meanLatencyMs, prefill),
+    );
   }
   let t = 0;
   const limiter = limiterFor(spec, () => t, headStartMs, prefill);
