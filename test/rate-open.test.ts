@@ -31,6 +31,25 @@ describe("a cap on open requests", () => {
     });
 });
 
+describe("a cap that rises", () => {
+  it("is found again by the held cap's probe: the endgame is reckoned at the rate the cap allows, not the pace", async () => {
+    // 200/s at a cap of 8 for 5 s, then 400/s at 16: 1,000 + 3,000 rows, 12.5 s at best. The
+    // cap's 429s never cut the pace, and reckoned at it the rows left would always fit in one
+    // Retry-After: the probe one above a held cap never went, and the run stayed at 8 (20 s).
+    const f = await runRateCase({
+      name: "cap 8, ×2 after 5 s",
+      limit: { kind: "max-open", maxOpen: 8, change: { afterSeconds: 5, factor: 2 } },
+      concurrency: 32,
+      rows: 4_000,
+      latencyMs: LATENCY,
+    });
+    expect(f.failedRows).toBe(0);
+    expect(f.peakOpen).toBe(16);
+    expect(f.runMs).toBeLessThan(14_500);
+    expect(f.throttledShare).toBeLessThanOrEqual(0.05);
+  });
+});
+
 describe("a bucket and a cap at once", () => {
   it("the bucket binds (40/s, cap 8 allows 200/s): the bucket's rate, the cap never exceeded", async () => {
     const f = await runRateCase({
@@ -136,6 +155,31 @@ describe("telling a cap's 429 from a rate limiter's (open-limit.ts)", () => {
     expect(cap.answered(9, 330, true, 331)).toBe(true);
     expect(cap.cap).toBe(8);
     expect(cap.allowed(1_000, false)).toBe(8); // held: the next probe only after HOLD_PROBE_MS
+  });
+
+  it("429s again and again at the run's top level are a cap's, though that level was accepted now and then", () => {
+    const cap = createOpenLimit();
+    // A second of answers at levels 1–16, and two at 17: answers on their way when those started.
+    for (let i = 0; i < 96; i++) cap.answered(1 + (i % 16), 0, false, 100 + i * 8);
+    cap.answered(17, 0, false, 500);
+    cap.answered(17, 0, false, 700);
+    expect(cap.answered(17, 900, true, 950)).toBe(false); // level 17 was just accepted
+    expect(cap.answered(18, 900, true, 1_000)).toBe(false); // a rate limiter's 429s a moment ago
+    expect(cap.answered(17, 1_050, true, 1_100)).toBe(true); // the third at 17–18: a cap's
+    expect(cap.cap).toBe(16);
+  });
+
+  it("a window's 429s at its close, one level after another down, are no cap's", () => {
+    const cap = createOpenLimit();
+    // A second of answers at levels 1–8, and one each at 9 and 10.
+    for (let i = 0; i < 98; i++) cap.answered(1 + (i % 8), 0, false, 100 + i * 8);
+    cap.answered(9, 0, false, 800);
+    cap.answered(10, 0, false, 800);
+    // Started together at levels up to 12, refused as they come: 9 after 12 and 11.
+    expect(cap.answered(12, 900, true, 901)).toBe(true); // above every level accepted: a cap seen once
+    expect(cap.answered(11, 900, true, 901)).toBe(true);
+    expect(cap.answered(9, 900, true, 902)).toBe(false); // reached by 2 % of the second's answers
+    expect(cap.cap).toBeUndefined();
   });
 
   it("levels 1 and 2 are never a cap: a bucket of one token refuses the second of two close requests", () => {

@@ -287,8 +287,12 @@ class AdaptiveRate implements RateController {
    */
   private endgame(now: number): boolean {
     if (!this.endgameRule || this.lastThrottledAt === undefined || !this.countRowsLeft) return false;
-    const rate = Math.min(this.rawPace(now), this.acceptedRate ?? Infinity);
-    if (!Number.isFinite(rate)) return false;
+    // Where a cap on open requests binds, the pace is far above what the run does (the cap's 429s
+    // never cut it): rows ÷ pace would call a run of 4,400 rows at 400/s an endgame 6 s before its
+    // end, and no probe would find a cap that rose. Its rate is what the API accepted lately.
+    const capped = this.openLimit.cap !== undefined ? this.openLimit.acceptedPerSecond(now) : Infinity;
+    const rate = Math.min(this.rawPace(now), this.acceptedRate ?? Infinity, capped);
+    if (!Number.isFinite(rate) || rate <= 0) return false;
     return (this.countRowsLeft() / rate) * 1000 < this.lastRetryAfterMs;
   }
 
