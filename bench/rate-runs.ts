@@ -65,8 +65,11 @@ export interface RealRun {
   confirmed: number;
   /** A cap: the share ÷ that of the same run told the cap (no limiter, --concurrency of the cap, half the rows). */
   besideTold?: number;
-  /** The best share a fixed-spacing client reached (≤ 5 % 429s) against the same limit on this machine. */
-  ceiling?: number;
+  /**
+   * The best share a fixed-spacing client reached (≤ 5 % 429s) against the same limit on this
+   * machine, and whether it honoured the Retry-After (a run's rows) or sent 10 s of requests.
+   */
+  ceiling?: { share: number; honoursRetryAfter: boolean };
   pass: boolean;
   /** The cases it ran beside (empty: alone). */
   together: string[];
@@ -373,7 +376,7 @@ const CEILING_END_FACTORS = [1.03, 1.12, 1.2, 1.3, 1.5, 2];
  * nothing); with a longer one, the case's rows honouring the Retry-After at each of
  * CEILING_END_FACTORS, as the run must.
  */
-async function fixedSpacingCeiling(c: RealCase): Promise<number> {
+async function fixedSpacingCeiling(c: RealCase): Promise<{ share: number; honoursRetryAfter: boolean }> {
   const limit = c.limit as { perSecond: number; burst?: number; retryAfterSeconds?: number };
   const retryAfter = limit.retryAfterSeconds ?? 1;
   const tries =
@@ -401,7 +404,7 @@ async function fixedSpacingCeiling(c: RealCase): Promise<number> {
       await sim.close();
     }
   }
-  return best;
+  return { share: best, honoursRetryAfter: retryAfter > 1 };
 }
 
 function failed(c: RealCase, together: string[], error: string): RealRun {
@@ -480,7 +483,7 @@ export function describeRun(r: RealRun): string {
   if (r.error) return `${r.name}: FAILED ${r.error}`;
   const tail = r.tailSeconds === null ? "no 429" : `tail ${r.tailSeconds} s`;
   const told = r.besideTold === undefined ? "" : `, ${pct(r.besideTold)} beside the run told the cap`;
-  const best = r.ceiling === undefined ? "" : `; a fixed-spacing client's best here: ${pct(r.ceiling)}`;
+  const best = r.ceiling === undefined ? "" : `; a fixed-spacing client's best here: ${pct(r.ceiling.share)}`;
   return (
     `${r.name}: ${pct(r.share)} of the limit (${pct(r.wholeShare)} whole run), ` +
     `${pct(r.throttledShare, 2)} 429, ${r.elapsedSeconds} s, ${tail}, ${r.confirmed}/${r.rows} confirmed${told}${best}`
@@ -513,10 +516,13 @@ export function matrixTable(runs: RealRun[]): string[] {
   if (worst429) lines.push(`worst 429 share: ${pct(worst429.throttledShare, 2)} (${worst429.name})`);
   for (const r of sorted.filter((x) => x.besideTold !== undefined))
     lines.push(`${r.name}: ${pct(r.besideTold!)} of the mean open of the same run told the cap`);
-  for (const r of sorted.filter((x) => x.ceiling !== undefined))
+  for (const r of sorted) {
+    if (r.ceiling === undefined) continue;
+    const how = r.ceiling.honoursRetryAfter ? ", honouring the Retry-After," : "";
     lines.push(
-      `${r.name}: a client sending at a fixed spacing it knew${/RA 1 s/.test(r.name) ? "" : ", honouring the Retry-After,"} reached at best ${pct(r.ceiling!)} here`,
+      `${r.name}: a client sending at a fixed spacing it knew${how} reached at best ${pct(r.ceiling.share)} here`,
     );
+  }
   for (const r of sorted.filter((x) => x.error)) lines.push(`${r.name}: ${r.error}`);
   return lines;
 }
