@@ -36,10 +36,10 @@ const RECENT_MS = 1_000;
  * passed) is a cap's when the REPEATS 429s before it, within REPEAT_MS, came at that level or one
  * above: a cap's 429s come at the run's top level and nowhere else, a rate limiter's where the run
  * happens to be (a window's, at its close, at one level after another down). This holds amid 429s
- * read as a rate limiter's. In 4 of 20 whole runs against a cap of 16 the slow start's first 429
+ * read as a rate limiter's. In 5 of 21 whole runs against a cap of 16 the slow start's first 429
  * came at a level 1 to 2 % of the second's answers had reached; it and the flood after it at 17
- * and 18 were read as a rate limiter's, the pace was cut at each, and the run sat at 12 open
- * (0.78 of the cap). Alone, a level seldom reached says nothing: a fixed window of 100 per 5 s
+ * and 18 were read as a rate limiter's, the pace was cut at each, and the run sat near 12 open
+ * (0.78–0.84 of the cap). Alone, a level seldom reached says nothing: a fixed window of 100 per 5 s
  * under way closed at a level 1 % of the second's answers had reached; read as a cap's, its
  * countdown was lost and 5.1 % of requests were answered 429 (2.1 % as a rate limiter's).
  */
