@@ -4,23 +4,27 @@
 import { describe, expect, it } from "vitest";
 import { endgameSwitch } from "../src/engine/api.js";
 import { createRateController } from "../src/engine/rate/controller.js";
-import { createOpenLimit } from "../src/engine/rate/open-limit.js";
+import { createOpenLimit, type OpenLimit } from "../src/engine/rate/open-limit.js";
+import type { ApiLimit } from "../src/simulator/limiter.js";
 import { runRateCase } from "./helpers/rate-run.js";
 import { virtualClock } from "./helpers/virtual-clock.js";
 
 const LATENCY: [number, number] = [20, 60];
 
+/** A run at `--concurrency` 32 against `limit`, answers taking 20–60 ms. */
+const runAtLatency = (name: string, limit: ApiLimit, rows: number) =>
+  runRateCase({ name, limit, concurrency: 32, rows, latencyMs: LATENCY });
+
+/** `count` accepted answers at levels 1 to `top` in turn, 8 ms apart from 100 ms on. */
+function answersUpTo(cap: OpenLimit, top: number, count: number): void {
+  for (let i = 0; i < count; i++) cap.answered(1 + (i % top), 0, false, 100 + i * 8);
+}
+
 describe("a cap on open requests", () => {
   for (const maxOpen of [4, 8, 16])
     it(`cap ${maxOpen}, 20–60 ms: at least 0.93 of cap ÷ mean latency, at most 5 % answered 429`, async () => {
       const rows = Math.round((maxOpen / 0.04) * 60); // a minute at the cap
-      const f = await runRateCase({
-        name: `cap ${maxOpen}`,
-        limit: { kind: "max-open", maxOpen },
-        concurrency: 32,
-        rows,
-        latencyMs: LATENCY,
-      });
+      const f = await runAtLatency(`cap ${maxOpen}`, { kind: "max-open", maxOpen }, rows);
       console.log(
         `cap ${maxOpen}: share ${f.share.toFixed(3)}, 429 ${(f.throttledShare * 100).toFixed(2)} %, peak ${f.peakOpen}`,
       );
@@ -36,13 +40,11 @@ describe("a cap that rises", () => {
     // 200/s at a cap of 8 for 5 s, then 400/s at 16: 1,000 + 3,000 rows, 12.5 s at best. The
     // cap's 429s never cut the pace, and reckoned at it the rows left would always fit in one
     // Retry-After: the probe one above a held cap never went, and the run stayed at 8 (20 s).
-    const f = await runRateCase({
-      name: "cap 8, ×2 after 5 s",
-      limit: { kind: "max-open", maxOpen: 8, change: { afterSeconds: 5, factor: 2 } },
-      concurrency: 32,
-      rows: 4_000,
-      latencyMs: LATENCY,
-    });
+    const f = await runAtLatency(
+      "cap 8, ×2 after 5 s",
+      { kind: "max-open", maxOpen: 8, change: { afterSeconds: 5, factor: 2 } },
+      4_000,
+    );
     expect(f.failedRows).toBe(0);
     expect(f.peakOpen).toBe(16);
     expect(f.runMs).toBeLessThan(14_500);
@@ -52,13 +54,11 @@ describe("a cap that rises", () => {
 
 describe("a bucket and a cap at once", () => {
   it("the bucket binds (40/s, cap 8 allows 200/s): the bucket's rate, the cap never exceeded", async () => {
-    const f = await runRateCase({
-      name: "bucket 40/s burst 10 and cap 8",
-      limit: { perSecond: 40, burst: 10, retryAfterSeconds: 1, maxOpen: 8 },
-      concurrency: 32,
-      rows: 2_400,
-      latencyMs: LATENCY,
-    });
+    const f = await runAtLatency(
+      "bucket 40/s burst 10 and cap 8",
+      { perSecond: 40, burst: 10, retryAfterSeconds: 1, maxOpen: 8 },
+      2_400,
+    );
     expect(f.failedRows).toBe(0);
     expect(f.share).toBeGreaterThanOrEqual(0.95);
     expect(f.throttledShare).toBeLessThanOrEqual(0.05);
@@ -66,13 +66,11 @@ describe("a bucket and a cap at once", () => {
   });
 
   it("the cap binds (cap 4 allows 100/s, bucket 200/s): the cap held, the pace not cut for it", async () => {
-    const f = await runRateCase({
-      name: "bucket 200/s burst 10 and cap 4",
-      limit: { perSecond: 200, burst: 10, retryAfterSeconds: 1, maxOpen: 4 },
-      concurrency: 32,
-      rows: 6_000,
-      latencyMs: LATENCY,
-    });
+    const f = await runAtLatency(
+      "bucket 200/s burst 10 and cap 4",
+      { perSecond: 200, burst: 10, retryAfterSeconds: 1, maxOpen: 4 },
+      6_000,
+    );
     expect(f.failedRows).toBe(0);
     expect(f.share).toBeGreaterThanOrEqual(0.93);
     expect(f.throttledShare).toBeLessThanOrEqual(0.05);
@@ -160,7 +158,7 @@ describe("telling a cap's 429 from a rate limiter's (open-limit.ts)", () => {
   it("429s again and again at the run's top level are a cap's, though that level was accepted now and then", () => {
     const cap = createOpenLimit();
     // A second of answers at levels 1–16, and two at 17: answers on their way when those started.
-    for (let i = 0; i < 96; i++) cap.answered(1 + (i % 16), 0, false, 100 + i * 8);
+    answersUpTo(cap, 16, 96);
     cap.answered(17, 0, false, 500);
     cap.answered(17, 0, false, 700);
     expect(cap.answered(17, 900, true, 950)).toBe(false); // level 17 was just accepted
@@ -172,7 +170,7 @@ describe("telling a cap's 429 from a rate limiter's (open-limit.ts)", () => {
   it("a window's 429s at its close, one level after another down, are no cap's", () => {
     const cap = createOpenLimit();
     // A second of answers at levels 1–8, and one each at 9 and 10.
-    for (let i = 0; i < 98; i++) cap.answered(1 + (i % 8), 0, false, 100 + i * 8);
+    answersUpTo(cap, 8, 98);
     cap.answered(9, 0, false, 800);
     cap.answered(10, 0, false, 800);
     // Started together at levels up to 12, refused as they come: 9 after 12 and 11.

@@ -188,14 +188,19 @@ class LearnedCap implements OpenLimit {
   acceptedPerSecond(now: number): number {
     // Asked at every start: counted afresh only every RATE_EVERY_MS.
     if (Math.abs(now - this.rate.at) < RATE_EVERY_MS) return this.rate.perSecond;
-    let count = 0;
-    for (const a of this.accepted) if (a.at >= now - RECENT_MS && a.at <= now) count++;
-    this.rate = { at: now, perSecond: (count * 1000) / RECENT_MS };
+    const { recent } = this.acceptedSince(now - RECENT_MS, Infinity);
+    this.rate = { at: now, perSecond: (recent * 1000) / RECENT_MS };
     return this.rate.perSecond;
   }
 
   /** The share of the requests accepted since `since` that had `level` or more (0 if none were). */
   private reachedShare(level: number, since: number): number {
+    const { recent, reached } = this.acceptedSince(since, level);
+    return recent > 0 ? reached / recent : 0;
+  }
+
+  /** Requests accepted since `since` (none is answered after now), and those at `level` or more. */
+  private acceptedSince(since: number, level: number): { recent: number; reached: number } {
     let recent = 0;
     let reached = 0;
     for (const a of this.accepted) {
@@ -203,7 +208,7 @@ class LearnedCap implements OpenLimit {
       recent++;
       if (a.level >= level) reached++;
     }
-    return recent > 0 ? reached / recent : 0;
+    return { recent, reached };
   }
 
   private setLimit(limit: number, now: number, confirmed: boolean): void {
