@@ -235,6 +235,22 @@ describe("token spacing", () => {
     expect(told.pace()).toBeUndefined();
   });
 
+  it("is dropped within four 429s when a bucket of two tokens passed for one", () => {
+    // 20/s, burst 2: at 50 ms gaps it stays full; a gap of 33 ms is granted twice from its
+    // second token, one of 10 ms then refused. The gaps prove a one-token bucket of 30/s, and a
+    // pace at 33 ms draws a 429 every other request (on loopback, 7 % of a 240-row run's).
+    const clock = { t: 0 };
+    const bucket = new TokenBucket({ perSecond: 20, burst: 2 }, () => clock.t);
+    const spacing = createTokenSpacing();
+    send(spacing, bucket, clock, [...Array<number>(20).fill(50), 33, 50, 33, 10]);
+    expect(spacing.pace()).toBeCloseTo(1000 / 33, 5);
+    let refused = 0;
+    for (let i = 0; spacing.pace() !== undefined && i < 100; i++)
+      refused += 1 - send(spacing, bucket, clock, [33]);
+    expect(refused).toBeGreaterThan(0);
+    expect(refused).toBeLessThanOrEqual(4);
+  });
+
   it("skips a start whose answer never comes: after PENDING_MS, or at once when told it is lost", () => {
     const clock = { t: 0 };
     const bucket = new TokenBucket({ perSecond: 40, burst: 1 }, () => clock.t);

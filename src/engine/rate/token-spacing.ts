@@ -84,6 +84,14 @@ const REFUSED_IN_A_ROW = 3;
  */
 const RECENT = 40;
 const RECENT_REFUSED = 10;
+/**
+ * Until RECENT answers are in, more than a quarter of them refused (of EARLY, while fewer are
+ * in) drops the spacing too. A bucket of two tokens can pass for one at the slow start's opening (its half-refilled
+ * token grants a gap under I); its proof then sets a pace half as high again as its rate, which
+ * draws a 429 every few grants, and waiting for RECENT_REFUSED of them drew 7 % 429s in a run of
+ * 240 rows at 20/s. Jitter near I refuses a few in a hundred: three of the first eight is no jitter.
+ */
+const EARLY = 8;
 /** Starts remembered while their answers are awaited. */
 const MAX_PENDING = 4_096;
 /** An answer not in after this long is not coming (a stopped run, a request that failed). */
@@ -203,7 +211,8 @@ class OneTokenBucket implements TokenSpacing {
     if (this.refusedSinceProof) {
       this.recent.push(accepted);
       if (this.recent.length > RECENT && !this.recent.shift()) this.recentRefused--;
-      if (!accepted && ++this.recentRefused > RECENT_REFUSED) this.dropped = true;
+      if (!accepted) this.recentRefused++;
+      if (this.recentRefused > RECENT_REFUSED || this.refusedEarly()) this.dropped = true;
     }
     const balance = raiseFor(retryAfterMs);
     if (!accepted) {
@@ -215,6 +224,12 @@ class OneTokenBucket implements TokenSpacing {
       this.step = Math.max(balance, this.step / 2);
       this.refusedSinceProof = true;
     } else if (probing && this.keepsUp(this.proven)) this.proven *= 1 + Math.max(this.step, balance);
+  }
+
+  /** More than a quarter of the first answers after the proof's first 429 were refused (EARLY). */
+  private refusedEarly(): boolean {
+    const read = this.recent.length;
+    return read < RECENT && this.recentRefused * 4 > Math.max(read, EARLY);
   }
 
   /** The run's starts come about as often as `pace` asks (AHEAD). */
