@@ -334,7 +334,7 @@ describe("crash-safe runs", () => {
     );
     fs.writeFileSync(csv, `customerTenantId,firstName,lastName,email,dateAgreed,notes\n${rows.join("\n")}\n`);
     // ulimit -f: writes past 1 MB fail with EFBIG, as on a full disk.
-    const script = `trap '' XFSZ; ulimit -f 1000; exec "$0" "$@"`;
+    const script = `trap '' XFSZ; ulimit -f 300; exec "$0" "$@"`;
     const r = spawnSync(
       "bash",
       [
@@ -359,14 +359,14 @@ describe("crash-safe runs", () => {
   });
 
   it("reports a disk that refuses the results while rows are in flight, and --resume finishes", async () => {
-    const { dir, csv, out, args } = await setup(2600);
-    // Wide rows, so the results pass the 1 MB file size limit while requests are in flight.
+    const { dir, csv, out, args } = await setup(800);
+    // Wide rows, so the results pass a 300 kB file size limit while requests are in flight.
     const lines = fs.readFileSync(csv, "utf8").trimEnd().split("\n");
     fs.writeFileSync(
       csv,
       `${lines.map((l, i) => `${l},${i === 0 ? "wide" : "w".repeat(600)}`).join("\n")}\n`,
     );
-    const script = `trap '' XFSZ; ulimit -f 1000; exec "$0" "$@"`;
+    const script = `trap '' XFSZ; ulimit -f 300; exec "$0" "$@"`;
     // Not spawnSync: the simulator answering the requests lives in this process.
     const child = spawn("bash", ["-c", script, process.execPath, CLI, ...args], {
       env: { ...baseEnv(), ...ENV },
@@ -382,7 +382,7 @@ describe("crash-safe runs", () => {
     expect(fs.existsSync(out)).toBe(false);
     const done = await startCli([...args, "--resume"]).exited;
     expect(done.code).toBe(0);
-    expectAllConfirmedOnce(out, csv, 2600);
+    expectAllConfirmedOnce(out, csv, 800);
     void dir;
   });
 

@@ -1,5 +1,6 @@
 // The limiter shapes Partner Center may have (docs/partner-center-api.md "Throttling"), each run at
-// concurrency 8, 32 and 64: what test/rate-matrix.test.ts asserts and `npm run bench` (d) prints.
+// concurrency 8, 32 and 64: what `npm run bench` (d) prints and test/rate-matrix.test.ts asserts
+// (there the longest runs at concurrency 32 only).
 import type { RateLimit } from "../../src/simulator/limiter.js";
 import type { RateCase } from "./rate-run.js";
 
