@@ -334,7 +334,7 @@ describe("crash-safe runs", () => {
     );
     fs.writeFileSync(csv, `customerTenantId,firstName,lastName,email,dateAgreed,notes\n${rows.join("\n")}\n`);
     // ulimit -f: writes past 1 MB fail with EFBIG, as on a full disk.
-    const script = `trap '' XFSZ; ulimit -f 300; exec "$0" "$@"`;
+    const script = `trap '' XFSZ; ulimit -f 1000; exec "$0" "$@"`;
     const r = spawnSync(
       "bash",
       [

@@ -86,10 +86,11 @@ const RECENT = 40;
 const RECENT_REFUSED = 10;
 /**
  * Until RECENT answers are in, more than a quarter of them refused (of EARLY, while fewer are
- * in) drops the spacing too. A bucket of two tokens can pass for one at the slow start's opening (its half-refilled
- * token grants a gap under I); its proof then sets a pace half as high again as its rate, which
- * draws a 429 every few grants, and waiting for RECENT_REFUSED of them drew 7 % 429s in a run of
- * 240 rows at 20/s. Jitter near I refuses a few in a hundred: three of the first eight is no jitter.
+ * in) drops the spacing too. A bucket of two tokens can pass for one at the slow start's opening
+ * (its half-refilled token grants a gap under I); its proof then sets a pace half as high again as
+ * its rate, which draws a 429 every few grants, and waiting for RECENT_REFUSED of them drew 7 %
+ * 429s in a run of 240 rows at 20/s. Jitter near I refuses a few in a hundred: three of the first
+ * eight is no jitter.
  */
 const EARLY = 8;
 /** Starts remembered while their answers are awaited. */
