@@ -6,7 +6,7 @@ import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "./helpers/cli.js";
 
-const HEAP = pathToFileURL(path.join(ROOT, "dist", "heap.js")).href;
+const HEAP = pathToFileURL(path.join(ROOT, ".build", "heap.js")).href;
 const MB = 1024 * 1024;
 
 /** The young generation's size after allocating, with or without a cap; a bounded child process. */

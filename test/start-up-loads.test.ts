@@ -6,6 +6,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { closeSimulators, removeTempDirs, ROOT, runCli, tempDir, trackedSimulator } from "./helpers/cli.js";
+import { DIST, loadedModules } from "./helpers/loaded-modules.js";
 
 const HOOK = pathToFileURL(path.join(ROOT, "test", "helpers", "record-loads.mjs")).href;
 const HEADER = "customerTenantId,firstName,lastName,email,phoneNumber,dateAgreed";
@@ -24,9 +25,9 @@ async function loadsOf(args: string[], cwd: string, env: Record<string, string> 
     cwd,
     env: { ...env, NODE_OPTIONS: `--import=${HOOK}`, RECORD_LOADS_FILE: record },
   });
-  const urls = new Set(fs.readFileSync(record, "utf8").split("\n").filter(Boolean));
-  const loaded = (part: string) => [...urls].some((url) => url.includes(part));
-  return { result, urls, loaded };
+  const { files, modules } = loadedModules(record);
+  const loaded = (part: string) => modules.some((module) => module.includes(part));
+  return { result, files, modules, loaded };
 }
 
 function tenRows(dir: string): string {
@@ -38,15 +39,20 @@ function tenRows(dir: string): string {
 describe("start-up loads only what the command needs", () => {
   it("--version loads the entry and the help module, no other command, no dependency but hpagent", async () => {
     const dir = tempDir();
-    const { result, urls, loaded } = await loadsOf(["--version"], dir);
+    const { result, modules, loaded } = await loadsOf(["--version"], dir);
     expect(result.code, result.stderr).toBe(0);
-    expect(loaded("/dist/cli.js")).toBe(true);
-    expect(loaded("/dist/commands/help.js")).toBe(true);
-    for (const part of ["/dist/commands/run.js", "/dist/commands/demo.js", "/dist/simulator/", "selfsigned"])
+    expect(loaded("/.build/cli.js")).toBe(true);
+    expect(loaded("/.build/commands/help.js")).toBe(true);
+    for (const part of [
+      "/.build/commands/run.js",
+      "/.build/commands/demo.js",
+      "/.build/simulator/",
+      "selfsigned",
+    ])
       expect(loaded(part), part).toBe(false);
-    const dependencies = [...urls].filter((url) => url.includes("/node_modules/"));
+    const dependencies = modules.filter((module) => module.includes("/node_modules/"));
     expect(
-      dependencies.every((url) => url.includes("/node_modules/hpagent/")),
+      dependencies.every((module) => module.includes("/node_modules/hpagent/")),
       dependencies.join("\n"),
     ).toBe(true);
   });
@@ -57,23 +63,28 @@ describe("start-up loads only what the command needs", () => {
     expect(result.code, result.stderr).toBe(0);
     expect(fs.existsSync(path.join(dir, "ten.validation.csv"))).toBe(true);
     // The hook saw the command's own modules and the CSV parser: it records what loads.
-    expect(loaded("/dist/run/validate-file.js")).toBe(true);
+    expect(loaded("/.build/run/validate-file.js")).toBe(true);
     expect(loaded("/node_modules/csv-parse/")).toBe(true);
-    for (const part of ["/dist/simulator/", "/dist/commands/demo.js", "selfsigned", "/node_modules/got/"])
+    for (const part of ["/.build/simulator/", "/.build/commands/demo.js", "selfsigned", "/node_modules/got/"])
       expect(loaded(part), part).toBe(false);
   });
 
   it("run loads the HTTP client, and neither the simulator nor selfsigned", async () => {
     const dir = tempDir();
     const sim = await trackedSimulator();
-    const { result, loaded } = await loadsOf(["run", tenRows(dir), "--base-url", sim.url], dir, {
+    const { result, files, loaded } = await loadsOf(["run", tenRows(dir), "--base-url", sim.url], dir, {
       PARTNER_CENTER_ACCESS_TOKEN: "test-token",
     });
     expect(result.code, result.stderr).toBe(0);
     expect(sim.stats.totalRecords()).toBe(10);
-    expect(loaded("/dist/run/pipeline.js")).toBe(true);
+    expect(loaded("/.build/run/pipeline.js")).toBe(true);
     expect(loaded("/node_modules/got/")).toBe(true);
-    for (const part of ["/dist/simulator/", "/dist/commands/demo.js", "selfsigned"])
+    for (const part of ["/.build/simulator/", "/.build/commands/demo.js", "selfsigned"])
       expect(loaded(part), part).toBe(false);
+    // Every file it reads is a chunk of dist/, a few dozen at most: nothing from node_modules or
+    // .build/ (the bundle is whole), where unbundled the same run loaded 264 files.
+    const outside = [...files].filter((file) => !file.startsWith(DIST));
+    expect(outside, outside.join("\n")).toEqual([]);
+    expect(files.size).toBeLessThanOrEqual(40);
   });
 });

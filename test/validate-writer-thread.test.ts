@@ -96,7 +96,8 @@ describe("validate's results through the writing thread", () => {
   );
 
   it("the thread writes what createAtomicCsv writes, record for record, whatever the cells hold", async () => {
-    const built = (name: string) => pathToFileURL(path.join(ROOT, "dist", "output", name)).href;
+    // One file per module, as tsc wrote them (.build/), so the thread's script is beside them.
+    const built = (name: string) => pathToFileURL(path.join(ROOT, ".build", "output", name)).href;
     const { createThreadedCsv } = (await import(built("threaded-csv.js"))) as typeof ThreadedModule;
     const { createAtomicCsv } = (await import(built("atomic-csv.js"))) as typeof AtomicModule;
     const dir = tempDir("mca-thread-");
@@ -164,7 +165,6 @@ function copyOfDist(): string {
   const dir = tempDir("mca-dist-");
   fs.cpSync(path.join(ROOT, "dist"), path.join(dir, "dist"), { recursive: true });
   fs.writeFileSync(path.join(dir, "package.json"), fs.readFileSync(path.join(ROOT, "package.json")));
-  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
   return path.join(dir, "dist", "cli.js");
 }
 
@@ -190,7 +190,7 @@ describe.skipIf(process.platform === "win32")("a writing thread that fails", () 
     "that %s: a clear error naming the file, exit 4, no stack trace, nothing replaced or left",
     async (_, script, says) => {
       const cli = copyOfDist();
-      fs.writeFileSync(path.join(path.dirname(cli), "output", "csv-writer-thread.js"), script);
+      fs.writeFileSync(path.join(path.dirname(cli), "csv-writer-thread.js"), script);
       const dir = tempDir("mca-thread-");
       const input = path.join(dir, "in.csv");
       writeHostileCsv(input, 3_000, FORMATS[0]);

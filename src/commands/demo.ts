@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { UsageError } from "../errors.js";
 import { resolveRunConfig } from "../config.js";
 import { writeGeneratedCsv } from "../demo/generate.js";
@@ -13,6 +12,7 @@ import { parseCommand } from "./args.js";
 import type { Command, CommandIO } from "./io.js";
 import { executePending } from "./pending.js";
 import { executeRun } from "./run.js";
+import { packageFile } from "./package-files.js";
 import type { CommandSpec } from "./spec.js";
 
 export const DEMO_SPEC: CommandSpec = {
@@ -49,7 +49,7 @@ export const DEMO_SPEC: CommandSpec = {
   examples: ["mca-confirm demo", "mca-confirm demo --rows 5000 --keep", "mca-confirm demo --dir demo-files"],
 };
 
-const SAMPLE = fileURLToPath(new URL("../../samples/acceptances.csv", import.meta.url));
+const SAMPLE = packageFile("samples/acceptances.csv");
 
 /**
  * `mca-confirm demo`: the bundled simulator on 127.0.0.1 (a little latency and a few random

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { RUN_OPTIONS } from "../config.js";
 import { UsageError } from "../errors.js";
 import { DATE_FORMATS } from "../validate.js";
@@ -6,10 +5,9 @@ import type { Command } from "./io.js";
 import { EXIT_LINE } from "../exit-codes.js";
 import { commandHelp, fitColumns, HELP_COLUMNS, optionLines, wrapWords, type CommandSpec } from "./spec.js";
 import { didYouMean } from "./suggest.js";
+import { packageVersion } from "./package-files.js";
 
-export const VERSION = (
-  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
-).version;
+export const VERSION = packageVersion();
 
 /** The general help: every command (from its spec), then every option of run with its default. */
 function generalHelp(specs: readonly CommandSpec[]): string {
