@@ -17,6 +17,8 @@
 //   e  faulty simulator (15% faults, 3% of each kind): requests per row, duplicate records, all confirmed
 //   f  run 1M rows, no latency, --concurrency 32: peak RSS, rows/s
 //   g  pending over 10k customers at 5 ms latency, default concurrency: customers/s, peak RSS
+//   h  start-up: `--version`, and a 10-row run against a simulator process, 15 times each: the
+//      medians of wall time and CPU (user + system), as a user waits for them
 // a and b run 3 paired rounds and report medians: the machine may be busy with other work.
 //
 // `--quick` (or BENCH_QUICK=1) scales everything down about 10x for a smoke run.
@@ -86,7 +88,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   process.stdout.write(
-    "npm run bench [-- --quick] [-- --only a,b,c,d,e,f,g] [-- --json-out file] [-- --rate-cases <substring>]\n" +
+    "npm run bench [-- --quick] [-- --only a,b,c,d,e,f,g,h] [-- --json-out file] [-- --rate-cases <substring>]\n" +
       "  BENCH_QUICK=1 is the same as --quick; BENCH_RATE_CASES=<substring> as --rate-cases (d's real-time\n" +
       "  cases whose name contains it, without the virtual-time matrix).\n",
   );
@@ -94,7 +96,7 @@ if (values.help) {
 }
 
 const QUICK = values.quick || process.env.BENCH_QUICK === "1";
-const ALL = ["a", "b", "c", "d", "e", "f", "g"] as const;
+const ALL = ["a", "b", "c", "d", "e", "f", "g", "h"] as const;
 type Scenario = (typeof ALL)[number];
 const only = values.only
   ? values.only
@@ -119,6 +121,7 @@ const SIZES = {
   faultRows: q(2_000, 300),
   bigRows: q(1_000_000, 100_000),
   pendingCustomers: q(10_000, 1_000),
+  startRounds: q(15, 5),
 };
 /** Rounds of the paired figures (a, b), each reported as the median: the machine may be shared. */
 const REPEATS = 3;
@@ -595,6 +598,51 @@ async function scenarioG(): Promise<void> {
   }
 }
 
+/**
+ * h: how long a user waits for the tool to start: `--version` (the entry and the help chunk
+ * alone), and a run of 10 rows against a simulator process with no latency (the whole `run`
+ * path: lock, pre-flight, template, ten requests, results, report). Medians of wall time and CPU.
+ */
+async function scenarioH(): Promise<void> {
+  const rounds = SIZES.startRounds;
+  const file = await dataFile(10, 8);
+  const sim = await startSimulatorProcess([]);
+  sims.procs.push(sim);
+  const measure = async (figure: string, args: () => string[], wallTarget: number) => {
+    const walls: number[] = [];
+    const cpus: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const r = await runCli(args(), { env: CLI_ENV, timeoutMs: MIN });
+      if (r.code !== 0 || r.timedOut) {
+        record({
+          scenario: "h",
+          figure,
+          value: `exit ${r.code}: ${r.stderr.trim().slice(-200)}`,
+          target: "exit 0",
+          pass: false,
+        });
+        return;
+      }
+      walls.push(r.wallSeconds);
+      if (r.cpuSeconds !== undefined) cpus.push(r.cpuSeconds);
+    }
+    const wall = median(walls);
+    record({
+      scenario: "h",
+      figure: `${figure}: median wall (CPU) of ${rounds}`,
+      value: `${fmt(wall, 2)} s (${cpus.length ? `${fmt(median(cpus), 2)} s` : "n/a"})`,
+      target: `≤ ${wallTarget} s`,
+      pass: wall <= wallTarget,
+    });
+  };
+  try {
+    await measure("--version", () => ["--version"], 0.3);
+    await measure("run of 10 rows", () => runArgs("run", file, ["--base-url", sim.url]), 1);
+  } finally {
+    await sim.stop();
+  }
+}
+
 function printTable(): void {
   const head: Row = {
     scenario: "scenario",
@@ -649,6 +697,7 @@ async function main(): Promise<number> {
     ["e", scenarioE],
     ["f", scenarioF],
     ["g", scenarioG],
+    ["h", scenarioH],
   ];
   try {
     for (const [name, step] of steps) {
