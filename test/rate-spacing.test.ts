@@ -110,6 +110,17 @@ describe("token spacing", () => {
     expect(spacing.pace()).toBeUndefined();
   });
 
+  it("proves nothing from grants a microsecond apart, even with a refusal closer still", () => {
+    // A 200/s bucket of burst 100 at a run's opening, as measured: its burst granted starts a few
+    // microseconds apart, and one start refused 2 µs after a grant showed no overlap.
+    const clock = { t: 0 };
+    const spacing = createTokenSpacing();
+    for (let i = 0; i < 25; i++) answer(spacing, clock, 0.005, true);
+    answer(spacing, clock, 0.002, false);
+    for (let i = 0; i < 5; i++) answer(spacing, clock, 0.005, true);
+    expect(spacing.pace()).toBeUndefined();
+  });
+
   it("is never used against a bucket with a larger burst", () => {
     const clock = { t: 0 };
     const bucket = new TokenBucket({ perSecond: 40, burst: 10 }, () => clock.t);

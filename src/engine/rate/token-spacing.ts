@@ -99,6 +99,13 @@ const MAX_PENDING = 4_096;
 const PENDING_MS = 60_000;
 /** Accepted gaps needed before the interval is trusted. */
 const MIN_ACCEPTED = 20;
+/**
+ * The shortest gap a proof is taken from. Requests started within a millisecond of each other and
+ * granted say a burst let them through, not that a bucket of one token refills a thousand times a
+ * second: a 200/s bucket of burst 100 granted gaps of a few microseconds at a run's opening, with
+ * a refused gap shorter still, and the pace "proved" at 189,000/s sent as fast as --concurrency let.
+ */
+const MIN_PROOF_GAP_MS = 1;
 
 interface Start {
   at: number;
@@ -245,7 +252,7 @@ class OneTokenBucket implements TokenSpacing {
     // be jitter's (a request that reached the API late, granted a tenth under I at 200/s): the
     // next one is the proof's, so one lucky gap does not set a pace over the limit.
     const shortest = this.shortest[OVERLAPS - 1];
-    if (this.acceptedGaps < MIN_ACCEPTED || this.refusedGaps === 0 || !(shortest > 0)) return;
+    if (this.acceptedGaps < MIN_ACCEPTED || this.refusedGaps === 0 || !(shortest >= MIN_PROOF_GAP_MS)) return;
     this.proven = 1000 / shortest;
     this.floor = this.proven * FLOOR;
   }
