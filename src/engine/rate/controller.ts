@@ -54,12 +54,6 @@ const SAME_END_MS = 1_100;
  * bucket refilling slower than one token in 5 s is none a bulk run meets.
  */
 const LONG_RETRY_AFTER_MS = 5_000;
-/**
- * A round whose period held the run this long or longer measures nothing (heldSinceMark): a
- * bucket's hold is at most a second under a Retry-After of 1 s, and only a streak of 429s with a
- * long Retry-After holds longer.
- */
-const UNMEASURED_HOLD_MS = 2_000;
 /** Pause when a 429 comes without Retry-After. */
 const DEFAULT_RETRY_AFTER_MS = 1_000;
 /**
@@ -143,14 +137,6 @@ class AdaptiveRate implements RateController {
   private tau = 0;
   private lastAdvance: number;
   private lastWaitingAt = -Infinity;
-  /**
-   * The longest hold the run put on itself since the latest mark (a 429's). A bucket fills and
-   * overflows while nothing is sent, so a rate measured across a long hold is what the run took,
-   * not what the API grants: 29 429s at once doubled a 200/s bucket's hold to its Retry-After of
-   * 30 s, the next round measured 13/s across that half-minute, and the pace cut to it held the
-   * run near 17/s for minutes (17.6 % of the limit in a real-time run).
-   */
-  private heldSinceMark = 0;
   /**
    * 429s to requests started before this are part of the latest round: those already under way
    * when it was noticed and, once the limit is measured, those of the next ROUND_MS, while a
@@ -354,16 +340,11 @@ class AdaptiveRate implements RateController {
     // (marking it would stretch the span without a grant), and no reason to cut again.
     if (this.log.acceptedSinceMark() === 0 && this.log.lastMark !== undefined) return;
     const current = this.pace(now);
-    // Held long by itself since the last mark (a window's hold to its end is the window's doing):
-    // what the log holds is what the idle run took, so it starts afresh here and nothing is measured.
-    const idle = !this.windowLimiter && this.heldSinceMark >= UNMEASURED_HOLD_MS;
-    this.heldSinceMark = 0;
-    if (idle) this.log.restart(at);
-    else this.log.mark(at);
+    this.log.mark(at);
     // A learned window budget holds the run to the limit itself: the pace only spreads the
     // requests each window takes, and cutting it would leave part of a raised limit unused.
     if (this.windowLimiter && this.budget.known) return;
-    let measured = idle ? undefined : this.log.estimate(this.windowLimiter ? WINDOW_PERIODS : 1);
+    let measured = this.log.estimate(this.windowLimiter ? WINDOW_PERIODS : 1);
     const busiest = this.windowLimiter ? this.log.busiestPeriod(3) : undefined;
     if (measured && busiest) measured = { perSecond: Math.max(busiest, measured.perSecond), rough: false };
     const proven = this.spacing.pace();
@@ -432,7 +413,6 @@ class AdaptiveRate implements RateController {
   }
 
   private holdUntil(now: number, until: number): void {
-    this.heldSinceMark = Math.max(this.heldSinceMark, until - now);
     this.heldUntil = until;
     if (until - now >= 1_000) this.shownUntil = until;
   }

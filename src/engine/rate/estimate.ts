@@ -43,8 +43,6 @@ export interface AcceptanceLog {
   refused(at: number): void;
   /** The limiter was empty at `at`: begins a new period. */
   mark(at: number): void;
-  /** As mark, and the periods before `at` are forgotten: they measured a run that held itself. */
-  restart(at: number): void;
   /**
    * Accepted requests per second between an earlier mark and the latest one, if trustworthy:
    * over the shortest good span of at least `periods` periods. A window limiter grants in
@@ -83,9 +81,6 @@ export function createAcceptanceLog(): AcceptanceLog {
       // attributed to the old one, which only nudges the estimate down.
       periods.push({ at, started: 0, refused: 0 });
       if (periods.length > MAX_MARKS) periods = periods.slice(-MAX_MARKS);
-    },
-    restart(at) {
-      periods = [{ at, started: 0, refused: 0 }];
     },
     estimate(minPeriods = 1) {
       const end = periods[periods.length - 1];
