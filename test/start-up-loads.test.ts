@@ -25,9 +25,7 @@ async function loadsOf(args: string[], cwd: string, env: Record<string, string> 
     cwd,
     env: { ...env, NODE_OPTIONS: `--import=${HOOK}`, RECORD_LOADS_FILE: record },
   });
-  const { files, modules } = loadedModules(record);
-  const loaded = (part: string) => modules.some((module) => module.includes(part));
-  return { result, files, modules, loaded };
+  return { result, ...loadedModules(record) };
 }
 
 function tenRows(dir: string): string {

@@ -8,8 +8,15 @@ import { ROOT } from "./cli.js";
 
 export const DIST = path.join(ROOT, "dist") + path.sep;
 
-/** The files the process read (chunks of dist/ among them) and the modules they stand for. */
-export function loadedModules(record: string): { files: Set<string>; modules: string[] } {
+/**
+ * The files the process read (chunks of dist/ among them), the modules they stand for, and
+ * whether any of those modules' paths contains `part`.
+ */
+export function loadedModules(record: string): {
+  files: Set<string>;
+  modules: string[];
+  loaded: (part: string) => boolean;
+} {
   const files = new Set(
     fs
       .readFileSync(record, "utf8")
@@ -23,5 +30,5 @@ export function loadedModules(record: string): { files: Set<string>; modules: st
     const { sources } = JSON.parse(fs.readFileSync(map, "utf8")) as { sources: string[] };
     return sources.map((source) => path.resolve(path.dirname(file), source));
   });
-  return { files, modules };
+  return { files, modules, loaded: (part) => modules.some((module) => module.includes(part)) };
 }
