@@ -56,6 +56,18 @@ describe("sanitizeServerText", () => {
     expect(clean).toBe("Contact [contact] [contact] (phone [contact]) rejected; Carrington is fine");
   });
 
+  it("masks a value that stands alone even where an earlier find of it was inside a word", () => {
+    // "xa.a" holds a find glued to x; the find overlapping it, after the dot, stands alone.
+    expect(sanitizeServerText("id xa.a.a end", { contact: ["a.a"] })).toBe("id xa.[contact] end");
+    // Letters beyond the basic plane (a surrogate pair) count as letters beside a find.
+    expect(sanitizeServerText("𝐀Lee and Lee𝐀 but Lee", { contact: ["lee"] })).toBe(
+      "𝐀Lee and Lee𝐀 but [contact]",
+    );
+    expect(sanitizeServerText("Émile, ÉMILE and Émiles", { contact: ["émile"] })).toBe(
+      "[contact], [contact] and Émiles",
+    );
+  });
+
   it("removes terminal escapes, control characters and bidi overrides, and folds lines", () => {
     const clean = sanitizeServerText(
       "\x1b[2J\x1b[31mred\x1b[0m\x1b]0;title\x07 a\x00b\x07c\r\nnext\u202eevil\x9b1m",

@@ -56,15 +56,41 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** The row's own contact values, wherever the server echoed them, as whole words. */
+// A letter or digit beside a find: the find is part of a longer word, not the value.
+const WORD_BEFORE = /[\p{L}\p{N}]$/u;
+const WORD_AFTER = /^[\p{L}\p{N}]/u;
+
+/**
+ * The row's own contact values, wherever the server echoed them, as whole words. Each value is
+ * found by a plain case-insensitive pattern and its neighbours checked with the two above: one
+ * pattern of the value with the \p{…} classes inside took 1.7 ms to compile, for every value
+ * of every error answer (a 429's body included), and a run's values are never the same twice.
+ */
 function maskValues(text: string, values: readonly string[]): string {
   let out = text;
   for (const value of values) {
     const v = value.trim();
     // One letter would mask half the text; such a value cannot identify anyone anyway.
     if (v.length < 2) continue;
-    const pattern = new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(v)}(?![\\p{L}\\p{N}])`, "giu");
-    out = out.replace(pattern, "[contact]");
+    const find = new RegExp(escapeRegExp(v), "gi");
+    let masked = "";
+    let from = 0;
+    for (let m = find.exec(out); m !== null; m = find.exec(out)) {
+      const start = m.index;
+      const end = start + m[0].length;
+      // Two code units: a letter beyond the basic plane is a surrogate pair.
+      if (
+        WORD_BEFORE.test(out.slice(Math.max(0, start - 2), start)) ||
+        WORD_AFTER.test(out.slice(end, end + 2))
+      ) {
+        // Inside a longer word: a find that overlaps this one may still stand alone.
+        find.lastIndex = start + 1;
+        continue;
+      }
+      masked += `${out.slice(from, start)}[contact]`;
+      from = end;
+    }
+    out = masked + out.slice(from);
   }
   return out;
 }
