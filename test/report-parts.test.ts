@@ -9,6 +9,7 @@ import { keepPrevious } from "../src/output/keep-previous.js";
 import { createDateFormatCheck } from "../src/report/date-format-check.js";
 import { createDigest, MAX_LISTED_ROWS } from "../src/report/digest.js";
 import { html } from "../src/report/html.js";
+import { maskContacts } from "../src/report/privacy.js";
 import { renderReport } from "../src/report/render.js";
 import { chooseReportColumn } from "../src/report/report-column.js";
 import { verdictOf } from "../src/report/verdict.js";
@@ -394,5 +395,15 @@ describe("the verdict", () => {
     ]);
     expect(text).not.toContain("<b>Contoso");
     expect(text).not.toContain("Jane");
+  });
+});
+
+describe("maskContacts", () => {
+  it("masks the row's values in any case, accented letters too, and leaves other words", () => {
+    expect(
+      maskContacts("ÉMILE Ørsted (émile.o) refused; STRASSE kept, Émiles too", ["Émile", "ørsted", "Li"]),
+    ).toBe("[contact] [contact] ([contact].o) refused; STRASSE kept, [contact]s too");
+    // Values are masked in turn: the first may take part of a later one.
+    expect(maskContacts("Ann Annex", ["Ann", "Annex"])).toBe("[contact] [contact]ex");
   });
 });

@@ -13,11 +13,16 @@ function escapeRegExp(text: string): string {
 /** `message` without the row's contact values, email addresses and control characters. */
 export function maskContacts(message: string, contactValues: readonly string[]): string {
   let text = message.replace(EMAIL, "[email]");
+  // A pattern is built only for a value the text may hold: upper-cased, every text a pattern
+  // with the i flag matches holds the value too (that flag compares characters upper-cased).
+  let upper = text.toUpperCase();
   for (const value of contactValues) {
+    const v = value.trim();
     // Two letters ("Li") would also blank words of the message itself; a name that short
     // identifies no one on its own.
-    if (value.trim().length < 3) continue;
-    text = text.replace(new RegExp(escapeRegExp(value.trim()), "gi"), "[contact]");
+    if (v.length < 3 || !upper.includes(v.toUpperCase())) continue;
+    text = text.replace(new RegExp(escapeRegExp(v), "gi"), "[contact]");
+    upper = text.toUpperCase();
   }
   // eslint-disable-next-line no-control-regex
   text = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ");
