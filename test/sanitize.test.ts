@@ -68,6 +68,20 @@ describe("sanitizeServerText", () => {
     );
   });
 
+  it("compares case as Unicode does, letters beyond the basic plane too", () => {
+    // ẞ and ß, the Kelvin sign and K, the long s and s, and Deseret capitals and small letters
+    // are one letter in two cases: compared one UTF-16 unit at a time, each would be kept.
+    for (const [text, value] of [
+      ["Mr STRAUẞ refused", "Strauß"],
+      ["user \u212Aim refused", "kim"],
+      ["name Joneſ refused", "jones"],
+      ["name 𐐀𐐁 refused", "𐐨𐐩"],
+    ])
+      expect(sanitizeServerText(text, { contact: [value] }), value).toMatch(/^\S+ \[contact\] refused$/);
+    // A find glued to a letter beyond the basic plane is passed by whole characters, and ends.
+    expect(sanitizeServerText("𝐀𝐀x 𝐀𝐀", { contact: ["𝐀𝐀"] })).toBe("𝐀𝐀x [contact]");
+  });
+
   it("removes terminal escapes, control characters and bidi overrides, and folds lines", () => {
     const clean = sanitizeServerText(
       "\x1b[2J\x1b[31mred\x1b[0m\x1b]0;title\x07 a\x00b\x07c\r\nnext\u202eevil\x9b1m",

@@ -65,6 +65,8 @@ const WORD_AFTER = /^[\p{L}\p{N}]/u;
  * found by a plain case-insensitive pattern and its neighbours checked with the two above: one
  * pattern of the value with the \p{…} classes inside took 1.7 ms to compile, for every value
  * of every error answer (a 429's body included), and a run's values are never the same twice.
+ * The pattern keeps the u flag: without it, case is compared one UTF-16 unit at a time by
+ * upper-casing, and "STRAUẞ" would keep a value of "Strauß", a Kelvin sign a "Kim".
  */
 function maskValues(text: string, values: readonly string[]): string {
   let out = text;
@@ -72,7 +74,7 @@ function maskValues(text: string, values: readonly string[]): string {
     const v = value.trim();
     // One letter would mask half the text; such a value cannot identify anyone anyway.
     if (v.length < 2) continue;
-    const find = new RegExp(escapeRegExp(v), "gi");
+    const find = new RegExp(escapeRegExp(v), "giu");
     let masked = "";
     let from = 0;
     for (let m = find.exec(out); m !== null; m = find.exec(out)) {
@@ -83,8 +85,10 @@ function maskValues(text: string, values: readonly string[]): string {
         WORD_BEFORE.test(out.slice(Math.max(0, start - 2), start)) ||
         WORD_AFTER.test(out.slice(end, end + 2))
       ) {
-        // Inside a longer word: a find that overlaps this one may still stand alone.
-        find.lastIndex = start + 1;
+        // Inside a longer word: a find that overlaps this one may still stand alone. The next
+        // try starts one character on, a whole surrogate pair (a u pattern set inside a pair
+        // steps back to its start, and would find the same place again and again).
+        find.lastIndex = start + ((out.codePointAt(start) ?? 0) > 0xffff ? 2 : 1);
         continue;
       }
       masked += `${out.slice(from, start)}[contact]`;
