@@ -405,5 +405,7 @@ describe("maskContacts", () => {
     ).toBe("[contact] [contact] ([contact].o) refused; STRASSE kept, [contact]s too");
     // Values are masked in turn: the first may take part of a later one.
     expect(maskContacts("Ann Annex", ["Ann", "Annex"])).toBe("[contact] [contact]ex");
+    // Half a surrogate pair matches inside a pair, as the pattern compares UTF-16 units.
+    expect(maskContacts("𐐨cd x", ["\udc28cd"])).toBe("\ud801[contact] x");
   });
 });
