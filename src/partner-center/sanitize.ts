@@ -52,7 +52,8 @@ function maskPhones(text: string): string {
   });
 }
 
-function escapeRegExp(text: string): string {
+/** `text` as a pattern that matches it literally. */
+export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 

@@ -2,14 +2,12 @@
 // only. Server messages can echo what was sent (docs/partner-center-api.md "Errors": "Error texts are free-form
 // and may echo parts of the request"), so a message shown in it loses the row's own contact
 // values and anything shaped like an email address first.
+import { escapeRegExp } from "../partner-center/sanitize.js";
+
 const EMAIL = /[^\s@<>"'(),;:]+@[^\s@<>"'(),;:]+\.[^\s@<>"'(),;:]+/g;
 const SURROGATE = /[\ud800-\udfff]/;
 /** Longer than any error text needs; a capped text stays readable in a table cell. */
 const MAX_MESSAGE = 300;
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
 
 /** `message` without the row's contact values, email addresses and control characters. */
 export function maskContacts(message: string, contactValues: readonly string[]): string {
