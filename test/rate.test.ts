@@ -281,7 +281,8 @@ describe("rate controller", () => {
     drive({ clock, rc, bucket: () => bucket, workers: 32, latencyMs: 20, untilMs: 20_000 });
     await clock.advanceTo(25_000); // the last queued workers have gone by now
     const pace = rc.ratePerSecond!;
-    expect(pace).toBeLessThan(22);
+    // At the limit, or probing above it: the run may stop at any point of a probe's climb.
+    expect(pace).toBeLessThan(20 * 1.25);
     await clock.advanceTo(120_000); // nobody asked for 100 s
     expect(rc.ratePerSecond).toBeCloseTo(pace, 5);
   });
@@ -316,9 +317,9 @@ describe("the cut after a round of 429s", () => {
     expect(cutAfterRound(80, undefined, false)).toEqual({ floor: 40, top: 80, settled: false });
   });
 
-  it("returns to just over the measured rate after a probe, under the pace that failed", () => {
+  it("returns to the measured rate after a probe, under the pace that failed", () => {
     const cut = cutAfterRound(41, { perSecond: 38, rough: false }, false);
-    expect(cut.top).toBeCloseTo(39.14, 5); // 38 × 1.03, below 41 × 0.99
+    expect(cut.top).toBeCloseTo(38, 5); // the measured rate, below 41 × 0.99
     expect(cut.floor).toBeLessThan(cut.top);
     expect(cut.settled).toBe(true);
   });

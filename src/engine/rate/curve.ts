@@ -12,7 +12,7 @@ const DOUBLING_MS = 100;
 /** Above this the pace stops mattering (the tool's own ceiling is about 2,000 requests/s). */
 export const TOP_RATE = 10_000;
 /**
- * After a cut the pace is back at `top` (just over the measured limit, under the pace that drew
+ * After a cut the pace is back at `top` (the measured limit, under the pace that drew
  * the 429) after RETURN_MS: a bad estimate costs at most that long. Beyond `top` it grows slowly
  * at first and doubles K later, K = PROBE_REQUESTS at that pace (at least MIN_K_MS, at most
  * MAX_K_MS, and at least two Retry-Afters): probing costs one 429 round per cycle, so a cycle of
@@ -60,8 +60,6 @@ export function cubic(floor: number, top: number, settled = true, retryAfterMs =
 const BACKOFF = 0.97;
 /** After a probe's 429, the pace returns to this share of the pace that drew it. */
 const PROBE_TOP = 0.99;
-/** After a probe's 429, the pace returns to at most this much above the measured rate. */
-const PROBE_OVER_ESTIMATE = 1.03;
 /** After an overshoot, the pace returns to at most this much above the measured rate. */
 const MAX_TOP_OVER_ESTIMATE = 1.25;
 /**
@@ -108,9 +106,12 @@ export function cutAfterRound(
   if (current <= estimate * MAX_TOP_OVER_ESTIMATE) {
     // A probe found the limit. The measured rate is the limit when the bucket was empty at both
     // ends of its span, and falls short of it when a small bucket overflowed while the run paced
-    // below the limit; the pace that drew this 429 is above it. Return to just over the
-    // measured rate, under the pace that failed, and probe on slowly from there.
-    const top = Math.min(current * PROBE_TOP, estimate * PROBE_OVER_ESTIMATE);
+    // below the limit; the pace that drew this 429 is above it. Return to the measured rate,
+    // under the pace that failed, and probe on slowly from there. Not above it: a bucket empty
+    // when the pace returns refuses one request per token the pace takes beyond its rate, so 3 %
+    // over it (as it was) drew a 429 about every 38 requests for as long as it held (5/s: every
+    // 7.5 s; 3.2-5.2 % of a run's requests answered 429 against a 5/s bucket, the bar's 5 %).
+    const top = Math.min(current * PROBE_TOP, estimate);
     // A burst-1 bucket loses every token not taken at once, so the measured rate is short of
     // its limit; a pace it has already granted request by request (token-spacing.ts) is safe.
     const granted = Math.min((proven ?? 0) * PROVEN_MARGIN, current, estimate * MAX_TOP_OVER_ESTIMATE);
