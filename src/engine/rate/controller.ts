@@ -17,7 +17,7 @@ import { createWindowBudget, type WindowBudget } from "./window-budget.js";
 //   - On a 429 round (a 429 to a request started after the previous round was noticed) the
 //     pace is cut to just under what the API measurably accepted between two empty moments
 //     (estimate.ts), or halved while nothing is measured yet; then it climbs along a
-//     cubic back to the last pace that worked within a second and slowly beyond it
+//     cubic back to the measured rate within a second and slowly beyond it
 //     (curve.ts; CUBIC and AWS's adaptive retry mode): a bad first estimate is repaired
 //     within a second, a limit that rose is found by the convex part.
 //   - Retry-After is honoured by the throttled row (its retry waits at least that long). The

@@ -13,7 +13,8 @@ const DOUBLING_MS = 100;
 export const TOP_RATE = 10_000;
 /**
  * After a cut the pace is back at `top` (the measured limit, under the pace that drew
- * the 429) after RETURN_MS: a bad estimate costs at most that long. Beyond `top` it grows slowly
+ * the 429) after RETURN_MS: a floor set too low costs at most that long, a `top` a share d under
+ * the limit about K × d^(1/3) more, until the convex part passes the limit. Beyond `top` it grows slowly
  * at first and doubles K later, K = PROBE_REQUESTS at that pace (at least MIN_K_MS, at most
  * MAX_K_MS, and at least two Retry-Afters): probing costs one 429 round per cycle, so a cycle of
  * at least PROBE_REQUESTS keeps 429s near 1 % at any limit, and a limit that doubled is found
@@ -107,10 +108,13 @@ export function cutAfterRound(
     // A probe found the limit. The measured rate is the limit when the bucket was empty at both
     // ends of its span, and falls short of it when a small bucket overflowed while the run paced
     // below the limit; the pace that drew this 429 is above it. Return to the measured rate,
-    // under the pace that failed, and probe on slowly from there. Not above it: a bucket empty
-    // when the pace returns refuses one request per token the pace takes beyond its rate, so 3 %
-    // over it (as it was) drew a 429 about every 38 requests for as long as it held (5/s: every
-    // 7.5 s; 3.2-5.2 % of a run's requests answered 429 against a 5/s bucket, the bar's 5 %).
+    // under the pace that failed, and probe on slowly from there: the convex part beyond `top`
+    // makes up a shortfall. Not above it: a bucket empty when the pace returns refuses one
+    // request per token the pace takes beyond its rate, so 3 % over it (as it was) drew a 429
+    // about every 34 requests for as long as it held (38 measured at 5/s: every 7.5 s; 3.2-5.2 %
+    // of a run's requests answered 429 against a 5/s bucket, the bar's 5 %). Buckets of 2 or 3
+    // tokens, which lose what is not taken at once, keep 98.2-99.99 % of the limit in virtual
+    // time (200/s of 2 with 1 s lowest: 98.2 %, 99.3 % before) with fewer 429s everywhere.
     const top = Math.min(current * PROBE_TOP, estimate);
     // A burst-1 bucket loses every token not taken at once, so the measured rate is short of
     // its limit; a pace it has already granted request by request (token-spacing.ts) is safe.
