@@ -35,6 +35,19 @@ describe("simulator limiters", () => {
     expect([w.take(), w.take(), w.take()]).toEqual([0, 0, 3]);
   });
 
+  it("fixed window under way at the first request: the phase counts from that request, not from creation", () => {
+    let t = 0;
+    const spec = { kind: "fixed-window", limit: 2, windowSeconds: 5, underWayAtFirstMs: 3_800 } as const;
+    const w = new FixedWindow(spec, () => t);
+    t = 9_000; // however late the client starts, its first request finds 1.2 s left
+    expect([w.take(), w.take(), w.take()]).toEqual([0, 0, 2]);
+    t = 10_199;
+    expect(w.take()).toBe(1);
+    t = 10_200;
+    expect([w.take(), w.take(), w.take()]).toEqual([0, 0, 5]);
+    expect(() => new FixedWindow({ ...spec, underWayAtFirstMs: -1 })).toThrow(RangeError);
+  });
+
   it("sliding window: at most `limit` in any span; Retry-After until the oldest leaves it", () => {
     let t = 0;
     const w = new SlidingWindow({ kind: "sliding-window", limit: 2, windowSeconds: 5 }, () => t);

@@ -27,6 +27,12 @@ export interface WindowLimit {
   /** Requests accepted per window. */
   limit: number;
   windowSeconds: number;
+  /**
+   * Fixed windows only: the first request finds the window this far under way (a run started
+   * that long after another client's), so its phase does not depend on when the client got going.
+   * By default windows count from the limiter's creation.
+   */
+  underWayAtFirstMs?: number;
 }
 
 /** Only a cap on open requests, no limit on the rate. */
@@ -102,12 +108,16 @@ export class TokenBucket implements Limiter {
   }
 }
 
-/** At most `limit` requests in each window [k·W, (k+1)·W) counted from the limiter's creation. */
+/**
+ * At most `limit` requests in each window [k·W, (k+1)·W) counted from the limiter's creation, or
+ * from `underWayAtFirstMs` before the first request.
+ */
 export class FixedWindow implements Limiter {
-  private windowStart: number;
+  private windowStart: number | undefined;
   private used = 0;
   private limit: number;
   private readonly windowMs: number;
+  private readonly underWayMs: number | undefined;
 
   constructor(
     spec: WindowLimit,
@@ -115,11 +125,13 @@ export class FixedWindow implements Limiter {
   ) {
     this.limit = checkWindow(spec);
     this.windowMs = spec.windowSeconds * 1000;
-    this.windowStart = this.clock();
+    this.underWayMs = spec.underWayAtFirstMs;
+    if (this.underWayMs === undefined) this.windowStart = this.clock();
   }
 
   take(): number {
     const now = this.clock();
+    this.windowStart ??= now - this.underWayMs!;
     if (now - this.windowStart >= this.windowMs) {
       this.windowStart += Math.floor((now - this.windowStart) / this.windowMs) * this.windowMs;
       this.used = 0;
@@ -210,6 +222,8 @@ export class OpenCap implements Limiter {
 function checkWindow(spec: WindowLimit): number {
   if (!(spec.limit >= 1) || !(spec.windowSeconds > 0))
     throw new RangeError("a window limit needs limit ≥ 1 and windowSeconds > 0");
+  if (spec.underWayAtFirstMs !== undefined && !(spec.underWayAtFirstMs >= 0))
+    throw new RangeError("underWayAtFirstMs must be ≥ 0");
   return Math.floor(spec.limit);
 }
 
