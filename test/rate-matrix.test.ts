@@ -107,6 +107,42 @@ describe("rate controller against a fixed window already under way when the run 
   });
 });
 
+describe("rate controller against a fixed window with under a second left when the run begins", () => {
+  // The slow start's first requests (36 at --concurrency 32 in 0.5 s) are accepted by the window
+  // that ends, without a refusal; the opening then counts them into the next window's N (1,236)
+  // and its W (60.6 s of 60). The first closing after it took 1,200 since the opening: N is that,
+  // and W runs from the first start after those 36 (src/engine/rate/window-budget.ts). Left as it
+  // was, the budget started each window later than the last and a window's 1,201st request,
+  // refused with room left, dropped it: the last window's rows went at the pace, over 11-12 s.
+  // The oracle takes the ending window's whole 1,200 in its last half second, which no run at
+  // these concurrencies can (8 requests open at 5-20 ms each: at most 640 a second), so the run
+  // is held to one window more than it: 4,000 rows, 180.5 s, share 0.66.
+  it.each([
+    [32, 500],
+    [32, 300],
+    [8, 500],
+    [8, 150],
+  ] as const)(
+    "--concurrency %i, %i ms left: every later window's rows go at once",
+    async (concurrency, leftMs) => {
+      const f = await runRateCase({
+        name: "fixed-window",
+        limit: { kind: "fixed-window", limit: 1_200, windowSeconds: 60 },
+        concurrency,
+        rows: 4_000,
+        headStartMs: 60_000 - leftMs,
+      });
+      expect(f.failedRows).toBe(0);
+      // The last window takes the last 364 rows: at once (11-12 s at the pace).
+      const tail = f.starts.filter((s) => s.accepted).slice(-300);
+      expect(tail[tail.length - 1].at - tail[0].at).toBeLessThan(2_000);
+      // 181.6-182.7 s (194.6-196.3 s with the budget dropped).
+      expect(f.runMs).toBeLessThanOrEqual(f.idealMs + 63_000);
+      expect(f.throttled).toBeLessThanOrEqual(40);
+    },
+  );
+});
+
 describe("rate controller against a window whose budget it learned", () => {
   // A window takes its N at any rate: once the budget is learned the pace does not spread them.
   // Paced at the curve (about 25/s against 1,200 per minute), the last window's 400 rows took

@@ -26,7 +26,8 @@
 // is lower than learned (a lowered limit, or an opening that counted two windows because the
 // first ended within a second of the start): N becomes what the window took. So it does when the
 // window closed 0.5-3 s less than the learned W after the last closing, as the next window of a
-// fixed one does after such an opening (PERIOD_SLACK_MS), whatever share of N it took. Otherwise
+// fixed one does after such an opening (PERIOD_SLACK_MS), whatever share of N it took, and when
+// it took nearly N (NEAR_SHARE: an N one or two too high). Otherwise
 // (other clients of the same tenant, fewer than MIN_LIMIT) the budget is dropped for the run, and
 // the pace and Retry-After hold the run. (Other clients of a fixed window may show that period
 // too: N is then what the run got, and the budget doubles every PROBE_WINDOWS windows to find
@@ -35,7 +36,8 @@
 // well before any of the run's requests within the learned W could leave the window shows
 // requests older than W still in it: a sliding window that held other clients' requests when the
 // run began, whose opening countdown ended when theirs left. W and N are measured again then
-// (see longerWindow).
+// (see longerWindow). An opening whose first starts were accepted by a window that ended within
+// a second of the run's start counts them into N and W; the next closing shows it (see trimOpening).
 //
 // Sharpening: a 429 at t with a Retry-After of R whole seconds says the window ends within
 // (t + R − 1 s, t + R]. A probe placed k whole seconds before the middle of that interval is
@@ -105,6 +107,16 @@ const PAUSE_MS = 1_000;
  * the budget models, and the room-left 429s that follow drop it (see refused).
  */
 const MAX_LONGER = 1;
+/**
+ * Room left with at least 1 − NEAR_SHARE of N accepted since the window last closed: N was a
+ * little high (a request counted in flight, one of the window before), and becomes that count.
+ * Dropped instead, the budget left the rest of a run at 1,200 per minute to the pace: its last
+ * windows spread over 34-48 s of each minute instead of 1 s.
+ */
+const NEAR_SHARE = 0.03;
+/** The opening's N may have counted this share too many, all within this of its first start (see trimOpening). */
+const OPENING_EXTRA = 0.2;
+const OPENING_BEFORE_MS = 1_000;
 /** Accepted since the window last seen closing may exceed N by this share (in-flight starts). */
 const COUNT_SLACK = 0.1;
 
@@ -187,6 +199,8 @@ class Budget implements WindowBudget {
   private closingFrom = -Infinity;
   private restarts = 0;
   private longer = 0;
+  /** The end of the window the opening learned, until the next closing has checked it. */
+  private openingEnd: number | undefined;
 
   started(at: number): void {
     this.first ??= at;
@@ -235,47 +249,61 @@ class Budget implements WindowBudget {
     const accepted = this.acceptedWithin(from, at);
     this.closingFrom = from;
     if (this.limit !== undefined && this.longerWindow(at, retryAfterMs)) return;
-    if (this.limit !== undefined && !this.probing && accepted < this.limit) {
-      // Refused with room left in the budget: W or N is wrong.
-      const since = this.acceptedWithin(closedSince, at);
-      if (since >= this.limit && since <= this.limit * (1 + COUNT_SLACK) + 1) {
-        // N accepted since the window was last seen closing: it is longer than learned.
-        const anchor = this.starts[firstAfter(this.starts, at) - this.limit];
-        this.sharp = {
-          low: Math.max(at, at + retryAfterMs - 1_000),
-          high: at + retryAfterMs,
-          anchor,
-          closeProbes: 0,
-        };
-        return;
-      }
-      // Far fewer than N since the window was last seen closing, or a closing short of W after
-      // the last one (closesEvery): N is lower than learned. A window already under way when the
-      // run began, whose end drew no refusal, had its acceptances counted into the opening's N
-      // along with the next window's (2,385 of 1,200); a lowered limit. What this window took is
-      // the N to go on with.
-      if (
-        since >= MIN_LIMIT &&
-        (since <= this.limit * LOWER_SHARE || this.closesEvery(at + retryAfterMs - lastEnd))
-      ) {
-        this.limit = since;
-        this.closingFrom = closedSince;
-        this.probeAt = at + PROBE_WINDOWS * this.windowMs;
-        return;
-      }
-      // Otherwise (other clients of the tenant, a W learned short) neither W nor N explains it.
-      this.windowMs = undefined;
-      this.limit = undefined;
-      return;
+    const openingEnd = this.openingEnd;
+    this.openingEnd = undefined;
+    if (this.limit !== undefined && !this.probing && accepted < this.limit)
+      return this.roomLeft(at, retryAfterMs, closedSince, lastEnd);
+    if (this.limit === undefined) {
+      this.limit = accepted;
+      // W came from the opening's countdown: its end, for the next closing to check (trimOpening).
+      if (this.windowMs === this.windowHigh) this.openingEnd = this.first + this.windowHigh;
     }
-    if (this.limit === undefined) this.limit = accepted;
     // The doubled budget was refused: a limit raised by less than RAISED is not taken, since the
     // last W may reach back into the window before (a fixed window's phase is not the run's).
     else if (this.probing) this.limit = accepted >= (this.limit / 2) * RAISED ? accepted : this.limit / 2;
-    else this.limit = Math.min(this.limit, accepted);
+    else {
+      if (openingEnd !== undefined) this.trimOpening(openingEnd, closedSince, at);
+      this.limit = Math.min(this.limit, accepted);
+    }
     this.probing = false;
     if (this.limit < MIN_LIMIT) this.limit = undefined;
     this.probeAt = at + PROBE_WINDOWS * this.windowMs;
+  }
+
+  /** Refused with room left in the budget: W or N is wrong. */
+  private roomLeft(at: number, retryAfterMs: number, closedSince: number, lastEnd: number): void {
+    const limit = this.limit!;
+    const since = this.acceptedWithin(closedSince, at);
+    if (since >= limit && since <= limit * (1 + COUNT_SLACK) + 1) {
+      // N accepted since the window was last seen closing: it is longer than learned.
+      const anchor = this.starts[firstAfter(this.starts, at) - limit];
+      this.sharp = {
+        low: Math.max(at, at + retryAfterMs - 1_000),
+        high: at + retryAfterMs,
+        anchor,
+        closeProbes: 0,
+      };
+      return;
+    }
+    // Far fewer than N since the window was last seen closing, or a closing short of W after
+    // the last one (closesEvery): N is lower than learned. A window already under way when the
+    // run began, whose end drew no refusal, had its acceptances counted into the opening's N
+    // along with the next window's (2,385 of 1,200); a lowered limit. What this window took is
+    // the N to go on with.
+    if (
+      since >= MIN_LIMIT &&
+      (since <= limit * LOWER_SHARE ||
+        (since < limit && since >= limit * (1 - NEAR_SHARE)) ||
+        this.closesEvery(at + retryAfterMs - lastEnd))
+    ) {
+      this.limit = since;
+      this.closingFrom = closedSince;
+      this.probeAt = at + PROBE_WINDOWS * this.windowMs!;
+      return;
+    }
+    // Otherwise (other clients of the tenant, a W learned short) neither W nor N explains it.
+    this.windowMs = undefined;
+    this.limit = undefined;
   }
 
   /**
@@ -308,6 +336,25 @@ class Budget implements WindowBudget {
     this.closingFrom = starts[i] - 1;
     this.probeAt = at + PROBE_WINDOWS * windowMs;
     return true;
+  }
+
+  /**
+   * The first closing after the opening, with no room left, took fewer than the opening's N since
+   * the opening closed: the opening's first few starts were accepted by the window before, which
+   * ended within a second of the run's start without a refusal. They made N too high, and W too
+   * long by as much as they came before that end. What the window took since is N, and W runs
+   * from the first start after those to the opening's end. (N alone is mended by the next 429
+   * with room left, NEAR_SHARE; a W too long starts each window that much later than the last:
+   * 40 per 2 s with 0.3 s left at the start, 0.63-0.68 of the limit rather than 0.69-0.75.)
+   */
+  private trimOpening(openingEnd: number, closedSince: number, at: number): void {
+    const since = this.acceptedWithin(closedSince, at);
+    const extra = this.limit! - since;
+    if (since < MIN_LIMIT || extra <= 0 || extra > this.limit! * OPENING_EXTRA) return;
+    const i = firstAfter(this.starts, this.first! - 1e-6) + extra;
+    if (i >= this.starts.length || this.starts[i] - this.first! > OPENING_BEFORE_MS) return;
+    this.limit = since;
+    this.windowMs = Math.min(this.windowMs!, openingEnd - this.starts[i]);
   }
 
   /**
