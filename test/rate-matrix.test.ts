@@ -111,12 +111,12 @@ describe("rate controller against a fixed window with under a second left when t
   // The slow start's first requests (36 at --concurrency 32 in 0.5 s) are accepted by the window
   // that ends, without a refusal; the opening then counts them into the next window's N (1,236)
   // and its W (60.6 s of 60). The first closing after it took 1,200 since the opening: N is that,
-  // and W runs from the first start after those 36 (src/engine/rate/window-budget.ts). Left as it
-  // was, the budget started each window later than the last and a window's 1,201st request,
-  // refused with room left, dropped it: the last window's rows went at the pace, over 11-12 s.
-  // The oracle takes the ending window's whole 1,200 in its last half second, which no run at
-  // these concurrencies can (8 requests open at 5-20 ms each: at most 640 a second), so the run
-  // is held to one window more than it: 4,000 rows, 180.5 s, share 0.66.
+  // and W is measured again over the two windows since the first start after those 36
+  // (src/engine/rate/window-budget.ts). Left as it was, the budget started each window later than
+  // the last and a window's 1,201st request, refused with room left, dropped it: the last
+  // window's rows went at the pace, over 11-12 s. The oracle takes the ending window's whole
+  // 1,200 in its last half second, which no run at these concurrencies can (8 requests open at
+  // 5-20 ms each: at most 640 a second), so the run is held to one window more than it.
   it.each([
     [32, 500],
     [32, 300],

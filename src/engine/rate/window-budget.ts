@@ -26,8 +26,7 @@
 // is lower than learned (a lowered limit, or an opening that counted two windows because the
 // first ended within a second of the start): N becomes what the window took. So it does when the
 // window closed 0.5-3 s less than the learned W after the last closing, as the next window of a
-// fixed one does after such an opening (PERIOD_SLACK_MS), whatever share of N it took, and when
-// it took nearly N (NEAR_SHARE: an N one or two too high). Otherwise
+// fixed one does after such an opening (PERIOD_SLACK_MS), whatever share of N it took. Otherwise
 // (other clients of the same tenant, fewer than MIN_LIMIT) the budget is dropped for the run, and
 // the pace and Retry-After hold the run. (Other clients of a fixed window may show that period
 // too: N is then what the run got, and the budget doubles every PROBE_WINDOWS windows to find
@@ -37,7 +36,8 @@
 // requests older than W still in it: a sliding window that held other clients' requests when the
 // run began, whose opening countdown ended when theirs left. W and N are measured again then
 // (see longerWindow). An opening whose first starts were accepted by a window that ended within
-// a second of the run's start counts them into N and W; the next closing shows it (see trimOpening).
+// a second of the run's start counts them into N and W; the next closing shows it, and W is
+// measured again over two windows (see trimOpening).
 //
 // Sharpening: a 429 at t with a Retry-After of R whole seconds says the window ends within
 // (t + R − 1 s, t + R]. A probe placed k whole seconds before the middle of that interval is
@@ -107,13 +107,6 @@ const PAUSE_MS = 1_000;
  * the budget models, and the room-left 429s that follow drop it (see refused).
  */
 const MAX_LONGER = 1;
-/**
- * Room left with at least 1 − NEAR_SHARE of N accepted since the window last closed: N was a
- * little high (a request counted in flight, one of the window before), and becomes that count.
- * Dropped instead, the budget left the rest of a run at 1,200 per minute to the pace: its last
- * windows spread over 34-48 s of each minute instead of 1 s.
- */
-const NEAR_SHARE = 0.03;
 /** The opening's N may have counted this share too many, all within this of its first start (see trimOpening). */
 const OPENING_EXTRA = 0.2;
 const OPENING_BEFORE_MS = 1_000;
@@ -172,6 +165,8 @@ interface Sharpen {
   closeProbes: number;
   /** A probe was accepted: the window is open, nothing more to learn from this end. */
   open?: boolean;
+  /** Windows from the anchor to this end (default 1). */
+  windows?: number;
 }
 
 class Budget implements WindowBudget {
@@ -251,6 +246,12 @@ class Budget implements WindowBudget {
     if (this.limit !== undefined && this.longerWindow(at, retryAfterMs)) return;
     const openingEnd = this.openingEnd;
     this.openingEnd = undefined;
+    if (
+      openingEnd !== undefined &&
+      !this.probing &&
+      this.trimOpening(openingEnd, closedSince, at, retryAfterMs)
+    )
+      return;
     if (this.limit !== undefined && !this.probing && accepted < this.limit)
       return this.roomLeft(at, retryAfterMs, closedSince, lastEnd);
     if (this.limit === undefined) {
@@ -261,10 +262,7 @@ class Budget implements WindowBudget {
     // The doubled budget was refused: a limit raised by less than RAISED is not taken, since the
     // last W may reach back into the window before (a fixed window's phase is not the run's).
     else if (this.probing) this.limit = accepted >= (this.limit / 2) * RAISED ? accepted : this.limit / 2;
-    else {
-      if (openingEnd !== undefined) this.trimOpening(openingEnd, closedSince, at);
-      this.limit = Math.min(this.limit, accepted);
-    }
+    else this.limit = Math.min(this.limit, accepted);
     this.probing = false;
     if (this.limit < MIN_LIMIT) this.limit = undefined;
     this.probeAt = at + PROBE_WINDOWS * this.windowMs;
@@ -292,9 +290,7 @@ class Budget implements WindowBudget {
     // the N to go on with.
     if (
       since >= MIN_LIMIT &&
-      (since <= limit * LOWER_SHARE ||
-        (since < limit && since >= limit * (1 - NEAR_SHARE)) ||
-        this.closesEvery(at + retryAfterMs - lastEnd))
+      (since <= limit * LOWER_SHARE || this.closesEvery(at + retryAfterMs - lastEnd))
     ) {
       this.limit = since;
       this.closingFrom = closedSince;
@@ -339,22 +335,34 @@ class Budget implements WindowBudget {
   }
 
   /**
-   * The first closing after the opening, with no room left, took fewer than the opening's N since
-   * the opening closed: the opening's first few starts were accepted by the window before, which
-   * ended within a second of the run's start without a refusal. They made N too high, and W too
-   * long by as much as they came before that end. What the window took since is N, and W runs
-   * from the first start after those to the opening's end. (N alone is mended by the next 429
-   * with room left, NEAR_SHARE; a W too long starts each window that much later than the last:
-   * 40 per 2 s with 0.3 s left at the start, 0.63-0.68 of the limit rather than 0.69-0.75.)
+   * The first closing after the opening took fewer than the opening's N since the opening closed:
+   * the opening's first few starts were accepted by the window before, which ended within a
+   * second of the run's start without a refusal. They made N too high, and W too long by as much
+   * as they came before that end, on top of what the Retry-After's whole seconds leave (up to a
+   * second in real time). What the window took since is N. The first start after those extra
+   * ones opened the window of the opening, and this closing ends the next: its end, sharpened,
+   * lies two windows after that start, which gives W within milliseconds. Left too long, W started
+   * each window later than the last (0.6-0.9 s a minute in whole CLI runs), and N too high drew a
+   * 429 with room left that dropped the budget (1,200 per minute with 0.5 s left: the last
+   * window's rows at the pace, over 11-12 s).
    */
-  private trimOpening(openingEnd: number, closedSince: number, at: number): void {
+  private trimOpening(openingEnd: number, closedSince: number, at: number, retryAfterMs: number): boolean {
     const since = this.acceptedWithin(closedSince, at);
     const extra = this.limit! - since;
-    if (since < MIN_LIMIT || extra <= 0 || extra > this.limit! * OPENING_EXTRA) return;
+    if (since < MIN_LIMIT || extra <= 0 || extra > this.limit! * OPENING_EXTRA) return false;
     const i = firstAfter(this.starts, this.first! - 1e-6) + extra;
-    if (i >= this.starts.length || this.starts[i] - this.first! > OPENING_BEFORE_MS) return;
+    if (i >= this.starts.length || this.starts[i] - this.first! > OPENING_BEFORE_MS) return false;
     this.limit = since;
+    this.closingFrom = closedSince;
     this.windowMs = Math.min(this.windowMs!, openingEnd - this.starts[i]);
+    this.sharp = {
+      low: Math.max(at, at + retryAfterMs - 1_000),
+      high: at + retryAfterMs,
+      anchor: this.starts[i],
+      closeProbes: 0,
+      windows: 2,
+    };
+    return true;
   }
 
   /**
@@ -487,7 +495,8 @@ class Budget implements WindowBudget {
     // The window that refused ran from the oldest of its N to its end, at the latest when a probe
     // found it open. (Taking the middle or the closed side of the interval left a window too
     // short: its 429s, at a budget used up, hold the run in whole seconds; 92-94 % of the limit.)
-    this.windowMs = Math.max(this.windowMs ?? 0, Math.min(MAX_WINDOW_MS, sharp.high - sharp.anchor));
+    const measured = Math.min(MAX_WINDOW_MS, (sharp.high - sharp.anchor) / (sharp.windows ?? 1));
+    this.windowMs = sharp.windows ? measured : Math.max(this.windowMs ?? 0, measured);
     this.closedUntil = sharp.low;
     this.probeAt = sharp.high + PROBE_WINDOWS * this.windowMs;
     this.sharp = undefined;
