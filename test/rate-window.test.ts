@@ -242,4 +242,22 @@ describe("window budget", () => {
     expect(next).toBeGreaterThanOrEqual(8_500);
     expect(next).toBeLessThanOrEqual(8_600);
   });
+
+  it("an opening of fewer than 20 learns no N, and the next closing learns it as any closing does", () => {
+    // 5 accepted, then a countdown: W is learned (1.1 s), N is not (5 is too few to trust).
+    const budget = opening(5, 10, [
+      [100, 1_000],
+      [150, 1_000],
+    ]);
+    expect(budget.known).toBe(false);
+    // 30 accepted in a later window, then its closing: N is what the last W took, and W stays.
+    startMany(budget, 2_000, 30, 10);
+    budget.started(2_300);
+    budget.refused(2_300, 1_000, true);
+    expect(budget.known).toBe(true);
+    expect(budget.perSecond).toBeCloseTo((30 * 1000) / 1_100, 6);
+    // (Checked as the opening's next closing, its N was taken as undefined less 30: W became NaN,
+    // and the run drew 2,792 refusals from a sliding window of 1,200 per minute.)
+    expect(budget.freeAt(2_310)).toBe(2_000 + 1_100);
+  });
 });

@@ -196,6 +196,8 @@ class Budget implements WindowBudget {
   private longer = 0;
   /** The end of the window the opening learned, until the next closing has checked it. */
   private openingEnd: number | undefined;
+  /** N was learned at least once in this run: only the opening's can count the window before. */
+  private learnedOnce = false;
 
   started(at: number): void {
     this.first ??= at;
@@ -254,17 +256,18 @@ class Budget implements WindowBudget {
       return;
     if (this.limit !== undefined && !this.probing && accepted < this.limit)
       return this.roomLeft(at, retryAfterMs, closedSince, lastEnd);
-    if (this.limit === undefined) {
-      this.limit = accepted;
-      // W came from the opening's countdown: its end, for the next closing to check (trimOpening).
-      if (this.windowMs === this.windowHigh) this.openingEnd = this.first + this.windowHigh;
-    }
+    const learned = this.limit === undefined;
+    if (this.limit === undefined) this.limit = accepted;
     // The doubled budget was refused: a limit raised by less than RAISED is not taken, since the
     // last W may reach back into the window before (a fixed window's phase is not the run's).
     else if (this.probing) this.limit = accepted >= (this.limit / 2) * RAISED ? accepted : this.limit / 2;
     else this.limit = Math.min(this.limit, accepted);
     this.probing = false;
     if (this.limit < MIN_LIMIT) this.limit = undefined;
+    // N and W came from the opening's countdown: its end, for the next closing to check (trimOpening).
+    else if (learned && !this.learnedOnce && this.windowMs === this.windowHigh)
+      this.openingEnd = this.first + this.windowHigh;
+    if (this.limit !== undefined) this.learnedOnce = true;
     this.probeAt = at + PROBE_WINDOWS * this.windowMs;
   }
 
@@ -347,9 +350,12 @@ class Budget implements WindowBudget {
    * window's rows at the pace, over 11-12 s).
    */
   private trimOpening(openingEnd: number, closedSince: number, at: number, retryAfterMs: number): boolean {
+    const limit = this.limit;
+    // Two windows from the opening's first start at most: the next closing, not a later one.
+    if (limit === undefined || at - this.first! > 2 * this.windowMs! + OPENING_BEFORE_MS) return false;
     const since = this.acceptedWithin(closedSince, at);
-    const extra = this.limit! - since;
-    if (since < MIN_LIMIT || extra <= 0 || extra > this.limit! * OPENING_EXTRA) return false;
+    const extra = limit - since;
+    if (since < MIN_LIMIT || extra <= 0 || extra > limit * OPENING_EXTRA) return false;
     const i = firstAfter(this.starts, this.first! - 1e-6) + extra;
     if (i >= this.starts.length || this.starts[i] - this.first! > OPENING_BEFORE_MS) return false;
     this.limit = since;
