@@ -277,13 +277,7 @@ class Budget implements WindowBudget {
     const since = this.acceptedWithin(closedSince, at);
     if (since >= limit && since <= limit * (1 + COUNT_SLACK) + 1) {
       // N accepted since the window was last seen closing: it is longer than learned.
-      const anchor = this.starts[firstAfter(this.starts, at) - limit];
-      this.sharp = {
-        low: Math.max(at, at + retryAfterMs - 1_000),
-        high: at + retryAfterMs,
-        anchor,
-        closeProbes: 0,
-      };
+      this.sharpen(at, retryAfterMs, this.starts[firstAfter(this.starts, at) - limit]);
       return;
     }
     // Far fewer than N since the window was last seen closing, or a closing short of W after
@@ -361,14 +355,22 @@ class Budget implements WindowBudget {
     this.limit = since;
     this.closingFrom = closedSince;
     this.windowMs = Math.min(this.windowMs!, openingEnd - this.starts[i]);
+    this.sharpen(at, retryAfterMs, this.starts[i], 2);
+    return true;
+  }
+
+  /**
+   * Sharpens the end of the window that refused the request started at `at` (see nextProbe);
+   * W is then measured from `anchor` over `windows` windows.
+   */
+  private sharpen(at: number, retryAfterMs: number, anchor: number, windows?: number): void {
     this.sharp = {
       low: Math.max(at, at + retryAfterMs - 1_000),
       high: at + retryAfterMs,
-      anchor: this.starts[i],
+      anchor,
       closeProbes: 0,
-      windows: 2,
+      windows,
     };
-    return true;
   }
 
   /**
