@@ -142,6 +142,47 @@ describe("rate controller", () => {
     expect(third[third.length - 1] - 100_000).toBeLessThan(3_000);
   });
 
+  it("knows a short window whose 429s all come at once by a probe a second before its end", async () => {
+    // A fixed window of 100 per 5 s, 1.5 s under way: it ends at 3.5 s, 8.5 s, 13.5 s... The
+    // client reads its answers only every 250 ms, as a busy machine does: every 429 of a closing
+    // comes in the same moment and asks for the same whole seconds, none counts down, and a
+    // Retry-After under 5 s is no next closing's either. Held for the whole Retry-After, the run
+    // saw no countdown in any closing and paced the window as a bucket, at 8-20/s (0.53-0.69 of
+    // the limit through the CLI). A second before the end, a probe is answered "1" for the same
+    // end: a window, whose budget then holds the run.
+    const clock = virtualClock();
+    const rc = createRateController({ clock });
+    let shift = 0;
+    const api = new FixedWindow(
+      { kind: "fixed-window", limit: 100, windowSeconds: 5 },
+      () => clock.now() + shift,
+    );
+    shift = 1_500;
+    const READ_EVERY_MS = 250;
+    const accepted: number[] = [];
+    const refused: number[] = [];
+    for (let w = 0; w < 32; w++) {
+      void (async () => {
+        for (let i = 0; i < 10_000 && clock.now() < 24_000; i++) {
+          const startedAt = await rc.acquire();
+          const wait = api.take();
+          const latency = wait > 0 ? 1 : 20;
+          await clock.sleep(Math.ceil((clock.now() + latency) / READ_EVERY_MS) * READ_EVERY_MS - clock.now());
+          (wait > 0 ? refused : accepted).push(startedAt);
+          rc.onAnswer(wait > 0, wait > 0 ? wait * 1_000 : undefined, startedAt);
+        }
+      })();
+    }
+    await clock.advanceTo(24_000);
+    // From the third window on each takes its 100 within a second of opening, with few 429s.
+    for (const opens of [8_500, 13_500, 18_500]) {
+      const window = accepted.filter((at) => at >= opens && at < opens + 5_000);
+      expect(window).toHaveLength(100);
+      expect(window[window.length - 1] - opens).toBeLessThan(1_000);
+    }
+    expect(refused.filter((at) => at >= 8_500).length).toBeLessThanOrEqual(96);
+  });
+
   it("takes no bucket for a window when it went on accepting between two long Retry-Afters", async () => {
     // Two limiters in front of a bucket, whose 429s ask for 10 s and 30 s: a 429 after the first
     // one's end, with another Retry-After, looks like a window's next closing, but requests were

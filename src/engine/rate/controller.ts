@@ -201,7 +201,7 @@ class AdaptiveRate implements RateController {
   onAnswer(isThrottle: boolean, retryAfterMs?: number, startedAt?: number): void {
     const now = this.clock.now();
     const level = this.levelOf(startedAt, isThrottle);
-    const capRefusal = this.openLimit.answered(level, startedAt ?? now, isThrottle, now);
+    const capRefusal = this.openLimit.answered(level, startedAt ?? now, isThrottle, now, retryAfterMs);
     this.gate.wake();
     const asked = retryAfterMs ?? (isThrottle ? DEFAULT_RETRY_AFTER_MS : 0);
     this.longestRetryAfterMs = Math.max(this.longestRetryAfterMs, asked);
@@ -407,8 +407,16 @@ class AdaptiveRate implements RateController {
       this.gate.refund(at);
       return;
     }
+    // The doubled hold stops a second short of a Retry-After of 2 to 5 s: a window asked then
+    // says "1" for the same end, the countdown that shows what it is (noticeCountdown). Waited out
+    // in full, a short window whose 429s all came at once (answers read in bursts on a busy
+    // machine) showed no countdown in any closing, and its Retry-After is too short for a next
+    // closing's to tell: 100 per 5 s and 40 per 2 s were paced as buckets, at 0.40-0.69 of the
+    // limit. A longer Retry-After is waited out: its window shows at the next closing.
     const doubling = 2 ** Math.min(20, this.refusedInARow - 1);
-    const wait = Math.min(retryAfterMs, (1000 / this.pace(now)) * doubling);
+    const longest =
+      retryAfterMs >= 2_000 && retryAfterMs <= LONG_RETRY_AFTER_MS ? retryAfterMs - 1_000 : retryAfterMs;
+    const wait = Math.min(longest, (1000 / this.pace(now)) * doubling);
     this.holdUntil(now, Math.max(this.heldUntil, now + wait));
   }
 

@@ -46,6 +46,15 @@ const RECENT_MS = 1_000;
 const RARE_SHARE = 0.1;
 const REPEATS = 2;
 const REPEAT_MS = 2_000;
+/**
+ * A cap frees a place as soon as an answer comes back: its 429 asks for a second at most. One that
+ * asks for longer is a rate limiter's (a window counting down to its end, a slow bucket). A fixed
+ * window of 100 per 5 s whose 429s came all at once, at the run's top level, on a busy machine
+ * (the client read its answers in bursts) was read as a cap, and with nothing accepted while the
+ * window was closed each 429 after it looked like the cap's too: the run went on sending into the
+ * closed window, 407 of 807 requests answered 429.
+ */
+const MAX_CAP_RETRY_AFTER_MS = 1_000;
 /** Accepted requests remembered for RARE_SHARE (a second of them at up to this many per second). */
 const MAX_ACCEPTED = 2_048;
 /** acceptedPerSecond's count is this fresh. */
@@ -78,8 +87,11 @@ export interface OpenLimit {
   started(): number;
   /** A request that started is no longer open, without an answer. */
   closed(): void;
-  /** Its answer; true when it was a 429 of the cap (not of a rate limit). */
-  answered(level: number, startedAt: number, throttled: boolean, now: number): boolean;
+  /**
+   * Its answer; true when it was a 429 of the cap (not of a rate limit). `retryAfterMs` is the
+   * 429's Retry-After: one of more than a second is a rate limiter's (MAX_CAP_RETRY_AFTER_MS).
+   */
+  answered(level: number, startedAt: number, throttled: boolean, now: number, retryAfterMs?: number): boolean;
   /** The learned cap, undefined while none is known. */
   readonly cap: number | undefined;
   /** Requests accepted over the second before `now`: the run's rate where the cap binds it. */
@@ -127,7 +139,7 @@ class LearnedCap implements OpenLimit {
     if (this.open > 0) this.open--;
   }
 
-  answered(level: number, startedAt: number, throttled: boolean, now: number): boolean {
+  answered(level: number, startedAt: number, throttled: boolean, now: number, retryAfterMs = 0): boolean {
     if (this.open > 0) this.open--;
     const underLimit = startedAt >= this.limitSetAt;
     if (!throttled) {
@@ -139,7 +151,8 @@ class LearnedCap implements OpenLimit {
       }
       return false;
     }
-    if (this.isCapRefusal(level, now, this.repeated(level, now))) {
+    const repeated = this.repeated(level, now);
+    if (retryAfterMs <= MAX_CAP_RETRY_AFTER_MS && this.isCapRefusal(level, now, repeated)) {
       // Refused again although it started under the limit: the same cap, seen twice.
       const again = Number.isFinite(this.limit) && underLimit;
       this.raisedFrom = undefined;
@@ -148,6 +161,7 @@ class LearnedCap implements OpenLimit {
       return true;
     }
     // A rate limiter's 429 where requests are being accepted: a cap seen once was no cap.
+    if (retryAfterMs > MAX_CAP_RETRY_AFTER_MS) this.rateRefusedAt = now;
     if (!this.confirmed && level < this.limit) this.reset();
     return false;
   }
