@@ -101,7 +101,11 @@ it.concurrent(
     // A loose floor: real timers under load lose more than the virtual-time matrix's 98 %, and the
     // bench's (d) holds the bar (docs/rate-limits.md). This guards that the window is learned at all.
     expect(share).toBeGreaterThanOrEqual(0.72);
-    expect(throttled / requests).toBeLessThanOrEqual(0.1);
+    // Each closing refuses the requests then in flight, up to 31 at --concurrency 32, more of them
+    // the more the client reads its answers in bursts: 5.0-6.1 % of requests quiet, 4.5-8.9 % under
+    // two busy loops, 5.4-10.5 % under four. A run that takes the window for a cap on open
+    // requests sends on into it when closed: 38-50 %.
+    expect(throttled / requests).toBeLessThanOrEqual(0.15);
   },
 );
 
