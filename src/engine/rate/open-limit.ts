@@ -151,8 +151,7 @@ class LearnedCap implements OpenLimit {
       }
       return false;
     }
-    const repeated = this.repeated(level, now);
-    if (retryAfterMs <= MAX_CAP_RETRY_AFTER_MS && this.isCapRefusal(level, now, repeated)) {
+    if (this.isCapRefusal(level, now, retryAfterMs)) {
       // Refused again although it started under the limit: the same cap, seen twice.
       const again = Number.isFinite(this.limit) && underLimit;
       this.raisedFrom = undefined;
@@ -161,7 +160,6 @@ class LearnedCap implements OpenLimit {
       return true;
     }
     // A rate limiter's 429 where requests are being accepted: a cap seen once was no cap.
-    if (retryAfterMs > MAX_CAP_RETRY_AFTER_MS) this.rateRefusedAt = now;
     if (!this.confirmed && level < this.limit) this.reset();
     return false;
   }
@@ -177,7 +175,17 @@ class LearnedCap implements OpenLimit {
     return repeated;
   }
 
-  private isCapRefusal(level: number, now: number, repeated: boolean): boolean {
+  /** Whether a 429 at `level` with this Retry-After is the cap's; notes a rate limiter's (rateRefusedAt). */
+  private isCapRefusal(level: number, now: number, retryAfterMs: number): boolean {
+    // Noted whatever the Retry-After: REPEATS counts every 429.
+    const repeated = this.repeated(level, now);
+    if (retryAfterMs <= MAX_CAP_RETRY_AFTER_MS && this.looksCapped(level, now, repeated)) return true;
+    this.rateRefusedAt = now;
+    return false;
+  }
+
+  /** A 429 at `level` shaped as a cap's: above what was just accepted, or at a known cap. */
+  private looksCapped(level: number, now: number, repeated: boolean): boolean {
     if (this.confirmed && level >= this.limit && level >= MIN_LEVEL) return true;
     const raised = this.raisedFrom;
     if (raised && now - raised.at < RAISE_DOUBT_MS && level > raised.limit && level >= MIN_LEVEL) return true;
@@ -187,7 +195,6 @@ class LearnedCap implements OpenLimit {
       if (repeated && share <= RARE_SHARE) return true;
       if (share === 0 && now - this.rateRefusedAt > RECENT_MS) return true;
     }
-    this.rateRefusedAt = now;
     return false;
   }
 
