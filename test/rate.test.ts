@@ -65,6 +65,27 @@ function acceptedBetween(t: Traffic, fromSecond: number, toSecond: number): numb
   return n;
 }
 
+/**
+ * A fixed window of `limit` per `windowSeconds`, `underWayMs` under way at virtual time 0, a rate
+ * controller on the same clock, and `answer`, which asks the window for a request started at
+ * `startedAt` and tells the controller what it said.
+ */
+function windowUnderWay(limit: number, windowSeconds: number, underWayMs: number) {
+  const clock = virtualClock();
+  const rc = createRateController({ clock });
+  // The window starts at the clock's 0 as constructed; read `underWayMs` later, it is that far in.
+  let shift = 0;
+  const api = new FixedWindow({ kind: "fixed-window", limit, windowSeconds }, () => clock.now() + shift);
+  shift = underWayMs;
+  const accepted: number[] = [];
+  const refused: number[] = [];
+  const answer = (startedAt: number, wait = api.take()) => {
+    (wait > 0 ? refused : accepted).push(startedAt);
+    rc.onAnswer(wait > 0, wait > 0 ? wait * 1_000 : undefined, startedAt);
+  };
+  return { clock, rc, api, accepted, refused, answer };
+}
+
 describe("rate controller", () => {
   it("paces the opening wave: a slow start from 8/s that doubles every 100 ms", async () => {
     const clock = virtualClock();
@@ -109,26 +130,13 @@ describe("rate controller", () => {
     // countdown). The second closing's Retry-After (58 s against 38 s), after the first one's
     // end, shows the window: the third window's requests then go at its opening, not at a pace
     // cut to what two windows averaged (31/s, 92 % of the limit over a run of 4,000 rows).
-    const clock = virtualClock();
-    const rc = createRateController({ clock });
-    let shift = 0;
-    const api = new FixedWindow(
-      { kind: "fixed-window", limit: 1_184, windowSeconds: 60 },
-      () => clock.now() + shift,
-    );
-    shift = 20_000;
-    const accepted: number[] = [];
-    const refused: number[] = [];
+    const { clock, rc, accepted, refused, answer } = windowUnderWay(1_184, 60, 20_000);
     for (let wave = 0; wave < 200 && clock.now() < 130_000; wave++) {
       const starts: number[] = [];
       for (let i = 0; i < 32; i++) void rc.acquire().then((t) => starts.push(t));
       for (let step = 0; step < 200_000 && starts.length < 32; step++) await clock.advanceTo(clock.now() + 1);
       await clock.advanceTo(clock.now() + 10);
-      for (const startedAt of starts) {
-        const wait = api.take();
-        (wait > 0 ? refused : accepted).push(startedAt);
-        rc.onAnswer(wait > 0, wait > 0 ? wait * 1_000 : undefined, startedAt);
-      }
+      for (const startedAt of starts) answer(startedAt);
     }
     // No countdown: each closing's 429s all started within a few milliseconds.
     const closings = refused.filter((at, i) => i === 0 || at - refused[i - 1] > 1_000);
@@ -150,26 +158,17 @@ describe("rate controller", () => {
     // saw no countdown in any closing and paced the window as a bucket, at 8-20/s (0.53-0.69 of
     // the limit through the CLI). A second before the end, a probe is answered "1" for the same
     // end: a window, whose budget then holds the run.
-    const clock = virtualClock();
-    const rc = createRateController({ clock });
-    let shift = 0;
-    const api = new FixedWindow(
-      { kind: "fixed-window", limit: 100, windowSeconds: 5 },
-      () => clock.now() + shift,
-    );
-    shift = 1_500;
+    const { clock, rc, api, accepted, refused, answer } = windowUnderWay(100, 5, 1_500);
     const READ_EVERY_MS = 250;
-    const accepted: number[] = [];
-    const refused: number[] = [];
     for (let w = 0; w < 32; w++) {
       void (async () => {
         for (let i = 0; i < 10_000 && clock.now() < 24_000; i++) {
           const startedAt = await rc.acquire();
+          // The window counts the request when it arrives; the client reads the answer later.
           const wait = api.take();
           const latency = wait > 0 ? 1 : 20;
           await clock.sleep(Math.ceil((clock.now() + latency) / READ_EVERY_MS) * READ_EVERY_MS - clock.now());
-          (wait > 0 ? refused : accepted).push(startedAt);
-          rc.onAnswer(wait > 0, wait > 0 ? wait * 1_000 : undefined, startedAt);
+          answer(startedAt, wait);
         }
       })();
     }
