@@ -20,16 +20,19 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-/** `run` of `rows` generated rows against `url` at --concurrency 32; its --json summary. */
-async function runGenerated(url: string, rows: number) {
+/** `run` of `rows` generated rows against `url` (--concurrency 32 unless given); its --json summary. */
+async function runGenerated(url: string, rows: number, concurrency = 32) {
   const dir = tempDir("mca-rate-");
   const file = path.join(dir, "in.csv");
   await writeGeneratedCsv(file, rows);
-  const r = await runCli(["run", file, "--base-url", url, "--concurrency", "32", "--json", "--quiet"], {
-    cwd: dir,
-    env: { PARTNER_CENTER_ACCESS_TOKEN: "test-token" },
-    timeoutMs: 60_000,
-  });
+  const r = await runCli(
+    ["run", file, "--base-url", url, "--concurrency", String(concurrency), "--json", "--quiet"],
+    {
+      cwd: dir,
+      env: { PARTNER_CENTER_ACCESS_TOKEN: "test-token" },
+      timeoutMs: 60_000,
+    },
+  );
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout.trim().split("\n").pop()!) as {
     statuses: Record<string, number>;
@@ -41,7 +44,7 @@ async function runGenerated(url: string, rows: number) {
 
 // The bucket's and the window's runs go at 20 requests a second, the retried run's at 40: a
 // tenth of a core each, so they run side by side (13 s rather than 31 s of a test suite's serial
-// end). The cap's run keeps a core busy and goes alone.
+// end). The cap's run, with a run told the cap beside it, keeps both cores busy and goes alone.
 const RATE = 20;
 const BURST = 2;
 const ROWS = 240;
@@ -132,25 +135,35 @@ it.concurrent("runs at the API's rate limit, with every 429 retried and nothing 
 const CAP = 8;
 const CAP_ROWS = 1_200;
 
-it(`holds ${CAP} requests open against a cap of ${CAP} (20–60 ms), few 429s; --json tells the tail`, async () => {
+/** `run` of `rows` at `concurrency` against a fresh simulator of 20-60 ms; the mean open ÷ CAP. */
+async function openShare(rows: number, concurrency: number, capped: boolean) {
   const sim = await trackedSimulator({
     latencyMs: 20,
     latencyMaxMs: 60,
-    rateLimit: { kind: "max-open", maxOpen: CAP },
+    ...(capped ? { rateLimit: { kind: "max-open" as const, maxOpen: CAP } } : {}),
   });
-  const summary = await runGenerated(sim.url, CAP_ROWS);
-  expect(summary.statuses.confirmed).toBe(CAP_ROWS);
-  const { requests, throttled, firstRequestAt, lastAnswerAt } = sim.stats;
-  const share = ((requests - throttled) * 0.04) / CAP / ((lastAnswerAt - firstRequestAt) / 1000);
+  const summary = await runGenerated(sim.url, rows, concurrency);
+  expect(summary.statuses.confirmed).toBe(rows);
+  const { requests, throttled, firstRequestAt, lastAnswerAt, acceptedOpenMs } = sim.stats;
+  return { summary, requests, throttled, share: acceptedOpenMs / (lastAnswerAt - firstRequestAt) / CAP };
+}
+
+it(`holds ${CAP} requests open against a cap of ${CAP} (20–60 ms), few 429s; --json tells the tail`, async () => {
+  // Beside it, at the same time, a run told the cap (--concurrency 8, no limiter): what this
+  // machine's client keeps open at the moment. Alone, the capped run's share swung with the
+  // machine: 0.83-0.91 quiet, 0.78-0.80 in CI runs, 0.64 once at the end of a whole `npm test`.
+  const [capped, told] = await Promise.all([openShare(CAP_ROWS, 32, true), openShare(CAP_ROWS, CAP, false)]);
+  const { summary, requests, throttled } = capped;
+  const ofTold = capped.share / told.share;
   if (process.env.RATE_FIGURES)
     console.log(
-      `cap ${CAP}: share ${share.toFixed(3)}, 429 ${throttled}/${requests}, tail ${summary.tailSeconds}`,
+      `cap ${CAP}: share ${capped.share.toFixed(3)}, told ${told.share.toFixed(3)}, ${ofTold.toFixed(3)} of it, 429 ${throttled}/${requests}, tail ${summary.tailSeconds}`,
     );
-  // A pace alone kept 0.66 of it. This guards that the cap is learned at all; how close whole
-  // runs come is the bench's (d) to measure: 0.90-0.91 here on a quiet machine, 0.78-0.80 in CI
-  // runs with other work on the machine, and one 2,400-row run lost the cap for a while (0.78,
-  // 47 answers 429): docs/rate-limits.md.
-  expect(share).toBeGreaterThanOrEqual(0.7);
+  // 0.99-1.00 of the told run quiet; 0.75-0.96 under two busy loops, where the client reads its
+  // answers late and loses the cap now and then. With the cap never learned (the pace alone):
+  // 0.72-0.74 quiet. This guards that it is learned at all; how close whole runs come is the
+  // bench's (d) to measure (docs/rate-limits.md).
+  expect(ofTold).toBeGreaterThanOrEqual(0.8);
   expect(throttled / requests).toBeLessThanOrEqual(0.05);
   expect(summary.throttled).toBe(throttled);
   if (throttled > 0) expect(summary.tailSeconds).toBeGreaterThanOrEqual(0);
