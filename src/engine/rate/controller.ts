@@ -62,7 +62,7 @@ const DEFAULT_RETRY_AFTER_MS = 1_000;
  * is a matter of milliseconds (either event loop late by a few), not of a share of the spacing, so
  * the spacing widens by SPACED_ENDGAME_MARGIN_MS: 2.4 % of the pace at 5/s (3 % at least, 6 ms),
  * a sixth at 40/s. A cut of 3 % alone was 0.75 ms at 40/s, and runs against 40/s with a 30 s
- * Retry-After drew 429s to their end (58-61 % of the limit; 82 % with this). At most a cut of
+ * Retry-After drew 429s to their end (58-63 % of the limit; 82-84 % with this). At most a cut of
  * SPACED_ENDGAME_MAX: at 200/s 5 ms would halve the pace for the last Retry-After (0.90 of the
  * limit in virtual time, where no jitter refuses anything), and there no margin makes a run on
  * this machine precise enough.
