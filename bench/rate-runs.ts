@@ -479,11 +479,19 @@ export async function runCases(
   return results;
 }
 
+/** A fixed-spacing client's best share, or that none of its spacings kept within the bar's 429s. */
+function ceilingText(ceiling: { share: number }): string {
+  const bar = pct(BAR.throttled);
+  return ceiling.share > 0
+    ? `reached at best ${pct(ceiling.share)}`
+    : `kept within ${bar} 429 at no spacing tried`;
+}
+
 export function describeRun(r: RealRun): string {
   if (r.error) return `${r.name}: FAILED ${r.error}`;
   const tail = r.tailSeconds === null ? "no 429" : `tail ${r.tailSeconds} s`;
   const told = r.besideTold === undefined ? "" : `, ${pct(r.besideTold)} beside the run told the cap`;
-  const best = r.ceiling === undefined ? "" : `; a fixed-spacing client's best here: ${pct(r.ceiling.share)}`;
+  const best = r.ceiling === undefined ? "" : `; a fixed-spacing client here ${ceilingText(r.ceiling)}`;
   return (
     `${r.name}: ${pct(r.share)} of the limit (${pct(r.wholeShare)} whole run), ` +
     `${pct(r.throttledShare, 2)} 429, ${r.elapsedSeconds} s, ${tail}, ${r.confirmed}/${r.rows} confirmed${told}${best}`
@@ -519,9 +527,7 @@ export function matrixTable(runs: RealRun[]): string[] {
   for (const r of sorted) {
     if (r.ceiling === undefined) continue;
     const how = r.ceiling.honoursRetryAfter ? ", honouring the Retry-After," : "";
-    lines.push(
-      `${r.name}: a client sending at a fixed spacing it knew${how} reached at best ${pct(r.ceiling.share)} here`,
-    );
+    lines.push(`${r.name}: a client sending at a fixed spacing it knew${how} ${ceilingText(r.ceiling)} here`);
   }
   for (const r of sorted.filter((x) => x.error)) lines.push(`${r.name}: ${r.error}`);
   return lines;
