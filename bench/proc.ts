@@ -27,6 +27,34 @@ export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   delete env.MCA_CONFIRM_ENDGAME;
   return { ...env, ...extra };
 }
+/** The machine's CPU time so far (all CPUs, in clock ticks) and the part the host gave to others (steal). */
+export interface CpuTimes {
+  total: number;
+  steal: number;
+}
+
+/**
+ * From /proc/stat's first line, undefined where there is none (not Linux). A virtual machine's
+ * steal is time its CPUs were ready but the host ran something else: real-time figures taken
+ * while it is more than a few percent are not those of a quiet machine.
+ */
+export function cpuTimes(): CpuTimes | undefined {
+  if (!existsSync("/proc/stat")) return undefined;
+  const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0];
+  const fields = line.trim().split(/\s+/);
+  if (fields[0] !== "cpu") return undefined;
+  // user nice system idle iowait irq softirq steal (guest time is counted in user already).
+  const ticks = fields.slice(1, 9).map(Number);
+  if (ticks.length < 8 || ticks.some((t) => !Number.isFinite(t))) return undefined;
+  return { total: ticks.reduce((a, b) => a + b, 0), steal: ticks[7] };
+}
+
+/** The share of CPU time stolen between two readings; undefined where either is missing or no time passed. */
+export function stolenShare(from: CpuTimes | undefined, to: CpuTimes | undefined): number | undefined {
+  if (!from || !to || to.total <= from.total) return undefined;
+  return (to.steal - from.steal) / (to.total - from.total);
+}
+
 const TIME = "/usr/bin/time";
 
 export interface ChildResult {

@@ -14,7 +14,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { writeGeneratedCsv } from "../src/demo/generate.js";
 import { startSimulator, type ApiLimit, type Simulator } from "../src/simulator/index.js";
-import { CLI, cliEnv, FIXED_SPACING, lastJson, runNode } from "./proc.js";
+import { CLI, cliEnv, cpuTimes, FIXED_SPACING, lastJson, runNode, stolenShare } from "./proc.js";
 
 /** The bar: share of the limit and share of requests answered 429. */
 export const BAR = { share: 0.93, throttled: 0.05 };
@@ -71,6 +71,8 @@ export interface RealRun {
    */
   ceiling?: { share: number; honoursRetryAfter: boolean };
   pass: boolean;
+  /** The share of the machine's CPU time the host gave to others during the run (Linux; see cpuTimes). */
+  stolen?: number;
   /** The cases it ran beside (empty: alone). */
   together: string[];
   error?: string;
@@ -326,7 +328,9 @@ function shareOver(c: RealCase, m: Measured, seconds: number): number {
 
 export async function realRun(c: RealCase, dir: string, together: string[] = []): Promise<RealRun> {
   try {
+    const before = cpuTimes();
     const m = await measure(c, c.rows, dir);
+    const stolen = stolenShare(before, cpuTimes());
     const share = shareOver(c, m, m.busySeconds);
     const throttledShare = m.requests > 0 ? m.throttled / m.requests : 0;
     const confirmed = m.summary.statuses.confirmed ?? 0;
@@ -351,6 +355,7 @@ export async function realRun(c: RealCase, dir: string, together: string[] = [])
       confirmed,
       ...(besideTold !== undefined ? { besideTold } : {}),
       ...(ceiling !== undefined ? { ceiling } : {}),
+      ...(stolen !== undefined ? { stolen } : {}),
       pass: share >= BAR.share && throttledShare <= BAR.throttled && confirmed === c.rows,
       together,
     };
@@ -492,9 +497,10 @@ export function describeRun(r: RealRun): string {
   const tail = r.tailSeconds === null ? "no 429" : `tail ${r.tailSeconds} s`;
   const told = r.besideTold === undefined ? "" : `, ${pct(r.besideTold)} beside the run told the cap`;
   const best = r.ceiling === undefined ? "" : `; a fixed-spacing client here ${ceilingText(r.ceiling)}`;
+  const stolen = r.stolen === undefined ? "" : `, ${pct(r.stolen)} of CPU time stolen by the host`;
   return (
     `${r.name}: ${pct(r.share)} of the limit (${pct(r.wholeShare)} whole run), ` +
-    `${pct(r.throttledShare, 2)} 429, ${r.elapsedSeconds} s, ${tail}, ${r.confirmed}/${r.rows} confirmed${told}${best}`
+    `${pct(r.throttledShare, 2)} 429, ${r.elapsedSeconds} s, ${tail}, ${r.confirmed}/${r.rows} confirmed${told}${best}${stolen}`
   );
 }
 
@@ -529,6 +535,9 @@ export function matrixTable(runs: RealRun[]): string[] {
     const how = r.ceiling.honoursRetryAfter ? ", honouring the Retry-After," : "";
     lines.push(`${r.name}: a client sending at a fixed spacing it knew${how} ${ceilingText(r.ceiling)} here`);
   }
+  const robbed = sorted.filter((x) => x.stolen !== undefined).sort((a, b) => b.stolen! - a.stolen!)[0];
+  if (robbed)
+    lines.push(`most CPU time stolen by the host in one case: ${pct(robbed.stolen!)} (${robbed.name})`);
   for (const r of sorted.filter((x) => x.error)) lines.push(`${r.name}: ${r.error}`);
   return lines;
 }
@@ -550,11 +559,15 @@ async function main(args: string[]): Promise<void> {
   const pool = quick ? quickCases() : [...matrixCases(), ...endgameCases()];
   const cases = pool.filter((c) => c.name.includes(filter));
   const dir = await mkdtemp(path.join(os.tmpdir(), "mca-rate-runs-"));
+  const before = cpuTimes();
   try {
     const runs = await runCases(cases, dir, (line) => console.error(line));
+    const stolen = stolenShare(before, cpuTimes());
     const endgame = runs.filter((r) => r.name.startsWith("endgame"));
     for (const line of matrixTable(runs.filter((r) => !endgame.includes(r)))) console.log(line);
     for (const line of endgameTable(endgame)) console.log(line);
+    // Real-time figures are a quiet machine's only where the host took little of its CPUs.
+    if (stolen !== undefined) console.log(`CPU time stolen by the host over these runs: ${pct(stolen)}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
