@@ -61,7 +61,7 @@ const DEFAULT_RETRY_AFTER_MS = 1_000;
  * measurement may be high by one request over its span (estimate.ts: 1.25 % of a 2 s span at
  * 40/s, less over longer ones), and a pace above a bucket's rate drains whatever it holds: at the measured rate itself,
  * virtual runs of 1,600 rows against 40/s buckets of burst 10 and 100 with a 30 s Retry-After
- * drew a 429 in their last 30 s in 8 of 12 and 5 of 20 seeds (0.60-0.76 of the limit; 0.98
+ * drew a 429 in their last 30 s in 7 of 12 and 5 of 20 seeds (0.60-0.76 of the limit; 0.98
  * with this margin, which costs 2 % of the last Retry-After).
  */
 const ENDGAME_MARGIN = 0.02;
