@@ -59,17 +59,17 @@ const DEFAULT_RETRY_AFTER_MS = 1_000;
 /**
  * In the endgame the pace stays this much under the rate the API was measured to accept. That
  * measurement may be high by one request over its span (estimate.ts: 1.25 % of a 2 s span at
- * 40/s, less over longer ones), and a pace above a bucket's rate drains whatever it holds: at the measured rate itself,
- * virtual runs of 1,600 rows against 40/s buckets of burst 10 and 100 with a 30 s Retry-After
- * drew a 429 in their last 30 s in 7 of 12 and 5 of 20 seeds (0.60-0.76 of the limit; 0.98
- * with this margin, which costs 2 % of the last Retry-After).
+ * 40/s, less over longer ones), and a pace above a bucket's rate drains whatever it holds. At
+ * the measured rate itself, virtual runs of 1,600 rows against 40/s buckets of burst 10 and 100
+ * with a 30 s Retry-After drew a 429 in their last 30 s in 7 of 12 and 5 of 20 seeds (0.60-0.76
+ * of the limit; 0.98 with this margin, which costs 2 % of the last Retry-After).
  */
 const ENDGAME_MARGIN = 0.02;
 /**
- * In the endgame a bucket of one token is paced under its spacing (not by ENDGAME_MARGIN): its pace sits where jitter
- * refuses a request now and then, and one refused there ends the run a Retry-After later. Jitter
- * is a matter of milliseconds (either event loop late by a few), not of a share of the spacing, so
- * the spacing widens by SPACED_ENDGAME_MARGIN_MS: 2.4 % of the pace at 5/s (3 % at least, 6 ms),
+ * In the endgame a bucket of one token is paced under its spacing (not by ENDGAME_MARGIN): its
+ * pace sits where jitter refuses a request now and then, and one refused there ends the run a
+ * Retry-After later. Jitter is a matter of milliseconds (either event loop late by a few), not of
+ * a share of the spacing, so the spacing widens by SPACED_ENDGAME_MARGIN_MS: 2.4 % of the pace at 5/s (3 % at least, 6 ms),
  * a sixth at 40/s. A cut of 3 % alone was 0.75 ms at 40/s, and runs against 40/s with a 30 s
  * Retry-After drew 429s to their end (58-63 % of the limit; 82-84 % with this). At most a cut of
  * SPACED_ENDGAME_MAX: at 200/s 5 ms would halve the pace for the last Retry-After (0.90 of the
